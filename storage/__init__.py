@@ -1,0 +1,1 @@
+"""Settings, database models, migrations and the user-scoped repositories."""

@@ -1,0 +1,40 @@
+"""Logging that never prints secrets.
+
+A filter masks anything that looks like an OAuth token, a client secret or a password in every
+record, whatever the logger, so a careless ``log.debug(response.json())`` cannot leak a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_SECRET = re.compile(
+    r"(?i)(access_token|refresh_token|client_secret|password|authorization|code)"
+    r"([\"']?\s*[:=]\s*[\"']?(?:Bearer\s+)?)([^\s\"'&,}]+)"
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of token-, secret- and password-like fields replaced by ``***``."""
+    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message with :func:`redact`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Log to stderr at ``level``, with secrets masked on every handler."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

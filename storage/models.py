@@ -1,0 +1,245 @@
+"""SQLAlchemy 2 models: users and coach links, activities with streams and laps, Strava tokens,
+sync state, gait reports and the chat history.
+
+Times are stored in UTC and always come back time-zone aware (SQLite keeps no zone of its own);
+the activity's local zone is kept by name beside it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, time-zone aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and returned as aware UTC on every database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give Coach G times with a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+ROLES = ("athlete", "coach")
+
+
+class User(Base):
+    """A person who logs in: an athlete, or a coach who sees their linked athletes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="athlete")
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id}, name={self.name!r}, role={self.role!r})"
+
+
+class CoachLink(Base):
+    """``coach_id`` may see ``athlete_id``'s data."""
+
+    __tablename__ = "coach_links"
+    __table_args__ = (UniqueConstraint("coach_id", "athlete_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Activity(Base):
+    """One workout. ``(user_id, source, source_id)`` is unique, so an import never adds it twice."""
+
+    __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("user_id", "source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))  # "fit" | "gpx" | "tcx" | "strava" | ...
+    source_id: Mapped[str] = mapped_column(String(128))
+    sport: Mapped[str] = mapped_column(String(32), index=True)  # normalised: run, ride, swim, ...
+    name: Mapped[str] = mapped_column(String(255), default="")
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="")
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    moving_time_s: Mapped[float | None] = mapped_column(Float)
+    elapsed_time_s: Mapped[float | None] = mapped_column(Float)
+    elevation_gain_m: Mapped[float | None] = mapped_column(Float)
+    avg_hr: Mapped[float | None] = mapped_column(Float)
+    max_hr: Mapped[float | None] = mapped_column(Float)
+    avg_cadence_spm: Mapped[float | None] = mapped_column(Float)
+    avg_power_w: Mapped[float | None] = mapped_column(Float)
+    device: Mapped[str] = mapped_column(String(128), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    streams: Mapped[list[Stream]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan", passive_deletes=True
+    )
+    laps: Mapped[list[Lap]] = relationship(
+        back_populates="activity",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Lap.index",
+    )
+
+    def __repr__(self) -> str:
+        return f"Activity(id={self.id}, sport={self.sport!r}, start={self.start_time:%Y-%m-%d})"
+
+
+STREAM_CHANNELS = (
+    "time",  # s since start
+    "distance",  # m
+    "heart_rate",  # bpm
+    "cadence",  # steps/min
+    "speed",  # m/s
+    "altitude",  # m
+    "power",  # W
+    "lat",  # degrees
+    "lng",  # degrees
+    "ground_contact_time",  # ms
+    "vertical_oscillation",  # mm
+    "stride_length",  # m
+)
+
+
+class Stream(Base):
+    """One channel of an activity's samples, stored compactly (zlib-packed float32/float64)."""
+
+    __tablename__ = "streams"
+    __table_args__ = (UniqueConstraint("activity_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    dtype: Mapped[str] = mapped_column(String(8))
+    length: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    activity: Mapped[Activity] = relationship(back_populates="streams")
+
+
+class Lap(Base):
+    """A lap (or split) of an activity."""
+
+    __tablename__ = "laps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), index=True
+    )
+    index: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    elapsed_time_s: Mapped[float | None] = mapped_column(Float)
+    moving_time_s: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    avg_hr: Mapped[float | None] = mapped_column(Float)
+    max_hr: Mapped[float | None] = mapped_column(Float)
+    avg_cadence_spm: Mapped[float | None] = mapped_column(Float)
+    avg_speed_mps: Mapped[float | None] = mapped_column(Float)
+    avg_power_w: Mapped[float | None] = mapped_column(Float)
+
+    activity: Mapped[Activity] = relationship(back_populates="laps")
+
+
+class StravaToken(Base):
+    """An athlete's Strava OAuth tokens. Never printed: ``repr`` leaves the secrets out."""
+
+    __tablename__ = "strava_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    strava_athlete_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    access_token: Mapped[str] = mapped_column(String(255))
+    refresh_token: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[int] = mapped_column(Integer)  # epoch seconds
+    scope: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"StravaToken(user_id={self.user_id}, expires_at={self.expires_at}, tokens=***)"
+
+
+class SyncState(Base):
+    """Where a sync stands, so an interrupted one resumes instead of starting over."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = (UniqueConstraint("user_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(32))
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class GaitReport(Base):
+    """A stored video gait analysis, kept so later analyses can be compared."""
+
+    __tablename__ = "gait_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    video_name: Mapped[str] = mapped_column(String(255), default="")
+    schema_version: Mapped[str] = mapped_column(String(16), default="")
+    report: Mapped[dict] = mapped_column(JSON)
+
+
+class ChatMessage(Base):
+    """One message of a conversation: the user's, or Coach G's with the tool calls behind it.
+
+    ``user_id`` is who talked; ``athlete_id`` whom the message was about (a coach talks about
+    their athletes), so an athlete's history can be shown to them and their coaches only.
+    """
+
+    __tablename__ = "chat_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    athlete_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))  # "user" | "assistant"
+    content: Mapped[str] = mapped_column(Text)
+    tool_calls: Mapped[list] = mapped_column(JSON, default=list)
+    facts: Mapped[list] = mapped_column(JSON, default=list)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

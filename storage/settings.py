@@ -1,0 +1,60 @@
+"""Settings, read once from ``COACHG_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(f"COACHG_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where Coach G keeps its data and which parts it plugs in.
+
+    Every field comes from an environment variable named ``COACHG_<FIELD>`` (upper case).
+    Secrets (the Strava client secret) are kept out of ``repr`` so they never reach a log.
+    """
+
+    home: Path
+    database_url: str
+    chroma_url: str = ""
+    llm: str = "rules"
+    llm_model: str = ""
+    llm_base_url: str = ""
+    strava_client_id: str = ""
+    strava_client_secret: str = field(default="", repr=False)
+    strava_base_url: str = "https://www.strava.com"
+    strava_redirect_port: int = 8721
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Settings from the environment, with defaults that work on a fresh machine."""
+        home = Path(_env("HOME", str(Path.home() / ".coachg"))).expanduser()
+        return cls(
+            home=home,
+            database_url=_env("DATABASE_URL", f"sqlite:///{home / 'coachg.db'}"),
+            chroma_url=_env("CHROMA_URL"),
+            llm=_env("LLM", "rules"),
+            llm_model=_env("LLM_MODEL"),
+            llm_base_url=_env("LLM_BASE_URL"),
+            strava_client_id=_env("STRAVA_CLIENT_ID"),
+            strava_client_secret=_env("STRAVA_CLIENT_SECRET"),
+            strava_base_url=_env("STRAVA_BASE_URL", "https://www.strava.com").rstrip("/"),
+            strava_redirect_port=int(_env("STRAVA_REDIRECT_PORT", "8721")),
+            log_level=_env("LOG_LEVEL", "INFO"),
+        )
+
+    @property
+    def media_dir(self) -> Path:
+        """Where uploaded videos and tool artifacts (plots, annotated videos) go."""
+        return self.home / "media"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where the embedded Chroma store lives when no Chroma server is configured."""
+        return self.home / "chroma"

@@ -1,0 +1,92 @@
+"""Shared fixtures: the real recordings in ../shared/data, and real databases.
+
+Set ``COACHG_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``)
+and every test that uses ``db`` runs on SQLite *and* on a fresh PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from storage.db import Database
+from storage.models import User
+from storage.settings import Settings
+from storage.users import create_user, link_coach
+from tools.context import ToolContext
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("COACHG_SHARED_DATA", REPO.parent / "shared" / "data"))
+POSTGRES_URL = os.environ.get("COACHG_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real recordings; tests skip with a clear message when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder not found at {SHARED_DATA} (set COACHG_SHARED_DATA)")
+    return SHARED_DATA
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(params=_backends())
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database: SQLite in a temp folder, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'coachg.db'}")
+        yield database
+        database.dispose()
+        return
+    admin_url = make_url(POSTGRES_URL)
+    name = f"coachg_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class People:
+    """Ann and Bob are athletes; Cora coaches Ann only."""
+
+    ann: User
+    bob: User
+    cora: User
+
+
+@pytest.fixture
+def people(db: Database) -> People:
+    with db.session() as session:
+        ann = create_user(session, "ann", password="ann-pass-1")
+        bob = create_user(session, "bob", password="bob-pass-1")
+        cora = create_user(session, "cora", role="coach", password="cora-pass-1")
+        link_coach(session, cora, ann)
+    return People(ann=ann, bob=bob, cora=cora)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db: Database) -> Settings:
+    return Settings(home=tmp_path / "home", database_url=db.url)
+
+
+@pytest.fixture
+def ann_ctx(db: Database, people: People, settings: Settings) -> ToolContext:
+    """A tool context for Ann acting on her own data."""
+    return ToolContext(db=db, actor=people.ann, settings=settings)

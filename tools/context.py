@@ -1,0 +1,55 @@
+"""What every tool is given: the database, the acting user, and whom the question is about."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from storage.access import require_access
+from storage.db import Database
+from storage.models import User
+from storage.settings import Settings
+
+Progress = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, message: str) -> None:
+    """A progress callback that ignores progress."""
+
+
+@dataclass
+class ToolContext:
+    """The acting user (``actor``) and the athlete the call is about (``athlete_id``).
+
+    A tool reads and writes through ``storage`` functions that take ``actor``, so it can never
+    reach an athlete the actor may not see. ``athlete_id`` defaults to the actor themselves.
+    """
+
+    db: Database
+    actor: User
+    settings: Settings
+    athlete_id: int = 0
+    progress: Progress = field(default=no_progress)
+
+    def __post_init__(self) -> None:
+        if not self.athlete_id:
+            self.athlete_id = self.actor.id
+        with self.session() as session:
+            require_access(session, self.actor, self.athlete_id)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        with self.db.session() as session:
+            yield session
+
+    @property
+    def media_dir(self) -> Path:
+        """A folder for this athlete's files (uploads, plots, annotated videos)."""
+        path = self.settings.media_dir / str(self.athlete_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path

@@ -1,0 +1,75 @@
+"""The one result type every Coach G tool returns.
+
+Numbers always come from code: a tool puts each figure it wants to be quotable into ``facts``
+(flat, named, with a unit), so the agent's verifier can check every number of a reply against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One named number with its unit, e.g. ``Fact("cadence", 169.2, "steps/min")``."""
+
+    name: str
+    value: float | int | str
+    unit: str = ""
+    confidence: float | None = None
+
+    def render(self, digits: int = 1) -> str:
+        """The value as a person reads it, e.g. ``169.2 steps/min``."""
+        if isinstance(self.value, float):
+            text = f"{self.value:.{digits}f}"
+        else:
+            text = str(self.value)
+        return f"{text} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file a tool produced for the user to see: annotated video, PNG plot, JSON report."""
+
+    path: Path
+    kind: str  # "video" | "image" | "json" | "html" | "csv"
+    title: str = ""
+
+
+@dataclass
+class ToolResult:
+    """What a tool returns: facts to quote, data to show, and how sure it is.
+
+    ``confidence`` is 0-1; ``reasons`` say why it is what it is, ``caveats`` what the user should
+    keep in mind. ``ok`` is False when the tool could not do its job; ``message`` then says what the
+    user should do next.
+    """
+
+    tool: str
+    ok: bool = True
+    message: str = ""
+    facts: list[Fact] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    confidence: float = 1.0
+    reasons: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+
+    @classmethod
+    def failure(cls, tool: str, message: str, **data: Any) -> ToolResult:
+        """A result that says what went wrong and what to do about it."""
+        return cls(tool=tool, ok=False, message=message, confidence=0.0, data=dict(data))
+
+    def fact(self, name: str) -> Fact | None:
+        """The fact called ``name``, or None."""
+        return next((f for f in self.facts if f.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable view (paths as strings)."""
+        out = asdict(self)
+        out["artifacts"] = [
+            {"path": str(a.path), "kind": a.kind, "title": a.title} for a in self.artifacts
+        ]
+        return out

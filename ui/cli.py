@@ -1,0 +1,44 @@
+"""``coachg``: the command line, thin over the library. Each subcommand lives in ui/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from storage.logging_setup import configure_logging
+from storage.settings import Settings
+
+# Each module has register(subparsers); its parser sets ``func(args) -> int``.
+COMMANDS = ("serve", "users", "importing", "activities", "strava", "analyze", "ask")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coachg", description="Coach G: a running coach that works on your own data."
+    )
+    parser.add_argument(
+        "--user",
+        default=None,
+        help="who you are (default: $COACHG_USER, else 'me'); created as an athlete if new",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"ui.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging("DEBUG" if args.verbose else Settings.from_env().log_level)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
