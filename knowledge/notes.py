@@ -1,0 +1,50 @@
+"""The biomechanics notes: Markdown files in knowledge/notes/, one claim per section, each with
+its source. They are split into passages for the search index."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+NOTES_DIR = Path(__file__).resolve().parent / "notes"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One section of a note: a claim and the source it rests on."""
+
+    id: str
+    topic: str
+    title: str
+    text: str
+    source: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+
+def load_passages(folder: Path = NOTES_DIR) -> list[Passage]:
+    """Every ``## `` section of every note, in file order."""
+    passages = []
+    for path in sorted(folder.glob("*.md")):
+        topic = ""
+        for index, block in enumerate(re.split(r"^## ", path.read_text(), flags=re.M)):
+            if index == 0:
+                topic = block.strip().removeprefix("# ").strip()
+                continue
+            title, _, body = block.partition("\n")
+            body = " ".join(body.split())
+            claim, _, source = body.partition("Source:")
+            passages.append(
+                Passage(
+                    id=f"{path.stem}-{index}",
+                    topic=topic,
+                    title=title.strip(),
+                    text=claim.strip(),
+                    source=source.strip(),
+                )
+            )
+    return passages
