@@ -90,7 +90,7 @@ class Activity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(32))  # "fit" | "gpx" | "tcx" | "strava" | ...
+    source: Mapped[str] = mapped_column(String(32))  # "file" (by content hash) | "strava"
     source_id: Mapped[str] = mapped_column(String(128))
     sport: Mapped[str] = mapped_column(String(32), index=True)  # normalised: run, ride, swim, ...
     name: Mapped[str] = mapped_column(String(255), default="")

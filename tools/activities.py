@@ -1,0 +1,104 @@
+"""The ``list_activities`` tool: an athlete's activities with totals."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from storage.activities import list_activities as stored_activities
+from storage.models import Activity
+from tools.context import ToolContext
+from tools.importing.sports import SPORTS, normalise_sport
+from tools.result import Fact, ToolResult
+
+TOOL = "list_activities"
+MAX_LIMIT = 1000
+
+
+def parse_day(text: str, end: bool = False) -> datetime:
+    """An ISO date or date-time as aware UTC. A bare date used as ``end`` means the end of that
+    day, so ``until=2024-03-31`` includes runs on the 31st."""
+    text = text.strip()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start + timedelta(days=1) if end else start
+
+
+def activity_row(activity: Activity) -> dict[str, Any]:
+    """One activity as a flat, JSON-friendly row (km, minutes, steps/min)."""
+    seconds = activity.moving_time_s or activity.elapsed_time_s
+    km = activity.distance_m / 1000.0 if activity.distance_m else None
+    pace = (
+        seconds / 60.0 / km
+        if seconds and km and activity.sport in ("run", "walk", "hike")
+        else None
+    )
+    return {
+        "id": activity.id,
+        "start_time": activity.start_time.isoformat(),
+        "sport": activity.sport,
+        "name": activity.name,
+        "distance_km": round(km, 3) if km is not None else None,
+        "moving_time_min": round(seconds / 60.0, 1) if seconds else None,
+        "pace_min_per_km": round(pace, 2) if pace else None,
+        "avg_hr": round(activity.avg_hr, 1) if activity.avg_hr else None,
+        "avg_cadence_spm": round(activity.avg_cadence_spm, 1) if activity.avg_cadence_spm else None,
+        "elevation_gain_m": round(activity.elevation_gain_m, 1)
+        if activity.elevation_gain_m is not None
+        else None,
+        "source": activity.source,
+        "file_name": activity.file_name,
+    }
+
+
+def list_activities(
+    ctx: ToolContext,
+    since: str | None = None,
+    until: str | None = None,
+    sport: str | None = None,
+    limit: int = 20,
+) -> ToolResult:
+    """List the athlete's activities, newest first, with count, distance and time totals.
+
+    ``since``/``until`` are ISO dates (YYYY-MM-DD, both days included); ``sport`` is one of
+    run, ride, swim, walk, hike, other (names like "running" or "TrailRun" work too);
+    ``limit`` caps how many are listed (totals cover the listed ones).
+    """
+    try:
+        start = parse_day(since) if since else None
+        end = parse_day(until, end=True) if until else None
+    except ValueError:
+        return ToolResult.failure(TOOL, "Give dates as YYYY-MM-DD, for example 2024-03-01.")
+    if start and end and start >= end:
+        return ToolResult.failure(TOOL, "The start date is after the end date; swap them.")
+    wanted = normalise_sport(sport) if sport else None
+    if sport and wanted == "other" and sport.strip().lower() != "other":
+        return ToolResult.failure(
+            TOOL, f"Unknown sport {sport!r}; use one of: {', '.join(SPORTS)}."
+        )
+    limit = max(1, min(int(limit or 20), MAX_LIMIT))
+    with ctx.session() as session:
+        activities = stored_activities(
+            session, ctx.actor, ctx.athlete_id, since=start, until=end, sport=wanted, limit=limit
+        )
+        rows = [activity_row(a) for a in activities]
+    total_km = sum(a.distance_m or 0.0 for a in activities) / 1000.0
+    total_h = sum((a.moving_time_s or a.elapsed_time_s or 0.0) for a in activities) / 3600.0
+    result = ToolResult(
+        tool=TOOL,
+        message="" if rows else "No activities match; import some with `coachg import PATH`.",
+        facts=[
+            Fact("count", len(rows), "activities"),
+            Fact("total_distance", round(total_km, 1), "km"),
+            Fact("total_time", round(total_h, 1), "h"),
+        ],
+        data={"rows": rows, "since": since, "until": until, "sport": wanted, "limit": limit},
+        reasons=["listed straight from the stored activities"],
+    )
+    if len(rows) == limit:
+        result.caveats.append(f"only the newest {limit} are listed; totals cover those only")
+    return result

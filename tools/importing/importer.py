@@ -1,0 +1,129 @@
+"""Import activity files for one athlete: every activity in its own transaction, so a broken
+file is reported by name with the reason while everything else still imports; importing the
+same files again adds nothing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from storage.activities import NewActivity, add_activity
+from tools.context import ToolContext
+from tools.importing.errors import ActivityFileError, NotAnActivity
+from tools.importing.planning import ImportJob, plan_import
+
+log = logging.getLogger(__name__)
+
+# progress(done, total, name): called after each job.
+ImportProgress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did. ``skipped``/``failed`` hold ``(name, reason)``; ``quiet_skips``
+    counts everyday non-activity files (READMEs, CSVs, pictures) passed over without a word."""
+
+    imported: int = 0
+    duplicates: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    quiet_skips: int = 0
+    activity_ids: list[int] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
+
+    def summary(self) -> str:
+        """One line for people, e.g. ``Imported 12 activities, 3 already there, 2 failed.``"""
+        parts = [f"Imported {self.imported} {'activity' if self.imported == 1 else 'activities'}"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already there")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return ", ".join(parts) + "."
+
+
+def _parse(job: ImportJob, report: ImportReport) -> list[NewActivity]:
+    try:
+        return job.run(report.warnings.append)
+    except NotAnActivity as why:
+        report.skipped.append((job.name, str(why)))
+    except ActivityFileError as error:
+        report.failed.append((job.name, str(error)))
+    except MemoryError:
+        report.failed.append((job.name, "too big to read in memory; split or re-export it"))
+    except Exception as error:  # a parser bug must not stop the other files
+        log.exception("unexpected error reading %s", job.name)
+        report.failed.append(
+            (job.name, f"could not be read ({type(error).__name__}: {error}); please report it")
+        )
+    return []
+
+
+def _store(ctx: ToolContext, job: ImportJob, new: NewActivity, report: ImportReport) -> None:
+    try:
+        with ctx.session() as session:
+            activity, created = add_activity(session, ctx.actor, ctx.athlete_id, new)
+            activity_id = activity.id
+    except IntegrityError:
+        # Another import stored the same record between our check and our write.
+        report.duplicates += 1
+        return
+    except PermissionError:
+        raise
+    except (SQLAlchemyError, ValueError) as error:
+        log.exception("could not store an activity from %s", job.name)
+        report.failed.append((job.name, f"could not be stored ({error}); nothing was saved"))
+        return
+    if created:
+        report.imported += 1
+        report.activity_ids.append(activity_id)
+    else:
+        report.duplicates += 1
+
+
+def import_paths(
+    ctx: ToolContext, paths: Iterable[str | Path], progress: ImportProgress | None = None
+) -> ImportReport:
+    """Import every activity under ``paths`` (files, folders, zips, Strava exports) for
+    ``ctx.athlete_id``, acting as ``ctx.actor``."""
+    report = ImportReport()
+    started = time.perf_counter()
+    plan = plan_import(paths)
+    report.seconds["plan"] = time.perf_counter() - started
+    report.failed.extend(plan.failed)
+    for skip in plan.skipped:
+        if skip.quiet:
+            report.quiet_skips += 1
+        else:
+            report.skipped.append((skip.name, skip.reason))
+    parse_s = store_s = 0.0
+    try:
+        total = len(plan.jobs)
+        for done, job in enumerate(plan.jobs, start=1):
+            tick = time.perf_counter()
+            activities = _parse(job, report)
+            tock = time.perf_counter()
+            for new in activities:
+                _store(ctx, job, new, report)
+            parse_s += tock - tick
+            store_s += time.perf_counter() - tock
+            if progress is not None:
+                progress(done, total, job.name)
+    finally:
+        plan.close()
+    report.seconds["parse"] = parse_s
+    report.seconds["store"] = store_s
+    report.seconds["total"] = time.perf_counter() - started
+    return report

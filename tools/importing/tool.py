@@ -1,0 +1,56 @@
+"""The ``import_activities`` tool: activity files into the athlete's history."""
+
+from __future__ import annotations
+
+from tools.context import ToolContext
+from tools.importing.importer import import_paths
+from tools.result import Fact, ToolResult
+
+TOOL = "import_activities"
+
+
+def import_activities(ctx: ToolContext, paths: list[str]) -> ToolResult:
+    """Import activity files (FIT, GPX, TCX, gzipped, folders, zips, a Strava bulk export).
+
+    Each path may be a file, a folder (searched recursively), a zip, or a Strava export
+    ("Download your data") folder or zip. Activities already stored are recognised and not
+    added again; broken files are listed with the reason and do not stop the others.
+    """
+    if not paths:
+        return ToolResult.failure(TOOL, "Name the files or folders to import.")
+    report = import_paths(
+        ctx, paths, progress=lambda done, total, name: ctx.progress(done / max(total, 1), name)
+    )
+    found = report.imported + report.duplicates
+    ok = found > 0 or not report.failed
+    message = report.summary()
+    if report.failed:
+        message += (
+            " Files that failed are listed with the reason; fix or re-export them and import again."
+        )
+    if found == 0 and not report.failed:
+        message += " No activity files were found there; Coach G reads .fit, .gpx and .tcx."
+    return ToolResult(
+        tool=TOOL,
+        ok=ok,
+        message=message,
+        facts=[
+            Fact("imported", report.imported, "activities"),
+            Fact("already_there", report.duplicates, "activities"),
+            Fact("skipped", len(report.skipped), "files"),
+            Fact("failed", len(report.failed), "files"),
+        ],
+        data={
+            "activity_ids": report.activity_ids,
+            "failed": [{"name": n, "reason": r} for n, r in report.failed],
+            "skipped": [{"name": n, "reason": r} for n, r in report.skipped],
+            "warnings": report.warnings,
+            "seconds": report.seconds,
+        },
+        confidence=1.0 if ok else 0.0,
+        reasons=[
+            "counts come straight from the import; duplicates match on source record or "
+            "same sport started within 90 s"
+        ],
+        caveats=list(report.warnings),
+    )
