@@ -1,0 +1,240 @@
+"""Gait event accuracy against force plates, and video cadence against its ground truth.
+
+Run: ``python -m evals.gait_accuracy``.
+
+Force plates: the Fukuchi, Fukuchi & Duarte (2017) treadmill running data (PeerJ 5:e3298, CC BY
+4.0) in ``shared/data/mocap``. The heel and metatarsal markers are projected to the sagittal plane
+(running direction X, vertical Y) as a side-view camera would see them, sampled at 30 or 60 fps,
+cleaned by the same filter as video landmarks and fed to the same event detector as the video
+pipeline. The instrumented treadmill reports one combined vertical force, so force stance
+(Fy > 50 N for more than 100 ms) is the stance of whichever foot is down; each is matched to the
+detected stance of either foot that starts nearest to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tools.gait.events import FootEvents, detect_foot_events
+from tools.gait.filtering import clean_trajectories
+
+FORCE_HZ = 300.0
+FORCE_THRESHOLD_N = 50.0
+MIN_STANCE_S = 0.1
+MATCH_WINDOW_S = 0.15
+
+TRIALS = {
+    "RBDS001 2.5 m/s": ("RBDS001runT25markers.txt", "RBDS001runT25forces.txt"),
+    "RBDS0041 2.5 m/s": ("RBDS0041runT252.txt", "RBDS0041runT252forces.txt"),
+}
+VIDEO = "video/male_side_treadmill_30fps.mp4"
+
+
+def shared_data_dir() -> Path:
+    """``../shared/data`` beside the repository, or ``$COACHG_SHARED_DATA``."""
+    env = os.environ.get("COACHG_SHARED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class MocapTrial:
+    """Marker trajectories (mm, 150 Hz) and vertical ground reaction force (N, 300 Hz)."""
+
+    name: str
+    marker_times: np.ndarray
+    markers: dict[str, np.ndarray]  # name -> (T, 3) X, Y (vertical), Z
+    force_times: np.ndarray
+    fy: np.ndarray
+
+
+@dataclass(frozen=True)
+class EventErrors:
+    """Detected minus force-plate timing for every matched stance, in ms."""
+
+    contact_ms: np.ndarray
+    toe_off_ms: np.ndarray
+    contact_time_ms: np.ndarray
+    force_stances: int
+    matched: int
+
+    def summary(self) -> dict[str, float]:
+        """Median absolute and median signed errors, in ms."""
+        out: dict[str, float] = {"force_stances": self.force_stances, "matched": self.matched}
+        for name, err in (
+            ("contact", self.contact_ms),
+            ("toe_off", self.toe_off_ms),
+            ("contact_time", self.contact_time_ms),
+        ):
+            out[f"{name}_mae_ms"] = float(np.median(np.abs(err))) if len(err) else float("nan")
+            out[f"{name}_bias_ms"] = float(np.median(err)) if len(err) else float("nan")
+        return out
+
+
+def _read_table(path: Path) -> tuple[list[str], np.ndarray]:
+    with open(path) as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+    return header, np.genfromtxt(path, skip_header=1, delimiter="\t")
+
+
+def load_trial(name: str, data_dir: Path | None = None) -> MocapTrial:
+    """Read one trial of the mocap folder."""
+    folder = (data_dir or shared_data_dir()) / "mocap"
+    markers_file, forces_file = TRIALS[name]
+    header, m = _read_table(folder / markers_file)
+    markers: dict[str, np.ndarray] = {}
+    for col, label in enumerate(header):
+        if label.endswith("X") and col + 2 < len(header):
+            base = label[:-1]
+            if header[col + 1] == base + "Y" and header[col + 2] == base + "Z":
+                markers[base] = m[:, col : col + 3]
+    fheader, f = _read_table(folder / forces_file)
+    # The force file's time column is a 1-based sample index at 300 Hz; both start together.
+    force_times = (f[:, 0] - 1.0) / FORCE_HZ
+    return MocapTrial(name, m[:, 0], markers, force_times, f[:, fheader.index("Fy")])
+
+
+def force_stances(times: np.ndarray, fy: np.ndarray) -> list[tuple[float, float]]:
+    """(on, off) of every stance: Fy above 50 N for more than 100 ms, brief dips merged."""
+    above = fy > FORCE_THRESHOLD_N
+    padded = np.concatenate([[False], above, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    runs = [[a, b] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    merged: list[list[int]] = []
+    for a, b in runs:
+        if merged and (a - merged[-1][1]) / FORCE_HZ < 0.03:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    out = []
+    for a, b in merged:
+        if (b - a) / FORCE_HZ > MIN_STANCE_S and a > 0 and b < len(fy):  # whole stance seen
+            out.append((float(times[a]), float(times[b - 1])))
+    return out
+
+
+def project_feet(
+    trial: MocapTrial, fps: float, phase_s: float = 0.0
+) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Sample heel and forefoot heights as a side camera at ``fps`` would (image y, down larger).
+
+    Returns the sample times and, per foot, cleaned (heel_y, toe_y) in mm.
+    """
+    t = np.arange(trial.marker_times[0] + phase_s, trial.marker_times[-1], 1.0 / fps)
+    keys = {
+        "left": ("L.Heel.Bottom", "L.MT1", "L.MT5"),
+        "right": ("R.Heel.Bottom", "R.MT1", "R.MT5"),
+    }
+    xy = np.zeros((len(t), 4, 2))
+    for k, (heel, mt1, mt5) in enumerate(keys.values()):
+        toe = (trial.markers[mt1] + trial.markers[mt5]) / 2
+        for j, marker in enumerate((trial.markers[heel], toe)):
+            xy[:, 2 * k + j, 0] = np.interp(t, trial.marker_times, marker[:, 0])
+            xy[:, 2 * k + j, 1] = -np.interp(t, trial.marker_times, marker[:, 1])  # y down
+    clean = clean_trajectories(xy, fps)
+    return t, {side: (clean[:, 2 * k, 1], clean[:, 2 * k + 1, 1]) for k, side in enumerate(keys)}
+
+
+def match_events(
+    stances: list[tuple[float, float]], feet: list[FootEvents], t_range: tuple[float, float]
+) -> EventErrors:
+    """Pair each force stance with the detected stance (either foot) starting nearest to it."""
+    detected = [(c, o) for f in feet for c, o in zip(f.contacts, f.toe_offs, strict=True)]
+    d_on = np.asarray([d[0] for d in detected])
+    inside = [s for s in stances if s[0] > t_range[0] + 0.5 and s[1] < t_range[1] - 0.5]
+    c_err, o_err, ct_err = [], [], []
+    for on, off in inside:
+        if len(d_on) == 0:
+            break
+        j = int(np.argmin(np.abs(d_on - on)))
+        if abs(d_on[j] - on) > MATCH_WINDOW_S:
+            continue
+        don, doff = detected[j]
+        c_err.append((don - on) * 1000)
+        o_err.append((doff - off) * 1000)
+        ct_err.append(((doff - don) - (off - on)) * 1000)
+    return EventErrors(
+        np.asarray(c_err), np.asarray(o_err), np.asarray(ct_err), len(inside), len(c_err)
+    )
+
+
+def evaluate_trial(trial: MocapTrial, fps: float, phase_s: float = 0.0) -> EventErrors:
+    """Event timing errors of the detector on one trial sampled at ``fps``."""
+    t, feet = project_feet(trial, fps, phase_s)
+    events = [detect_foot_events(t, heel, toe, side=side) for side, (heel, toe) in feet.items()]
+    return match_events(force_stances(trial.force_times, trial.fy), events, (t[0], t[-1]))
+
+
+def evaluate_mocap(
+    data_dir: Path | None = None, fps_list: tuple[float, ...] = (30.0, 60.0)
+) -> dict[str, dict[str, float]]:
+    """Errors for every trial and frame rate, averaged over a few camera phases."""
+    results: dict[str, dict[str, float]] = {}
+    for name in TRIALS:
+        trial = load_trial(name, data_dir)
+        for fps in fps_list:
+            phases = np.arange(4) / (4 * fps)
+            errs = [evaluate_trial(trial, fps, float(p)) for p in phases]
+            pooled = EventErrors(
+                np.concatenate([e.contact_ms for e in errs]),
+                np.concatenate([e.toe_off_ms for e in errs]),
+                np.concatenate([e.contact_time_ms for e in errs]),
+                sum(e.force_stances for e in errs),
+                sum(e.matched for e in errs),
+            )
+            results[f"{name} @ {fps:.0f} fps"] = pooled.summary()
+    return results
+
+
+def evaluate_video(data_dir: Path | None = None) -> dict[str, float]:
+    """Cadence of the real clip against its pose-free ground truth."""
+    from tools.gait.analyze import analyze_video
+
+    folder = data_dir or shared_data_dir()
+    truth = json.loads((folder / VIDEO).with_suffix(".truth.json").read_text())
+    report = analyze_video(folder / VIDEO)
+    metric = report.metrics["cadence"]
+    out = {
+        "cadence_spm": metric.value,
+        "cadence_truth_spm": truth["cadence_spm"]["value"],
+        "cadence_error_spm": metric.value - truth["cadence_spm"]["value"],
+        "cadence_confidence": metric.confidence,
+    }
+    for name in ("ground_contact", "duty_factor"):
+        if name in report.metrics:
+            out[f"{name}_{report.metrics[name].unit}"] = report.metrics[name].value
+    return out
+
+
+def main() -> int:
+    """Print the accuracy tables."""
+    data_dir = shared_data_dir()
+    if not (data_dir / "mocap").is_dir():
+        print(f"shared data not found at {data_dir}; set COACHG_SHARED_DATA", file=sys.stderr)
+        return 1
+    print("Gait events vs force plates (detected - force; median absolute error, median bias)")
+    print(f"{'trial':28s} {'n':>7s} {'contact':>14s} {'toe-off':>14s} {'contact time':>14s}")
+    for name, s in evaluate_mocap(data_dir).items():
+        n = f"{int(s['matched'])}/{int(s['force_stances'])}"
+        cells = [
+            f"{s[f'{k}_mae_ms']:5.1f} ({s[f'{k}_bias_ms']:+5.1f})"
+            for k in ("contact", "toe_off", "contact_time")
+        ]
+        print(f"{name:28s} {n:>7s} " + " ".join(f"{c:>14s}" for c in cells) + "  ms")
+    if "--no-video" not in sys.argv:
+        v = evaluate_video(data_dir)
+        print("\nVideo cadence vs ground truth (male_side_treadmill_30fps.mp4)")
+        for k, val in v.items():
+            print(f"  {k:24s} {val:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Pose estimation behind one small class, so another backend can replace MediaPipe.
+
+MediaPipe 0.10.21 bundles the ``model_complexity=1`` (full) pose landmark model in its wheel,
+so this runs offline. Complexity 0 and 2 would download a model at run time, so they are never
+used here.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import numpy as np
+
+#: The 33 landmarks MediaPipe Pose returns, in its order.
+LANDMARK_NAMES: tuple[str, ...] = (
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
+)
+LANDMARK_INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
+NUM_LANDMARKS = len(LANDMARK_NAMES)
+
+
+class PoseEstimator:
+    """One person's 2D pose per image: MediaPipe Pose (full model, bundled, offline).
+
+    ``estimate(image_rgb)`` returns a ``(33, 3)`` float array of x and y in pixels of the given
+    image and MediaPipe's visibility (0-1), or None when no person is found. With ``tracking=True``
+    consecutive calls are treated as video frames: MediaPipe follows the person through a region of
+    interest instead of re-detecting in every frame, which is faster and keeps the same person.
+    """
+
+    backend = "mediapipe-pose-full"
+
+    def __init__(
+        self,
+        *,
+        tracking: bool = True,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        import mediapipe as mp  # imported here: heavy, and only the pose path needs it
+
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=not tracking,
+            model_complexity=1,  # the only bundled model; 0 and 2 download at run time
+            smooth_landmarks=False,  # we filter ourselves, zero-phase, after outlier removal
+            enable_segmentation=False,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+
+    def estimate(self, image_rgb: np.ndarray) -> np.ndarray | None:
+        """Landmarks of the most prominent person in an RGB uint8 image, or None."""
+        height, width = image_rgb.shape[:2]
+        result = self._pose.process(image_rgb)
+        if result.pose_landmarks is None:
+            return None
+        out = np.empty((NUM_LANDMARKS, 3), dtype=np.float64)
+        for i, lm in enumerate(result.pose_landmarks.landmark):
+            out[i] = (lm.x * width, lm.y * height, lm.visibility)
+        return out
+
+    def close(self) -> None:
+        """Free the MediaPipe graph."""
+        self._pose.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

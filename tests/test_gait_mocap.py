@@ -1,0 +1,58 @@
+"""The event detector against force-plate stance (real treadmill running, Fukuchi et al. 2017)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evals.gait_accuracy import TRIALS, evaluate_trial, force_stances, load_trial
+from tests.test_gait_helpers import require, shared_data
+from tools.gait.filtering import fill_gaps, lowpass, remove_outliers
+
+
+@pytest.fixture(scope="module")
+def trials() -> dict:
+    require(shared_data() / "mocap")
+    return {name: load_trial(name, shared_data()) for name in TRIALS}
+
+
+def test_force_plate_stance_is_running(trials: dict) -> None:
+    for trial in trials.values():
+        stances = force_stances(trial.force_times, trial.fy)
+        durations = np.array([b - a for a, b in stances])
+        assert len(stances) > 60  # ~30 s at ~2.7 steps/s
+        assert 0.2 < np.median(durations) < 0.35
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_event_timing_against_force_plates(trials: dict, fps: float) -> None:
+    for name, trial in trials.items():
+        errors = evaluate_trial(trial, fps)
+        assert errors.matched >= 0.95 * errors.force_stances, name
+        s = errors.summary()
+        assert s["contact_mae_ms"] < 60, (name, s)
+        assert s["toe_off_mae_ms"] < 20, (name, s)
+        assert s["contact_time_mae_ms"] < 65, (name, s)
+
+
+def test_lowpass_is_zero_phase() -> None:
+    t = np.arange(0, 4, 1 / 30)
+    x = np.sin(2 * np.pi * 1.4 * t)
+    y = lowpass(x + 0.05 * np.random.default_rng(0).standard_normal(len(t)), 30.0)
+    peaks_x = t[1:-1][(x[1:-1] > x[:-2]) & (x[1:-1] > x[2:])]
+    peaks_y = t[1:-1][(y[1:-1] > y[:-2]) & (y[1:-1] > y[2:]) & (y[1:-1] > 0.5)]
+    assert len(peaks_x) == len(peaks_y)
+    assert np.max(np.abs(peaks_x - peaks_y)) <= 1 / 30 + 1e-9
+
+
+def test_outliers_removed_and_short_gaps_filled() -> None:
+    x = np.linspace(0, 10, 50)
+    spiky = x.copy()
+    spiky[20] = 80.0
+    cleaned = remove_outliers(spiky)
+    assert np.isnan(cleaned[20]) and np.isfinite(np.delete(cleaned, 20)).all()
+    filled = fill_gaps(cleaned, max_gap=3)
+    assert filled[20] == pytest.approx(x[20])
+    long_gap = x.copy()
+    long_gap[10:20] = np.nan
+    assert np.isnan(fill_gaps(long_gap, max_gap=3)[15])

@@ -1,0 +1,99 @@
+"""Gait analysis of the real side-view treadmill clip, against its pose-free ground truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+
+from tests.test_gait_helpers import TRUTH, VIDEO, require
+from tools.gait.analyze import analyze_video
+from tools.gait.report import SCHEMA_VERSION, GaitReport
+from tools.gait.tool import report_facts
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads(require(TRUTH).read_text())
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("gait_out")
+
+
+@pytest.fixture(scope="module")
+def report(out_dir: Path) -> GaitReport:
+    """One full analysis of the real clip (pose, metrics and all outputs), shared by the tests."""
+    seen: list[float] = []
+    rep = analyze_video(
+        require(VIDEO), out_dir=out_dir, height_cm=178, progress=lambda f, m: seen.append(f)
+    )
+    assert seen and seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
+    return rep
+
+
+def test_cadence_matches_ground_truth(report: GaitReport, truth: dict) -> None:
+    cadence = report.metrics["cadence"]
+    assert cadence.value == pytest.approx(truth["cadence_spm"]["value"], abs=1.0)
+    assert cadence.reliable
+
+
+def test_contact_time_and_duty_factor_in_plausible_bands(report: GaitReport, truth: dict) -> None:
+    bands = truth["plausible_bands"]
+    lo, hi = bands["ground_contact_ms"]
+    assert lo <= report.metrics["ground_contact"].value <= hi
+    lo, hi = bands["duty_factor_pct"]
+    assert lo <= report.metrics["duty_factor"].value <= hi
+
+
+def test_view_and_direction_detected(report: GaitReport, truth: dict) -> None:
+    assert report.view["view"] == truth["view"]
+    assert report.view["faces"] == truth["runner_faces"]
+    assert not report.view["given"]
+
+
+def test_every_metric_has_a_confidence_and_honest_flag(report: GaitReport) -> None:
+    assert len(report.metrics) >= 10
+    for m in report.metrics.values():
+        assert 0.0 <= m.confidence <= 1.0
+        assert m.reliable == (m.confidence >= 0.5 and m.value is not None)
+        if not m.reliable and m.value is not None:
+            assert any(m.label in c for c in report.caveats), m.name
+    # at 30 fps contact timing is coarse: the report must say so
+    assert any("±33 ms" in c for c in report.caveats)
+    assert 0.0 < report.confidence <= 1.0
+
+
+def test_enough_steps_and_both_feet(report: GaitReport) -> None:
+    feet = [e["foot"] for e in report.events]
+    # 12 s at ~169 steps/min is ~33 steps; allow for the clip's ends
+    assert 26 <= len(feet) <= 36
+    assert abs(feet.count("left") - feet.count("right")) <= 3
+
+
+def test_json_report_and_files(report: GaitReport, out_dir: Path) -> None:
+    data = json.loads((out_dir / "gait_report.json").read_text())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["metrics"]["cadence"]["unit"] == "steps/min"
+    assert data["metrics"]["vertical_oscillation"]["unit"] == "cm"
+    assert data["metrics"]["cadence"]["reference"]["sources"]
+    video = Path(report.artifacts["annotated_video"])
+    cap = cv2.VideoCapture(str(video))
+    assert cap.isOpened() and cap.get(cv2.CAP_PROP_FRAME_COUNT) > 100
+    cap.release()
+    pngs = [Path(p) for k, p in report.artifacts.items() if k.startswith("key_frame")]
+    assert pngs and all(cv2.imread(str(p)) is not None for p in pngs)
+    assert Path(report.artifacts["joint_angles_plot"]).stat().st_size > 10_000
+    assert Path(report.artifacts["metrics_plot"]).stat().st_size > 10_000
+
+
+def test_facts_are_flat_numbers_with_units_and_confidence(report: GaitReport) -> None:
+    facts = {f.name: f for f in report_facts(report)}
+    assert facts["cadence_spm"].unit == "steps/min"
+    assert facts["cadence_spm"].value == pytest.approx(report.metrics["cadence"].value, abs=0.05)
+    assert facts["ground_contact_ms"].confidence == report.metrics["ground_contact"].confidence
+    assert "vertical_oscillation_cm" in facts
+    assert facts["foot_strike_pattern"].value in ("rearfoot", "midfoot", "forefoot")

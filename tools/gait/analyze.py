@@ -1,0 +1,313 @@
+"""``analyze_video``: a runner's clip in, an honest gait report out (no database, no network)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from tools.gait.confidence import RELIABLE_MIN, Confidence, metric_confidence
+from tools.gait.errors import GaitAnalysisError
+from tools.gait.events import FootEvents, detect_foot_events
+from tools.gait.filtering import clean_trajectories
+from tools.gait.identity import ARM_CHAIN, body_scale, drop_identity_jumps, fix_side_swaps
+from tools.gait.kinematics import Kinematics
+from tools.gait.metrics import SPECS, MetricSeries, rear_view_series, side_view_series
+from tools.gait.report import GaitReport, MetricSummary, summarise
+from tools.gait.steps import Step, build_steps, cadence
+from tools.gait.tracking import PoseTrack, track_pose
+from tools.gait.video_io import VideoInfo, probe_video
+from tools.gait.view import ViewInfo, detect_view
+
+ProgressFn = Callable[[float, str], None]
+
+_KEY_METRICS = (
+    "cadence",
+    "ground_contact",
+    "duty_factor",
+    "overstride",
+    "knee_flexion_contact",
+    "pelvic_drop",
+    "step_width",
+    "knee_fppa",
+)
+_FILM_ADVICE = (
+    "Film 10-30 seconds of steady running with the phone still at hip height, 3-5 m to the "
+    "side (or behind), the whole body in view from head to feet, in good light."
+)
+
+
+def _noop(fraction: float, message: str) -> None:
+    return None
+
+
+def _check_person(track: PoseTrack) -> None:
+    if track.detected_fraction < 0.3:
+        raise GaitAnalysisError(
+            f"I could not find a person in most of the video "
+            f"(found in {track.detected_fraction:.0%} "
+            f"of frames). {_FILM_ADVICE}",
+            code="no_person",
+        )
+
+
+def _detect_events(kin: Kinematics) -> list[FootEvents]:
+    feet = []
+    for side in ("left", "right"):
+        heel = kin.track(f"{side}_heel")[:, 1]
+        toe = kin.track(f"{side}_foot_index")[:, 1]
+        feet.append(detect_foot_events(kin.times, heel, toe, side=side))
+    return feet
+
+
+def _check_running(feet: list[FootEvents], steps: list[Step], info: VideoInfo) -> None:
+    strides = sum(max(0, len(f.contacts) - 1) for f in feet)
+    if strides < 2:
+        short = info.duration_s < 4.0
+        why = (
+            f"The clip is {info.duration_s:.1f} s long, too short to hold two full strides."
+            if short
+            else "I could not find running steps: the feet don't lift and land the way they "
+            "do in running (is the person standing, walking, or partly out of the picture?)."
+        )
+        raise GaitAnalysisError(
+            f"{why} {_FILM_ADVICE}", code="too_short" if short else "not_running"
+        )
+    duty = [100 * (s.toe_off - s.contact) / s.stride_s for s in steps if s.stride_s]
+    if duty and float(np.median(duty)) > 55:
+        raise GaitAnalysisError(
+            f"This looks like walking (each foot is down "
+            f"{float(np.median(duty)):.0f}% of the stride; in "
+            f"running it is under 50%). I analyse running. {_FILM_ADVICE}",
+            code="not_running",
+        )
+
+
+def _summaries(
+    series: dict[str, MetricSeries],
+    kin: Kinematics,
+    view: ViewInfo,
+    pose_fps: float,
+    duration_s: float,
+    height_cm: float | None,
+    cadence_spm: float,
+) -> dict[str, MetricSummary]:
+    out: dict[str, MetricSummary] = {}
+    for name, s in series.items():
+        spec = SPECS[name]
+        names = tuple(f"{side}_{part}" for side in ("left", "right") for part in spec.landmarks)
+        if view.view == "side" and view.near_side and spec.name not in ("cadence",):
+            names = tuple(f"{view.near_side}_{part}" for part in spec.landmarks)
+        conf = metric_confidence(
+            label=spec.label,
+            values=np.asarray(s.values),
+            tolerance=spec.tolerance,
+            visibility=kin.visibility_of(names),
+            pose_fps=pose_fps,
+            timing=spec.timing,
+            view_ok=spec.view in ("any", view.view),
+            view_confidence=view.confidence,
+        )
+        unit = spec.unit
+        if name == "vertical_oscillation" and not height_cm:
+            unit = "% leg length"
+        m = summarise(
+            name,
+            spec.label,
+            unit,
+            s.values,
+            s.times,
+            s.sides,
+            conf,
+            duration_s,
+            summary_value=cadence_spm if name == "cadence" else None,
+        )
+        if name == "vertical_oscillation" and not height_cm:
+            m.reference = None  # the literature values are in cm
+            m.reasons.append("no runner height given, so it is relative to leg length, not in cm")
+        if name == "foot_strike_angle" and m.value is not None:
+            m.category = (
+                "rearfoot" if m.value > 8 else ("forefoot" if m.value < -1.6 else "midfoot")
+            )
+        out[name] = m
+    return out
+
+
+def _overall(metrics: dict[str, MetricSummary], track: PoseTrack, view: ViewInfo) -> Confidence:
+    scores = [metrics[k].confidence for k in _KEY_METRICS if k in metrics]
+    score = float(np.mean(scores)) if scores else 0.0
+    reasons = [
+        f"person found in {track.detected_fraction:.0%} of analysed frames",
+        f"{view.view} view ({'given' if view.given else 'detected'}), runner faces {view.faces}",
+    ]
+    if track.detected_fraction < 0.9:
+        score *= track.detected_fraction
+    return Confidence(score, reasons)
+
+
+def _caveats(
+    metrics: dict[str, MetricSummary],
+    pose_fps: float,
+    view: ViewInfo,
+    info: VideoInfo,
+    track: PoseTrack,
+) -> list[str]:
+    out = []
+    if pose_fps < 50:
+        out.append(
+            f"{pose_fps:.0f} frames/s: contact time is only good to about "
+            f"±{1000 / pose_fps:.0f} ms; "
+            "film at 60 fps or more (slow motion) for contact and flight times."
+        )
+    for m in metrics.values():
+        if not m.reliable and m.value is not None:
+            out.append(
+                f"{m.label} is not reliable here (confidence {m.confidence:.2f}): "
+                + ("; ".join(m.reasons[:2]) or "too few good steps")
+                + "."
+            )
+    if view.view == "side":
+        out.append(
+            "Side view: the far leg is partly hidden, so left/right differences are less certain; "
+            "film from behind for pelvic drop, step width and knee alignment."
+        )
+    if len(track.frames) < 0.9 * track.frames_expected:
+        out.append(
+            f"Only {len(track.frames)} of {track.frames_expected} frames could be decoded; "
+            "the file may "
+            "be truncated."
+        )
+    out.append("2D video from one camera: angles are projections and differ from 3D lab values.")
+    return out
+
+
+def _events_list(steps: list[Step]) -> list[dict[str, object]]:
+    return [
+        {
+            "foot": s.side,
+            "contact_s": round(s.contact, 4),
+            "toe_off_s": round(s.toe_off, 4),
+            "contact_ms": round(s.contact_ms, 1),
+        }
+        for s in steps
+    ]
+
+
+def analyze_video(
+    path: str | Path,
+    *,
+    view: str | None = None,
+    height_cm: float | None = None,
+    fps: float | None = None,
+    out_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
+    pose_fps: float | None = None,
+    browser_video: bool = False,
+) -> GaitReport:
+    """Analyse a running clip (side or rear view) and return a GaitReport.
+
+    ``view`` is "side" or "rear" (detected when None); ``height_cm`` turns vertical oscillation into
+    cm; ``fps`` overrides the container frame rate (slow-motion clips). With ``out_dir`` the JSON
+    report, an annotated video, key frames and plots are written there. ``progress(fraction,
+    message)`` is called as the work goes on. ``pose_fps`` is how many frames per second of real
+    time get a pose estimate (default 30; fewer is faster and times events more coarsely);
+    ``workers`` the number of processes (default: one per core for longer clips);
+    ``browser_video`` writes the annotated clip as WebM (VP8) instead of MP4.
+    Raises GaitAnalysisError with advice on bad input.
+    """
+    report_progress = progress or _noop
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if height_cm is not None and not 100 <= height_cm <= 230:
+        raise GaitAnalysisError(
+            f"A height of {height_cm} cm looks wrong; give the runner's height in cm "
+            "(for example 178).",
+            code="bad_height",
+        )
+    if fps is not None and not 10 <= fps <= 1000:
+        raise GaitAnalysisError(
+            f"fps={fps} looks wrong; give the frame rate the clip was filmed at "
+            "(for example 60 or 240).",
+            code="bad_fps",
+        )
+    if view is not None:
+        detect_view(np.zeros((0, 33, 2)), np.zeros((0, 33)), view)  # validates the name early
+    info = probe_video(path, fps=fps)
+    report_progress(0.02, "video opened")
+    track = track_pose(
+        info,
+        pose_fps=pose_fps,
+        workers=workers,
+        progress=lambda f, m: report_progress(0.02 + 0.8 * f, m),
+    )
+    timings["pose"] = time.perf_counter() - t0
+    _check_person(track)
+    raw, jumps = drop_identity_jumps(track.xy)
+    raw, leg_swaps = fix_side_swaps(raw)
+    raw, _ = fix_side_swaps(raw, ARM_CHAIN)
+    leg_px = body_scale(raw)
+    xy = clean_trajectories(raw, track.fps, outlier_floor_px=0.25 * leg_px)
+    kin = Kinematics(track.times, xy, track.visibility)
+    vinfo = detect_view(xy, track.visibility, view)
+    feet = _detect_events(kin)
+    steps = build_steps(feet)
+    _check_running(feet, steps, info)
+    cad = cadence(feet)
+    if vinfo.view == "side":
+        series = side_view_series(kin, steps, cad, vinfo, leg_px, height_cm)
+    else:
+        series = rear_view_series(kin, steps, cad, vinfo)
+    metrics = _summaries(series, kin, vinfo, track.fps, info.duration_s, height_cm, cad.spm)
+    overall = _overall(metrics, track, vinfo)
+    timings["analysis"] = time.perf_counter() - t0 - timings["pose"]
+    report = GaitReport(
+        video={
+            "file": info.path.name,
+            "width": info.width,
+            "height": info.height,
+            "fps": info.fps,
+            "container_fps": info.container_fps,
+            "frames": info.frame_count,
+            "duration_s": round(info.duration_s, 3),
+            "rotation_deg": info.rotation_deg,
+            "codec": info.codec,
+        },
+        view={
+            "view": vinfo.view,
+            "faces": vinfo.faces,
+            "given": vinfo.given,
+            "confidence": round(vinfo.confidence, 3),
+            "near_side": vinfo.near_side,
+            "width_ratio": vinfo.width_ratio,
+        },
+        pose={
+            "backend": track.backend,
+            "analysed_fps": track.fps,
+            "frames_analysed": len(track.frames),
+            "person_found_fraction": round(track.detected_fraction, 4),
+            "identity_jumps_dropped": jumps,
+            "leg_swaps_fixed": leg_swaps,
+            "leg_length_px": round(leg_px, 1),
+            "height_cm": height_cm,
+        },
+        metrics=metrics,
+        events=_events_list(steps),
+        confidence=round(overall.score, 3),
+        reasons=overall.reasons,
+        caveats=_caveats(metrics, track.fps, vinfo, info, track),
+        timings_s=timings,
+    )
+    if overall.score < RELIABLE_MIN:
+        report.caveats.insert(0, f"Overall confidence is low ({overall.score:.2f}). {_FILM_ADVICE}")
+    if out_dir is not None:
+        from tools.gait.outputs import write_outputs
+
+        report_progress(0.85, "drawing the annotated video and plots")
+        write_outputs(report, info, kin, steps, Path(out_dir), browser_video=browser_video)
+        timings["outputs"] = time.perf_counter() - t0 - timings["pose"] - timings["analysis"]
+        report.write_json(Path(out_dir) / "gait_report.json")
+    report_progress(1.0, "done")
+    return report
