@@ -38,3 +38,6 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    if level.upper() != "DEBUG":
+        for chatty in ("alembic", "sentence_transformers", "httpx", "urllib3", "stravalib"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -50,7 +50,9 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 4) -> ToolResult:
                 for h in hits
             ]
         },
-        confidence=round(min(1.0, max(0.2, best)), 2),
-        reasons=[f"{len(hits)} passages matched; the closest with similarity {best:.2f}"],
+        confidence=0.9 if best >= 0.5 else 0.7 if best >= 0.4 else 0.5,
+        reasons=["the notes cite published studies"]
+        if best >= 0.5
+        else ["the closest notes are only loosely related to the question"],
         caveats=["Notes summarise published studies; they are general, not a diagnosis."],
     )

@@ -1,0 +1,158 @@
+"""Dates in plain words -> a ``[since, until)`` range of ISO dates.
+
+"since March", "last 2 weeks", "this month", "in 2024", "yesterday", "between 1 May and
+10 June", "2025-03-01" ... Relative phrases are resolved against ``today`` (a parameter, so
+tests and evaluations are repeatable).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "couple of": 2, "few": 3,
+}  # fmt: skip
+_COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + ")"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DAY = (
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}"
+    rf"|\d{{1,2}}{_ORDINAL}(?: of)? {_MONTH}(?:,? \d{{4}})?"
+    rf"|{_MONTH} \d{{1,2}}{_ORDINAL}(?:,? \d{{4}})?"
+)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Activities from ``since`` (inclusive) to ``until`` (exclusive); either may be open."""
+
+    since: date | None = None
+    until: date | None = None
+
+    def as_args(self) -> dict[str, str]:
+        """``since``/``until`` as tools take them: ISO dates, both days included."""
+        out = {}
+        if self.since:
+            out["since"] = self.since.isoformat()
+        if self.until:
+            out["until"] = (self.until - timedelta(days=1)).isoformat()
+        return out
+
+
+def _month_start(year: int, month: int) -> date:
+    return date(year, month, 1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _latest_past_month(month: int, today: date, year: int | None) -> int:
+    if year is not None:
+        return year
+    return today.year if month <= today.month else today.year - 1
+
+
+def _day_month(text: str, today: date) -> date | None:
+    """'1 May', 'May 1', 'May 1st 2025', '2025-05-01', '01/05/2025' (day first)."""
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text):
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    if m := re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? {_MONTH}(?:,? (\d{{4}}))?", text):
+        month = MONTHS[m[2][:3] if m[2][:4] != "sept" else "sep"]
+        return date(_latest_past_month(month, today, int(m[3]) if m[3] else None), month, int(m[1]))
+    if m := re.fullmatch(rf"{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", text):
+        month = MONTHS[m[1][:3]]
+        return date(_latest_past_month(month, today, int(m[3]) if m[3] else None), month, int(m[2]))
+    return None
+
+
+def parse_dates(text: str, today: date) -> DateRange | None:
+    """The date range ``text`` talks about, or None if it names none."""
+    t = " " + re.sub(r"\s+", " ", text.lower().replace("’", "'")) + " "
+    if m := re.search(rf"(?:between|from) ({_DAY}) (?:and|to|until|-) ({_DAY})", t):
+        first, last = _day_month(m[1], today), _day_month(_second(m[0]), today)
+        if first and last:
+            return DateRange(first, last + timedelta(days=1))
+    if (m := re.search(rf"(?:since|after|from) ({_DAY})", t)) and (
+        start := _day_month(m[1], today)
+    ):
+        return DateRange(start, None)
+    if (m := re.search(rf"(?:on|for) ({_DAY})", t)) and (single := _day_month(m[1], today)):
+        return DateRange(single, single + timedelta(days=1))
+    if re.search(r"\btoday\b", t):
+        return DateRange(today, today + timedelta(days=1))
+    if re.search(r"\byesterday\b", t):
+        return DateRange(today - timedelta(days=1), today)
+    if m := re.search(rf"\b(?:last|past|previous) {_COUNT} (day|week|month|year)s?\b", t):
+        count = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]]
+        return DateRange(today - timedelta(days=count * _UNIT_DAYS[m[2]] - 1), None)
+    if m := re.search(rf"\b{_COUNT} (day|week|month|year)s? ago\b", t):
+        count = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]]
+        start = today - timedelta(days=count * _UNIT_DAYS[m[2]])
+        span = timedelta(days=_UNIT_DAYS[m[2]])
+        return DateRange(start, start + span)
+    if re.search(r"\bthis week\b", t):
+        return DateRange(today - timedelta(days=today.weekday()), None)
+    if re.search(r"\b(?:last|previous) week\b", t):
+        monday = today - timedelta(days=today.weekday())
+        return DateRange(monday - timedelta(days=7), monday)
+    if re.search(r"\bthis month\b", t):
+        return DateRange(today.replace(day=1), None)
+    if re.search(r"\b(?:last|previous) month\b", t):
+        first = today.replace(day=1)
+        return DateRange((first - timedelta(days=1)).replace(day=1), first)
+    if re.search(r"\bthis year\b", t):
+        return DateRange(date(today.year, 1, 1), None)
+    if re.search(r"\blast year\b", t):
+        return DateRange(date(today.year - 1, 1, 1), date(today.year, 1, 1))
+    if m := re.search(rf"\b(?:since|after|from) {_MONTH}(?: (\d{{4}}))?\b", t):
+        month = MONTHS[m[1][:3]]
+        year = _latest_past_month(month, today, int(m[2]) if m[2] else None)
+        return DateRange(_month_start(year, month), None)
+    if m := re.search(r"\b(?:since|after) (\d{4})\b", t):
+        return DateRange(date(int(m[1]), 1, 1), None)
+    if m := re.search(rf"\b(?:in|during|for|of) {_MONTH}(?: (\d{{4}}))?\b", t):
+        month = MONTHS[m[1][:3]]
+        start = _month_start(_latest_past_month(month, today, int(m[2]) if m[2] else None), month)
+        return DateRange(start, _next_month(start))
+    if m := re.search(r"\b(?:in|during|for|of) (\d{4})\b", t):
+        return DateRange(date(int(m[1]), 1, 1), date(int(m[1]) + 1, 1, 1))
+    return None
+
+
+def _second(text: str) -> str:
+    """The second date of a 'between X and Y' phrase."""
+    for joiner in (" and ", " to ", " until ", " - "):
+        if joiner in text:
+            return text.split(joiner, 1)[1].strip()
+    return ""
