@@ -174,7 +174,10 @@ class Coach:
                 return Reply("Okay, I won't do that.", backend=self.llm.name)
 
         proposed = route(message, files, today=self.today or date.today())
-        if proposed.kind == "unknown" and last is not None:
+        vague = proposed.kind == "unknown" or (
+            proposed.kind == "tool" and proposed.confidence < 0.7
+        )
+        if vague and last is not None:
             follow = self._follow_up(ctx, message, last)
             if follow is not None:
                 return follow

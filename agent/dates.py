@@ -145,7 +145,7 @@ def parse_dates(text: str, today: date) -> DateRange | None:
         month = MONTHS[m[1][:3]]
         start = _month_start(_latest_past_month(month, today, int(m[2]) if m[2] else None), month)
         return DateRange(start, _next_month(start))
-    if m := re.search(r"\b(?:in|during|for|of) (\d{4})\b", t):
+    if m := re.search(r"\b(?:in|during|for|of|about|and) ((?:19|20)\d{2})\b", t):
         return DateRange(date(int(m[1]), 1, 1), date(int(m[1]) + 1, 1, 1))
     return None
 
