@@ -133,7 +133,7 @@ def _tiny_gemma(folder: Path) -> Path:
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import Gemma2Config, Gemma2ForCausalLM, PreTrainedTokenizerFast
 
-    words = ["run", "runs", "my", "the", "what", "did", "i", "in", "last", "week", "json", "tool", "args", "list", "activities"]
+    words = ["run", "runs", "my", "the", "what", "did", "i", "in", "last", "week", "json"]
     specials = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"]
     vocab = {token: index for index, token in enumerate(specials + words + ["user", "model"])}
     tokenizer = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
