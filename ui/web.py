@@ -1,0 +1,210 @@
+"""The web app (``coachg serve``): log in, chat with Coach G (drop a run video or activity files
+into the chat), import activities, connect Strava.
+
+Built from three parts: :func:`build_app` (the Gradio page), :func:`make_server_app` (the page
+mounted behind Gradio's login, beside the ``/signup`` form) and :func:`serve` (uvicorn on
+localhost). Nothing is fetched from the internet: analytics are off, fonts are Gradio's bundled
+ones, there are no share links.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import logging
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+
+from storage.db import Database, database
+from storage.settings import Settings
+from ui.web_chat import ChatHandler, stored_history
+from ui.web_files import CHAT_FILE_TYPES
+from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
+from ui.web_session import acting_user, athlete_choices, password_check
+from ui.web_settings import SettingsHandler
+from ui.web_signup import signup_router
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD = "2gb"
+#: Gradio's default theme, with its bundled (local) fonts only.
+THEME = gr.themes.Default(primary_hue="orange", neutral_hue="zinc")
+CSS = """
+#coachg-header { align-items: center; }
+#coachg-header h2 { margin: 0; }
+#chat-status { font-size: 0.85rem; opacity: 0.75; min-height: 1.2em; }
+#chat img { max-height: 420px; width: auto; }
+footer { display: none !important; }
+"""
+AUTH_MESSAGE = (
+    "Log in to <b>Coach G</b>. No account yet? "
+    '<a href="/signup" id="signup-link" style="text-decoration: underline">Create one</a>.'
+)
+CHAT_PLACEHOLDER = (
+    "**Ask Coach G** about your running: *how was my week?*, *how is my cadence trending?* - "
+    "or drop a side or rear video of 10-30 s of steady running here and write "
+    "*analyze my run video*. Activity files (.fit, .gpx, .tcx, .zip) can go here too."
+)
+
+
+def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
+    """The Gradio page. ``coach`` is an ``agent.coach.Coach`` (built on first use if None).
+
+    Every handler identifies the user from Gradio's login (``request.username``) and re-checks
+    in storage whom they may see; nothing the browser sends is trusted for that.
+    """
+    chat = ChatHandler(db, settings, coach)
+    imports = ImportHandler(db, settings)
+    prefs = SettingsHandler(db, settings)
+
+    def on_load(request: gr.Request) -> tuple[Any, ...]:
+        actor = acting_user(db, request)
+        options = athlete_choices(db, actor)
+        history = stored_history(db, actor)
+        is_coach = actor.role == "coach"
+        who = f"{actor.display_name or actor.name} · {actor.role}"
+        dropdown = gr.Dropdown(
+            choices=options.choices, value=options.default, visible=is_coach, interactive=True
+        )
+        return who, dropdown, history, history
+
+    with gr.Blocks(
+        title="Coach G", analytics_enabled=False, delete_cache=(3600, 7 * 86400)
+    ) as demo:
+        history = gr.State([])
+        with gr.Row(elem_id="coachg-header", equal_height=True):
+            gr.Markdown("## Coach G", elem_id="coachg-title")
+            who = gr.Markdown(elem_id="who")
+            athlete = gr.Dropdown(
+                label="Question about",
+                choices=[],
+                visible=False,
+                elem_id="athlete-choice",
+                scale=2,
+            )
+            gr.Button(
+                "Log out", link="/logout", size="sm", variant="secondary", scale=0, min_width=90
+            )
+        with gr.Tab("Chat", id="chat-tab"):
+            chatbot = gr.Chatbot(
+                elem_id="chat",
+                height="68vh",
+                placeholder=CHAT_PLACEHOLDER,
+                feedback_options=None,
+                buttons=["copy"],
+                show_label=False,
+                autoscroll=True,
+            )
+            status = gr.Markdown(elem_id="chat-status")
+            with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
+                yes = gr.Button("Yes, do it", variant="primary", size="sm", elem_id="confirm-yes")
+                no = gr.Button("No", size="sm", elem_id="confirm-no")
+            box = gr.MultimodalTextbox(
+                elem_id="chat-input",
+                placeholder="Ask Coach G, or drop a run video or activity files here…",
+                file_types=CHAT_FILE_TYPES,
+                file_count="multiple",
+                sources=["upload"],
+                show_label=False,
+                submit_btn=True,
+            )
+        with gr.Tab("Activities", id="activities-tab"):
+            gr.Markdown(
+                "Import .fit, .gpx or .tcx files (also gzipped), zips of them, or the zip of your "
+                "Strava bulk export. Activities already here are recognised and not added twice."
+            )
+            files = gr.File(
+                label="Activity files",
+                file_count="multiple",
+                file_types=IMPORT_FILE_TYPES,
+                elem_id="import-files",
+            )
+            import_button = gr.Button("Import", variant="primary", elem_id="import-button")
+            report = gr.Markdown(elem_id="import-report")
+            table = gr.Dataframe(
+                headers=TABLE_HEADERS,
+                interactive=False,
+                elem_id="activities",
+                label="Activities (newest first)",
+                wrap=True,
+            )
+        with gr.Tab("Settings", id="settings-tab"):
+            account = gr.Markdown(elem_id="account")
+            gr.Markdown("### Strava")
+            strava = gr.Markdown(elem_id="strava-status")
+            with gr.Row():
+                connect = gr.Button("Connect Strava", variant="primary", elem_id="strava-connect")
+                sync = gr.Button("Sync now", elem_id="strava-sync")
+                disconnect = gr.Button("Disconnect", variant="stop", elem_id="strava-disconnect")
+
+        chat_outputs = [history, chatbot, box, status, confirm_row]
+        demo.load(on_load, None, [who, athlete, history, chatbot], api_visibility="private").then(
+            imports.table, [athlete], [table], api_visibility="private"
+        ).then(prefs.account, None, [account], api_visibility="private").then(
+            prefs.strava_status, None, [strava], api_visibility="private"
+        )
+        box.submit(chat.respond, [box, history, athlete], chat_outputs, api_name="chat")
+        yes.click(chat.answer_yes, [history, athlete], chat_outputs, api_visibility="private")
+        no.click(chat.answer_no, [history, athlete], chat_outputs, api_visibility="private")
+        chatbot.clear(list, None, [history], api_visibility="private")
+        athlete.change(imports.table, [athlete], [table], api_visibility="private")
+        import_button.click(
+            imports.run_import, [files, athlete], [report, table, files], api_name="import"
+        )
+        connect.click(prefs.connect, None, [strava], api_visibility="private")
+        sync.click(prefs.sync, None, [strava], api_visibility="private")
+        disconnect.click(prefs.disconnect, None, [strava], api_visibility="private")
+    return demo
+
+
+def make_server_app(
+    db: Database, settings: Settings, coach: Any = None, allow_signup: bool = True
+) -> FastAPI:
+    """The whole web server: ``/signup`` and the Gradio page behind Gradio's login."""
+    app = FastAPI(title="Coach G", docs_url=None, redoc_url=None, openapi_url=None)
+    if allow_signup:
+        app.include_router(signup_router(db))
+    blocks = build_app(db, settings, coach)
+    private = [str(settings.media_dir.resolve()), str(settings.chroma_dir.resolve())]
+    gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        auth=password_check(db),
+        auth_message=AUTH_MESSAGE if allow_signup else "Log in to <b>Coach G</b>.",
+        allowed_paths=[],  # artifacts are published into Gradio's cache, see ui/web_files.py
+        blocked_paths=private,
+        footer_links=[],
+        run_history=False,
+        max_file_size=MAX_UPLOAD,
+        enable_monitoring=False,
+        mcp_server=False,
+        ssr_mode=False,
+        pwa=False,
+        show_error=True,
+        theme=THEME,
+        css=CSS,
+    )
+    # mount_gradio_app (unlike launch) leaves this False, and Gradio then skips its checks that
+    # files sent by a browser come from its upload folder. Turn those checks on.
+    blocks.has_launched = True
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, allow_signup: bool = True) -> None:
+    """Run the web app until interrupted (``coachg serve``)."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "web-cache"))
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app = make_server_app(database(settings.database_url), settings, allow_signup=allow_signup)
+    print(f"Coach G is running on http://{host}:{port} (Ctrl+C stops it).", flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("Coach G is reachable from other machines on %s; use HTTPS in front.", host)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

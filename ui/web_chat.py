@@ -1,0 +1,241 @@
+"""The chat: each message is one ``Coach.turn``; long tools stream their progress into the chat.
+
+The turn runs in a worker thread. Its progress callback feeds a queue, and the handler (a
+generator) yields the chat again with a progress line each time something arrives; then the
+reply replaces the progress line: its text, then each artifact (annotated video, key frames,
+plots) inline, published under an unguessable address (see :mod:`ui.web_files`).
+
+The conversation shown is kept server-side (``gr.State``); the browser only ever receives it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from storage.access import AccessDenied
+from storage.chat import recent_messages
+from storage.db import Database
+from storage.models import User
+from storage.settings import Settings
+from tools.context import ToolContext
+from ui.web_files import is_upload, keep_upload, publish
+from ui.web_session import acting_user, resolve_athlete
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+#: What the chat handler yields: conversation state, chatbot, input box, status line, yes/no row.
+ChatUpdate = tuple[list[Message], list[Message], Any, str, Any]
+
+PROGRESS_POLL_S = 0.25
+NOT_UPLOADED = "I can only use files uploaded here: attach the file with the clip button."
+
+
+def percent(fraction: float) -> str:
+    """A progress fraction as a whole percentage, clamped to 0-100."""
+    return f"{round(max(0.0, min(1.0, float(fraction))) * 100)}%"
+
+
+def progress_line(fraction: float | None, message: str) -> str:
+    """The line shown while a turn runs, e.g. ``Working… 40% - tracking the runner``."""
+    if fraction is None:
+        return "⏳ Working on it…"
+    return f"⏳ Working… {percent(fraction)} - {message}".rstrip(" -")
+
+
+def reply_messages(reply: Any) -> list[Message]:
+    """The reply as chat messages: the text, then each artifact with its title.
+
+    Videos and images are shown inline by the chat; JSON, HTML and CSV come as downloads.
+    """
+    messages: list[Message] = [{"role": "assistant", "content": reply.text or "(no answer)"}]
+    for artifact in reply.artifacts:
+        path = Path(artifact.path)
+        if not path.is_file():
+            log.warning("artifact %s is missing; not shown", path.name)
+            continue
+        title = artifact.title or path.stem.replace("_", " ")
+        messages.append(
+            {
+                "role": "assistant",
+                "content": [f"**{title}**", {"path": publish(path), "alt_text": title}],
+            }
+        )
+    return messages
+
+
+def status_text(reply: Any) -> str:
+    """The small line under the chat: which backend answered and which tools ran."""
+    tools = ", ".join(dict.fromkeys(call.name for call in reply.tool_calls)) or "none"
+    line = f"Answered by the {reply.backend} backend · tools: {tools}"
+    if reply.pending is not None:
+        line += " · waiting for your yes or no"
+    return line
+
+
+def stored_history(db: Database, actor: User, limit: int = 20) -> list[Message]:
+    """The last messages of ``actor``'s own conversation, as text, for when the page opens."""
+    with db.session() as session:
+        rows = recent_messages(session, actor, limit=limit)
+    return [
+        {"role": row.role, "content": row.content}
+        for row in rows
+        if row.role in ("user", "assistant") and row.content
+    ]
+
+
+@dataclass
+class _Turn:
+    """One turn running in a worker thread, reporting through a queue."""
+
+    updates: queue.Queue[tuple[float, str]] = field(default_factory=queue.Queue)
+    reply: Any = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class ChatHandler:
+    """The chat's event handlers, bound to one database, settings and coach."""
+
+    def __init__(self, db: Database, settings: Settings, coach: Any = None) -> None:
+        self.db = db
+        self.settings = settings
+        self._coach = coach
+        self._coach_lock = threading.Lock()
+
+    @property
+    def coach(self) -> Any:
+        """The agent, built on first use (it may load a language model)."""
+        with self._coach_lock:
+            if self._coach is None:
+                from agent.coach import Coach
+
+                self._coach = Coach(self.db, self.settings)
+            return self._coach
+
+    def media_dir(self, actor: User, athlete_id: int | None) -> Path:
+        """The media folder of the athlete talked about (the actor's own when undecided)."""
+        ctx = ToolContext(
+            db=self.db, actor=actor, settings=self.settings, athlete_id=athlete_id or actor.id
+        )
+        return ctx.media_dir
+
+    def respond(
+        self,
+        message: dict[str, Any] | None,
+        history: list[Message] | None,
+        athlete_choice: str | None,
+        request: gr.Request,
+    ) -> Iterator[ChatUpdate]:
+        """Handle one message (text and attachments) and stream the chat as it goes."""
+        actor = acting_user(self.db, request)
+        history = list(history or [])
+        text = str((message or {}).get("text") or "").strip()
+        files = [str(f) for f in (message or {}).get("files") or []]
+        if not text and not files:
+            yield history, history, gr.MultimodalTextbox(), "", gr.Row()
+            return
+        shown: list[Any] = [text] if text else []
+        shown += [{"path": f} for f in files]
+        history.append({"role": "user", "content": shown})
+        if not all(is_upload(f) for f in files):
+            history.append({"role": "assistant", "content": NOT_UPLOADED})
+            yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()
+            return
+        busy = gr.MultimodalTextbox(value=None, interactive=False)
+        try:
+            athlete_id = resolve_athlete(self.db, actor, athlete_choice)
+        except AccessDenied as error:
+            history.append({"role": "assistant", "content": str(error)})
+            yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()
+            return
+        try:
+            media = self.media_dir(actor, athlete_id)
+            attachments = [str(keep_upload(f, media)) for f in files]
+        except OSError:
+            log.exception("could not keep an upload")
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": "I could not save your file (is the disk full?). "
+                    "Nothing was lost: free some space and send it again.",
+                }
+            )
+            yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()
+            return
+        history.append({"role": "assistant", "content": progress_line(None, "")})
+        yield history, history, busy, "", gr.Row(visible=False)
+
+        turn = self._start(actor, text, attachments, athlete_id)
+        while not turn.done.is_set() or not turn.updates.empty():
+            try:
+                fraction, step = turn.updates.get(timeout=PROGRESS_POLL_S)
+            except queue.Empty:
+                continue
+            while not turn.updates.empty():  # show only the newest of a burst
+                fraction, step = turn.updates.get_nowait()
+            history[-1] = {"role": "assistant", "content": progress_line(fraction, step)}
+            yield history, history, busy, "", gr.Row(visible=False)
+
+        history.pop()
+        if turn.error is not None:
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": "Sorry, something went wrong while answering. Your message and "
+                    "files are kept; try again, or ask differently.",
+                }
+            )
+            yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()
+            return
+        reply = turn.reply
+        history.extend(reply_messages(reply))
+        yield (
+            history,
+            history,
+            gr.MultimodalTextbox(value=None, interactive=True),
+            status_text(reply),
+            gr.Row(visible=reply.pending is not None),
+        )
+
+    def answer_yes(
+        self, history: list[Message] | None, athlete_choice: str | None, request: gr.Request
+    ) -> Iterator[ChatUpdate]:
+        """The Yes button: confirms the pending write, as if the user typed "yes"."""
+        yield from self.respond({"text": "yes"}, history, athlete_choice, request)
+
+    def answer_no(
+        self, history: list[Message] | None, athlete_choice: str | None, request: gr.Request
+    ) -> Iterator[ChatUpdate]:
+        """The No button: cancels the pending write, as if the user typed "no"."""
+        yield from self.respond({"text": "no"}, history, athlete_choice, request)
+
+    def _start(
+        self, actor: User, text: str, attachments: list[str], athlete_id: int | None
+    ) -> _Turn:
+        turn = _Turn()
+
+        def progress(fraction: float, step: str) -> None:
+            turn.updates.put((fraction, step))
+
+        def run() -> None:
+            try:
+                turn.reply = self.coach.turn(
+                    actor, text, attachments, athlete_id=athlete_id, progress=progress
+                )
+            except Exception as error:  # shown as a polite message; details go to the log
+                log.exception("chat turn failed")
+                turn.error = error
+            finally:
+                turn.done.set()
+
+        threading.Thread(target=run, name="coachg-turn", daemon=True).start()
+        return turn

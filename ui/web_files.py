@@ -1,0 +1,79 @@
+"""Files in the web app: uploads kept in the athlete's media folder, artifacts published privately.
+
+Gradio serves a file only from its cache folder (``GRADIO_TEMP_DIR``) or from ``allowed_paths``,
+and only to a logged-in user. The media folder is *not* an allowed path (any logged-in user could
+then fetch ``media/<athlete id>/...`` by guessing): each artifact shown in the chat is copied into
+its own folder in the cache with a random 192-bit name, so only the person it was shown to knows
+its address.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from gradio.utils import get_upload_folder
+
+#: Files the chat accepts: videos for gait analysis, activity files for import.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
+ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".gz", ".zip")
+CHAT_FILE_TYPES = [*VIDEO_SUFFIXES, *ACTIVITY_SUFFIXES]
+
+
+def safe_name(name: str) -> str:
+    """A file name without folders or odd characters, keeping the suffix."""
+    base = Path(name).name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")
+    return cleaned[-120:] or "upload"
+
+
+def keep_upload(source: str | Path, media_dir: Path, kind: str = "uploads") -> Path:
+    """Copy an uploaded file from Gradio's cache into ``media_dir/kind/<time>-<random>/``.
+
+    The copy belongs to the athlete (their media folder) and outlives Gradio's cache.
+    """
+    src = Path(source)
+    folder = media_dir / kind / f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / safe_name(src.name)
+    shutil.copyfile(src, target)
+    return target
+
+
+def cache_folder() -> Path:
+    """The folder Gradio serves files from (``GRADIO_TEMP_DIR``)."""
+    return Path(get_upload_folder()).resolve()
+
+
+def is_upload(path: str | Path) -> bool:
+    """Whether ``path`` lies in Gradio's upload folder, i.e. the browser really uploaded it.
+
+    A forged request could name any file on the server (another athlete's video); only files
+    the browser uploaded are accepted as attachments.
+    """
+    try:
+        Path(path).resolve().relative_to(cache_folder())
+    except (ValueError, OSError):
+        return False
+    return Path(path).is_file()
+
+
+def publish(path: str | Path) -> str:
+    """A copy of ``path`` that Gradio may serve, under an unguessable folder of its cache.
+
+    A hard link when the cache is on the same disk (no extra space), else a copy.
+    """
+    src = Path(path)
+    folder = cache_folder() / f"coachg-{secrets.token_urlsafe(24)}"
+    folder.mkdir(parents=True, exist_ok=False)
+    os.chmod(folder, 0o700)
+    target = folder / safe_name(src.name)
+    try:
+        os.link(src, target)
+    except OSError:
+        shutil.copyfile(src, target)
+    return str(target)

@@ -1,0 +1,138 @@
+"""The "Settings" tab: connect Strava (your own account only), sync, disconnect.
+
+Tokens never reach the page: the tab only says *whether* an account is connected.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from storage.db import Database
+from storage.settings import Settings
+from storage.strava_tokens import delete_token, get_sync_state, get_token
+from tools.context import ToolContext
+from ui.web_session import acting_user
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 300.0
+
+STRAVA_SETUP = """**Strava is not set up on this machine yet.** To connect:
+
+1. Log in to Strava and open <https://www.strava.com/settings/api>; create an API application
+   (any name; *Authorization Callback Domain*: `localhost`).
+2. Set the two numbers Strava shows before starting Coach G:
+   `COACHG_STRAVA_CLIENT_ID=<Client ID>` and `COACHG_STRAVA_CLIENT_SECRET=<Client Secret>`
+   (optionally `COACHG_STRAVA_REDIRECT_PORT`, default 8721).
+3. Restart `coachg serve` and press **Connect Strava** again.
+
+No Strava API application? Import your Strava bulk export zip (Strava > Settings > My Account >
+Download or Delete Your Account) in the **Activities** tab instead."""
+
+
+def strava_configured(settings: Settings) -> bool:
+    """Whether a Strava API application is configured (client id and secret set)."""
+    return bool(settings.strava_client_id and settings.strava_client_secret)
+
+
+class SettingsHandler:
+    """Handlers of the settings tab. Everything here acts on the logged-in user's own account."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+
+    def _context(self, request: gr.Request) -> ToolContext:
+        return ToolContext(db=self.db, actor=acting_user(self.db, request), settings=self.settings)
+
+    def account(self, request: gr.Request) -> str:
+        """Who is logged in, as Markdown."""
+        actor = acting_user(self.db, request)
+        return f"Logged in as **{actor.name}** ({actor.role})."
+
+    def strava_status(self, request: gr.Request) -> str:
+        """Whether Strava is set up and connected, and when it last synced. Never a token."""
+        ctx = self._context(request)
+        if not strava_configured(self.settings):
+            return STRAVA_SETUP
+        with ctx.session() as session:
+            token = get_token(session, ctx.actor, ctx.athlete_id)
+            state = get_sync_state(session, ctx.actor, ctx.athlete_id, "strava")
+        if token is None:
+            return "Strava is set up but your account is **not connected**: press Connect Strava."
+        last = state.get("last_sync")
+        line = "Your Strava account is **connected**."
+        return f"{line} Last sync: {last}." if last else f"{line} Press Sync now to fetch runs."
+
+    def connect(self, request: gr.Request) -> Iterator[str]:
+        """Start Strava's consent flow: show its link, wait for the answer, store the tokens."""
+        ctx = self._context(request)
+        if not strava_configured(self.settings):
+            yield STRAVA_SETUP
+            return
+        from tools.strava.oauth import StravaSetupError, connect
+
+        urls: queue.Queue[str] = queue.Queue()
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                connect(ctx, open_browser=None, timeout_s=CONNECT_TIMEOUT_S, on_url=urls.put)
+                outcome["ok"] = True
+            except StravaSetupError as error:
+                outcome["message"] = str(error)
+            except OSError:
+                outcome["message"] = (
+                    "Another Strava connection is already waiting (its local port is busy). "
+                    "Finish it in the Strava tab, or wait 5 minutes and try again."
+                )
+            except Exception:  # the message could carry a response body: log, do not show
+                log.exception("Strava connect failed")
+                outcome["message"] = "Strava did not accept the connection; try again later."
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="coachg-strava-connect", daemon=True).start()
+        while not done.is_set():
+            try:
+                url = urls.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            yield (
+                f"[Open Strava to allow Coach G access]({url}) - it opens in a new tab; this "
+                "page updates when Strava answers (waiting up to 5 minutes)."
+            )
+        if outcome.get("ok"):
+            yield "Your Strava account is **connected**. Press Sync now to fetch your runs."
+        else:
+            yield str(outcome.get("message", "Strava was not connected."))
+
+    def sync(self, request: gr.Request) -> str:
+        """Fetch new activities from the connected Strava account."""
+        from tools.strava.tool import sync_strava
+
+        ctx = self._context(request)
+        if not strava_configured(self.settings):
+            return STRAVA_SETUP
+        try:
+            result = sync_strava(ctx)
+        except Exception:
+            log.exception("Strava sync failed")
+            return "The Strava sync stopped on an error; nothing was lost. Try again later."
+        return result.message
+
+    def disconnect(self, request: gr.Request) -> str:
+        """Forget this user's Strava tokens (Strava access can also be revoked on Strava)."""
+        ctx = self._context(request)
+        with ctx.session() as session:
+            removed = delete_token(session, ctx.actor)
+        if removed:
+            return "Strava is **disconnected**; its tokens are deleted from this machine."
+        return "No Strava account was connected."

@@ -1,0 +1,146 @@
+"""``/signup``: a small page to create an athlete or coach account, so a fresh install is usable.
+
+Gradio's own login page has no "create account", so this plain form sits beside it; the login
+page links here. Passwords are stored as salted scrypt hashes (:func:`storage.users.create_user`).
+A coach account sees no one until an athlete is linked to it (``coachg users link``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlparse
+
+import anyio
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+
+from storage.db import Database
+from storage.users import create_user
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MIN_PASSWORD = 8
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Coach G - create an account</title>
+<style>
+body {{ font-family: ui-sans-serif, system-ui, sans-serif; background: #f4f4f5; margin: 0; }}
+main {{ max-width: 380px; margin: 8vh auto; background: #fff; padding: 28px 32px;
+  border-radius: 10px; box-shadow: 0 1px 4px rgba(0,0,0,.12); }}
+h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
+p.hint {{ color: #52525b; margin: 0 0 18px; font-size: .92rem; }}
+label {{ display: block; margin: 12px 0 4px; font-weight: 600; font-size: .92rem; }}
+input, select {{ width: 100%; box-sizing: border-box; padding: 8px 10px; font-size: 1rem;
+  border: 1px solid #d4d4d8; border-radius: 6px; }}
+button {{ margin-top: 20px; width: 100%; padding: 10px; font-size: 1rem; border: 0;
+  border-radius: 6px; background: #ea580c; color: #fff; font-weight: 600; cursor: pointer; }}
+.error {{ background: #fef2f2; color: #991b1b; padding: 8px 10px; border-radius: 6px; }}
+.ok {{ background: #f0fdf4; color: #166534; padding: 8px 10px; border-radius: 6px; }}
+a {{ color: #c2410c; }}
+</style></head>
+<body><main>
+<h1>Create a Coach G account</h1>
+<p class="hint">Your data stays on this machine. Already have an account? <a href="/">Log in</a>.
+</p>
+{body}
+</main></body></html>"""
+
+_FORM = """{message}
+<form method="post" action="/signup">
+<label for="name">User name</label>
+<input id="name" name="name" value="{name}" autocomplete="username" required
+  placeholder="e.g. ann" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{{1,39}}">
+<label for="password">Password (at least {min_password} characters)</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required>
+<label for="confirm">Password again</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required>
+<label for="role">I am</label>
+<select id="role" name="role">
+<option value="athlete"{athlete_selected}>an athlete (I analyse my own running)</option>
+<option value="coach"{coach_selected}>a coach (athletes link me to their data)</option>
+</select>
+<button type="submit">Create account</button>
+</form>"""
+
+
+def _form(message: str = "", name: str = "", role: str = "athlete") -> str:
+    box = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    return _PAGE.format(
+        body=_FORM.format(
+            message=box,
+            name=html.escape(name),
+            min_password=MIN_PASSWORD,
+            athlete_selected="" if role == "coach" else " selected",
+            coach_selected=" selected" if role == "coach" else "",
+        )
+    )
+
+
+def problem_with(name: str, password: str, confirm: str, role: str) -> str:
+    """What is wrong with a sign-up, in words that say what to do; "" when nothing is."""
+    if not NAME_PATTERN.match(name):
+        return (
+            "Choose a user name of 2 to 40 letters, digits, dots, dashes or underscores, "
+            "starting with a letter or digit."
+        )
+    if len(password) < MIN_PASSWORD:
+        return f"Choose a password of at least {MIN_PASSWORD} characters."
+    if password != confirm:
+        return "The two passwords differ; type the same password twice."
+    if role not in ("athlete", "coach"):
+        return "Choose athlete or coach."
+    return ""
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from another site (cross-site request forgery) carries its own Origin."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return origin != "null"
+    return urlparse(origin).netloc == request.headers.get("host", "")
+
+
+def signup_router(db: Database) -> APIRouter:
+    """The ``/signup`` routes: the form (GET) and account creation (POST)."""
+    router = APIRouter()
+
+    @router.get("/signup", response_class=HTMLResponse)
+    async def signup_form() -> HTMLResponse:
+        return HTMLResponse(_form())
+
+    @router.post("/signup", response_class=HTMLResponse)
+    async def signup(
+        request: Request,
+        name: str = Form(""),
+        password: str = Form(""),
+        confirm: str = Form(""),
+        role: str = Form("athlete"),
+    ) -> HTMLResponse:
+        if not _same_origin(request):
+            return HTMLResponse(_form("Open this page from Coach G itself."), status_code=403)
+        name = name.strip().lower()
+        problem = problem_with(name, password, confirm, role)
+        if problem:
+            return HTMLResponse(_form(problem, name, role), status_code=400)
+
+        def create() -> str:
+            try:
+                with db.session() as session:
+                    create_user(session, name, role=role, password=password)
+            except ValueError:
+                return f"The name {name!r} is taken; choose another."
+            return ""
+
+        problem = await anyio.to_thread.run_sync(create)
+        if problem:
+            return HTMLResponse(_form(problem, "", role), status_code=409)
+        done = (
+            f'<p class="ok" role="status">Account <b>{html.escape(name)}</b> created '
+            f"({html.escape(role)}).</p>"
+            '<p><a href="/" id="to-login">Log in now</a></p>'
+        )
+        return HTMLResponse(_PAGE.format(body=done))
+
+    return router
