@@ -219,7 +219,7 @@ class GaitReport(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     video_name: Mapped[str] = mapped_column(String(255), default="")
-    schema_version: Mapped[str] = mapped_column(String(16), default="")
+    schema_version: Mapped[str] = mapped_column(String(64), default="")
     report: Mapped[dict] = mapped_column(JSON)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from storage.gait_reports import save_gait_report
 from tools.context import ToolContext
 from tools.gait.analyze import analyze_video
 from tools.gait.errors import GaitAnalysisError
+from tools.gait.history import Comparison, compare_with_previous
 from tools.gait.report import GaitReport
 from tools.result import Artifact, Fact, ToolResult
 
@@ -91,6 +93,60 @@ def _out_dir(ctx: ToolContext, video: Path) -> Path:
     return ctx.media_dir / "gait" / f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}"
 
 
+@dataclass
+class StoredAnalysis:
+    """A gait report as stored for the athlete, and how it compares with their previous one."""
+
+    report: GaitReport
+    report_id: int
+    comparison: Comparison | None
+
+
+def analyze_and_store(
+    ctx: ToolContext,
+    video: Path,
+    *,
+    view: str | None = None,
+    height_cm: float | None = None,
+    fps: float | None = None,
+    out_dir: Path | None = None,
+) -> StoredAnalysis:
+    """Analyse ``video``, compare it with the athlete's previous analysis of the same view, and
+    store it in their history. Raises :class:`GaitAnalysisError` for a clip it cannot use."""
+    report = analyze_video(
+        video,
+        view=view,
+        height_cm=height_cm,
+        fps=fps,
+        out_dir=out_dir or _out_dir(ctx, video),
+        progress=ctx.progress,
+        browser_video=True,
+    )
+    data = report.to_dict()
+    with ctx.session() as session:
+        comparison = compare_with_previous(session, ctx.actor, ctx.athlete_id, data)
+        if comparison is not None:
+            data["comparison"] = comparison.to_dict()
+        report_id = save_gait_report(session, ctx.actor, ctx.athlete_id, data, video.name)
+    return StoredAnalysis(report, report_id, comparison)
+
+
+def comparison_facts(comparison: Comparison) -> list[Fact]:
+    """Then, now and the change of every metric that can be compared, as facts."""
+    facts = []
+    for change in comparison.changes:
+        name, unit = FACT_NAMES.get(change.name, (change.name, change.unit))
+        if change.name == "vertical_oscillation":
+            name = (
+                "vertical_oscillation_cm" if change.unit == "cm" else "vertical_oscillation_pct_leg"
+            )
+        facts.append(Fact(f"{name}_previous", round(change.previous, 1), unit, change.confidence))
+        facts.append(
+            Fact(f"{name}_change_since_previous", round(change.change, 1), unit, change.confidence)
+        )
+    return facts
+
+
 def analyze_run_video(
     ctx: ToolContext,
     video_path: str,
@@ -103,24 +159,15 @@ def analyze_run_video(
 
     view: "side" or "rear" (detected if omitted). height_cm: the runner's height, for vertical
     oscillation in cm. fps: the real frame rate of a slow-motion clip. Writes an annotated video,
-    key frames and plots, and stores the report in the athlete's history.
+    key frames and plots, stores the report in the athlete's history and compares it with their
+    previous analysis.
     """
     video = Path(video_path)
     try:
-        report = analyze_video(
-            video,
-            view=view,
-            height_cm=height_cm,
-            fps=fps,
-            out_dir=_out_dir(ctx, video),
-            progress=ctx.progress,
-            browser_video=True,
-        )
+        stored = analyze_and_store(ctx, video, view=view, height_cm=height_cm, fps=fps)
     except GaitAnalysisError as error:
         return ToolResult.failure(TOOL, error.message, code=error.code, video=video.name)
-    data = report.to_dict()
-    with ctx.session() as session:
-        report_id = save_gait_report(session, ctx.actor, ctx.athlete_id, data, video.name)
+    report, comparison = stored.report, stored.comparison
     unreliable = [
         m.label for m in report.metrics.values() if not m.reliable and m.value is not None
     ]
@@ -130,6 +177,20 @@ def analyze_run_video(
     )
     if unreliable:
         message += " Not reliable from this clip: " + ", ".join(unreliable) + "."
+    facts = report_facts(report)
+    caveats = list(report.caveats)
+    if comparison is not None:
+        real = [c for c in comparison.changes if c.significant]
+        message += (
+            f" Compared with your analysis of {comparison.previous_date}: "
+            + ("; ".join(c.text() for c in real) if real else "no change beyond the clips' noise")
+            + "."
+        )
+        facts += comparison_facts(comparison)
+        caveats.append(
+            "Changes since your last video count only when larger than the step-to-step noise of "
+            "both clips; film the same way (view, distance, speed) so they compare fairly."
+        )
     kinds = {"annotated_video": "video", "report_json": "json"}
     artifacts = [
         Artifact(Path(p), kinds.get(k, "image"), k.replace("_", " "))
@@ -139,10 +200,11 @@ def analyze_run_video(
         tool=TOOL,
         ok=True,
         message=message,
-        facts=report_facts(report),
-        data={"report_id": report_id, "report": data},
+        facts=facts,
+        data={"report_id": stored.report_id, "report": report.to_dict()}
+        | ({"comparison": comparison.to_dict()} if comparison else {}),
         confidence=report.confidence,
         reasons=report.reasons,
-        caveats=report.caveats,
+        caveats=caveats,
         artifacts=artifacts,
     )

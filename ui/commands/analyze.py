@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from tools.gait.analyze import analyze_video
 from tools.gait.errors import GaitAnalysisError
+from tools.gait.tool import analyze_and_store
+from ui.commands.common import open_context
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,33 +25,51 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--fps", type=float, help="real frame rate of a slow-motion clip")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--out", help="folder for the annotated video, key frames, plots and JSON")
+    parser.add_argument(
+        "--out",
+        help="folder for the annotated video, key frames, plots and JSON "
+        "(default: a new folder under COACHG_HOME/media/gait)",
+    )
+    parser.add_argument("--athlete", help="whose video it is (a coach for their athlete)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    bar = tqdm(total=100, unit="%", desc="analysing", leave=False, disable=args.json)
+    bar = tqdm(
+        total=100,
+        unit="%",
+        desc="analysing",
+        leave=False,
+        file=sys.stderr,
+        disable=True if args.json else None,  # None: only on a terminal
+    )
 
     def progress(fraction: float, message: str) -> None:
         bar.set_description(message[:30])
         bar.update(max(0, round(fraction * 100) - bar.n))
 
+    ctx = open_context(args, args.athlete)
+    ctx.progress = progress
     try:
-        report = analyze_video(
+        stored = analyze_and_store(
+            ctx,
             Path(args.video),
             view=args.view,
             height_cm=args.height_cm,
             fps=args.fps,
-            out_dir=args.out,
-            progress=progress,
+            out_dir=Path(args.out) if args.out else None,
         )
     except GaitAnalysisError as error:
         bar.close()
         print(error.message)
         return 2
     bar.close()
+    report, comparison = stored.report, stored.comparison
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        data = report.to_dict() | {"report_id": stored.report_id}
+        if comparison is not None:
+            data["comparison"] = comparison.to_dict()
+        print(json.dumps(data, indent=2))
         return 0
     v = report.view
     print(
@@ -68,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {m.text()}{band}")
     for caveat in report.caveats:
         print(f"  ! {caveat}")
+    if comparison is not None:
+        print(f"Compared with your analysis of {comparison.previous_date}:")
+        for change in comparison.changes:
+            print(f"  {change.text()}")
+    print(f"Stored as report {stored.report_id}.")
     for name, path in report.artifacts.items():
         print(f"  {name}: {path}")
     return 0

@@ -102,7 +102,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("video_name", sa.String(length=255), nullable=False),
-        sa.Column("schema_version", sa.String(length=16), nullable=False),
+        sa.Column("schema_version", sa.String(length=64), nullable=False),
         sa.Column("report", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
