@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.composer import COMING_SOON, HELP, compose_many
 from agent.confidence_words import STATE_BELOW, confidence_sentence
@@ -26,6 +26,9 @@ from storage.users import athletes_of
 from tools.context import Progress, ToolContext, no_progress
 from tools.registry import ToolCallError, get_tool
 from tools.result import Artifact, Fact, ToolResult
+
+if TYPE_CHECKING:
+    from knowledge.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,7 @@ class Coach:
         self.settings = settings
         self.llm = llm if llm is not None else load_backend(settings)
         self.today = today
+        self._history: KnowledgeStore | None = None  # opened on first use
 
     @property
     def uses_llm(self) -> bool:
@@ -294,7 +298,7 @@ class Coach:
         facts = [asdict(f) for r in reply.results for f in r.facts]
         with self.db.session() as session:
             add_message(session, actor, "user", message, athlete_id=athlete_id)
-            add_message(
+            stored = add_message(
                 session,
                 actor,
                 "assistant",
@@ -304,6 +308,42 @@ class Coach:
                 facts=facts,
                 confidence=reply.confidence,
             )
+            stored_id = stored.id
+        if athlete_id is not None:
+            self._remember_in_history(athlete_id, stored_id, reply.results)
+
+    def _remember_in_history(
+        self, athlete_id: int, message_id: int, results: Sequence[ToolResult]
+    ) -> None:
+        """Put a summary of what happened (an analysis, an import, a sync) into the athlete's
+        searchable history, so later questions can find it. Reads are not remembered. A failure
+        here costs the memory, never the reply."""
+        for result in results:
+            if not (result.ok and result.tool in HISTORY_TOOLS):
+                continue
+            summary = history_summary(result, self.today or date.today())
+            try:
+                if self._history is None:
+                    from knowledge.store import KnowledgeStore  # chromadb loads only when needed
+
+                    self._history = KnowledgeStore.open(self.settings)
+                self._history.add_history(
+                    athlete_id, f"{message_id}:{result.tool}", summary, kind=result.tool
+                )
+            except Exception:
+                log.warning("could not add a %s summary to the history", result.tool, exc_info=True)
+
+
+#: Tools whose results are remembered in the athlete's searchable history.
+HISTORY_TOOLS = ("analyze_run_video", "import_activities", "sync_strava")
+
+
+def history_summary(result: ToolResult, today: date) -> str:
+    """One searchable line about a tool's result: when, what, and its key numbers."""
+    facts = "; ".join(
+        f"{fact.name.replace('_', ' ')} {fact.render()}" for fact in result.facts[:12]
+    )
+    return f"{today.isoformat()} {result.tool.replace('_', ' ')}: {result.message} {facts}".strip()
 
 
 def _pending(message: ChatMessage | None) -> ToolCall | None:

@@ -13,10 +13,12 @@ from agent.verifier import ungrounded_numbers
 from storage.activities import NewActivity, add_activity
 from storage.chat import recent_messages
 from storage.db import Database
+from storage.models import User
 from storage.settings import Settings
 from tests.conftest import People
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
+from tools.knowledge import search_knowledge
 from tools.result import Fact, ToolResult
 
 TODAY = date(2025, 10, 20)
@@ -187,3 +189,22 @@ def test_router_reads_video_details() -> None:
         "height_cm": 178.0,
         "fps": 120.0,
     }
+
+
+def test_imports_are_remembered_in_the_athletes_own_history(
+    coach: Coach, people: People, shared_data: Path
+) -> None:
+    gpx = sorted((shared_data / "activity_files" / "gpx").glob("*.gpx"))
+    done = coach.turn(people.ann, "import these", attachments=[str(p) for p in gpx])
+    assert [c.name for c in done.tool_calls] == ["import_activities"]  # attached: no question
+    assert done.results[0].ok, done.text
+
+    def history(actor: User) -> list[dict]:
+        ctx = ToolContext(db=coach.db, actor=actor, settings=coach.settings)
+        hits = search_knowledge(ctx, "when did I import my activities?").data.get("hits", [])
+        return [hit for hit in hits if hit["kind"] == "history"]
+
+    mine = history(people.ann)
+    assert mine and "import activities" in mine[0]["text"]
+    assert TODAY.isoformat() in mine[0]["text"]
+    assert history(people.bob) == []  # Bob never sees Ann's history
