@@ -53,6 +53,15 @@ def test_import_then_list_as_json(shared_data: Path, tmp_path: Path) -> None:
 
     bob = _coachg(tmp_path, "--user", "bob", "activities", "--json")
     assert bob.returncode == 0 and json.loads(bob.stdout) == []
+    bob_after = _coachg(tmp_path, "activities", "--json", "--user", "bob")  # --user after too
+    assert bob_after.returncode == 0 and json.loads(bob_after.stdout) == []
+    asked = _coachg(tmp_path, "ask", "show my rides", "--user", "ann", "--json")
+    assert asked.returncode == 0, asked.stderr
+    turn = json.loads(asked.stdout)
+    assert [call["name"] for call in turn["tool_calls"]] == ["list_activities"]
+    assert {"name": "count", "value": 2} in [
+        {"name": f["name"], "value": f["value"]} for f in turn["facts"]
+    ]
 
     rides = _coachg(tmp_path, "--user", "ann", "activities", "--sport", "run", "--json")
     assert json.loads(rides.stdout) == []

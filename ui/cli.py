@@ -26,7 +26,18 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"ui.commands.{name}").register(subparsers)
+    for command in subparsers.choices.values():
+        _accept_user_anywhere(command)
     return parser
+
+
+def _accept_user_anywhere(parser: argparse.ArgumentParser) -> None:
+    """Let ``--user`` also follow a subcommand (``coachg ask "..." --user ann``)."""
+    parser.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _accept_user_anywhere(child)
 
 
 def main(argv: list[str] | None = None) -> int:
