@@ -1,8 +1,9 @@
 """Dates in plain words -> a ``[since, until)`` range of ISO dates.
 
 "since March", "last 2 weeks", "this month", "in 2024", "yesterday", "between 1 May and
-10 June", "2025-03-01" ... Relative phrases are resolved against ``today`` (a parameter, so
-tests and evaluations are repeatable).
+10 June", "on the 3rd of November", "last weekend", "the last 6 months", "since the start of the
+year", "2025-03-01" ... Relative phrases are resolved against ``today`` (a parameter, so tests and
+evaluations are repeatable). "The last N months (years)" are calendar months (years) up to today.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ _COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + ")"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DAY = (
     r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}"
-    rf"|\d{{1,2}}{_ORDINAL}(?: of)? {_MONTH}(?:,? \d{{4}})?"
-    rf"|{_MONTH} \d{{1,2}}{_ORDINAL}(?:,? \d{{4}})?"
+    rf"|(?:the )?\d{{1,2}}{_ORDINAL}(?: of)? {_MONTH}(?:,? \d{{4}})?"
+    rf"|{_MONTH} (?:the )?\d{{1,2}}(?!\d){_ORDINAL}(?:,? \d{{4}})?"
 )
-_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_WEEKDAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+_WEEKDAY = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,22 @@ def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
+def _months_back(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day if it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = (_next_month(date(year, month + 1, 1)) - timedelta(days=1)).day
+    return date(year, month + 1, min(day.day, last))
+
+
+def _window(today: date, count: int, unit: str) -> DateRange:
+    """The last ``count`` units up to and including ``today``."""
+    if unit in ("month", "year"):
+        start = _months_back(today, count * (12 if unit == "year" else 1)) + timedelta(days=1)
+        return DateRange(start, None)
+    return DateRange(today - timedelta(days=count * _UNIT_DAYS[unit] - 1), None)
+
+
 def _latest_past_month(month: int, today: date, year: int | None) -> int:
     if year is not None:
         return year
@@ -82,7 +101,9 @@ def _latest_past_month(month: int, today: date, year: int | None) -> int:
 
 
 def _day_month(text: str, today: date) -> date | None:
-    """'1 May', 'May 1', 'May 1st 2025', '2025-05-01', '01/05/2025' (day first)."""
+    """'1 May', 'the 1st of May', 'May 1', 'May 1st 2025', '2025-05-01', '01/05/2025' (day
+    first)."""
+    text = re.sub(r"\bthe ", "", text)
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         return date(int(m[1]), int(m[2]), int(m[3]))
     if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text):
@@ -114,8 +135,21 @@ def parse_dates(text: str, today: date) -> DateRange | None:
     if re.search(r"\byesterday\b", t):
         return DateRange(today - timedelta(days=1), today)
     if m := re.search(rf"\b(?:last|past|previous) {_COUNT} (day|week|month|year)s?\b", t):
-        count = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]]
-        return DateRange(today - timedelta(days=count * _UNIT_DAYS[m[2]] - 1), None)
+        return _window(today, int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]], m[2])
+    if m := re.search(r"\b(?:last|past|previous) (fortnight)\b|\bpast (week|month|year)\b", t):
+        return _window(today, 1, m[1] or m[2])
+    if m := re.search(rf"\b(since |after |from |on |last |this past )?{_WEEKDAY}\b", t):
+        back = (today.weekday() - _WEEKDAYS.index(m[2])) % 7 or (7 if m[1] else 0)
+        day = today - timedelta(days=back)  # the latest one before today ("on", "last")
+        open_ended = m[1] in ("since ", "after ", "from ")
+        return DateRange(day, None if open_ended else day + timedelta(days=1))
+    if m := re.search(r"\b(this|last|previous) weekend\b", t):
+        saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+        if m[1] != "this" and today.weekday() >= 5:
+            saturday -= timedelta(days=7)
+        return DateRange(saturday, saturday + timedelta(days=2))
+    if m := re.search(r"\b(?:start|beginning) of (?:the |this )?(year|month)\b", t):
+        return DateRange(today.replace(month=1, day=1) if m[1] == "year" else today.replace(day=1))
     if m := re.search(rf"\b{_COUNT} (day|week|month|year)s? ago\b", t):
         count = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]]
         start = today - timedelta(days=count * _UNIT_DAYS[m[2]])

@@ -1,9 +1,12 @@
 """The deterministic router: from a message (and its attachments) to a proposed tool call.
 
-It knows intents by their words, reads dates, sports, counts, heights and frame rates, and
-sorts what needs no tool (greetings, thanks), what it must decline (other people's data,
-medical diagnosis, attempts to change its instructions) and what it cannot place (for the LLM,
-or a short question back). It never reads tool output: only the user's own words choose tools.
+It first reads the message the way a person would: lower case, chat slang spelled out ("wk",
+"pls", "gimme"), and misspelt intent words corrected when they are one slip away from a word it
+knows ("analize my vidoe", "sycn strava"). Then it knows intents by their words, reads dates,
+sports, counts, heights and frame rates, and sorts what needs no tool (greetings, thanks), what
+it must decline (other people's data, secrets, medical diagnosis, attempts to change its
+instructions) and what it cannot place (for the LLM, or a short question back). It never reads
+tool output: only the user's own words choose tools.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ ACTIVITY_TYPES = {".fit", ".gpx", ".tcx", ".zip", ".gz", ".csv"}
 class Route:
     """What the router proposes. ``kind`` is ``tool``, ``smalltalk``, ``help``, ``decline``,
     ``clarify``, ``coming_soon`` or ``unknown``; ``tool``/``args`` are set for ``tool`` (and
-    name the future tool for ``coming_soon``)."""
+    name the tool a ``clarify`` or ``coming_soon`` is about)."""
 
     kind: str
     tool: str | None = None
@@ -33,10 +36,109 @@ class Route:
     reason: str = ""
 
 
+# -- reading the message ------------------------------------------------------------------
+
+#: Chat shorthand, word for word.
+_SLANG = {
+    "wk": "week", "wks": "weeks", "yr": "year", "yrs": "years", "mth": "month",
+    "mths": "months", "lst": "last", "pls": "please", "plz": "please", "u": "you",
+    "ur": "your", "r": "are", "gimme": "give me", "lemme": "let me", "wanna": "want to",
+    "abt": "about", "wat": "what", "wot": "what", "whats": "what's", "hows": "how's",
+    "im": "i'm", "ive": "i've", "heres": "here's", "dont": "don't", "vid": "video",
+    "vids": "videos", "thx": "thanks", "thanx": "thanks", "tmrw": "tomorrow",
+    "yday": "yesterday", "2day": "today", "kms": "km",
+}  # fmt: skip
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: The words intents hang on; a misspelling of one of these is corrected.
+_VOCABULARY = _words(
+    """
+    analyse analyze analysis video videos clip footage gait stride form technique filmed
+    import upload export files garmin strava sync resync refresh fetch download connect
+    activities activity workouts workout sessions session training trained running runs jogging
+    rides riding cycling cycled swimming swims walking walks hiking hikes mileage distance
+    kilometers miles total totals yesterday today week weeks weekend month months year years
+    fortnight last latest recent previous since between january february march april june july
+    august september october november december show list please thanks thank help what which
+    where should would could research evidence explain cadence overstriding overstride striking
+    strike forefoot midfoot contact oscillation vertical pelvic trunk posture economy
+    instructions ignore prompt system password secret diagnose diagnosis injury trending trend
+    changed overtraining fatigue strength squats deadlifts history features commands
+    """
+)
+#: Real words one slip away from a vocabulary word: never "corrected".
+_REAL_WORDS = _words("from form least contract trailing")
+
+
+def _slips(word: str, known: str, substitution: int) -> int:
+    """The optimal-string-alignment distance: insertions, deletions and swaps of neighbours
+    cost one, a substituted letter costs ``substitution``."""
+    rows = [list(range(len(known) + 1))]
+    for i, a in enumerate(word, 1):
+        row = [i]
+        for j, b in enumerate(known, 1):
+            cost = min(
+                rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (substitution if a != b else 0)
+            )
+            if i > 1 and j > 1 and a == known[j - 2] and word[i - 2] == b:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _correct(word: str) -> str:
+    """``word`` with slang spelled out, stretched letters shortened ("heyyy"), or the
+    vocabulary word it is a slip of. Four-letter words allow a swap of neighbours ("shwo");
+    five and six letters one dropped, added or swapped letter ("vidoe", "strva") but not a
+    changed one, which too often makes another real word ("think", "thank"); longer words
+    allow one slip of any kind, two from ten letters. The first letter must agree, and
+    inflections ("changes", "lists") are words, not slips."""
+    if word in _SLANG:
+        return _SLANG[word]
+    if re.search(r"([a-z])\1\1", word):  # heyyy, sooo, cooool
+        for repeat in (r"\1", r"\1\1"):
+            shorter = re.sub(r"([a-z])\1{2,}", repeat, word)
+            if shorter in _VOCABULARY or shorter in _SMALLTALK_WORDS:
+                return shorter
+    if len(word) < 4 or "'" in word or word in _VOCABULARY or word in _REAL_WORDS:
+        return word
+    if word + "g" in _VOCABULARY:  # runnin -> running
+        return word + "g"
+    allowed = 2 if len(word) >= 10 else 1
+    substitution = 2 if len(word) < 7 else 1
+    best = (allowed + 1, word)
+    for known in _VOCABULARY:
+        if known[0] != word[0] or abs(len(known) - len(word)) > allowed:
+            continue
+        if known.startswith(word[:-1]) or word.startswith(known[:-1]):
+            continue  # an inflection: change/changed, lists/list, fatigued/fatigue
+        if len(word) == 4 and sorted(word) != sorted(known):
+            continue  # four letters: only a swap ("sycn"), or "were" would become "where"
+        best = min(best, (_slips(word, known, substitution), known))
+    return best[1] if best[0] <= allowed else word
+
+
+def normalise(message: str) -> str:
+    """``message`` lower-cased, slang spelled out and slips corrected, padded with spaces."""
+    text = message.lower().replace("’", "'").replace("‘", "'")
+    text = re.sub(r"(\d)\s?k\b", r"\1 km", text)  # 10k -> 10 km
+    text = re.sub(r"\b(many|few|the) k\b", r"\1 km", text)  # how many k -> how many km
+    text = re.sub(r"[a-z0-9]+(?:'[a-z]+)?", lambda m: _correct(m[0]), text)
+    return " " + re.sub(r"\s+", " ", text).strip() + " "
+
+
 def _has(text: str, *patterns: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
+# -- the tables ---------------------------------------------------------------------------
+
+_SELF = r"\b(i|i'm|i've|i'd|me|my|mine)\b"
 _SPORTS = (
     ("run", r"\b(run|runs|running|ran|jog|jogs|jogging|jogged|mileage)\b"),
     ("ride", r"\b(ride|rides|riding|rode|bike|biking|cycling|cycle|cycled)\b"),
@@ -44,43 +146,196 @@ _SPORTS = (
     ("walk", r"\b(walk|walks|walking|walked)\b"),
     ("hike", r"\b(hike|hikes|hiking|hiked)\b"),
 )
-
+_OTHERS = (
+    r"friend|mate|buddy|teammate|team ?mate|training partner|partner|girlfriend|boyfriend|wife"
+    r"|husband|brother|sister|mum|mom|dad|son|daughter|colleague|neighbou?r"
+)
+_BODY = (
+    r"(hamstrings?|hammy|calf|calves|quads?|ankles?|knees?|achilles|muscles?|groin|back|hips?"
+    r"|foot|feet|shins?|toes?|legs?|glutes?|tendons?|ligaments?|acl|mcl|meniscus|plantar)\b"
+)
 _DECLINE = (
-    r"ignore (all |the |your )?(previous|prior|above) (instructions|prompt)",
-    r"\b(system prompt|jailbreak|developer mode)\b",
-    r"\b(all|every|other) (athletes|users|runners|people)('s)?\b",
-    r"\beveryone('s| else's)\b",
+    # changing or revealing its instructions
+    r"\b(ignore|disregard|forget|override)\b.{0,30}\b(instructions|prompt|rules|guidelines)\b",
+    r"\b(system|hidden|initial|original|secret) (prompt|instructions)\b",
+    r"\b(jailbreak|(developer|dan|admin|god|root|sudo|debug) mode)\b",
+    r"\byou are now\b|^ system:",
+    r"\b(tell|show|print|reveal|repeat|output|give)\b.{0,15}\byour (rules|instructions|prompt"
+    r"|guidelines)\b",
+    r"\bpretend (that )?you (have|had) no\b",
+    r"\b(dump|drop|wipe)\b.{0,20}\b(database|db|tables?)\b",
+    # other people's data
+    r"\b(all|every|other) (the )?(other )?(athletes?|users?|members?|accounts?)\b",
+    r"\bother (runners|people)\b.{0,30}\b(here|app|data|runs|activities|did|do)\b",
+    r"\beveryone('s| else)",
     r"\bsomeone else'?s\b",
-    r"\b(password|api key|access token|refresh token|client secret)s?\b",
-    r"\bdiagnos(e|is)\b",
-    r"\b(prescribe|prescription|medication|painkillers?|ibuprofen|dosage)\b",
-    r"\bdo i have (a |an )?(stress fracture|tendinitis|tendonitis|torn|fracture|injury)\b",
-    r"\bis (it|my \w+) (broken|fractured|torn)\b",
+    r"\b(user|athlete|account) (number |no\.? |#)?\d+\b",
+    rf"\bmy ({_OTHERS})'s\b",
     r"\bdelete (all|every|everyone)",
+    # secrets
+    r"\b(passwords?|api[ _-]?keys?|access[ _-]?tokens?|refresh[ _-]?tokens?|client[ _-]?secrets?"
+    r"|credentials|secret keys?|private keys?)\b",
+    r"\b(admin|root|superuser)\b.{0,20}\b(login|account|access)\b",
+    r"\byour (config|configuration|source code|env)\b|\benvironment variables\b",
+    # diagnosis and medication
+    r"\bdiagnos(e|is|ing)\b",
+    r"\b(prescribe|prescription|medication|medicine|painkillers?|ibuprofen|paracetamol"
+    r"|acetaminophen|naproxen|aspirin|dosage|pills|tablets|meds)\b",
+    r"\b(do i have|is (it|this|that)|could (it|this|that) be|sounds like)\b.{0,30}(fracture"
+    r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur)",
+    r"\bis (it|this|my \w+) (broken|fractured|torn|sprained|serious|infected)\b",
+    rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted) my (\w+ )?{_BODY}",
+)
+_PAIN = r"\b(hurts?|hurting|pain|painful|sore|aches?|aching|swollen|swelling|injured|numb)\b"
+_WHATS_WRONG = (
+    r"\b(what's|what is) (wrong|causing)\b|\bwhat (is|could) (it|this) be\b|\bdo i have\b"
+    r"|\bis it (torn|broken|fractured|serious)\b|\bshould i (be )?(worried|worry|concerned)\b"
+    r"|\bwhat's (going on|happening)\b"
 )
 
+_LIFTS = (
+    r"(squats?|deadlifts?|bench( press)?|lunges?|planks?|pull-?ups?|push-?ups?|rows?|press"
+    r"|calf raises|hip thrusts?|step-?ups?|rdls?|kettlebell|lifts?|lifting|weights)"
+)
+#: Tools that are not built yet, in the order they are tried.
 _COMING = {
-    "detect_changes": (r"\btrend(s|ing|ed)?\b", r"\bchange ?points?\b", r"\bchanged over\b"),
-    "training_load": (r"\b(training )?load\b", r"\bacwr\b", r"\bovertrain", r"\bfatigue score"),
-    "weekly_checkin": (r"\bcheck[- ]?in\b", r"\bweekly (review|summary|report)\b"),
-    "log_strength": (
-        r"\blog (my |a |some )?(strength|lift|workout|gym|squats?|deadlifts?)",
-        r"\b(did|done) \d+ ?x ?\d+",
-        r"\b\d+ ?x ?\d+ (at|@) \d+",
+    "strength_history": (
+        r"\bstrength (history|log|progress|records?)\b",
+        r"\bstrength\b.{0,20}\b(progress\w*|improv\w*|gone up)\b",
+        r"\b(did|have|do|can) i (lift|squat|deadlift|bench)",
+        rf"\b(best|max|heaviest|pr|prs|personal best|1rm) (\w+ )?{_LIFTS}",
+        rf"\b{_LIFTS}\b.*\b(progress\w*|history|improved|gone up)\b",
     ),
-    "strength_history": (r"\bstrength (history|log|progress)\b", r"\bhow much (did|have) i lift"),
+    "log_strength": (
+        r"\b(log|record|add|save|track)\b.{0,20}\b(strength|lift\w*|gym|weights|core)\b",
+        rf"\b{_LIFTS}\b.{{0,30}}\b\d+ ?x ?\d+",
+        rf"\b\d+ ?x ?\d+\b.{{0,30}}\b{_LIFTS}\b",
+    ),
+    "training_load": (
+        r"\b(training )?load\b",
+        r"\bacwr\b|\bacute\b.{0,10}\bchronic\b",
+        r"\bover-?train",
+        r"\bfatigued am i\b|\bmy fatigue\b|\bfitness (vs|versus|and) fatigue\b",
+        r"\b(doing|done|running) too much\b|\btoo much too soon\b",
+        r"\bramp\w*( up)? too\b|\b(mileage|volume) .*\b(too (fast|quick\w*|much|high))\b",
+        r"\b(ctl|atl|tsb)\b",
+    ),
+    "weekly_checkin": (
+        r"\bcheck[- ]?in\b",
+        r"\bweekly (review|summary|report|recap|check)",
+        r"\b(review|recap) (of )?my week\b",
+    ),
+    "detect_changes": (
+        r"\btrend(s|ing|ed)?\b",
+        r"\bchange ?points?\b",
+        r"\bchang(ed|ing)\b.{0,20}\bover\b",
+        r"\bchanges? in my\b",
+        r"\bget(ting)? (better|worse)\b|\bbetter or worse\b",
+        r"\b(did|has|have|is|are) my\b.{0,30}\b(improv\w*|chang\w*|progress\w*|drop\w*"
+        r"|increas\w*|decreas\w*|gone (up|down)|go (up|down))",
+    ),
 }
 
+_HELP = (
+    r"^ (help|commands|menu|options)\W* $",
+    r"^ (i need |need |please |can i get )?(a |some )?help( me| please)?\W* $",
+    r"^ can you help( me)?\W* $",
+    r"\bwhat (can|do) you do\b",
+    r"\bwhat (can|could|should) i (ask|say|do here)\b",
+    r"\bhow (do|can) i (get started|start|begin)( with (this|you|coach g|the app))?\W* $",
+    r"\bwho are you\b",
+    r"\bwhat are you\b",
+    r"\bhow (does|do) (this|you|it) work\b",
+    r"\bhow (do|can) i use (this|you|coach g|the app)\b",
+    r"\b(your|the|what) (features|commands|abilities|capabilities)\b",
+    r"\bwhat kinds? of (questions|things)\b",
+)
+_SMALLTALK_WORDS = _words(
+    """
+    hi hey hello hiya yo sup howdy there good morning afternoon evening night gm thanks thank
+    you so much very thx ty cheers mate coach g ok okay k cool great awesome nice one lol haha
+    lmao bye see later tomorrow soon how are is it going what's up you're the best amazing
+    legend perfect sweet brilliant wow yes no yep nope sure alright np bro dude buddy again a
+    lot all how's doing appreciate appreciated
+    """
+)
+_GREETING = r"^ (hi|hey|hello|hiya|yo|good (morning|afternoon|evening)|howdy|sup)\b"
+_THANKS = r"\b(thanks|thank you|thx|cheers|ty|great|awesome|cool|nice|ok|okay|bye|see you)\b"
 
-_VIDEO_REQUEST = (
-    r"\b(analy[sz]e|analysis|check|look at|review|assess)\b.*"
-    r"\b(video|clip|footage|form|gait|stride|technique)\b"
+_VIDEO_THINGS = (
+    r"(video|videos|clip|footage|recording|form|gait|stride|technique|foot ?strike"
+    r"|running style|mechanics)"
 )
-_KNOWLEDGE = (
-    r"\b(why|research|study|studies|evidence|science|explain|what is|what's|what are|what does"
-    r"|how do i|how can i|how to|should i|is it (bad|good|ok|okay|normal|better)|tips?|advice"
-    r"|recommend|benefits?|risks?)\b"
+_LOOK = r"(analy[sz]e|analysis|check|look at|take a look|review|assess|critique|rate|evaluate)"
+_VIDEO_ASK = (
+    rf"\b{_LOOK}\b.*\b{_VIDEO_THINGS}\b",
+    r"\b(video|clip|footage)\b.*\b(analy[sz]e|analysis|gait|form|look|check)\b",
+    r"\bgait analysis\b",
+    r"\bhow (should|do|can) i (film|record|shoot)\b",
+    r"\b(filmed|recorded) (myself|me)\b",
+    r"\b(video|clip|footage) of me\b",
+    r"\bhere's (a|my|the) (video|clip)\b",
 )
+_STRAVA_FILE = (
+    r"\bstrava\b.{0,20}\b(export|archive|zip|bulk)\b",
+    r"\b(export|archive|zip)\b.{0,20}\bstrava\b",
+)
+_SYNC_VERBS = (
+    r"\b(sync|re-?sync|pull|fetch|get|import|update|download|refresh|grab|bring|connect|load"
+    r"|come through)\b"
+)
+_IMPORT_ASK = (
+    r"\b(import|upload|add|load|send|transfer)\b.*\b(fit|gpx|tcx|files?|export|garmin|watch"
+    r"|coros|polar|suunto|wahoo|zip|device)\b",
+    r"^ (import|upload)\b",
+    r"\b(gpx|tcx)\b|\bfit (files?|data)\b",
+)
+
+_RESEARCH = r"\b(research|study|studies|evidence|science|scientific)\b"
+_KNOWLEDGE_WORDS = (
+    r"\b(why|explain|myths?|tips?|advice|recommend\w*|benefits?|risks?|pros and cons|worth it"
+    r"|the deal with|is it true|understand)\b"
+)
+_QUESTION = (
+    r"^ (what|what's|how|how's|is|are|does|do|can|should|which|when|will|would)\b"
+    r"|\b(what is|what's|what are|what does|how do i|how can i|how to|how should|should i"
+    r"|is it (bad|good|ok|okay|normal|better|safe))\b"
+)
+_TOPICS = (
+    r"\b(cadence|stride|overstrid\w*|strike|striking|striker|forefoot|midfoot|heel|contact"
+    r"|oscillation|bounce|pelvic|pelvis|hip drop|trunk|lean|posture|arms?|knees?|hips?"
+    r"|glutes?|ankles?|economy|form|technique|gait|shoes?|carbon|drills?|warm ?up|stretch\w*"
+    r"|injur\w*|shin splints|barefoot|treadmill|land|landing|duty factor|flight time"
+    r"|step rate|steps per minute|hills?|downhill|uphill|breathing|pace|tempo|intervals?"
+    r"|marathon|recovery|run|running|runners?)\b"
+)
+_MY_DATA = (
+    r"\b(did|have|had) i\b|\bi did\b",
+    r"\b(show|list|pull up|display) (me|my|it|them)\b",
+    r"\bhow (much|many|far|long|often|active)\b(?!.*\bshould\b)",
+    r"\bmy (last|latest|recent|previous|most recent)\b",
+    r"\bmy (\w+ )?(runs|rides|swims|walks|hikes|activities|workouts|sessions|training|log"
+    r"|mileage|volume|distance|km)\b",
+)
+_RECALL = r"\bwhat did (we|you) (find|say|see|notice)\b|\blast time\b"
+
+_DATA_WORDS = (
+    r"\b(activities|activity|workouts?|sessions?|training|log|logged|km|kilometers?|kilometres?"
+    r"|miles?|mileage|distance|volume|totals?|runs|rides|swims|walks|hikes|jogs|trips|stats)\b"
+)
+_DATA_QUESTIONS = (
+    r"\bhow (much|many|far|long|often|active)\b|\bnumber of\b",
+    r"\bwhat (did|have) i\b",
+    r"\b(did|have) i (go|been|run|ran|ride|rode|swim|swam|walk|hike|train|do|done|work|bike"
+    r"|cycle|jog)",
+    r"\bwhen did i\b",
+    r"\bget up to\b",
+    r"\b(longest|fastest|furthest|farthest|biggest|shortest|slowest)\b",
+)
+_SHOW = r"\b(show|list|see|view|give|tell|pull up|display|recap)\b"
+
+
+# -- reading details ----------------------------------------------------------------------
 
 
 def _height_cm(text: str) -> float | None:
@@ -95,10 +350,17 @@ def _height_cm(text: str) -> float | None:
 
 
 def _fps(text: str) -> float | None:
+    """The frame rate named; slow motion without a rate is left to the file's own metadata."""
     if m := re.search(r"\b(\d{2,3})\s?(?:fps|frames per second|frames/s)\b", text):
         return float(m[1])
-    if re.search(r"\bslo[w-]?[ -]?mo(tion)?\b", text):
-        return None  # slow motion without a rate: the analysis reads it from the file
+    return None
+
+
+def _view(text: str) -> str | None:
+    if _has(text, r"\b(rear|behind|back view|from the back|back-on)\b"):
+        return "rear"
+    if _has(text, r"\b(side|sideways|profile|side-on|sagittal)\b"):
+        return "side"
     return None
 
 
@@ -107,37 +369,44 @@ def _sport(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
+_ITEMS = r"(?:runs|rides|swims|walks|hikes|activities|workouts|sessions)"
+_NEWEST = r"(?:last|latest|most recent|recent|newest|previous)"
+
+
 def _limit(text: str) -> int | None:
-    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
-    pattern = r"\b(?:last|latest|recent|past|previous|my) (\d{1,3}|one|two|three|four|five|ten)"
+    """How many of the newest activities: "my last 3 runs", "my 5 most recent activities"."""
+    count = r"(\d{1,3}|" + "|".join(_COUNTS) + ")"
     if m := re.search(
-        pattern + r" (?:runs|rides|swims|walks|hikes|activities|workouts|sessions)", text
+        rf"\b(?:{_NEWEST}|past|my|the) {count} (?:{_NEWEST} )?(?:\w+ )?{_ITEMS}", text
     ):
-        return int(m[1]) if m[1].isdigit() else words[m[1]]
-    if re.search(
-        r"\b(last|latest|most recent|previous) (run|ride|swim|walk|hike|activity|workout)\b", text
-    ):
+        return int(m[1]) if m[1].isdigit() else _COUNTS[m[1]]
+    if m := re.search(rf"\b{count} {_NEWEST} {_ITEMS}", text):
+        return int(m[1]) if m[1].isdigit() else _COUNTS[m[1]]
+    if re.search(rf"\b{_NEWEST} (\w+ )?(run|ride|swim|walk|hike|activity|workout|session)\b", text):
         return 1
     return None
 
 
-def route(message: str, attachments: list[str] | None = None, today: date | None = None) -> Route:
-    """Propose what to do with ``message``."""
-    today = today or date.today()
-    attachments = list(attachments or [])
-    text = " " + re.sub(r"\s+", " ", message.lower().replace("’", "'")).strip() + " "
+# -- deciding -----------------------------------------------------------------------------
 
-    if _has(text, *_DECLINE):
-        return Route("decline", confidence=0.95, reason="outside what Coach G may do")
 
+def _declined(text: str) -> bool:
+    return _has(text, *_DECLINE) or (_has(text, _PAIN) and _has(text, _WHATS_WRONG))
+
+
+def _only_smalltalk(text: str) -> bool:
+    words = re.findall(r"[a-z']+", text)
+    return bool(words) and all(word in _SMALLTALK_WORDS for word in words)
+
+
+def _attached(text: str, attachments: list[str]) -> Route:
     videos = [a for a in attachments if Path(a).suffix.lower() in VIDEO_TYPES]
     files = [a for a in attachments if Path(a).suffix.lower() in ACTIVITY_TYPES]
     if videos:
         args: dict[str, Any] = {"video_path": videos[0]}
-        if _has(text, r"\b(rear|behind|back view|from the back)\b"):
-            args["view"] = "rear"
-        elif _has(text, r"\b(side|sideways|profile)\b"):
-            args["view"] = "side"
+        if view := _view(text):
+            args["view"] = view
         if (height := _height_cm(text)) is not None:
             args["height_cm"] = height
         if (fps := _fps(text)) is not None:
@@ -145,72 +414,82 @@ def route(message: str, attachments: list[str] | None = None, today: date | None
         return Route("tool", "analyze_run_video", args, 0.97, "a video is attached")
     if files:
         return Route("tool", "import_activities", {"paths": files}, 0.97, "activity files attached")
-    if attachments:
-        return Route("clarify", reason="unsupported attachment")
+    return Route("clarify", reason="unsupported attachment")
 
-    if _has(
-        text,
-        _VIDEO_REQUEST,
-        r"\b(video|clip|footage)\b.*\b(analy[sz]e|analysis|gait|form)\b",
-        r"\bgait analysis\b",
-    ):
-        return Route("clarify", "analyze_run_video", confidence=0.9, reason="needs the video")
 
-    if _has(text, r"\bstrava\b") and _has(
-        text, r"\b(sync|pull|fetch|get|import|update|download|refresh|grab|bring)\b"
-    ):
-        full = _has(text, r"\b(all|everything|full|whole|entire|complete)\b")
+def _strava(text: str) -> Route | None:
+    if _has(text, *_STRAVA_FILE):
+        return Route("clarify", "import_activities", confidence=0.9, reason="a Strava export file")
+    if _has(text, r"\bstrava\b") and _has(text, _SYNC_VERBS):
+        full = _has(text, r"\b(all|everything|full|whole|entire|complete|from scratch|history)\b")
         return Route("tool", "sync_strava", {"full": full} if full else {}, 0.95, "Strava sync")
-    if _has(text, r"^ sync\b", r"\bsync (my|now|please|again)\b"):
+    if _has(text, r"^ (re-?)?sync\b", r"\b(re-?)?sync (my|now|please|again|it|up)\b"):
         return Route("tool", "sync_strava", {}, 0.85, "sync")
-    if _has(text, r"\b(import|upload|load)\b.*\b(fit|gpx|tcx|files?|export|garmin|watch)\b"):
-        return Route("clarify", "import_activities", confidence=0.9, reason="needs the files")
+    return None
 
-    for tool, patterns in _COMING.items():
-        if _has(text, *patterns):
-            return Route("coming_soon", tool, confidence=0.9, reason=f"{tool} is not built yet")
 
-    if _has(
-        text,
-        _KNOWLEDGE,
-    ) and not _has(
-        text, r"\b(how (much|many|far|long|often))\b", r"\bdid i\b", r"\bmy (last|latest|recent)\b"
-    ):
-        return Route(
-            "tool", "search_knowledge", {"query": message.strip()}, 0.8, "a question of knowledge"
-        )
+def _knowledge(text: str) -> bool:
+    """A question about running in general (or what was found before), not about my data."""
+    if _has(text, _RECALL):
+        return True
+    asks = _has(text, _RESEARCH) or (
+        _has(text, _KNOWLEDGE_WORDS, _QUESTION) and _has(text, _TOPICS)
+    )
+    return asks and not _has(text, *_MY_DATA)
 
+
+def _listing(text: str, today: date) -> Route | None:
     dates = parse_dates(text, today)
     sport = _sport(text)
     limit = _limit(text)
-    listing = _has(
-        text,
-        r"\b(activities|activity|workouts?|sessions?|training log|log)\b",
-        r"\bhow (much|many|far|long|often)\b",
-        r"\b(km|kms|kilometers|kilometres|miles|mileage|distance|volume)\b",
-        r"\b(show|list|see|view|give|tell)\b",
-        r"\bwhat did i\b",
-        r"\bdid i\b",
-        r"\b(last|latest|recent|previous) (run|ride|swim|walk|hike)s?\b",
-    )
-    if listing or limit or (dates and sport):
-        args = dates.as_args() if dates else {}
-        if sport:
-            args["sport"] = sport
-        if limit:
-            args["limit"] = limit
-        return Route("tool", "list_activities", args, 0.9 if listing else 0.75, "activities")
+    about_data = _has(text, _DATA_WORDS, *_DATA_QUESTIONS)
+    mine = _has(text, _SELF)
+    if not (
+        limit
+        or (about_data and (mine or dates))
+        or (dates and sport)
+        or (sport and mine and _has(text, _SHOW))
+    ):
+        return None
+    args: dict[str, Any] = dates.as_args() if dates else {}
+    if sport:
+        args["sport"] = sport
+    if limit:
+        args["limit"] = limit
+    return Route("tool", "list_activities", args, 0.9 if about_data else 0.75, "activities")
 
-    if _has(text, r"^ (hi|hey|hello|hiya|yo|good (morning|afternoon|evening)|howdy|sup)\b"):
-        return Route("smalltalk", confidence=0.9, reason="greeting")
-    if _has(
-        text, r"\b(thanks|thank you|thx|cheers|ty|great|awesome|cool|nice|ok|okay|bye|see you)\b"
-    ):
-        return Route("smalltalk", confidence=0.85, reason="thanks")
-    if _has(
-        text, r"\b(help|what can you do|who are you|what are you|how does this work|commands)\b"
-    ):
+
+def route(message: str, attachments: list[str] | None = None, today: date | None = None) -> Route:
+    """Propose what to do with ``message``."""
+    today = today or date.today()
+    attachments = list(attachments or [])
+    text = normalise(message)
+
+    if _declined(text):
+        return Route("decline", confidence=0.95, reason="outside what Coach G may do")
+    if attachments:
+        return _attached(text, attachments)
+    if _has(text, *_HELP):
         return Route("help", confidence=0.9, reason="help")
-    if dates:
+    if _only_smalltalk(text):
+        return Route("smalltalk", confidence=0.9, reason="small talk")
+    if _has(text, *_VIDEO_ASK):
+        return Route("clarify", "analyze_run_video", confidence=0.9, reason="needs the video")
+    if proposed := _strava(text):
+        return proposed
+    if _has(text, *_IMPORT_ASK):
+        return Route("clarify", "import_activities", confidence=0.9, reason="needs the files")
+    for tool, patterns in _COMING.items():
+        if _has(text, *patterns):
+            return Route("coming_soon", tool, confidence=0.9, reason=f"{tool} is not built yet")
+    if _knowledge(text):
+        return Route(
+            "tool", "search_knowledge", {"query": message.strip()}, 0.8, "a question of knowledge"
+        )
+    if proposed := _listing(text, today):
+        return proposed
+    if _has(text, _GREETING, _THANKS):
+        return Route("smalltalk", confidence=0.85, reason="greeting or thanks")
+    if (dates := parse_dates(text, today)) and _has(text, _SELF):
         return Route("tool", "list_activities", dates.as_args(), 0.6, "a date with no other clue")
     return Route("unknown", reason="no intent recognised")

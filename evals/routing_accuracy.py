@@ -1,0 +1,376 @@
+"""Routing accuracy: does Coach G pick the right tool, with the right arguments, for what people
+actually type (typos, slang, indirect requests, dates, attachments)?
+
+Every message of a hand-labelled set goes through the real agent (:class:`agent.coach.Coach`)
+on a real, temporary SQLite database with one athlete, and we measure:
+
+- tool accuracy: the tool it called (or asked to confirm) is the expected one, or none when
+  none is expected;
+- argument accuracy: over the messages whose tool was right and that have expected arguments,
+  every expected argument is there with the same value (paths compared by file name, a missing
+  argument counts as the tool's default);
+- kind accuracy: tool, smalltalk, help, decline, clarify, coming_soon or unknown, and for
+  ``clarify``/``coming_soon`` the tool it is about;
+- grounded share: replies whose every number comes from the turn's tool results or the message
+  (Coach G's fixed help and clarifying texts are written in code and left out of the check);
+- the median turn latency.
+
+Attached files do not exist: a video or activity file is routed, and the tool then fails with
+its own message (routing is what is measured). Strava syncs wait for a yes, so nothing reaches
+the network. Dates are resolved against a fixed ``TODAY`` so labels stay valid.
+
+    python -m evals.routing_accuracy [--backend rules|openai] [--set PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+
+import agent.coach as coach_module
+from agent.coach import CLARIFY, DECLINE, NOT_YOUR_ATHLETE, Coach, Reply
+from agent.composer import HELP
+from agent.router import Route
+from agent.verifier import is_grounded
+from storage.activities import NewActivity, add_activity
+from storage.db import Database
+from storage.models import ChatMessage, User
+from storage.settings import Settings
+from storage.users import create_user
+from tools.registry import get_tool
+
+TODAY = date(2026, 11, 24)
+DEFAULT_SET = Path(__file__).with_name("routing_set.jsonl")
+# Coach G's fixed wording (help, clarifying questions): its numbers ("10-20 seconds", "my last 5
+# runs") are written in code, not produced by a tool, so they are left out of the grounding check.
+FIXED_TEXTS = (HELP, DECLINE, NOT_YOUR_ATHLETE, *CLARIFY.values())
+KINDS = ("tool", "smalltalk", "help", "decline", "clarify", "coming_soon", "unknown")
+PATH_ARGS = {"video_path", "paths"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One labelled message: what a sensible coach app should do with it."""
+
+    message: str
+    tool: str | None
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[str, ...] = ()
+    about: str | None = None  # the tool a ``clarify`` or ``coming_soon`` answer is about
+    note: str = ""
+
+
+@dataclass
+class Outcome:
+    """What the agent did with one case."""
+
+    case: Case
+    tool: str | None
+    args: dict[str, Any]
+    kind: str
+    about: str | None
+    grounded: bool
+    ms: float
+    reply: str
+
+    @property
+    def tool_ok(self) -> bool:
+        return self.tool == self.case.tool
+
+    @property
+    def args_checked(self) -> bool:
+        return self.tool_ok and self.tool is not None and bool(self.case.args)
+
+    @property
+    def args_ok(self) -> bool:
+        return all(_same(key, value, self._actual(key)) for key, value in self.case.args.items())
+
+    @property
+    def kind_ok(self) -> bool:
+        if self.kind != self.case.kind:
+            return False
+        return self.case.about is None or self.about == self.case.about
+
+    @property
+    def ok(self) -> bool:
+        return self.tool_ok and (not self.args_checked or self.args_ok) and self.kind_ok
+
+    def _actual(self, key: str) -> Any:
+        if key in self.args:
+            return self.args[key]
+        fields = get_tool(self.tool).arguments.model_fields if self.tool else {}
+        return fields[key].default if key in fields else _MISSING
+
+
+@dataclass
+class RoutingResults:
+    """The outcomes of a run and the measures over them."""
+
+    backend: str
+    outcomes: list[Outcome]
+
+    @property
+    def size(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def tool_accuracy(self) -> float:
+        return _share([o.tool_ok for o in self.outcomes])
+
+    @property
+    def argument_accuracy(self) -> float:
+        return _share([o.args_ok for o in self.outcomes if o.args_checked])
+
+    @property
+    def arguments_checked(self) -> int:
+        return sum(o.args_checked for o in self.outcomes)
+
+    @property
+    def kind_accuracy(self) -> float:
+        return _share([o.kind_ok for o in self.outcomes])
+
+    @property
+    def grounded_share(self) -> float:
+        return _share([o.grounded for o in self.outcomes])
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(o.ms for o in self.outcomes) if self.outcomes else 0.0
+
+    def misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok or not o.grounded]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
+
+
+def _share(flags: Sequence[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 1.0
+
+
+def _same(key: str, expected: Any, actual: Any) -> bool:
+    if key in PATH_ARGS:
+        return _names(expected) == _names(actual)
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected == actual
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        return abs(expected - actual) <= 0.05
+    return expected == actual
+
+
+def _names(value: Any) -> list[str] | None:
+    if isinstance(value, (list, tuple)):
+        return [Path(str(v)).name for v in value]
+    return [Path(str(value)).name] if isinstance(value, (str, Path)) else None
+
+
+# -- the set ------------------------------------------------------------------------------
+
+
+def load_set(path: Path | str = DEFAULT_SET) -> list[Case]:
+    """The labelled cases of a JSON-lines file (blank lines and ``#`` lines are skipped)."""
+    cases = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        row = json.loads(line)
+        if row["kind"] not in KINDS:
+            raise ValueError(f"{path}:{number}: unknown kind {row['kind']!r}")
+        cases.append(
+            Case(
+                message=row["message"],
+                tool=row.get("tool"),
+                kind=row["kind"],
+                args=dict(row.get("args") or {}),
+                attachments=tuple(row.get("attachments") or ()),
+                about=row.get("about"),
+                note=row.get("note", ""),
+            )
+        )
+    return cases
+
+
+# -- running it ---------------------------------------------------------------------------
+
+
+def _seed(db: Database, athlete: User) -> None:
+    """Two years of varied training up to the day before ``TODAY``, so listings have numbers
+    to ground."""
+    start = datetime(2026, 11, 23, 7, tzinfo=UTC)
+    plan = [("run", 8.2), ("ride", 31.0), ("run", 12.5), ("swim", 1.8), ("walk", 4.1), ("hike", 9)]
+    with db.session() as session:
+        for index in range(150):
+            sport, km = plan[index % len(plan)]
+            add_activity(
+                session,
+                athlete,
+                athlete.id,
+                NewActivity(
+                    source="eval",
+                    source_id=f"eval-{index}",
+                    sport=sport,
+                    name=f"{sport} {index}",
+                    start_time=start - timedelta(days=index * 5, hours=index % 5),
+                    distance_m=km * 1000 + index * 37,
+                    moving_time_s=km * (330 if sport == "run" else 150) + index * 11,
+                ),
+            )
+
+
+@contextmanager
+def _watching_routes(seen: list[Route]) -> Iterator[None]:
+    """Record what the agent's router proposes for each turn (its kind is not in the reply)."""
+    original: Callable[..., Route] = coach_module.route
+
+    def watched(*args: Any, **kwargs: Any) -> Route:
+        proposed = original(*args, **kwargs)
+        seen.append(proposed)
+        return proposed
+
+    coach_module.route = watched
+    try:
+        yield
+    finally:
+        coach_module.route = original
+
+
+def _observe(case: Case, reply: Reply, seen: list[Route], ms: float) -> Outcome:
+    call = reply.tool_calls[0] if reply.tool_calls else reply.pending
+    if call is not None:
+        kind, about = "tool", call.name
+    elif seen:
+        kind, about = seen[-1].kind, seen[-1].tool
+    else:  # the agent answered before routing: someone else's athlete
+        kind, about = ("decline" if reply.text == NOT_YOUR_ATHLETE else "unknown"), None
+    return Outcome(
+        case=case,
+        tool=call.name if call else None,
+        args=dict(call.args) if call else {},
+        kind=kind,
+        about=about,
+        grounded=is_grounded(
+            _without_fixed_texts(reply.text),
+            reply.results,
+            [c.args for c in reply.tool_calls],
+            case.message,
+        ),
+        ms=ms,
+        reply=reply.text,
+    )
+
+
+def _without_fixed_texts(text: str) -> str:
+    for fixed in FIXED_TEXTS:
+        text = text.replace(fixed, "")
+    return text
+
+
+def _settings(home: Path, url: str, backend: str) -> Settings:
+    if backend == "rules":
+        return Settings(home=home, database_url=url)
+    return replace(Settings.from_env(), home=home, database_url=url, llm=backend)
+
+
+def evaluate(cases: Sequence[Case], backend: str = "rules", today: date = TODAY) -> RoutingResults:
+    """Run every case through a fresh Coach G and measure what it did."""
+    with tempfile.TemporaryDirectory(prefix="coachg-routing-") as folder:
+        root = Path(folder)
+        db = Database(f"sqlite:///{root / 'coachg.db'}")
+        try:
+            settings = _settings(root / "home", db.url, backend)
+            with db.session() as session:
+                athlete = create_user(session, "runner", password="runner-pass-1")
+            _seed(db, athlete)
+            coach = Coach(db, settings, today=today)
+            uploads = root / "uploads"  # named, never created: tools report missing files
+            outcomes = []
+            for case in cases:
+                with db.session() as session:  # every message starts a new conversation
+                    session.execute(delete(ChatMessage).where(ChatMessage.user_id == athlete.id))
+                seen: list[Route] = []
+                files = [str(uploads / name) for name in case.attachments]
+                with _watching_routes(seen):
+                    started = time.perf_counter()
+                    reply = coach.turn(athlete, case.message, files)
+                    ms = (time.perf_counter() - started) * 1000
+                outcomes.append(_observe(case, reply, seen, ms))
+            return RoutingResults(coach.llm.name, outcomes)
+        finally:
+            db.dispose()
+
+
+# -- reporting ----------------------------------------------------------------------------
+
+
+def _expected(case: Case) -> str:
+    if case.tool:
+        return f"{case.tool}({_args_text(case.args)})"
+    return f"[{case.kind}{' ' + case.about if case.about else ''}]"
+
+
+def _got(outcome: Outcome) -> str:
+    if outcome.tool:
+        return f"{outcome.tool}({_args_text(outcome.args)})"
+    return f"[{outcome.kind}{' ' + outcome.about if outcome.about else ''}]"
+
+
+def _args_text(args: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{key}={_names(value) if key in PATH_ARGS else value!r}" for key, value in args.items()
+    )
+
+
+def report(results: RoutingResults) -> str:
+    """The measures and the misses as text."""
+    lines = [
+        f"routing set: {results.size} messages, backend {results.backend}",
+        f"tool accuracy      {results.tool_accuracy:.3f}",
+        f"argument accuracy  {results.argument_accuracy:.3f}"
+        f"  (over {results.arguments_checked} messages with expected arguments)",
+        f"kind accuracy      {results.kind_accuracy:.3f}",
+        f"grounded share     {results.grounded_share:.3f}",
+        f"median latency     {results.median_ms:.1f} ms",
+    ]
+    misses = results.misses()
+    lines.append(f"misses: {len(misses)}")
+    for outcome in misses:
+        attached = f" +{list(outcome.case.attachments)}" if outcome.case.attachments else ""
+        grounded = "" if outcome.grounded else "  (UNGROUNDED reply)"
+        lines.append(
+            f"- {outcome.case.message!r}{attached}\n"
+            f"    expected {_expected(outcome.case)}\n"
+            f"    got      {_got(outcome)}{grounded}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["rules", "openai"], default="rules")
+    parser.add_argument("--set", type=Path, default=DEFAULT_SET, help="a JSON-lines routing set")
+    options = parser.parse_args(argv)
+    results = evaluate(load_set(options.set), backend=options.backend)
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
