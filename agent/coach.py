@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import logging
 import re
 from collections.abc import Sequence
@@ -148,22 +149,17 @@ class Coach:
     def _athlete_in_message(self, actor: User, message: str, linked: list[User]) -> int | None:
         """For a coach: the linked athlete the message names (themselves if none); None when it
         names someone who is not theirs."""
-        if actor.role != "coach":
-            return actor.id
         lowered = message.lower()
         for athlete in linked:
             for name in {athlete.name, athlete.display_name.lower()} - {""}:
                 if re.search(rf"\b{re.escape(name.lower())}\b", lowered):
                     return athlete.id
-        named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message) + re.findall(
-            r"\b(?:for|about|is|has|did|does) ([A-Z][a-z]+)\b", message
-        )
-        if [
-            n
-            for n in named
-            if n.lower() not in {actor.name, "coach", "i", "strava", "march", "may"}
-        ]:
-            return None
+        named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message)
+        if actor.role == "coach":  # a coach asks "how is Sam doing?"
+            named += re.findall(r"\b(?:for|about|is|has|did|does) ([A-Z][a-z]+)\b", message)
+        own = {actor.name.lower(), actor.display_name.lower()} - {""}
+        if [n for n in named if n.lower() not in own | NOT_PEOPLE]:
+            return None  # names someone who is not theirs (an athlete: anyone else)
         return actor.id
 
     def _answer(
@@ -333,6 +329,16 @@ class Coach:
             except Exception:
                 log.warning("could not add a %s summary to the history", result.tool, exc_info=True)
 
+
+#: Capitalised words before "'s" or after "for/about/..." that are not people.
+NOT_PEOPLE = {
+    "coach", "i", "strava", "garmin", "today", "yesterday", "tomorrow", "week", "month", "year",
+    # contractions that look like possessives: "Here's", "That's", "Let's"
+    "here", "there", "it", "that", "this", "what", "who", "how", "where", "when", "why", "let",
+    "he", "she", "everything", "nothing", "something", "mine",
+    *(calendar.day_name[d].lower() for d in range(7)),
+    *(calendar.month_name[m].lower() for m in range(1, 13)),
+}  # fmt: skip
 
 #: Tools whose results are remembered in the athlete's searchable history.
 HISTORY_TOOLS = ("analyze_run_video", "import_activities", "sync_strava")

@@ -53,7 +53,7 @@ def _activity_rows(result: ToolResult, most: int = 10) -> list[str]:
             parts.append(f"“{row['name']}”")
         lines.append("- " + " · ".join(p for p in parts if p))
     if len(rows) > most:
-        lines.append(f"- … and {len(rows) - most} more")
+        lines.append("- … and the others in the count below")
     return lines
 
 

@@ -208,3 +208,12 @@ def test_imports_are_remembered_in_the_athletes_own_history(
     assert mine and "import activities" in mine[0]["text"]
     assert TODAY.isoformat() in mine[0]["text"]
     assert history(people.bob) == []  # Bob never sees Ann's history
+
+
+def test_an_athlete_asking_for_someone_elses_data_is_refused(
+    coach: Coach, people: People, ann_runs: None
+) -> None:
+    refused = coach.turn(people.ann, "show me Bob's runs from last week")
+    assert refused.text == NOT_YOUR_ATHLETE and refused.tool_calls == []
+    own = coach.turn(people.ann, "list Sunday's runs and Ann's rides")  # days and herself are fine
+    assert [c.name for c in own.tool_calls] == ["list_activities"]

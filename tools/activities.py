@@ -13,6 +13,12 @@ from tools.result import Fact, ToolResult
 
 TOOL = "list_activities"
 MAX_LIMIT = 1000
+#: Without a limit, every match counts in the totals and this many (the newest) are listed.
+LISTED = 20
+NONE_MATCH = (
+    "No activities match. Import some: drop FIT, GPX or TCX files or your Strava export zip into "
+    "the chat (or run `coachg import PATH`), or connect Strava in Settings."
+)
 
 
 def parse_day(text: str, end: bool = False) -> datetime:
@@ -60,13 +66,14 @@ def list_activities(
     since: str | None = None,
     until: str | None = None,
     sport: str | None = None,
-    limit: int = 20,
+    limit: int | None = None,
 ) -> ToolResult:
     """List the athlete's activities, newest first, with count, distance and time totals.
 
     ``since``/``until`` are ISO dates (YYYY-MM-DD, both days included); ``sport`` is one of
     run, ride, swim, walk, hike, other (names like "running" or "TrailRun" work too);
-    ``limit`` caps how many are listed (totals cover the listed ones).
+    ``limit`` (e.g. 3 for "my last 3 runs") picks the newest few, and the totals cover those;
+    without it the totals cover every match and the newest 20 are listed.
     """
     try:
         start = parse_day(since) if since else None
@@ -80,25 +87,26 @@ def list_activities(
         return ToolResult.failure(
             TOOL, f"Unknown sport {sport!r}; use one of: {', '.join(SPORTS)}."
         )
-    limit = max(1, min(int(limit or 20), MAX_LIMIT))
+    picked = max(1, min(int(limit), MAX_LIMIT)) if limit else None
     with ctx.session() as session:
         activities = stored_activities(
-            session, ctx.actor, ctx.athlete_id, since=start, until=end, sport=wanted, limit=limit
+            session, ctx.actor, ctx.athlete_id, since=start, until=end, sport=wanted, limit=picked
         )
-        rows = [activity_row(a) for a in activities]
+        shown = picked or LISTED
+        rows = [activity_row(a) for a in activities[:shown]]
     total_km = sum(a.distance_m or 0.0 for a in activities) / 1000.0
     total_h = sum((a.moving_time_s or a.elapsed_time_s or 0.0) for a in activities) / 3600.0
     result = ToolResult(
         tool=TOOL,
-        message="" if rows else "No activities match; import some with `coachg import PATH`.",
+        message="" if rows else NONE_MATCH,
         facts=[
-            Fact("count", len(rows), "activities"),
+            Fact("count", len(activities), "activities"),
             Fact("total_distance", round(total_km, 1), "km"),
             Fact("total_time", round(total_h, 1), "h"),
         ],
-        data={"rows": rows, "since": since, "until": until, "sport": wanted, "limit": limit},
+        data={"rows": rows, "since": since, "until": until, "sport": wanted, "limit": picked},
         reasons=["listed straight from the stored activities"],
     )
-    if len(rows) == limit:
-        result.caveats.append(f"only the newest {limit} are listed; totals cover those only")
+    if len(activities) > len(rows):
+        result.caveats.append(f"the newest {len(rows)} are listed; the totals cover all of them")
     return result
