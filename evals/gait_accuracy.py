@@ -24,6 +24,7 @@ import numpy as np
 from tools.gait.events import FootEvents, detect_foot_events
 from tools.gait.filtering import clean_trajectories
 
+MARKER_HZ = 150.0
 FORCE_HZ = 300.0
 FORCE_THRESHOLD_N = 50.0
 MIN_STANCE_S = 0.1
@@ -95,10 +96,14 @@ def load_trial(name: str, data_dir: Path | None = None) -> MocapTrial:
             base = label[:-1]
             if header[col + 1] == base + "Y" and header[col + 2] == base + "Z":
                 markers[base] = m[:, col : col + 3]
+    # Marker times from the sample index at 150 Hz, not the file's Time column: RBDS0041's column
+    # is linspace(0, 30, 4500), i.e. 149.97 Hz, which drifts to +6.7 ms by the end of the trial
+    # (4500 samples at 150 Hz end at 29.993 s, as RBDS001's column does).
+    marker_times = np.arange(len(m)) / MARKER_HZ
     fheader, f = _read_table(folder / forces_file)
     # The force file's time column is a 1-based sample index at 300 Hz; both start together.
     force_times = (f[:, 0] - 1.0) / FORCE_HZ
-    return MocapTrial(name, m[:, 0], markers, force_times, f[:, fheader.index("Fy")])
+    return MocapTrial(name, marker_times, markers, force_times, f[:, fheader.index("Fy")])
 
 
 def force_stances(times: np.ndarray, fy: np.ndarray) -> list[tuple[float, float]]:
