@@ -83,6 +83,25 @@ def find_existing(session: Session, athlete_id: int, new: NewActivity) -> Activi
     )
 
 
+def held_record(
+    session: Session, actor: User, athlete_id: int, source: str, source_id: str
+) -> tuple[bool, bool]:
+    """``(held, with_samples)``: whether ``athlete_id`` has the record ``source``/``source_id``,
+    and whether it has any streams (a cheap check before parsing a file again)."""
+    require_access(session, actor, athlete_id)
+    activity_id = session.scalar(
+        select(Activity.id).where(
+            Activity.user_id == athlete_id,
+            Activity.source == source,
+            Activity.source_id == source_id,
+        )
+    )
+    if activity_id is None:
+        return False, False
+    streams = session.scalar(select(func.count()).where(Stream.activity_id == activity_id))
+    return True, bool(streams)
+
+
 def add_activity(
     session: Session, actor: User, athlete_id: int, new: NewActivity
 ) -> tuple[Activity, bool]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from storage.activities import NewActivity, add_activity
+from storage.activities import NewActivity, add_activity, held_record
 from tools.context import ToolContext
 from tools.importing.errors import ActivityFileError, NotAnActivity
 from tools.importing.planning import ImportJob, plan_import
@@ -71,6 +71,17 @@ def _parse(job: ImportJob, report: ImportReport) -> list[NewActivity]:
     return []
 
 
+def _already_held(ctx: ToolContext, job: ImportJob) -> bool:
+    """True when the job's record is stored with everything the job could add (so parsing its
+    file again would find only a repeat). Re-importing a newer Strava export parses only the
+    activities that are new."""
+    if job.record is None:
+        return False
+    with ctx.session() as session:
+        held, with_samples = held_record(session, ctx.actor, ctx.athlete_id, *job.record)
+    return held and (with_samples or not job.has_samples)
+
+
 def _store(ctx: ToolContext, job: ImportJob, new: NewActivity, report: ImportReport) -> None:
     try:
         with ctx.session() as session:
@@ -113,6 +124,11 @@ def import_paths(
         total = len(plan.jobs)
         for done, job in enumerate(plan.jobs, start=1):
             tick = time.perf_counter()
+            if _already_held(ctx, job):
+                report.duplicates += 1
+                if progress is not None:
+                    progress(done, total, job.name)
+                continue
             activities = _parse(job, report)
             tock = time.perf_counter()
             for new in activities:

@@ -30,6 +30,10 @@ class ImportJob:
 
     name: str
     run: Callable[[Warn], list[NewActivity]]
+    #: ``(source, source_id)`` when the record is known before parsing (a Strava export row),
+    #: and whether it has a file with samples, so a record already held can be passed over.
+    record: tuple[str, str] | None = None
+    has_samples: bool = False
 
 
 @dataclass
@@ -72,7 +76,8 @@ def _export_row_job(row: ExportRow, label: str, load: Callable[[str], bytes] | N
                 )
         return [row_activity(row, parsed)]
 
-    return ImportJob(label, run)
+    has_file = bool(row.file_name and load is not None and activity_format(row.file_name))
+    return ImportJob(label, run, record=("strava", row.activity_id), has_samples=has_file)
 
 
 def _is_export_dir(folder: Path) -> bool:
