@@ -144,3 +144,26 @@ def test_gzipped_files_match_their_plain_copies(
     # the same content, not gzipped: recognised (the id hashes the decompressed bytes)
     second = import_paths(ann_ctx, plain)
     assert second.imported == 0 and second.duplicates == 3
+
+
+def test_export_first_without_its_file_then_with_it_gains_the_samples(
+    ann_ctx: ToolContext, shared_data: Path, tmp_path: Path
+) -> None:
+    """A row already held is passed over on re-import only when the stored copy has everything;
+    a row imported from the CSV alone still gains its samples when the file turns up."""
+    export = _copy_export(shared_data, tmp_path / "export")
+    header, (row,) = _csv(export)
+    moved = tmp_path / "held_back"
+    shutil.move(export / row[header.index("Filename")], moved)
+    first = import_paths(ann_ctx, [export])
+    assert first.imported == 1 and first.warnings  # "imported from the CSV summary only"
+    (activity,) = _activities(ann_ctx)
+    assert _streams(ann_ctx, activity.id) == {}
+
+    shutil.move(moved, export / row[header.index("Filename")])
+    second = import_paths(ann_ctx, [export])
+    assert (second.imported, second.duplicates) == (0, 1)
+    assert len(_streams(ann_ctx, activity.id)["time"]) > 100
+
+    third = import_paths(ann_ctx, [export])  # now complete: passed over without parsing
+    assert (third.imported, third.duplicates) == (0, 1) and not third.warnings
