@@ -253,6 +253,15 @@ def test_run_video_in_the_chat(page: Any, site: Site, shared_data: Path) -> None
     address = unquote(source)
     assert "coachg-" in address and "/media/" not in address, address
     assert page.request.get(source).ok
+    played = page.locator("#chat video").last.evaluate(
+        """video => new Promise(done => {
+            if (video.readyState >= 2) return done(video.videoWidth);
+            video.addEventListener("loadeddata", () => done(video.videoWidth), {once: true});
+            video.addEventListener("error", () => done(-1), {once: true});
+            video.load();
+        })"""
+    )
+    assert played > 0, "the browser could not decode the annotated video"
     stranger = page.context.browser.new_context()
     try:
         assert stranger.request.get(source).status in (401, 403)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tools.gait.kinematics import Kinematics
 from tools.gait.plots import metrics_plot, stride_angle_plot
-from tools.gait.render import key_frames, render_video
+from tools.gait.render import render
 from tools.gait.report import GaitReport
 from tools.gait.steps import Step
 from tools.gait.video_io import VideoInfo
@@ -21,16 +22,22 @@ def write_outputs(
     *,
     browser_video: bool = False,
 ) -> None:
-    """Create ``out_dir`` and fill it; paths are recorded in ``report.artifacts``."""
+    """Create ``out_dir`` and fill it; paths are recorded in ``report.artifacts``.
+
+    The annotated video and key frames come from one pass through the clip, on a second thread
+    (OpenCV and the encoder release the GIL), while the plots are drawn here.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    video = render_video(report, info, kin, steps, out_dir / "annotated", browser=browser_video)
-    report.artifacts["annotated_video"] = str(video)
-    for i, p in enumerate(key_frames(report, info, kin, steps, out_dir)):
-        report.artifacts[f"key_frame_{i + 1}"] = str(p)
-    stride = stride_angle_plot(report, kin, steps, out_dir / "joint_angles_stride.png")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coachg-render") as pool:
+        pending = pool.submit(render, report, info, kin, steps, out_dir, browser=browser_video)
+        stride = stride_angle_plot(report, kin, steps, out_dir / "joint_angles_stride.png")
+        per = metrics_plot(report, out_dir / "metrics_per_step.png")
+        rendered = pending.result()
+    report.artifacts["annotated_video"] = str(rendered.video)
+    for i, path in enumerate(rendered.key_frames):
+        report.artifacts[f"key_frame_{i + 1}"] = str(path)
     if stride is not None:
         report.artifacts["joint_angles_plot"] = str(stride)
-    per = metrics_plot(report, out_dir / "metrics_per_step.png")
     if per is not None:
         report.artifacts["metrics_plot"] = str(per)
     report.artifacts["report_json"] = str(out_dir / "gait_report.json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -12,6 +13,7 @@ from tools.gait.kinematics import Kinematics
 from tools.gait.report import GaitReport
 from tools.gait.steps import Step
 from tools.gait.video_io import VideoInfo, iter_frames
+from tools.gait.video_writer import VideoSink
 
 _BONES = [("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")] + [
     (f"{s}_{a}", f"{s}_{b}")
@@ -76,73 +78,104 @@ def _text(img: np.ndarray, lines: list[str]) -> None:
         y += int(34 * fs * 1.4)
 
 
-def _writer(
-    path: Path, fps: float, size: tuple[int, int], browser: bool
-) -> tuple[cv2.VideoWriter, Path]:
-    if browser:
-        out = path.with_suffix(".webm")
-        w = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"VP80"), fps, size)
-        if w.isOpened():
-            return w, out
-    out = path.with_suffix(".mp4")
-    for codec in ("mp4v",):  # H.264 encoders are not in the OpenCV wheels
-        w = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*codec), fps, size)
-        if w.isOpened():
-            return w, out
-    raise RuntimeError("no video encoder available in this OpenCV build")
+@dataclass
+class Rendered:
+    """The annotated video and the key frames at initial contact."""
+
+    video: Path
+    key_frames: list[Path] = field(default_factory=list)
 
 
-def render_video(
+def render(
     report: GaitReport,
     info: VideoInfo,
     kin: Kinematics,
     steps: list[Step],
-    path: Path,
+    out_dir: Path,
     *,
     browser: bool = False,
     max_side: int | None = None,
-) -> Path:
-    """Write the annotated clip (at the analysed frame rate) and return its path.
+    key_frame_count: int = 4,
+) -> Rendered:
+    """Draw the annotated clip (at the analysed frame rate, cropped to the runner) and the key
+    frames, in one pass through the video.
 
-    ``browser=True`` writes VP8 WebM (plays in any browser, slower to encode, smaller frames);
-    otherwise MPEG-4 Part 2 in MP4 (fast; plays in desktop players).
+    ``browser=True`` writes VP8 WebM (plays in any browser, frames up to 480 px); otherwise
+    MPEG-4 Part 2 in MP4 (plays in desktop players, frames up to 720 px). Key frames are PNGs of
+    the whole picture at contacts from the middle of the clip, both feet.
     """
     max_side = max_side or (480 if browser else 720)
     step = max(1, round(info.fps / kin_fps(kin)))
-    cad = report.metrics.get("cadence")
-    writer = None
-    out = path
-    try:
-        for index, frame in iter_frames(info, step=step, max_side=max_side):
-            if writer is None:
-                writer, out = _writer(
-                    path, info.fps / step, (frame.shape[1], frame.shape[0]), browser
+    x0, y0, x1, y1 = runner_box(kin, info.width, info.height)
+    scale = min(1.0, max_side / max(x1 - x0, y1 - y0))
+    size = (2 * round((x1 - x0) * scale / 2), 2 * round((y1 - y0) * scale / 2))  # even sides
+    wanted = _key_frame_steps(steps, info.fps, key_frame_count)
+    done = Rendered(out_dir / ("annotated.webm" if browser else "annotated.mp4"))
+    with VideoSink(done.video, info.fps / step, size) as sink:
+        for index, full in iter_frames(info, step=step, also=set(wanted)):
+            if index in wanted:
+                done.key_frames.append(
+                    _key_frame(report, info, kin, full, index, wanted[index], out_dir)
                 )
-            t = index / info.fps
-            scale = frame.shape[1] / info.width
-            pts = _interp_all(kin, np.array([t]))[0]
-            stance = {s.side for s in steps if s.contact <= t <= s.toe_off}
-            draw_pose(frame, pts, scale, stance)
-            for s in steps:
-                if abs(t - s.contact) <= 0.5 * step / info.fps:
-                    p = pts[IDX[f"{s.side}_heel"]] * scale
-                    if np.isfinite(p).all():
-                        cv2.circle(
-                            frame, (int(p[0]), int(p[1])), int(frame.shape[0] / 40), (0, 0, 255), 3
-                        )
-            done = [s for s in steps if s.toe_off <= t]
-            lines = [f"t {t:5.2f} s"]
-            if cad is not None and cad.value is not None:
-                lines.append(f"cadence {cad.value:.0f} spm")
-            if done:
-                last = done[-1]
-                lines.append(f"last contact {last.side[0].upper()} {last.contact_ms:.0f} ms")
-            _text(frame, lines)
-            writer.write(frame)
-    finally:
-        if writer is not None:
-            writer.release()
-    return out
+            if index % step:
+                continue
+            frame = cv2.resize(full[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
+            _annotate(frame, report, kin, steps, index / info.fps, (x0, y0), scale, step / info.fps)
+            sink.write(frame)
+    return done
+
+
+def _annotate(
+    frame: np.ndarray,
+    report: GaitReport,
+    kin: Kinematics,
+    steps: list[Step],
+    t: float,
+    origin: tuple[int, int],
+    scale: float,
+    frame_s: float,
+) -> None:
+    """Skeleton, contact markers and live numbers on one frame of the annotated clip."""
+    pts = _interp_all(kin, np.array([t]))[0] - origin
+    stance = {s.side for s in steps if s.contact <= t <= s.toe_off}
+    draw_pose(frame, pts, scale, stance)
+    for s in steps:
+        if abs(t - s.contact) <= 0.5 * frame_s:
+            p = pts[IDX[f"{s.side}_heel"]] * scale
+            if np.isfinite(p).all():
+                centre = (int(p[0]), int(p[1]))
+                cv2.circle(frame, centre, int(frame.shape[0] / 40), (0, 0, 255), 3)
+    lines = [f"t {t:5.2f} s"]
+    cad = report.metrics.get("cadence")
+    if cad is not None and cad.value is not None:
+        lines.append(f"cadence {cad.value:.0f} spm")
+    finished = [s for s in steps if s.toe_off <= t]
+    if finished:
+        last = finished[-1]
+        lines.append(f"last contact {last.side[0].upper()} {last.contact_ms:.0f} ms")
+    _text(frame, lines)
+
+
+def runner_box(
+    kin: Kinematics, width: int, height: int, margin: float = 0.12, min_aspect: float = 0.6
+) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the part of the frame the runner's landmarks cover over the whole
+    clip (1st to 99th percentile), with ``margin`` of their height around it for head and shoes,
+    at least ``min_aspect`` as wide as tall; the whole frame when too few landmarks were found."""
+    pts = kin.xy.reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if len(pts) < 33:
+        return 0, 0, width, height
+    (lx, ly), (hx, hy) = np.percentile(pts, 1, axis=0), np.percentile(pts, 99, axis=0)
+    pad = margin * max(hy - ly, 1.0)
+    x0, y0 = max(0, int(lx - pad)), max(0, int(ly - 1.5 * pad))
+    x1, y1 = min(width, int(hx + pad) + 1), min(height, int(hy + pad) + 1)
+    if (x1 - x0) < min_aspect * (y1 - y0):  # room for the text and some context
+        grow = int(min_aspect * (y1 - y0) - (x1 - x0)) // 2 + 1
+        x0, x1 = max(0, x0 - grow), min(width, x1 + grow)
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return 0, 0, width, height
+    return x0, y0, x1, y1
 
 
 def kin_fps(kin: Kinematics) -> float:
@@ -150,47 +183,41 @@ def kin_fps(kin: Kinematics) -> float:
     return 1.0 / float(np.median(np.diff(kin.times))) if len(kin.times) > 1 else 30.0
 
 
-def key_frames(
+def _key_frame_steps(steps: list[Step], fps: float, count: int) -> dict[int, Step]:
+    """Frame index -> step, for ``count`` contacts from the middle of the clip."""
+    mid = len(steps) // 2
+    chosen = steps[max(0, mid - count // 2) : mid + (count + 1) // 2]
+    return {round(s.contact * fps): s for s in chosen}
+
+
+def _key_frame(
     report: GaitReport,
     info: VideoInfo,
     kin: Kinematics,
-    steps: list[Step],
+    full: np.ndarray,
+    index: int,
+    s: Step,
     out_dir: Path,
-    count: int = 4,
-) -> list[Path]:
-    """PNG frames at initial contact (from the middle of the clip, both feet) with the skeleton."""
-    if not steps:
-        return []
-    mid = len(steps) // 2
-    chosen = steps[max(0, mid - count // 2) : mid + (count + 1) // 2]
-    wanted = {round(s.contact * info.fps): s for s in chosen}
-    paths: list[Path] = []
-    for index in sorted(wanted):
-        s = wanted[index]
-        frames = list(iter_frames(info, start=index, stop=index + 1, max_side=960))
-        if not frames:
+    max_side: int = 960,
+) -> Path:
+    """One PNG at a contact: the whole picture, skeleton, and that step's numbers."""
+    scale = min(1.0, max_side / max(full.shape[:2]))
+    img = cv2.resize(full, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    pts = _interp_all(kin, np.array([index / info.fps]))[0]
+    draw_pose(img, pts, img.shape[1] / info.width, {s.side})
+    lines = [f"{s.side} foot contact at {s.contact:.2f} s", f"contact time {s.contact_ms:.0f} ms"]
+    for name in ("knee_flexion_contact", "shank_angle", "overstride", "foot_strike_angle"):
+        m = report.metrics.get(name)
+        if m is None:
             continue
-        img = frames[0][1]
-        scale = img.shape[1] / info.width
-        pts = _interp_all(kin, np.array([index / info.fps]))[0]
-        draw_pose(img, pts, scale, {s.side})
-        lines = [
-            f"{s.side} foot contact at {s.contact:.2f} s",
-            f"contact time {s.contact_ms:.0f} ms",
+        values = [
+            v
+            for v, t in zip(m.per_step, m.per_step_times, strict=True)
+            if abs(t - s.contact) < 1e-3
         ]
-        for name in ("knee_flexion_contact", "shank_angle", "overstride", "foot_strike_angle"):
-            m = report.metrics.get(name)
-            if m is None:
-                continue
-            vals = [
-                v
-                for v, t in zip(m.per_step, m.per_step_times, strict=True)
-                if abs(t - s.contact) < 1e-3
-            ]
-            if vals:
-                lines.append(f"{m.label}: {vals[0]:.0f} {m.unit}")
-        _text(img, lines)
-        p = out_dir / f"contact_{s.side}_{s.contact:06.2f}s.png"
-        cv2.imwrite(str(p), img)
-        paths.append(p)
-    return paths
+        if values:
+            lines.append(f"{m.label}: {values[0]:.0f} {m.unit}")
+    _text(img, lines)
+    path = out_dir / f"contact_{s.side}_{s.contact:06.2f}s.png"
+    cv2.imwrite(str(path), img)
+    return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,8 +146,10 @@ def iter_frames(
     stop: int | None = None,
     step: int = 1,
     max_side: int | None = None,
+    also: Collection[int] = (),
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(frame_index, bgr_image)`` for every ``step``-th frame in ``[start, stop)``.
+    """Yield ``(frame_index, bgr_image)`` for every ``step``-th frame in ``[start, stop)``, and
+    for the frames whose indices are in ``also``.
 
     Frames in between are only grabbed (demuxed and decoded, never colour-converted), which is the
     cheapest way through a clip with OpenCV. Images are rotated upright and, when ``max_side`` is
@@ -163,7 +165,7 @@ def iter_frames(
         while index < stop:
             if not cap.grab():
                 return
-            if (index - start) % step == 0:
+            if (index - start) % step == 0 or index in also:
                 ok, frame = cap.retrieve()
                 if not ok or frame is None:
                     return
