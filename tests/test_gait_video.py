@@ -97,3 +97,30 @@ def test_facts_are_flat_numbers_with_units_and_confidence(report: GaitReport) ->
     assert facts["ground_contact_ms"].confidence == report.metrics["ground_contact"].confidence
     assert "vertical_oscillation_cm" in facts
     assert facts["foot_strike_pattern"].value in ("rearfoot", "midfoot", "forefoot")
+
+
+def test_a_passer_by_does_not_take_the_runners_place(
+    report: GaitReport, truth: dict, tmp_path: Path
+) -> None:
+    """A smaller second runner (the same clip, 3 s out of phase, at 60 % size) crosses the
+    picture behind the real one: the analysis keeps following the real runner."""
+    cap = cv2.VideoCapture(str(require(VIDEO)))
+    frames = []
+    while (read := cap.read())[0]:
+        frames.append(read[1])
+    cap.release()
+    height, width = frames[0].shape[:2]
+    box = (slice(height * 42 // 100, height), slice(width // 8, width * 3 // 4))
+    clip = tmp_path / "passer_by.mp4"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 30, (width, height))
+    for i, frame in enumerate(frames):
+        other = cv2.resize(frames[(i + 90) % len(frames)][box], None, fx=0.6, fy=0.6)
+        x = int((width - other.shape[1]) * (1 - i / len(frames)))
+        frame[100 : 100 + other.shape[0], x : x + other.shape[1]] = other
+        writer.write(frame)
+    writer.release()
+
+    crowded = analyze_video(clip)
+    assert crowded.metrics["cadence"].value == pytest.approx(truth["cadence_spm"]["value"], abs=1.0)
+    leg = report.pose["leg_length_px"]
+    assert crowded.pose["leg_length_px"] == pytest.approx(leg, rel=0.1)  # the big runner, always
