@@ -102,3 +102,18 @@ def test_tool_turns_errors_into_failures(tmp_path: Path) -> None:
     assert not result.ok and result.confidence == 0.0
     assert result.tool == "analyze_run_video" and "MP4" in result.message
     assert result.data["code"] == "unreadable"
+
+
+def test_very_long_and_very_large_files_say_what_to_send(tmp_path: Path) -> None:
+    tiny = np.zeros((64, 64, 3), np.uint8)
+    long_clip = _write(tmp_path / "marathon.mp4", [tiny] * (121 * 10), fps=10.0)  # 121 s
+    with pytest.raises(GaitAnalysisError) as long_error:
+        analyze_video(long_clip)
+    assert long_error.value.code == "too_long" and "trim" in long_error.value.message
+
+    huge = tmp_path / "huge.mp4"
+    with huge.open("wb") as f:
+        f.truncate(2 * 1024**3 + 1)  # sparse: takes no disk space
+    with pytest.raises(GaitAnalysisError) as huge_error:
+        analyze_video(huge)
+    assert huge_error.value.code == "too_large" and "trim" in huge_error.value.message
