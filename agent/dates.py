@@ -1,9 +1,11 @@
 """Dates in plain words -> a ``[since, until)`` range of ISO dates.
 
 "since March", "last 2 weeks", "this month", "in 2024", "yesterday", "between 1 May and
-10 June", "on the 3rd of November", "last weekend", "the last 6 months", "since the start of the
-year", "2025-03-01" ... Relative phrases are resolved against ``today`` (a parameter, so tests and
-evaluations are repeatable). "The last N months (years)" are calendar months (years) up to today.
+10 June", "from the 1st to the 15th of October", "on the 3rd of November", "on 14/11" (day
+first), "last weekend", "the week before last", "thursday's run", "this summer", "the last 6
+months", "since the start of the year", "2025-03-01" ... Relative phrases are resolved against
+``today`` (a parameter, so tests and evaluations are repeatable). "The last N months (years)" are
+calendar months (years) up to today. A range never ends before it starts.
 """
 
 from __future__ import annotations
@@ -39,18 +41,24 @@ _MONTH = (
 )
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "couple of": 2, "few": 3,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "couple of": 2, "few": 3,
 }  # fmt: skip
 _COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + ")"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DAY = (
-    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}"
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}|\d{1,2}/\d{1,2}(?![/\d])"
     rf"|(?:the )?\d{{1,2}}{_ORDINAL}(?: of)? {_MONTH}(?:,? \d{{4}})?"
     rf"|{_MONTH} (?:the )?\d{{1,2}}(?!\d){_ORDINAL}(?:,? \d{{4}})?"
 )
 _WEEKDAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
 _WEEKDAY = r"(mon|tues|wednes|thurs|fri|satur|sun)day"
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+#: Meteorological seasons of the northern hemisphere: (first month, months long). Winter starts
+#: in December and runs into the next year.
+_SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_JOIN = r"(?:and|to|until|till|through|-)"
 
 
 @dataclass(frozen=True)
@@ -100,30 +108,104 @@ def _latest_past_month(month: int, today: date, year: int | None) -> int:
     return today.year if month <= today.month else today.year - 1
 
 
-def _day_month(text: str, today: date) -> date | None:
-    """'1 May', 'the 1st of May', 'May 1', 'May 1st 2025', '2025-05-01', '01/05/2025' (day
-    first)."""
+def _day_parts(text: str) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of '1 May', 'the 1st of May', 'May 1', 'May 1st 2025',
+    '2025-05-01', '01/05/2025' and '14/11' (day first)."""
     text = re.sub(r"\bthe ", "", text)
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text):
-        return date(int(m[3]), int(m[2]), int(m[1]))
+        return int(m[1]), int(m[2]), int(m[3])
+    if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}))?", text):
+        return (int(m[3]) if m[3] else None), int(m[2]), int(m[1])
     if m := re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? {_MONTH}(?:,? (\d{{4}}))?", text):
-        month = MONTHS[m[2][:3] if m[2][:4] != "sept" else "sep"]
-        return date(_latest_past_month(month, today, int(m[3]) if m[3] else None), month, int(m[1]))
+        return (int(m[3]) if m[3] else None), _month(m[2]), int(m[1])
     if m := re.fullmatch(rf"{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", text):
-        month = MONTHS[m[1][:3]]
-        return date(_latest_past_month(month, today, int(m[3]) if m[3] else None), month, int(m[2]))
+        return (int(m[3]) if m[3] else None), _month(m[1]), int(m[2])
     return None
+
+
+def _month(name: str) -> int:
+    return MONTHS[name[:3] if name[:4] != "sept" else "sep"]
+
+
+def _make(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:  # 31/02, 14/13
+        return None
+
+
+def _day_month(text: str, today: date) -> date | None:
+    """The day ``text`` names; without a year, the latest such month up to today's."""
+    if not (parts := _day_parts(text)):
+        return None
+    year, month, day = parts
+    return _make(_latest_past_month(month, today, year), month, day)
+
+
+def _span(first: str, last: str, today: date) -> DateRange | None:
+    """Both days of 'between X and Y', inclusive. A year named on one end applies to the other
+    ('Sept 5 and Sept 12 2025'), and a range never ends before it starts ('Dec 20 to Jan 5')."""
+    a, b = _day_parts(first), _day_parts(last)
+    if not (a and b):
+        return None
+    if a[0] is None and b[0] is None:
+        end = _make(_latest_past_month(b[1], today, None), b[1], b[2])
+        start = end and _make(end.year, a[1], a[2])
+        if start and end and start > end:
+            start = _make(end.year - 1, a[1], a[2])
+    elif a[0] is None:
+        end = _make(*b)
+        start = end and _make(end.year, a[1], a[2])
+        if start and end and start > end:
+            start = _make(end.year - 1, a[1], a[2])
+    elif b[0] is None:
+        start = _make(*a)
+        end = start and _make(start.year, b[1], b[2])
+        if start and end and end < start:
+            end = _make(start.year + 1, b[1], b[2])
+    else:
+        start, end = _make(*a), _make(*b)
+    if not (start and end):
+        return None
+    start, end = min(start, end), max(start, end)
+    return DateRange(start, end + timedelta(days=1))
+
+
+def _season(name: str, which: str | None, year: int | None, today: date) -> DateRange:
+    """A season: of ``year`` if named (winter 2025 = Dec 2025 - Feb 2026), else the one under
+    way or the latest begun ("this summer"); "last" means the one before if one is under way."""
+    first = _SEASONS[name]
+    if year is None:
+        year = today.year if today.month >= first else today.year - 1
+        start = date(year, first, 1)
+        under_way = today < _months_forward(start, 3)
+        if which in ("last", "previous") and under_way:
+            year -= 1
+    start = date(year, first, 1)
+    return DateRange(start, _months_forward(start, 3))
+
+
+def _months_forward(day: date, months: int) -> date:
+    for _ in range(months):
+        day = _next_month(day)
+    return day
 
 
 def parse_dates(text: str, today: date) -> DateRange | None:
     """The date range ``text`` talks about, or None if it names none."""
     t = " " + re.sub(r"\s+", " ", text.lower().replace("’", "'")) + " "
-    if m := re.search(rf"(?:between|from) ({_DAY}) (?:and|to|until|-) ({_DAY})", t):
-        first, last = _day_month(m[1], today), _day_month(_second(m[0]), today)
-        if first and last:
-            return DateRange(first, last + timedelta(days=1))
+    day_range = rf"(?:between |from )?(?:the )?(\d{{1,2}}){_ORDINAL} ?{_JOIN} ?(?:the )?(\d{{1,2}})"
+    if m := re.search(rf"\b{day_range}{_ORDINAL}(?: of)? {_MONTH}(?:,? (\d{{4}}))?\b", t):
+        year = f" {m[4]}" if m[4] else ""
+        if span := _span(f"{m[1]} {m[3]}{year}", f"{m[2]} {m[3]}{year}", today):
+            return span
+    if m := re.search(rf"\b{_MONTH} {day_range}(?!\d){_ORDINAL}(?:,? (\d{{4}}))?\b", t):
+        year = f" {m[4]}" if m[4] else ""
+        if span := _span(f"{m[2]} {m[1]}{year}", f"{m[3]} {m[1]}{year}", today):
+            return span
+    between = rf"(?:between|from) (?P<a>{_DAY}) {_JOIN} (?P<b>{_DAY})"
+    if (m := re.search(between, t)) and (span := _span(m["a"], m["b"], today)):
+        return span
     if (m := re.search(rf"(?:since|after|from) ({_DAY})", t)) and (
         start := _day_month(m[1], today)
     ):
@@ -138,6 +220,12 @@ def parse_dates(text: str, today: date) -> DateRange | None:
         return _window(today, int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]], m[2])
     if m := re.search(r"\b(?:last|past|previous) (fortnight)\b|\bpast (week|month|year)\b", t):
         return _window(today, 1, m[1] or m[2])
+    if m := re.search(r"\b(?:the )?(week|month|weekend) before last\b", t):
+        return _before_last(m[1], today)
+    # "fall" only after a qualifier: "did i fall" is no season
+    season = r"(spring|summer|autumn|winter|(?:(?<=this )|(?<=last )|(?<=the )|(?<=in ))fall)"
+    if m := re.search(rf"\b(?:(this|last|previous|past) )?{season}\b(?: (?:of )?(\d{{4}}))?", t):
+        return _season(m[2], m[1], int(m[3]) if m[3] else None, today)
     if m := re.search(rf"\b(since |after |from |on |last |this past )?{_WEEKDAY}\b", t):
         back = (today.weekday() - _WEEKDAYS.index(m[2])) % 7 or (7 if m[1] else 0)
         day = today - timedelta(days=back)  # the latest one before today ("on", "last")
@@ -184,9 +272,16 @@ def parse_dates(text: str, today: date) -> DateRange | None:
     return None
 
 
-def _second(text: str) -> str:
-    """The second date of a 'between X and Y' phrase."""
-    for joiner in (" and ", " to ", " until ", " - "):
-        if joiner in text:
-            return text.split(joiner, 1)[1].strip()
-    return ""
+def _before_last(unit: str, today: date) -> DateRange:
+    """'The week (month, weekend) before last': the one before last week (month, weekend)."""
+    if unit == "month":
+        first = today.replace(day=1)
+        start = _months_back(first, 2)
+        return DateRange(start, _next_month(start))
+    monday = today - timedelta(days=today.weekday())
+    if unit == "week":
+        return DateRange(monday - timedelta(days=14), monday - timedelta(days=7))
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+    if today.weekday() >= 5:
+        saturday -= timedelta(days=7)
+    return DateRange(saturday - timedelta(days=7), saturday - timedelta(days=5))

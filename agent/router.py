@@ -46,7 +46,7 @@ _SLANG = {
     "abt": "about", "wat": "what", "wot": "what", "whats": "what's", "hows": "how's",
     "im": "i'm", "ive": "i've", "heres": "here's", "dont": "don't", "vid": "video",
     "vids": "videos", "thx": "thanks", "thanx": "thanks", "tmrw": "tomorrow",
-    "yday": "yesterday", "2day": "today", "kms": "km",
+    "yday": "yesterday", "2day": "today", "kms": "km", "hw": "how",
 }  # fmt: skip
 
 
@@ -157,6 +157,13 @@ _BODY = (
 _DECLINE = (
     # changing or revealing its instructions
     r"\b(ignore|disregard|forget|override)\b.{0,30}\b(instructions|prompt|rules|guidelines)\b",
+    # "disregard everything above", "ignore the previous messages" (not "forget my previous run")
+    r"\b(ignore|disregard|forget)\b (?:about )?(?:all |any )?(?:of )?(?:the |that |this )?"
+    r"(?:everything|all|stuff|text|messages?|context|conversation)? ?(above|previous|prior|earlier"
+    r"|preceding|before|so far)\b(?! (run|ride|swim|walk|hike|activit|session|workout|week|month"
+    r"|year|day|import|upload|sync|video|clip|file))",
+    r"\b(ignore|disregard|forget)\b (about )?everything (you('ve| have)? (been|were) told"
+    r"|you know)",
     r"\b(system|hidden|initial|original|secret) (prompt|instructions)\b",
     r"\b(jailbreak|(developer|dan|admin|god|root|sudo|debug) mode)\b",
     r"\byou are now\b|^ system:",
@@ -184,11 +191,16 @@ _DECLINE = (
     r"\b(do i have|is (it|this|that)|could (it|this|that) be|sounds like)\b.{0,30}(fracture"
     r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur)",
     r"\bis (it|this|my \w+) (broken|fractured|torn|sprained|serious|infected)\b",
-    rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted) my (\w+ )?{_BODY}",
+    rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted|ruptured) my (\w+ )?{_BODY}",
 )
 _PAIN = r"\b(hurts?|hurting|pain|painful|sore|aches?|aching|swollen|swelling|injured|numb)\b"
 _WHATS_WRONG = (
     r"\b(what's|what is) (wrong|causing)\b|\bwhat (is|could) (it|this) be\b|\bdo i have\b"
+    r"|\bwhat('s| is) (it|this|that)\W*$"
+    r"|\b(is|could) (it|this|that) (be )?(a|an)\b(?! (good|bad|great|problem|idea|normal|common"
+    r"|thing|way|matter|question|myth|reason|sign|concern))"
+    r"|\b(have|did) i (rupture|tear|tore|torn|break|broke|broken|fracture|strain|sprain|pull"
+    r"|damage|injure|snap)\w*"
     r"|\bis it (torn|broken|fractured|serious)\b|\bshould i (be )?(worried|worry|concerned)\b"
     r"|\bwhat's (going on|happening)\b"
 )
@@ -204,6 +216,9 @@ _COMING = {
         r"\bstrength\b.{0,20}\b(progress\w*|improv\w*|gone up)\b",
         r"\b(did|have|do|can) i (lift|squat|deadlift|bench)",
         rf"\b(best|max|heaviest|pr|prs|personal best|1rm) (\w+ )?{_LIFTS}",
+        rf"\b{_LIFTS} (pr|prs|pb|pbs|1rm|max|record)\b",
+        r"\b(show|list|see|view|how many|all|every)\b.{0,20}\b(gym|strength|weights|lifting)"
+        r" (sessions?|workouts?)\b(?!.{0,30}\d+ ?x ?\d+)",
         rf"\b{_LIFTS}\b.*\b(progress\w*|history|improved|gone up)\b",
     ),
     "log_strength": (
@@ -212,7 +227,13 @@ _COMING = {
         rf"\b\d+ ?x ?\d+\b.{{0,30}}\b{_LIFTS}\b",
     ),
     "training_load": (
-        r"\b(training )?load\b",
+        r"\b(training|my|weekly|workload|running) load\b|^ load\b|\bload (score|balance|ratio"
+        r"|status|focus)\b",
+        r"\b(do|should) i (need|take|have|do)( a)? (recovery|rest|deload|down|easy) (week|days?"
+        r"|block)\b",
+        r"\b(i'm|feeling|feel|am i) (so |really |very |a bit |pretty )?(knackered|exhausted|wiped"
+        r"|drained|shattered|cooked|fried|burnt out|burned out)\b.{0,40}\b(need|should|too much"
+        r"|rest|recovery)\b",
         r"\bacwr\b|\bacute\b.{0,10}\bchronic\b",
         r"\bover-?train",
         r"\bfatigued am i\b|\bmy fatigue\b|\bfitness (vs|versus|and) fatigue\b",
@@ -222,7 +243,8 @@ _COMING = {
     ),
     "weekly_checkin": (
         r"\bcheck[- ]?in\b",
-        r"\bweekly (review|summary|report|recap|check)",
+        r"\bweekly (review|summary|report|recap|check|catch[- ]?up|update|round[- ]?up|debrief)",
+        r"\bcatch[- ]?up (on|about) (my|the|this|last) week\b",
         r"\b(review|recap) (of )?my week\b",
     ),
     "detect_changes": (
@@ -231,6 +253,9 @@ _COMING = {
         r"\bchang(ed|ing)\b.{0,20}\bover\b",
         r"\bchanges? in my\b",
         r"\bget(ting)? (better|worse)\b|\bbetter or worse\b",
+        r"\b(is|are|has|have) my\b.{0,30}\b(getting|becoming|become|gone|going)"
+        r" (\w+er|more|less)\b",
+        r"\bmy\b.{0,40}\bover time\b",
         r"\b(did|has|have|is|are) my\b.{0,30}\b(improv\w*|chang\w*|progress\w*|drop\w*"
         r"|increas\w*|decreas\w*|gone (up|down)|go (up|down))",
     ),
@@ -248,7 +273,9 @@ _HELP = (
     r"\bhow (does|do) (this|you|it) work\b",
     r"\bhow (do|can) i use (this|you|coach g|the app)\b",
     r"\b(your|the|what) (features|commands|abilities|capabilities)\b",
-    r"\bwhat kinds? of (questions|things)\b",
+    r"\bwhat (kinds?|sorts?|types?) of (questions|things|stuff)\b",
+    r"\bwhat (else )?(can|could) you help( me)? with\b",
+    r"\b(things|stuff) (can|could|do) you (help|do)\b",
 )
 _SMALLTALK_WORDS = _words(
     """
@@ -256,7 +283,7 @@ _SMALLTALK_WORDS = _words(
     you so much very thx ty cheers mate coach g ok okay k cool great awesome nice one lol haha
     lmao bye see later tomorrow soon how are is it going what's up you're the best amazing
     legend perfect sweet brilliant wow yes no yep nope sure alright np bro dude buddy again a
-    lot all how's doing appreciate appreciated
+    lot all how's doing appreciate appreciated your day been things
     """
 )
 _GREETING = r"^ (hi|hey|hello|hiya|yo|good (morning|afternoon|evening)|howdy|sup)\b"
@@ -275,6 +302,11 @@ _VIDEO_ASK = (
     r"\b(filmed|recorded) (myself|me)\b",
     r"\b(video|clip|footage) of me\b",
     r"\bhere's (a|my|the) (video|clip)\b",
+    rf"\b(feedback|thoughts|opinion|pointers|critique|notes)\b.*\b{_VIDEO_THINGS}\b.*\b(video"
+    r"|clip|footage|recording|film)\b",
+    r"\b(film|filming|record|recording|shoot|shooting|video|videoing) (myself|me)\b",
+    r"\b(where|how) (should|do|can|would) i (put|place|position|hold|set up|mount|angle)\b.{0,15}"
+    r"\b(phone|camera|gopro|tripod)\b",
 )
 _STRAVA_FILE = (
     r"\bstrava\b.{0,20}\b(export|archive|zip|bulk)\b",
@@ -289,12 +321,16 @@ _IMPORT_ASK = (
     r"|coros|polar|suunto|wahoo|zip|device)\b",
     r"^ (import|upload)\b",
     r"\b(gpx|tcx)\b|\bfit (files?|data)\b",
+    r"\b(get|bring|move|put|transfer)\b.{0,30}\b(into|in to|onto|on to) (the app|coach g|here"
+    r"|this( app)?|you)\b",
 )
 
 _RESEARCH = r"\b(research|study|studies|evidence|science|scientific)\b"
 _KNOWLEDGE_WORDS = (
     r"\b(why|explain|myths?|tips?|advice|recommend\w*|benefits?|risks?|pros and cons|worth it"
-    r"|the deal with|is it true|understand)\b"
+    r"|the deal with|is it true|understand|drills?|exercises? (for|to)|ways? to|a problem"
+    r"|bad for|good for)\b"
+    r"|\bhow (do|can|should) i (stop|improve|fix|avoid|prevent|reduce|increase|correct)\b"
 )
 _QUESTION = (
     r"^ (what|what's|how|how's|is|are|does|do|can|should|which|when|will|would)\b"
@@ -307,13 +343,17 @@ _TOPICS = (
     r"|glutes?|ankles?|economy|form|technique|gait|shoes?|carbon|drills?|warm ?up|stretch\w*"
     r"|injur\w*|shin splints|barefoot|treadmill|land|landing|duty factor|flight time"
     r"|step rate|steps per minute|hills?|downhill|uphill|breathing|pace|tempo|intervals?"
-    r"|marathon|recovery|run|running|runners?)\b"
+    r"|marathon|recovery|run|running|runners?|(over|under)?pronat\w*|supinat\w*|bouncing"
+    r"|arch(es)?|orthotics?)\b"
 )
 _MY_DATA = (
     r"\b(did|have|had) i\b|\bi did\b",
     r"\b(show|list|pull up|display) (me|my|it|them)\b",
     r"\bhow (much|many|far|long|often|active)\b(?!.*\bshould\b)",
     r"\bmy (last|latest|recent|previous|most recent)\b",
+    r"\bmy (longest|fastest|furthest|farthest|biggest|shortest|slowest|quickest|best|worst)\b",
+    r"\b(what|which|when) (was|were) my\b",
+    r"\bhow did (my|the|that|it|i)\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day's\b",
     r"\bmy (\w+ )?(runs|rides|swims|walks|hikes|activities|workouts|sessions|training|log"
     r"|mileage|volume|distance|km)\b",
 )
@@ -351,7 +391,7 @@ def _height_cm(text: str) -> float | None:
 
 def _fps(text: str) -> float | None:
     """The frame rate named; slow motion without a rate is left to the file's own metadata."""
-    if m := re.search(r"\b(\d{2,3})\s?(?:fps|frames per second|frames/s)\b", text):
+    if m := re.search(r"\b(\d{2,3})\s?(?:fps|frames ?(?:per|/|a) ?s(?:ec(?:ond)?)?)\b", text):
         return float(m[1])
     return None
 
@@ -369,7 +409,11 @@ def _sport(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
+_COUNTS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}  # fmt: skip
 _ITEMS = r"(?:runs|rides|swims|walks|hikes|activities|workouts|sessions)"
 _NEWEST = r"(?:last|latest|most recent|recent|newest|previous)"
 
@@ -447,7 +491,7 @@ def _listing(text: str, today: date) -> Route | None:
     if not (
         limit
         or (about_data and (mine or dates))
-        or (dates and sport)
+        or (dates and (sport or _has(text, _SHOW)))
         or (sport and mine and _has(text, _SHOW))
     ):
         return None
