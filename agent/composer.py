@@ -7,6 +7,7 @@ so it states only what the result holds.
 from __future__ import annotations
 
 from agent.confidence_words import STATE_BELOW, confidence_sentence
+from agent.gait_reply import compose_gait
 from tools.result import Fact, ToolResult
 
 # A metric below this confidence is shown as not reliable, never as a plain number.
@@ -61,6 +62,8 @@ def compose(result: ToolResult) -> str:
     """The template reply for one tool result."""
     if not result.ok:
         return result.message or f"{_label(result.tool)} could not be done."
+    if result.tool == "analyze_run_video" and "report" in result.data:
+        return compose_gait(result)
     lines: list[str] = []
     if result.message:
         lines.append(result.message)

@@ -8,10 +8,13 @@ from pathlib import Path
 import cv2
 import pytest
 
+from agent.composer import compose
+from agent.verifier import ungrounded_numbers
 from tests.test_gait_helpers import TRUTH, VIDEO, require
 from tools.gait.analyze import analyze_video
 from tools.gait.report import SCHEMA_VERSION, GaitReport
 from tools.gait.tool import report_facts
+from tools.result import ToolResult
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +127,28 @@ def test_a_passer_by_does_not_take_the_runners_place(
     assert crowded.metrics["cadence"].value == pytest.approx(truth["cadence_spm"]["value"], abs=1.0)
     leg = report.pose["leg_length_px"]
     assert crowded.pose["leg_length_px"] == pytest.approx(leg, rel=0.1)  # the big runner, always
+
+
+def test_the_reply_separates_what_is_measured_well_from_what_is_rough(report: GaitReport) -> None:
+    result = ToolResult(
+        tool="analyze_run_video",
+        facts=report_facts(report),
+        data={"report": report.to_dict()},
+        confidence=report.confidence,
+        caveats=report.caveats,
+    )
+    text = compose(result)
+    well, rough = (
+        text.split("**Only rough from this clip**") if "**Only rough" in text else (text, "")
+    )
+    for m in report.metrics.values():
+        if m.value is None:
+            continue
+        assert m.label in (well if m.reliable else rough), m.label
+    cadence = report.metrics["cadence"]
+    assert f"{cadence.value:.1f} steps/min" in text
+    assert ungrounded_numbers(text, [result], [], "analyze my run video") == []
+    # angles and signed distances get a left-right difference, never an exploding percentage
+    for m in report.metrics.values():
+        if m.unit in ("deg", "% leg length"):
+            assert m.asymmetry_pct is None

@@ -13,6 +13,8 @@ from knowledge.reference_ranges import reference_for
 from tools.gait.confidence import Confidence
 
 SCHEMA_VERSION = "coachg.gait_report/1"
+#: Units on a ratio scale, where a left/right difference may be given as a percentage.
+RATIO_UNITS = frozenset({"ms", "steps/min", "cm", "%"})
 
 
 @dataclass
@@ -34,7 +36,8 @@ class MetricSummary:
     per_step_sides: list[str] = field(default_factory=list)
     left: float | None = None
     right: float | None = None
-    asymmetry_pct: float | None = None
+    asymmetry_pct: float | None = None  # (left - right) / mean, ratio-scale metrics only
+    side_difference: float | None = None  # left - right, in the metric's unit
     first_third: float | None = None
     last_third: float | None = None
     change: float | None = None
@@ -76,9 +79,13 @@ def summarise(
     p25, p75 = (float(x) for x in np.percentile(v, [25, 75])) if len(v) else (None, None)
     left = _median(v[s == "left"]) if len(v) else None
     right = _median(v[s == "right"]) if len(v) else None
-    asym = None
-    if left is not None and right is not None and abs(left + right) > 1e-9:
-        asym = 100.0 * (left - right) / (abs(left + right) / 2)
+    asym = difference = None
+    if left is not None and right is not None:
+        difference = left - right
+        # A percentage only means something on a ratio scale (times, rates, lengths): for angles
+        # and signed distances near zero it explodes, so those keep the difference in units.
+        if unit in RATIO_UNITS and min(left, right) > 0:
+            asym = 100.0 * difference / ((left + right) / 2)
     first = last = change = None
     if len(v) >= 6 and duration_s > 0:
         t0, t1 = float(t.min()), float(t.max())
@@ -106,6 +113,7 @@ def summarise(
         left=left,
         right=right,
         asymmetry_pct=asym,
+        side_difference=difference,
         first_third=first,
         last_third=last,
         change=change,

@@ -53,20 +53,21 @@ def report_facts(report: GaitReport) -> list[Fact]:
                 else ("vertical_oscillation_pct_leg", m.unit)
             )
         facts.append(Fact(name, round(m.value, 1), unit, m.confidence))
-        if m.asymmetry_pct is not None and key in (
-            "ground_contact",
-            "knee_flexion_contact",
-            "pelvic_drop",
-            "overstride",
-        ):
-            facts.append(
-                Fact(
-                    f"{name}_asymmetry_pct",
-                    round(m.asymmetry_pct, 1),
-                    "%",
-                    round(m.confidence * 0.8, 3),
+        if key in ("ground_contact", "knee_flexion_contact", "pelvic_drop", "overstride"):
+            side_confidence = round(m.confidence * 0.8, 3)
+            if m.asymmetry_pct is not None:
+                facts.append(
+                    Fact(f"{name}_asymmetry_pct", round(m.asymmetry_pct, 1), "%", side_confidence)
                 )
-            )
+            elif m.side_difference is not None:
+                facts.append(
+                    Fact(
+                        f"{name}_left_minus_right",
+                        round(m.side_difference, 1),
+                        unit,
+                        side_confidence,
+                    )
+                )
         if m.change is not None and key in (
             "cadence",
             "ground_contact",
