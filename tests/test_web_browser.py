@@ -243,6 +243,8 @@ def test_run_video_in_the_chat(page: Any, site: Site, shared_data: Path) -> None
     page.screenshot(path=str(SHOTS / "video_reply_end.png"))
     page.locator("#chat").get_by_text("analyze my run video").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "video_reply_start.png"))
+    page.locator("#chat").get_by_text("Measured well").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "video_reply_text.png"))
     text = chat_text(page)
     assert progress, "no progress was streamed while the video was analysed"
     assert "analyze_run_video" in page.locator("#chat-status").inner_text()

@@ -38,7 +38,7 @@ CSS = """
 #coachg-header { align-items: center; }
 #coachg-header h2 { margin: 0; }
 #chat-status { font-size: 0.85rem; opacity: 0.75; min-height: 1.2em; }
-#chat img { max-height: 420px; width: auto; }
+#chat img, #chat video { max-height: 420px; width: auto; max-width: 100%; }
 footer { display: none !important; }
 """
 AUTH_MESSAGE = (
