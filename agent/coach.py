@@ -129,7 +129,9 @@ class Coach:
                 reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name)
                 self._remember(actor, None, message, reply)
                 return reply
-        about = athlete_id or self._athlete_in_message(actor, message, linked)
+        # The message may not name someone the actor can't see, whoever was picked in the UI.
+        named = self._athlete_in_message(actor, message, linked)
+        about = None if named is None else (athlete_id or named)
         if about is None:
             reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name)
         else:
@@ -155,7 +157,10 @@ class Coach:
                 if re.search(rf"\b{re.escape(name.lower())}\b", lowered):
                     return athlete.id
         named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message)
-        if actor.role == "coach":  # a coach asks "how is Sam doing?"
+        # "bob's runs" typed in lower case: a possessive before the athlete's own kind of data
+        named += re.findall(rf"\b([a-z]+)(?:'s|’s) (?:\w+ )?{DATA_NOUNS}", lowered)
+        named += re.findall(r"\bhow(?:'s| is) (\w+) (?:doing|getting on|going)\b", lowered)
+        if actor.role == "coach":  # a coach asks "has Sam run this week?"
             named += re.findall(r"\b(?:for|about|is|has|did|does) ([A-Z][a-z]+)\b", message)
         own = {actor.name.lower(), actor.display_name.lower()} - {""}
         if [n for n in named if n.lower() not in own | NOT_PEOPLE]:
@@ -333,12 +338,19 @@ class Coach:
 #: Capitalised words before "'s" or after "for/about/..." that are not people.
 NOT_PEOPLE = {
     "coach", "i", "strava", "garmin", "today", "yesterday", "tomorrow", "week", "month", "year",
-    # contractions that look like possessives: "Here's", "That's", "Let's"
+    # contractions that look like possessives ("Here's", "That's", "Let's"), and "how is my ..."
+    "my", "your", "the", "training", "everything", "running", "recovery",
     "here", "there", "it", "that", "this", "what", "who", "how", "where", "when", "why", "let",
-    "he", "she", "everything", "nothing", "something", "mine",
+    "he", "she", "nothing", "something", "mine",
     *(calendar.day_name[d].lower() for d in range(7)),
     *(calendar.month_name[m].lower() for m in range(1, 13)),
 }  # fmt: skip
+
+#: What an athlete's data is called, after a possessive ("bob's runs", "sam's last run").
+DATA_NOUNS = (
+    r"(?:runs?|rides?|activit(?:y|ies)|data|videos?|training|workouts?|sessions?|cadence|"
+    r"stats|history|km|mileage|pace|strava|log|results?)\b"
+)
 
 #: Tools whose results are remembered in the athlete's searchable history.
 HISTORY_TOOLS = ("analyze_run_video", "import_activities", "sync_strava")

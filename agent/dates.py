@@ -3,9 +3,11 @@
 "since March", "last 2 weeks", "this month", "in 2024", "yesterday", "between 1 May and
 10 June", "from the 1st to the 15th of October", "on the 3rd of November", "on 14/11" (day
 first), "last weekend", "the week before last", "thursday's run", "this summer", "the last 6
-months", "since the start of the year", "2025-03-01" ... Relative phrases are resolved against
-``today`` (a parameter, so tests and evaluations are repeatable). "The last N months (years)" are
-calendar months (years) up to today. A range never ends before it starts.
+months", "since the start of the year", "2025-03-01", "Oct 3rd thru Oct 9th", "in September
+and October", "jan 2025" (the whole month), "Q3", "last quarter", "on the 14th" (of this month
+if it has come, else of the last) ... Relative phrases are resolved against ``today`` (a
+parameter, so tests and evaluations are repeatable). "The last N months (years)" are calendar
+months (years) up to today. A range never ends before it starts.
 """
 
 from __future__ import annotations
@@ -58,7 +60,12 @@ _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 #: Meteorological seasons of the northern hemisphere: (first month, months long). Winter starts
 #: in December and runs into the next year.
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
-_JOIN = r"(?:and|to|until|till|through|-)"
+_JOIN = r"(?:and|to|until|till|through|thru|-)"
+#: Words that join the two ends of a range with no "from" or "between" before it.
+_THROUGH = r"(?:to|until|till|through|thru|-)"
+_YEAR = r"((?:19|20)\d{2})"
+_QUARTERS = {"q1": 1, "q2": 2, "q3": 3, "q4": 4, "first": 1, "second": 2, "third": 3}
+_QUARTERS |= {"fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,47 @@ def _months_forward(day: date, months: int) -> date:
     return day
 
 
+def _month_span(
+    first: str, last: str, year_a: str | None, year_b: str | None, today: date
+) -> DateRange:
+    """Whole months from ``first`` to ``last`` ('September and October', 'nov 2025 to feb')."""
+    a, b = _month(first), _month(last)
+    if year_b:
+        end_year = int(year_b)
+    elif year_a:
+        end_year = int(year_a) + (b < a)
+    else:
+        end_year = _latest_past_month(b, today, None)
+    start_year = int(year_a) if year_a else end_year - (a > b)
+    start, end = date(start_year, a, 1), date(end_year, b, 1)
+    start, end = min(start, end), max(start, end)
+    return DateRange(start, _next_month(end))
+
+
+def _quarter(which: str, year: str | None, today: date) -> DateRange:
+    """A calendar quarter: 'Q3' or 'the third quarter' (of ``year``, else the latest begun),
+    'this quarter' (the one under way), 'last quarter' (the one before it)."""
+    current = (today.month - 1) // 3 + 1
+    if which in ("this", "current"):
+        number, start_year = current, today.year
+    elif which in ("last", "previous"):
+        number, start_year = (current - 1, today.year) if current > 1 else (4, today.year - 1)
+    else:
+        number = _QUARTERS[which]
+        start_year = int(year) if year else today.year - (number > current)
+    start = date(start_year, 3 * number - 2, 1)
+    end = _months_forward(start, 3)
+    return DateRange(start, end if end <= today else None)  # one under way: up to today
+
+
+def _day_of_month(day: int, today: date) -> date | None:
+    """'The 14th' alone: of this month if it has come, else of the month before."""
+    month_start = today.replace(day=1)
+    if day > today.day:
+        month_start = (month_start - timedelta(days=1)).replace(day=1)
+    return _make(month_start.year, month_start.month, day)
+
+
 def parse_dates(text: str, today: date) -> DateRange | None:
     """The date range ``text`` talks about, or None if it names none."""
     t = " " + re.sub(r"\s+", " ", text.lower().replace("’", "'")) + " "
@@ -206,12 +254,26 @@ def parse_dates(text: str, today: date) -> DateRange | None:
     between = rf"(?:between|from) (?P<a>{_DAY}) {_JOIN} (?P<b>{_DAY})"
     if (m := re.search(between, t)) and (span := _span(m["a"], m["b"], today)):
         return span
+    through = rf"\b(?P<a>{_DAY}) {_THROUGH} (?P<b>{_DAY})"
+    if (m := re.search(through, t)) and (span := _span(m["a"], m["b"], today)):
+        return span
+    months = rf"\b(?:in|during|for|of|between|from|over) {_MONTH}(?: {_YEAR})? {_JOIN} {_MONTH}"
+    if m := re.search(rf"{months}(?: {_YEAR})?\b(?! ?\d)", t):
+        return _month_span(m[1], m[3], m[2], m[4], today)
     if (m := re.search(rf"(?:since|after|from) ({_DAY})", t)) and (
         start := _day_month(m[1], today)
     ):
         return DateRange(start, None)
     if (m := re.search(rf"(?:on|for) ({_DAY})", t)) and (single := _day_month(m[1], today)):
         return DateRange(single, single + timedelta(days=1))
+    bare_day = rf"\b(on|for|since|after|from) the (\d{{1,2}})(?:st|nd|rd|th)\b(?! (?:of )?{_MONTH})"
+    if (m := re.search(bare_day, t)) and (single := _day_of_month(int(m[2]), today)):
+        open_ended = m[1] in ("since", "after", "from")
+        return DateRange(single, None if open_ended else single + timedelta(days=1))
+    quarter = r"\b(?:(q[1-4])|(?:the )?(first|second|third|fourth|1st|2nd|3rd|4th|this|current|last"
+    quarter += rf"|previous) quarter(?! mile| of (?:a|the|my) ))(?:,? (?:of )?{_YEAR})?\b"
+    if m := re.search(quarter, t):
+        return _quarter(m[1] or m[2], m[3], today)
     if re.search(r"\btoday\b", t):
         return DateRange(today, today + timedelta(days=1))
     if re.search(r"\byesterday\b", t):
@@ -257,17 +319,23 @@ def parse_dates(text: str, today: date) -> DateRange | None:
         return DateRange(date(today.year, 1, 1), None)
     if re.search(r"\blast year\b", t):
         return DateRange(date(today.year - 1, 1, 1), date(today.year, 1, 1))
-    if m := re.search(rf"\b(?:since|after|from) {_MONTH}(?: (\d{{4}}))?\b", t):
-        month = MONTHS[m[1][:3]]
-        year = _latest_past_month(month, today, int(m[2]) if m[2] else None)
+    # "since March", "from March 2025 onwards": open-ended; "from March" alone is the month
+    since_month = rf"\b(?:since|after) {_MONTH}(?: {_YEAR})?\b"
+    if m := re.search(rf"{since_month}|\bfrom {_MONTH}(?: {_YEAR})? onwards?\b", t):
+        month = MONTHS[(m[1] or m[3])[:3]]
+        year = _latest_past_month(month, today, int(m[2] or m[4]) if m[2] or m[4] else None)
         return DateRange(_month_start(year, month), None)
     if m := re.search(r"\b(?:since|after) (\d{4})\b", t):
         return DateRange(date(int(m[1]), 1, 1), None)
-    if m := re.search(rf"\b(?:in|during|for|of) {_MONTH}(?: (\d{{4}}))?\b", t):
-        month = MONTHS[m[1][:3]]
-        start = _month_start(_latest_past_month(month, today, int(m[2]) if m[2] else None), month)
+    in_month = rf"\b(?:in|during|for|of|from) {_MONTH}(?: {_YEAR})?\b"
+    if m := re.search(rf"{in_month}|\b{_MONTH},? {_YEAR}\b", t):  # a whole month
+        month = MONTHS[(m[1] or m[3])[:3]]
+        named_year = m[2] or m[4]
+        start = _month_start(
+            _latest_past_month(month, today, int(named_year) if named_year else None), month
+        )
         return DateRange(start, _next_month(start))
-    if m := re.search(r"\b(?:in|during|for|of|about|and) ((?:19|20)\d{2})\b", t):
+    if m := re.search(r"\b(?:in|during|for|of|about|and|from) ((?:19|20)\d{2})\b", t):
         return DateRange(date(int(m[1]), 1, 1), date(int(m[1]) + 1, 1, 1))
     return None
 

@@ -46,7 +46,8 @@ _SLANG = {
     "abt": "about", "wat": "what", "wot": "what", "whats": "what's", "hows": "how's",
     "im": "i'm", "ive": "i've", "heres": "here's", "dont": "don't", "vid": "video",
     "vids": "videos", "thx": "thanks", "thanx": "thanks", "tmrw": "tomorrow",
-    "yday": "yesterday", "2day": "today", "kms": "km", "hw": "how",
+    "yday": "yesterday", "2day": "today", "kms": "km", "hw": "how", "sesh": "session",
+    "seshes": "sessions",
 }  # fmt: skip
 
 
@@ -148,7 +149,8 @@ _SPORTS = (
 )
 _OTHERS = (
     r"friend|mate|buddy|teammate|team ?mate|training partner|partner|girlfriend|boyfriend|wife"
-    r"|husband|brother|sister|mum|mom|dad|son|daughter|colleague|neighbou?r"
+    r"|husband|brother|sister|mum|mom|dad|son|daughter|colleague|neighbou?r|club ?mate"
+    r"|running (buddy|partner)"
 )
 _BODY = (
     r"(hamstrings?|hammy|calf|calves|quads?|ankles?|knees?|achilles|muscles?|groin|back|hips?"
@@ -178,12 +180,15 @@ _DECLINE = (
     r"\bsomeone else'?s\b",
     r"\b(user|athlete|account) (number |no\.? |#)?\d+\b",
     rf"\bmy ({_OTHERS})'s\b",
+    # "what did my training partner run", "how far has my wife gone", "is my friend faster"
+    rf"\b(did|does|do|has|have|is|was|were) my ({_OTHERS})\b(?! and (i|me)\b)",
     r"\bdelete (all|every|everyone)",
     # secrets
     r"\b(passwords?|api[ _-]?keys?|access[ _-]?tokens?|refresh[ _-]?tokens?|client[ _-]?secrets?"
     r"|credentials|secret keys?|private keys?)\b",
     r"\b(admin|root|superuser)\b.{0,20}\b(login|account|access)\b",
     r"\byour (config|configuration|source code|env)\b|\benvironment variables\b",
+    r"(^|\s)\.env\b|\benv (file|vars?)\b|\b(config|settings|secrets?) files?\b",
     # diagnosis and medication
     r"\bdiagnos(e|is|ing)\b",
     r"\b(prescribe|prescription|medication|medicine|painkillers?|ibuprofen|paracetamol"
@@ -193,7 +198,11 @@ _DECLINE = (
     r"\bis (it|this|my \w+) (broken|fractured|torn|sprained|serious|infected)\b",
     rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted|ruptured) my (\w+ )?{_BODY}",
 )
-_PAIN = r"\b(hurts?|hurting|pain|painful|sore|aches?|aching|swollen|swelling|injured|numb)\b"
+_PAIN = (
+    r"\b(hurts?|hurting|pain|painful|sore|aches?|aching|swollen|swell(s|ing)?|injured|numb|clicks?"
+    r"|clicking|pops?|popping|grinds?|grinding|throbs?|throbbing|tingl\w*|twinges?|bruis\w*"
+    r"|lumps?|stiff)\b"
+)
 _WHATS_WRONG = (
     r"\b(what's|what is) (wrong|causing)\b|\bwhat (is|could) (it|this) be\b|\bdo i have\b"
     r"|\bwhat('s| is) (it|this|that)\W*$"
@@ -215,6 +224,8 @@ _COMING = {
         r"\bstrength (history|log|progress|records?)\b",
         r"\bstrength\b.{0,20}\b(progress\w*|improv\w*|gone up)\b",
         r"\b(did|have|do|can) i (lift|squat|deadlift|bench)",
+        rf"\b(when|how long ago) (did|was|were) (i|my)\b.{{0,25}}\b{_LIFTS}\b",
+        rf"\blast time i (did|do|trained|hit)\b.{{0,20}}\b{_LIFTS}\b",
         rf"\b(best|max|heaviest|pr|prs|personal best|1rm) (\w+ )?{_LIFTS}",
         rf"\b{_LIFTS} (pr|prs|pb|pbs|1rm|max|record)\b",
         r"\b(show|list|see|view|how many|all|every)\b.{0,20}\b(gym|strength|weights|lifting)"
@@ -225,6 +236,10 @@ _COMING = {
         r"\b(log|record|add|save|track)\b.{0,20}\b(strength|lift\w*|gym|weights|core)\b",
         rf"\b{_LIFTS}\b.{{0,30}}\b\d+ ?x ?\d+",
         rf"\b\d+ ?x ?\d+\b.{{0,30}}\b{_LIFTS}\b",
+        r"\b(\d+|a few|some|three|four|five) sets (of )?(\d+|\w+ reps)\b",  # sets x reps
+        rf"\b(note|write|jot|put|log|save|record) (that|it|this|them)\b.{{0,60}}\b{_LIFTS}\b",
+        rf"\b({_LIFTS}|gym|strength)\b.{{0,80}}\b(note|write|jot|log|save|record|add) (that|it"
+        r"|this|them)\b",
     ),
     "training_load": (
         r"\b(training|my|weekly|workload|running) load\b|^ load\b|\bload (score|balance|ratio"
@@ -257,7 +272,11 @@ _COMING = {
         r" (\w+er|more|less)\b",
         r"\bmy\b.{0,40}\bover time\b",
         r"\b(did|has|have|is|are) my\b.{0,30}\b(improv\w*|chang\w*|progress\w*|drop\w*"
-        r"|increas\w*|decreas\w*|gone (up|down)|go (up|down))",
+        r"|increas\w*|decreas\w*|drift\w*|slipp\w*|declin\w*|gone (up|down)|go (up|down))",
+        # a metric drifting over a period: "my cadence has drifted over the last few months"
+        r"\bdrift(s|ed|ing)?\b",
+        r"\b(improved|changed|declined|slipped|dropped|progressed)\b.{0,25}\b(over|in|during"
+        r"|across) the (last|past) (few |couple of |\d+ |\w+ )?(weeks|months|years)\b",
     ),
 }
 
@@ -323,13 +342,17 @@ _IMPORT_ASK = (
     r"\b(gpx|tcx)\b|\bfit (files?|data)\b",
     r"\b(get|bring|move|put|transfer)\b.{0,30}\b(into|in to|onto|on to) (the app|coach g|here"
     r"|this( app)?|you)\b",
+    # "bring over my old Garmin history", "migrate my runs across from Polar"
+    r"\b(bring|move|carry|port|migrate|transfer)\b( \w+)?( over| across)\b.{0,30}\b(garmin"
+    r"|coros|polar|suunto|wahoo|watch|history|data|activities|runs)\b",
+    r"\bmigrate\b.{0,30}\b(garmin|coros|polar|suunto|wahoo|watch|history|data|activities|runs)\b",
 )
 
 _RESEARCH = r"\b(research|study|studies|evidence|science|scientific)\b"
 _KNOWLEDGE_WORDS = (
     r"\b(why|explain|myths?|tips?|advice|recommend\w*|benefits?|risks?|pros and cons|worth it"
     r"|the deal with|is it true|understand|drills?|exercises? (for|to)|ways? to|a problem"
-    r"|bad for|good for)\b"
+    r"|bad for|good for|difference between|the difference|what does \w+ mean|meaning of)\b"
     r"|\bhow (do|can|should) i (stop|improve|fix|avoid|prevent|reduce|increase|correct)\b"
 )
 _QUESTION = (
@@ -344,7 +367,17 @@ _TOPICS = (
     r"|injur\w*|shin splints|barefoot|treadmill|land|landing|duty factor|flight time"
     r"|step rate|steps per minute|hills?|downhill|uphill|breathing|pace|tempo|intervals?"
     r"|marathon|recovery|run|running|runners?|(over|under)?pronat\w*|supinat\w*|bouncing"
-    r"|arch(es)?|orthotics?)\b"
+    r"|arch(es)?|orthotics?"
+    # physiology and training terms
+    r"|doms|lactate|lactic|threshold|vo2 ?max|vo2|zones?|aerobic|anaerobic|heart rate|hrv"
+    r"|max hr|glycogen|mitochondria\w*|capillar\w*|fartlek|strides|taper\w*|carb\w*"
+    r"|periodi[sz]ation|base (building|training)|polari[sz]ed|easy runs?|long runs?"
+    r"|muscle soreness|cramps?|hydration|electrolytes?)\b"
+)
+#: Questions about the world, not running: no knowledge search answers them.
+_OFF_TOPIC = (
+    r"\bweather (going to|gonna|be like|like|forecast|today|tomorrow|tonight|this)\b|\bforecast\b"
+    r"|\bwill it (rain|snow|be (hot|cold|windy|sunny|wet))\b"
 )
 _MY_DATA = (
     r"\b(did|have|had) i\b|\bi did\b",
@@ -352,7 +385,7 @@ _MY_DATA = (
     r"\bhow (much|many|far|long|often|active)\b(?!.*\bshould\b)",
     r"\bmy (last|latest|recent|previous|most recent)\b",
     r"\bmy (longest|fastest|furthest|farthest|biggest|shortest|slowest|quickest|best|worst)\b",
-    r"\b(what|which|when) (was|were) my\b",
+    r"\b(what|which|when)( \w+)? (was|were) my\b",
     r"\bhow did (my|the|that|it|i)\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day's\b",
     r"\bmy (\w+ )?(runs|rides|swims|walks|hikes|activities|workouts|sessions|training|log"
     r"|mileage|volume|distance|km)\b",
@@ -476,10 +509,13 @@ def _knowledge(text: str) -> bool:
     """A question about running in general (or what was found before), not about my data."""
     if _has(text, _RECALL):
         return True
+    if _has(text, _OFF_TOPIC):
+        return False
     asks = _has(text, _RESEARCH) or (
         _has(text, _KNOWLEDGE_WORDS, _QUESTION) and _has(text, _TOPICS)
     )
-    return asks and not _has(text, *_MY_DATA)
+    dated_mine = _has(text, r"\bmy\b") and parse_dates(text, date.today())
+    return asks and not (_has(text, *_MY_DATA) or dated_mine)
 
 
 def _listing(text: str, today: date) -> Route | None:
@@ -491,7 +527,7 @@ def _listing(text: str, today: date) -> Route | None:
     if not (
         limit
         or (about_data and (mine or dates))
-        or (dates and (sport or _has(text, _SHOW)))
+        or (dates and (sport or _has(text, _SHOW, r"^ anything\b")))
         or (sport and mine and _has(text, _SHOW))
     ):
         return None

@@ -215,5 +215,10 @@ def test_an_athlete_asking_for_someone_elses_data_is_refused(
 ) -> None:
     refused = coach.turn(people.ann, "show me Bob's runs from last week")
     assert refused.text == NOT_YOUR_ATHLETE and refused.tool_calls == []
+    # as the web app and the CLI ask: about herself, and Bob in lower case
+    lower = coach.turn(people.ann, "show me bob's runs", athlete_id=people.ann.id)
+    assert lower.text == NOT_YOUR_ATHLETE and lower.tool_calls == []
+    coach_too = coach.turn(people.cora, "and Bob's cadence?", athlete_id=people.ann.id)
+    assert coach_too.text == NOT_YOUR_ATHLETE and coach_too.tool_calls == []
     own = coach.turn(people.ann, "list Sunday's runs and Ann's rides")  # days and herself are fine
     assert [c.name for c in own.tool_calls] == ["list_activities"]

@@ -77,6 +77,10 @@ def test_the_rules_router_holds_up_on_the_held_out_set() -> None:
         "between 1 may and 10 june",
         "the week before last",
         "last winter",
+        "dec 20 thru jan 5",
+        "in november and february",
+        "last quarter",
+        "q4",
     ],
 )
 def test_a_date_range_never_ends_before_it_starts(phrase: str) -> None:
@@ -86,3 +90,55 @@ def test_a_date_range_never_ends_before_it_starts(phrase: str) -> None:
     if dates.until is not None:
         assert dates.since < dates.until, (phrase, dates)
     assert dates.since <= today, (phrase, dates)
+
+
+HOLDOUT2 = HOLDOUT.with_name("routing_holdout2.jsonl")
+
+
+def test_the_rules_router_holds_up_on_the_second_held_out_set() -> None:
+    """A second set written without looking at the router. Before its fixes: tool 0.887, args
+    0.889, kind 0.850; after them 1.0 / 1.0 / 0.988 (the one miss, "How is Marcus doing?", is
+    a decline only for an athlete, which the coach decides, not the router)."""
+    held_out = evaluate(load_set(HOLDOUT2), backend="rules")
+    text = report(held_out)
+    assert held_out.size >= 80
+    assert held_out.tool_accuracy >= 0.98, text
+    assert held_out.argument_accuracy >= 0.98, text
+    assert held_out.kind_accuracy >= 0.97, text
+    assert held_out.grounded_share == 1.0, text
+
+
+# Today is Tuesday 24 November 2026; the expected ranges below are worked out by hand.
+@pytest.mark.parametrize(
+    ("phrase", "since", "until"),
+    [
+        # a bare day: of this month if it has come, else of last month
+        ("anything on the 14th?", "2026-11-14", "2026-11-14"),
+        ("what did i do on the 28th", "2026-10-28", "2026-10-28"),
+        ("since the 3rd", "2026-11-03", None),
+        # two months joined: from the first day of one to the last of the other
+        ("walks in september and october", "2026-09-01", "2026-10-31"),
+        ("between may and june", "2026-05-01", "2026-06-30"),
+        ("in december and january", "2025-12-01", "2026-01-31"),
+        ("from nov 2025 to feb", "2025-11-01", "2026-02-28"),
+        # a month and a year: the whole month
+        ("my activities from jan 2025", "2025-01-01", "2025-01-31"),
+        ("runs in feb 2024", "2024-02-01", "2024-02-29"),
+        ("from march 2025 onwards", "2025-03-01", None),
+        # quarters: named (the latest begun), last (the one before this), this (so far)
+        ("how many runs in q3?", "2026-07-01", "2026-09-30"),
+        ("the third quarter", "2026-07-01", "2026-09-30"),
+        ("q1 2025", "2025-01-01", "2025-03-31"),
+        ("last quarter", "2026-07-01", "2026-09-30"),
+        ("this quarter", "2026-10-01", None),
+        # thru / through / till / until with no "from"
+        ("what did i do oct 3rd thru oct 9th?", "2026-10-03", "2026-10-09"),
+        ("1 may through 10 june", "2026-05-01", "2026-06-10"),
+        ("oct 3 till 9", "2026-10-03", "2026-10-09"),
+        ("dec 20 until jan 5", "2025-12-20", "2026-01-05"),
+    ],
+)
+def test_more_date_forms(phrase: str, since: str, until: str | None) -> None:
+    dates = parse_dates(phrase, date(2026, 11, 24))
+    assert dates is not None, phrase
+    assert dates.as_args() == ({"since": since} | ({"until": until} if until else {})), phrase
