@@ -26,7 +26,18 @@ class Fact:
             text = f"{self.value:.{digits}f}"
         else:
             text = str(self.value)
-        return f"{text} {self.unit}".strip()
+        unit = _SINGULAR.get(self.unit, self.unit) if self.value == 1 else self.unit
+        return f"{text} {unit}".strip()
+
+
+#: Units that are counted things, and their singular ("1 activity", not "1 activities").
+_SINGULAR = {
+    "activities": "activity",
+    "steps": "step",
+    "runs": "run",
+    "files": "file",
+    "requests": "request",
+}
 
 
 @dataclass(frozen=True)
