@@ -66,6 +66,6 @@ def test_import_then_list_as_json(shared_data: Path, tmp_path: Path) -> None:
     rides = _coachg(tmp_path, "--user", "ann", "activities", "--sport", "run", "--json")
     assert json.loads(rides.stdout) == []
     table = _coachg(tmp_path, "--user", "ann", "activities", "--limit", "1")
-    assert table.returncode == 0 and "1 activities" in table.stdout
+    assert table.returncode == 0 and "1 activity," in table.stdout
     bad = _coachg(tmp_path, "--user", "ann", "activities", "--since", "yesterday")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stdout

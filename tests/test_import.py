@@ -18,6 +18,8 @@ import pytest
 from storage.activities import count_activities, get_streams
 from storage.activities import list_activities as stored_activities
 from storage.db import Database
+from storage.settings import Settings
+from tests.conftest import People
 from tools.activities import list_activities
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
@@ -99,6 +101,30 @@ def test_import_everything_once(ann_ctx: ToolContext, shared_data: Path) -> None
     assert again.duplicates == report.imported + report.duplicates
     with ann_ctx.session() as session:
         assert count_activities(session, ann_ctx.actor, ann_ctx.athlete_id) == expected
+
+
+def test_parsing_in_worker_processes_gives_the_same_import(
+    db: Database, people: People, settings: Settings, shared_data: Path
+) -> None:
+    """Large imports parse in worker processes: the same files give the same activities, streams
+    and failures as parsing here."""
+    files = shared_data / "activity_files"
+    here = ToolContext(db=db, actor=people.ann, settings=settings)
+    there = ToolContext(db=db, actor=people.bob, settings=settings)
+    inline = import_paths(here, [files], workers=1)
+    pooled = import_paths(there, [files], workers=2)
+    assert (pooled.imported, pooled.duplicates) == (inline.imported, inline.duplicates)
+    assert sorted(pooled.failed) == sorted(inline.failed)
+    assert sorted(pooled.warnings) == sorted(inline.warnings)
+
+    def stored(ctx: ToolContext) -> list[tuple]:
+        with ctx.session() as session:
+            return sorted(
+                (a.source, a.source_id, a.sport, a.start_time, a.distance_m, len(a.streams))
+                for a in stored_activities(session, ctx.actor, ctx.athlete_id)
+            )
+
+    assert stored(there) == stored(here)
 
 
 def _activity_for(ctx: ToolContext, file_name: str, sport: str | None = None):

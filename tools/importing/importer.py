@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from storage.activities import NewActivity, add_activity, held_record
 from tools.context import ToolContext
 from tools.importing.errors import ActivityFileError, NotAnActivity
+from tools.importing.parsing import Outcome, default_workers, parse_jobs
 from tools.importing.planning import ImportJob, plan_import
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,10 @@ class ImportReport:
         return ", ".join(parts) + "."
 
 
-def _parse(job: ImportJob, report: ImportReport) -> list[NewActivity]:
+def _finish(outcome: Outcome, report: ImportReport) -> list[NewActivity]:
+    job = outcome.job
     try:
-        return job.run(report.warnings.append)
+        return job.finish(outcome.parsed, outcome.error, report.warnings.append)
     except NotAnActivity as why:
         report.skipped.append((job.name, str(why)))
     except ActivityFileError as error:
@@ -64,7 +66,7 @@ def _parse(job: ImportJob, report: ImportReport) -> list[NewActivity]:
     except MemoryError:
         report.failed.append((job.name, "too big to read in memory; split or re-export it"))
     except Exception as error:  # a parser bug must not stop the other files
-        log.exception("unexpected error reading %s", job.name)
+        log.error("unexpected error reading %s", job.name, exc_info=error)
         report.failed.append(
             (job.name, f"could not be read ({type(error).__name__}: {error}); please report it")
         )
@@ -105,10 +107,14 @@ def _store(ctx: ToolContext, job: ImportJob, new: NewActivity, report: ImportRep
 
 
 def import_paths(
-    ctx: ToolContext, paths: Iterable[str | Path], progress: ImportProgress | None = None
+    ctx: ToolContext,
+    paths: Iterable[str | Path],
+    progress: ImportProgress | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import every activity under ``paths`` (files, folders, zips, Strava exports) for
-    ``ctx.athlete_id``, acting as ``ctx.actor``."""
+    ``ctx.athlete_id``, acting as ``ctx.actor``. Files are parsed in ``workers`` processes
+    (default: one per core for large imports, else in this process)."""
     report = ImportReport()
     started = time.perf_counter()
     plan = plan_import(paths)
@@ -120,23 +126,34 @@ def import_paths(
         else:
             report.skipped.append((skip.name, skip.reason))
     parse_s = store_s = 0.0
-    try:
-        total = len(plan.jobs)
-        for done, job in enumerate(plan.jobs, start=1):
-            tick = time.perf_counter()
+    total = len(plan.jobs)
+    done = 0
+
+    def new_jobs() -> Iterator[ImportJob]:
+        """The jobs whose records are not already held (those count as repeats at once)."""
+        nonlocal done
+        for job in plan.jobs:
             if _already_held(ctx, job):
                 report.duplicates += 1
+                done += 1
                 if progress is not None:
                     progress(done, total, job.name)
-                continue
-            activities = _parse(job, report)
+            else:
+                yield job
+
+    try:
+        tick = time.perf_counter()
+        outcomes = parse_jobs(new_jobs(), workers or default_workers(total))
+        for outcome in outcomes:
             tock = time.perf_counter()
-            for new in activities:
-                _store(ctx, job, new, report)
+            for new in _finish(outcome, report):
+                _store(ctx, outcome.job, new, report)
             parse_s += tock - tick
-            store_s += time.perf_counter() - tock
+            tick = time.perf_counter()
+            store_s += tick - tock
+            done += 1
             if progress is not None:
-                progress(done, total, job.name)
+                progress(done, total, outcome.job.name)
     finally:
         plan.close()
     report.seconds["parse"] = parse_s

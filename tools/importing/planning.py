@@ -14,7 +14,6 @@ from tools.importing.sources import (
     Skip,
     activity_format,
     describe_unknown,
-    parse_bytes,
     read_file,
     read_member,
     safe_member_name,
@@ -24,12 +23,29 @@ from tools.importing.strava_export import CSV_NAME, ExportRow, read_activities_c
 Warn = Callable[[str], None]
 
 
+def keep_parsed(
+    parsed: list[NewActivity], error: Exception | None, warn: Warn
+) -> list[NewActivity]:
+    """A plain file's outcome: its activities, or its error."""
+    if error is not None:
+        raise error
+    return parsed
+
+
 @dataclass
 class ImportJob:
-    """One unit of work: a file, or one row of a Strava export with its file."""
+    """One unit of work: a file, or one row of a Strava export with its file.
+
+    It runs in three steps so that parsing, the slow part, can happen in another process:
+    ``read`` (here) gives the bytes and file name to parse, or None when there is nothing to
+    parse; :func:`~tools.importing.sources.parse_bytes` (anywhere) turns them into activities;
+    ``finish`` (here) gets what parsing gave, or the error of reading or parsing, and returns the
+    activities to store (or raises the error).
+    """
 
     name: str
-    run: Callable[[Warn], list[NewActivity]]
+    read: Callable[[], tuple[bytes, str] | None]
+    finish: Callable[[list[NewActivity], Exception | None, Warn], list[NewActivity]] = keep_parsed
     #: ``(source, source_id)`` when the record is known before parsing (a Strava export row),
     #: and whether it has a file with samples, so a record already held can be passed over.
     record: tuple[str, str] | None = None
@@ -53,31 +69,36 @@ class ImportPlan:
 
 
 def _file_job(path: Path, label: str) -> ImportJob:
-    return ImportJob(label, lambda warn: parse_bytes(read_file(path), path.name))
+    return ImportJob(label, lambda: (read_file(path), path.name))
 
 
 def _member_job(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> ImportJob:
-    return ImportJob(label, lambda warn: parse_bytes(read_member(archive, info), info.filename))
+    return ImportJob(label, lambda: (read_member(archive, info), info.filename))
 
 
 def _export_row_job(row: ExportRow, label: str, load: Callable[[str], bytes] | None) -> ImportJob:
     """A job for a CSV row: its file when it has one and it reads, else the CSV summary."""
-
-    def run(warn: Warn) -> list[NewActivity]:
-        parsed = None
-        if row.file_name and load is not None and activity_format(row.file_name):
-            try:
-                parsed = parse_bytes(load(row.file_name), row.file_name)
-            except (ActivityFileError, KeyError, FileNotFoundError) as error:
-                reason = str(error) if isinstance(error, ActivityFileError) else "file missing"
-                warn(
-                    f"{label}: imported from the CSV summary only, without samples "
-                    f"({row.file_name}: {reason})"
-                )
-        return [row_activity(row, parsed)]
-
     has_file = bool(row.file_name and load is not None and activity_format(row.file_name))
-    return ImportJob(label, run, record=("strava", row.activity_id), has_samples=has_file)
+
+    def read() -> tuple[bytes, str] | None:
+        if not has_file or load is None:
+            return None
+        try:
+            return load(row.file_name), row.file_name
+        except (KeyError, FileNotFoundError) as error:
+            raise ActivityFileError("file missing") from error
+
+    def finish(parsed: list[NewActivity], error: Exception | None, warn: Warn) -> list[NewActivity]:
+        if isinstance(error, ActivityFileError):
+            warn(
+                f"{label}: imported from the CSV summary only, without samples "
+                f"({row.file_name}: {error})"
+            )
+        elif error is not None:
+            raise error
+        return [row_activity(row, parsed or None)]
+
+    return ImportJob(label, read, finish, record=("strava", row.activity_id), has_samples=has_file)
 
 
 def _is_export_dir(folder: Path) -> bool:
