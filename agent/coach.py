@@ -15,7 +15,7 @@ from agent.composer import COMING_SOON, HELP, compose_many
 from agent.confidence_words import STATE_BELOW, confidence_sentence
 from agent.dates import parse_dates
 from agent.llm_calls import compose_with_llm, propose_call
-from agent.router import Route, route
+from agent.router import RED_FLAG, Route, route
 from agent.verifier import is_grounded
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import AccessDenied, can_see
@@ -40,6 +40,12 @@ DECLINE = (
     "I can't help with that. I only work with your own data (and, for a coach, the athletes "
     "linked to you), I don't reveal or change how I work, and I can't diagnose injuries: for "
     "pain that persists, please see a physiotherapist or doctor."
+)
+SEE_A_DOCTOR = (
+    "Chest pain or tightness, dizziness, fainting, palpitations or unusual breathlessness when "
+    "you run can be serious. Please stop hard running and see a doctor soon; if it is severe or "
+    "happening now, call emergency services. I can't assess symptoms, but I'm here for your "
+    "training once you've been checked."
 )
 NOT_YOUR_ATHLETE = (
     "I can only talk about athletes you coach. Pick one of yours, or ask about yourself."
@@ -201,7 +207,7 @@ class Coach:
     def _act(self, ctx: ToolContext, message: str, proposed: Route, files: list[str]) -> Reply:
         name = self.llm.name
         if proposed.kind == "decline":
-            return Reply(DECLINE, backend=name)
+            return Reply(SEE_A_DOCTOR if proposed.reason == RED_FLAG else DECLINE, backend=name)
         if proposed.kind == "smalltalk":
             if re.search(r"\b(thanks|thank you|thx|cheers|ty)\b", message.lower()):
                 return Reply("You're welcome! Happy running.", backend=name)

@@ -203,6 +203,15 @@ _PAIN = (
     r"|clicking|pops?|popping|grinds?|grinding|throbs?|throbbing|tingl\w*|twinges?|bruis\w*"
     r"|lumps?|stiff)\b"
 )
+#: Symptoms during or after exercise that need a doctor, not a running coach, whatever is asked.
+RED_FLAG = "a symptom that needs a doctor"
+_RED_FLAGS = (
+    r"\bchest (pain|pains|tight\w*|pressure|hurts?)\b|\b(tight|pain in( my)?|pressure in( my)?) "
+    r"(my )?chest\b(?! straps?)|\b(dizzy|dizziness|light-?headed|faint(ed|ing)?|passed out"
+    r"|black(ed)? out|palpitations?|irregular heart ?beat"
+    r"|heart (was |is |keeps |kept )?(racing|skipping|pounding|flutter\w*)"
+    r"|short(ness)? of breath|can'?t (catch my )?breathe?)\b"
+)
 _WHATS_WRONG = (
     r"\b(what's|what is) (wrong|causing)\b|\bwhat (is|could) (it|this) be\b|\bdo i have\b"
     r"|\bwhat('s| is) (it|this|that)\W*$"
@@ -545,6 +554,8 @@ def route(message: str, attachments: list[str] | None = None, today: date | None
     attachments = list(attachments or [])
     text = normalise(message)
 
+    if _has(text, _RED_FLAGS):
+        return Route("decline", confidence=0.95, reason=RED_FLAG)
     if _declined(text):
         return Route("decline", confidence=0.95, reason="outside what Coach G may do")
     if attachments:
