@@ -331,3 +331,13 @@ def test_import_tool_and_list_tool(ann_ctx: ToolContext, shared_data: Path) -> N
     assert not bad.ok and "YYYY-MM-DD" in bad.message
     assert not list_activities(ann_ctx, sport="quidditch").ok
     assert not import_activities(ann_ctx, []).ok
+
+
+def test_pace_is_written_the_way_runners_read_it(ann_ctx: ToolContext, shared_data: Path) -> None:
+    import_paths(ann_ctx, [shared_data / "activity_files" / "fit"])
+    rows = list_activities(ann_ctx, sport="run").data["rows"]
+    assert rows
+    for row in rows:
+        minutes, seconds = (int(part) for part in row["pace_per_km"].split(":"))
+        assert 0 <= seconds < 60
+        assert minutes + seconds / 60 == pytest.approx(row["pace_min_per_km"], abs=1 / 60)

@@ -34,6 +34,12 @@ def parse_day(text: str, end: bool = False) -> datetime:
     return start + timedelta(days=1) if end else start
 
 
+def pace_text(minutes_per_km: float) -> str:
+    """A pace as runners write it: 5.24 min/km is ``5:14``."""
+    seconds = round(minutes_per_km * 60)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def activity_row(activity: Activity) -> dict[str, Any]:
     """One activity as a flat, JSON-friendly row (km, minutes, steps/min)."""
     seconds = activity.moving_time_s or activity.elapsed_time_s
@@ -51,6 +57,7 @@ def activity_row(activity: Activity) -> dict[str, Any]:
         "distance_km": round(km, 3) if km is not None else None,
         "moving_time_min": round(seconds / 60.0, 1) if seconds else None,
         "pace_min_per_km": round(pace, 2) if pace else None,
+        "pace_per_km": pace_text(pace) if pace else None,
         "avg_hr": round(activity.avg_hr, 1) if activity.avg_hr else None,
         "avg_cadence_spm": round(activity.avg_cadence_spm, 1) if activity.avg_cadence_spm else None,
         "elevation_gain_m": round(activity.elevation_gain_m, 1)

@@ -23,7 +23,7 @@ TABLE_COLUMNS = [
     ("name", "name"),
     ("distance_km", "km"),
     ("moving_time_min", "minutes"),
-    ("pace_min_per_km", "min/km"),
+    ("pace_per_km", "pace /km"),
     ("avg_hr", "avg HR"),
     ("avg_cadence_spm", "cadence"),
     ("source", "source"),

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         print(result.message)
         return 0
     print_table(
-        ["id", "date", "sport", "name", "km", "min", "min/km", "hr", "spm"],
+        ["id", "date", "sport", "name", "km", "min", "pace/km", "hr", "spm"],
         [
             (
                 row["id"],
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
                 row["name"][:30],
                 _cell(row["distance_km"] and round(row["distance_km"], 2)),
                 _cell(row["moving_time_min"]),
-                _cell(row["pace_min_per_km"]),
+                _cell(row["pace_per_km"]),
                 _cell(row["avg_hr"] and round(row["avg_hr"])),
                 _cell(row["avg_cadence_spm"] and round(row["avg_cadence_spm"])),
             )
