@@ -203,6 +203,8 @@ _PAIN = (
     r"|clicking|pops?|popping|grinds?|grinding|throbs?|throbbing|tingl\w*|twinges?|bruis\w*"
     r"|lumps?|stiff)\b"
 )
+_HOW_WAS_MY = r"\bhow(?: (?:was|is|did|went|has)|'s) my (?P<period>week|weekend|month|year)\b"
+
 #: Symptoms during or after exercise that need a doctor, not a running coach, whatever is asked.
 RED_FLAG = "a symptom that needs a doctor"
 _RED_FLAGS = (
@@ -579,6 +581,11 @@ def route(message: str, attachments: list[str] | None = None, today: date | None
         )
     if proposed := _listing(text, today):
         return proposed
+    if m := re.search(_HOW_WAS_MY, text):
+        # Until weekly check-ins exist, "how was my week?" is best answered by that week's list.
+        period = "this weekend" if m["period"] == "weekend" else f"this {m['period']}"
+        dates = parse_dates(" " + period + " ", today)
+        return Route("tool", "list_activities", dates.as_args() if dates else {}, 0.7, period)
     if _has(text, _GREETING, _THANKS):
         return Route("smalltalk", confidence=0.85, reason="greeting or thanks")
     if (dates := parse_dates(text, today)) and _has(text, _SELF):

@@ -234,3 +234,11 @@ def test_red_flag_symptoms_get_sent_to_a_doctor(coach: Coach, people: People) ->
         assert reply.text == SEE_A_DOCTOR and reply.tool_calls == [], message
     strap = coach.turn(people.ann, "is a chest strap better than a wrist heart rate monitor?")
     assert strap.text != SEE_A_DOCTOR
+
+
+def test_how_was_my_week_lists_this_weeks_training(coach: Coach, people: People) -> None:
+    reply = coach.turn(people.ann, "how was my week?")
+    monday = TODAY.fromordinal(TODAY.toordinal() - TODAY.weekday())
+    assert [(c.name, c.args.get("since")) for c in reply.tool_calls] == [
+        ("list_activities", monday.isoformat())
+    ]

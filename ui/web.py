@@ -46,9 +46,9 @@ AUTH_MESSAGE = (
     '<a href="/signup" id="signup-link" style="text-decoration: underline">Create one</a>.'
 )
 CHAT_PLACEHOLDER = (
-    "**Ask Coach G** about your running: *how was my week?*, *how is my cadence trending?* - "
-    "or drop a side or rear video of 10-30 s of steady running here and write "
-    "*analyze my run video*. Activity files (.fit, .gpx, .tcx, .zip) can go here too."
+    "**Ask Coach G** about your running: *what did I run this week?*, *my last 5 runs*, "
+    "*why does cadence matter?* - or drop a side or rear video of 10-30 s of steady running here "
+    "and write *analyze my run video*. Activity files (.fit, .gpx, .tcx, .zip) can go here too."
 )
 
 
