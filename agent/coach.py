@@ -15,7 +15,7 @@ from agent.composer import COMING_SOON, HELP, compose_many
 from agent.confidence_words import STATE_BELOW, confidence_sentence
 from agent.dates import parse_dates
 from agent.llm_calls import compose_with_llm, propose_call
-from agent.router import RED_FLAG, Route, route
+from agent.router import ACTIVITY_TYPES, RED_FLAG, VIDEO_TYPES, Route, route
 from agent.verifier import is_grounded
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import AccessDenied, can_see
@@ -195,7 +195,9 @@ class Coach:
         if proposed.kind == "unknown" and self.uses_llm:
             proposal = propose_call(self.llm, message, [m.content[:200] for m in history])
             if proposal is not None and proposal.tool:
-                proposed = Route("tool", proposal.tool, proposal.args or {}, 0.7, "the model")
+                proposed = _files_from_this_turn(
+                    Route("tool", proposal.tool, proposal.args or {}, 0.7, "the model"), files
+                )
             elif (
                 proposal is not None
                 and proposal.reply
@@ -368,6 +370,26 @@ def history_summary(result: ToolResult, today: date) -> str:
         f"{fact.name.replace('_', ' ')} {fact.render()}" for fact in result.facts[:12]
     )
     return f"{today.isoformat()} {result.tool.replace('_', ' ')}: {result.message} {facts}".strip()
+
+
+#: Arguments that name files on this machine. Only the files attached to this very turn may fill
+#: them, never a model's proposal: a path it wrote (or one injected into its prompt) could
+#: name another athlete's uploads.
+FILE_ARGS = {"import_activities": "paths", "analyze_run_video": "video_path"}
+
+
+def _files_from_this_turn(proposed: Route, files: list[str]) -> Route:
+    """``proposed`` with its file arguments taken from ``files``; a clarifying question (attach
+    them) when there are none of the right kind."""
+    arg = FILE_ARGS.get(proposed.tool or "")
+    if arg is None:
+        return proposed
+    kinds = VIDEO_TYPES if proposed.tool == "analyze_run_video" else ACTIVITY_TYPES
+    fitting = [f for f in files if Path(f).suffix.lower() in kinds]
+    if not fitting:
+        return Route("clarify", proposed.tool, confidence=0.7, reason="needs the files")
+    value: str | list[str] = fitting[0] if arg == "video_path" else fitting
+    return Route("tool", proposed.tool, {**proposed.args, arg: value}, proposed.confidence)
 
 
 def _pending(message: ChatMessage | None) -> ToolCall | None:

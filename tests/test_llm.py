@@ -17,6 +17,7 @@ from agent.coach import Coach
 from models.llm import RulesBackend, load_backend
 from models.llm_openai import OpenAIBackend
 from models.llm_transformers import TransformersBackend, merge_system
+from storage.activities import list_activities as stored_activities
 from storage.db import Database
 from storage.settings import Settings
 from tests.conftest import People
@@ -115,6 +116,33 @@ def test_invented_numbers_fall_back_to_the_template(
     assert "123.4" not in reply.text
     total = next(f for f in reply.results[0].facts if f.name == "total_distance")
     assert f"{total.value:.1f} km" in reply.text
+
+
+def test_a_model_cannot_point_a_tool_at_files_on_the_machine(
+    db: Database, settings: Settings, people: People, shared_data: Path, chat_server: ChatServer
+) -> None:
+    """Only files attached to the turn reach import and video tools: a path the model wrote
+    (here, Ann's files, asked for by Bob) becomes a request to attach files instead."""
+    anns_files = str(shared_data / "activity_files" / "gpx")
+    chat_server.replies = [
+        json.dumps({"tool": "import_activities", "args": {"paths": [anns_files]}})
+    ]
+    coach = Coach(db, settings, llm=OpenAIBackend(chat_server.url, "tiny"))
+    asked = coach.turn(people.bob, VAGUE)
+    assert asked.tool_calls == [] and asked.pending is None
+    assert "Attach" in asked.text
+    assert coach.turn(people.bob, "yes").tool_calls == []
+    with db.session() as session:
+        assert stored_activities(session, people.bob, people.bob.id) == []
+
+    # With a file attached, the model's call is kept but takes the attached file.
+    mine = sorted((shared_data / "activity_files" / "tcx").glob("*.tcx"))[0]
+    chat_server.replies = [
+        json.dumps({"tool": "import_activities", "args": {"paths": [anns_files]}})
+    ]
+    done = coach.turn(people.bob, VAGUE, attachments=[str(mine)])
+    calls = [c for c in [*done.tool_calls, *([done.pending] if done.pending else [])]]
+    assert [(c.name, c.args["paths"]) for c in calls] == [("import_activities", [str(mine)])]
 
 
 def test_missing_model_falls_back_to_rules(tmp_path: Path) -> None:
