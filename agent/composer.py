@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agent.confidence_words import STATE_BELOW, confidence_sentence
 from agent.gait_reply import compose_gait
+from agent.markdown import escape
 from tools.result import Fact, ToolResult
 
 # A metric below this confidence is shown as not reliable, never as a plain number.
@@ -51,7 +52,7 @@ def _activity_rows(result: ToolResult, most: int = 10) -> list[str]:
         if row.get("distance_km") is not None:
             parts.append(f"{row['distance_km']} km")
         if row.get("name"):
-            parts.append(f"“{row['name']}”")
+            parts.append(f"“{escape(row['name'])}”")
         lines.append("- " + " · ".join(p for p in parts if p))
     if len(rows) > most:
         lines.append("- … and the others in the count below")
@@ -72,7 +73,8 @@ def compose(result: ToolResult) -> str:
     if result.tool == "search_knowledge":
         for hit in (result.data.get("hits") or [])[:3]:
             source = f" ({hit['source']})" if hit.get("source") else ""
-            lines.append(f"- {hit['text']}{source}")
+            text = hit["text"] if hit.get("kind") == "note" else escape(hit["text"])
+            lines.append(f"- {text}{source}")
     lines += [_fact_line(fact) for fact in result.facts]
     sentence = confidence_sentence(result.confidence, result.reasons)
     if sentence and (result.confidence < STATE_BELOW or result.facts):

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agent.markdown import safe_reply
 from agent.prompts import compose_messages, tool_choice_messages
 from models.llm import LLMBackend
 from tools.registry import ToolCallError, available_tools, get_tool
@@ -51,7 +52,7 @@ def propose_call(backend: LLMBackend, message: str, history: list[str]) -> Propo
         if value is None:
             problem = "Answer with one JSON object only."
         elif value.get("tool") in (None, "", "none"):
-            reply = str(value.get("reply") or "").strip()
+            reply = safe_reply(str(value.get("reply") or ""))
             return Proposal(reply=reply) if reply else None
         else:
             try:
@@ -85,7 +86,7 @@ def compose_with_llm(backend: LLMBackend, message: str, results: list[ToolResult
         for r in results
     ]
     try:
-        return backend.generate(compose_messages(message, data), max_tokens=220).strip()
+        return safe_reply(backend.generate(compose_messages(message, data), max_tokens=220))
     except Exception as error:
         log.warning("the language model failed to phrase a reply (%s)", error)
         return ""

@@ -1,7 +1,9 @@
 """Logging that never prints secrets.
 
 A filter masks anything that looks like an OAuth token, a client secret or a password in every
-record, whatever the logger, so a careless ``log.debug(response.json())`` cannot leak a token.
+record, whatever the logger, so a careless ``log.debug(response.json())`` cannot leak a token;
+the formatter masks tracebacks too. SQL parameters are never put into error messages at all
+(``hide_parameters`` in ``storage.db``).
 """
 
 from __future__ import annotations
@@ -30,10 +32,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Formats a record, tracebacks and stacks included, then masks secrets in all of it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Log to stderr at ``level``, with secrets masked on every handler."""
+    """Log to stderr at ``level``, with secrets masked on every handler (the web server's too:
+    it logs through these handlers)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

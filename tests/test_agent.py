@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from agent.coach import NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach
+from agent.markdown import safe_reply
 from agent.router import route
 from agent.verifier import ungrounded_numbers
 from storage.activities import NewActivity, add_activity
@@ -242,3 +244,36 @@ def test_how_was_my_week_lists_this_weeks_training(coach: Coach, people: People)
     assert [(c.name, c.args.get("since")) for c in reply.tool_calls] == [
         ("list_activities", monday.isoformat())
     ]
+
+
+MARKUP = "![p](https://evil.example/p.png) [win](javascript:alert(1)) <img src=x onerror=alert(1)>"
+
+
+def test_names_in_data_cannot_become_images_links_or_html(
+    db: Database, coach: Coach, people: People
+) -> None:
+    with db.session() as session:
+        add_activity(
+            session,
+            people.ann,
+            people.ann.id,
+            NewActivity(
+                source="test",
+                source_id="markup",
+                sport="run",
+                name=MARKUP,
+                start_time=datetime(2025, 10, 1, 7, tzinfo=UTC),
+                distance_m=5000.0,
+            ),
+        )
+    reply = coach.turn(people.ann, "list my runs this month")
+    assert reply.results[0].data["rows"][0]["name"] == MARKUP  # the data itself is kept
+    unescaped = re.compile(r"(?<!\\)(!\[|\]\(|<img)")
+    assert not unescaped.search(reply.text), reply.text
+
+
+def test_a_models_reply_loses_images_links_and_html() -> None:
+    written = safe_reply(f"Nice week! {MARKUP} See [the notes](https://x.example) or https://y.z")
+    assert written.startswith("Nice week!") and "the notes" in written
+    for bad in ("![", "](", "<img", "https://", "javascript:"):
+        assert bad not in written

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import numpy as np
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from storage.activities import NewActivity, add_activity, get_streams, list_activities
 from storage.db import Database, migrate
-from storage.logging_setup import RedactingFilter, redact
+from storage.logging_setup import RedactingFilter, RedactingFormatter, redact
+from storage.models import StravaToken
 from storage.settings import Settings
 from storage.strava_tokens import get_token, save_token
 from tests.conftest import People
@@ -119,3 +121,28 @@ def test_tokens_and_secrets_stay_out_of_text(
     assert "SECRET" not in caplog.text
     assert "expires_at" in caplog.text
     assert redact("password=hunter2 and more") == "password=*** and more"
+
+
+def test_a_failed_write_shows_no_secret_in_its_error_or_logged_traceback(
+    db: Database, people: People
+) -> None:
+    """A database error while saving tokens (here: a user that doesn't exist) must not carry the
+    token values into the exception text or a logged traceback."""
+    with pytest.raises(IntegrityError) as failed, db.session() as session:
+        session.add(
+            StravaToken(
+                user_id=999_999,
+                access_token="acc-SECRET-7",
+                refresh_token="ref-SECRET-8",
+                expires_at=0,
+            )
+        )
+        session.flush()
+    assert "SECRET" not in str(failed.value)
+    formatter = RedactingFormatter("%(message)s")
+    record = logging.LogRecord(
+        "coachg.test", logging.ERROR, __file__, 1, "saving failed", None, (None, None, None)
+    )
+    record.exc_info = (failed.type, failed.value, failed.tb)
+    record.msg = "POST refresh_token=ref-SECRET-8 failed"
+    assert "SECRET" not in formatter.format(record)

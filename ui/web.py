@@ -186,7 +186,7 @@ def make_server_app(
         mcp_server=False,
         ssr_mode=False,
         pwa=False,
-        show_error=True,
+        show_error=False,  # handlers raise gr.Error with words for people; nothing raw
         theme=THEME,
         css=CSS,
     )
@@ -207,4 +207,5 @@ def serve(host: str = "127.0.0.1", port: int = 7860, allow_signup: bool = True) 
     print(f"Coach G is running on http://{host}:{port} (Ctrl+C stops it).", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Coach G is reachable from other machines on %s; use HTTPS in front.", host)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # log_config=None: uvicorn logs through Coach G's handlers, which mask secrets.
+    uvicorn.run(app, host=host, port=port, log_level="warning", log_config=None)

@@ -7,6 +7,7 @@ from typing import Any
 
 import gradio as gr
 
+from agent.markdown import escape
 from storage.access import AccessDenied
 from storage.db import Database
 from storage.settings import Settings
@@ -38,11 +39,11 @@ def report_markdown(result: Any) -> str:
     failed = result.data.get("failed") or []
     if failed:
         lines.append("\n**Could not import:**")
-        lines += [f"- `{f['name']}`: {f['reason']}" for f in failed]
+        lines += [f"- {escape(f['name'])}: {escape(f['reason'])}" for f in failed]
     skipped = result.data.get("skipped") or []
     if skipped:
         lines.append(f"\n**Skipped ({len(skipped)}):**")
-        lines += [f"- `{s['name']}`: {s['reason']}" for s in skipped[:20]]
+        lines += [f"- {escape(s['name'])}: {escape(s['reason'])}" for s in skipped[:20]]
         if len(skipped) > 20:
             lines.append(f"- … and {len(skipped) - 20} more")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.users import create_user
@@ -129,7 +130,7 @@ def signup_router(db: Database) -> APIRouter:
             try:
                 with db.session() as session:
                     create_user(session, name, role=role, password=password)
-            except ValueError:
+            except (ValueError, IntegrityError):  # IntegrityError: taken at the same moment
                 return f"The name {name!r} is taken; choose another."
             return ""
 
