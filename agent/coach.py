@@ -177,6 +177,8 @@ class Coach:
         self, ctx: ToolContext, message: str, files: list[str], history: list[ChatMessage]
     ) -> Reply:
         last = next((m for m in reversed(history) if m.role == "assistant"), None)
+        if last is not None and last.athlete_id != ctx.athlete_id:
+            last = None  # a question, or a last answer, about someone else: start afresh
         pending = _pending(last)
         if pending is not None and not files:
             if YES.match(message):

@@ -17,6 +17,7 @@ from storage.chat import recent_messages
 from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
+from storage.users import link_coach
 from tests.conftest import People
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
@@ -277,3 +278,19 @@ def test_a_models_reply_loses_images_links_and_html() -> None:
     assert written.startswith("Nice week!") and "the notes" in written
     for bad in ("![", "](", "<img", "https://", "javascript:"):
         assert bad not in written
+
+
+def test_a_yes_applies_only_to_the_athlete_it_was_asked_about(
+    db: Database, coach: Coach, people: People
+) -> None:
+    with db.session() as session:
+        link_coach(session, people.cora, people.bob)
+    asked = coach.turn(people.cora, "sync strava please", athlete_id=people.ann.id)
+    assert asked.pending is not None and asked.pending.name == "sync_strava"
+    switched = coach.turn(people.cora, "yes", athlete_id=people.bob.id)  # another athlete now
+    assert switched.tool_calls == []
+    done = coach.turn(people.cora, "sync strava please", athlete_id=people.bob.id)
+    assert done.pending is not None
+    assert [
+        c.name for c in coach.turn(people.cora, "yes", athlete_id=people.bob.id).tool_calls
+    ] == ["sync_strava"]
