@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,8 +75,14 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     """The user if ``password`` is right for ``name``, else None."""
     user = get_user(session, name)
     if user is None or not user.password_hash:
+        check_password(password, _dummy_hash())  # the same time either way: names don't leak
         return None
     return user if check_password(password, user.password_hash) else None
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("no account has this password")
 
 
 def link_coach(session: Session, coach: User, athlete: User) -> None:
