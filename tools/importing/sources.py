@@ -23,7 +23,9 @@ from tools.importing.fit import parse_fit
 from tools.importing.gpx import parse_gpx
 from tools.importing.tcx import parse_tcx
 
-MAX_FILE_BYTES = 256 * 1024 * 1024  # one activity file, after decompression
+# One activity file, after decompression: a 24-hour run recorded every second is about 30 MB as
+# GPX. Parsing takes several times the file in memory, and workers parse a few files at once.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ZIP_MEMBERS = 200_000
 MB = 1024 * 1024
 
