@@ -1,12 +1,15 @@
 """The web app in a real headless Chromium against a real server (``ui.web.serve``) on a loopback
 port, with a real SQLite database in a temp folder.
 
-Screenshots go to /tmp/coachg-browser/ for a person to look at.
+Screenshots go to ``$COACHG_SCREENSHOTS`` (default: ``coachg-browser`` in the temp folder) for a
+person to look at.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +37,7 @@ from tests.browser import (
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/coachg-browser")
+SHOTS = Path(os.environ.get("COACHG_SCREENSHOTS", Path(tempfile.gettempdir()) / "coachg-browser"))
 needs_coach = pytest.mark.skipif(
     not (REPO / "agent" / "coach.py").exists(),
     reason="agent/coach.py (the Coach the chat calls) is not there yet",
