@@ -239,8 +239,43 @@ def _day_of_month(day: int, today: date) -> date | None:
     return _make(month_start.year, month_start.month, day)
 
 
+def _asked(text: str) -> str | None:
+    """The sentence a message of several asks its question in ("legs were dead today. what did
+    I run over the last 5 days?"), so that its dates win over a day mentioned in passing."""
+    sentences = [part for part in re.split(r"(?<=[.!?;])\s+", text.strip()) if part]
+    if len(sentences) < 2:
+        return None
+    question = r"\?|^(?:what|how|which|when|show|list|did|have|can|could|give|pull)\b"
+    asking = [part for part in sentences if re.search(question, part)]
+    return asking[-1] if len(asking) == 1 else None
+
+
+def _day_span(first: int, last: int, which: str | None, today: date) -> DateRange | None:
+    """'Between the 2nd and the 9th (of this month)', 'from the 3rd to the 10th', '2nd-9th':
+    days of the month named (this or last), else of the latest month the last day has come in.
+    A span that starts after it ends ('the 28th to the 3rd') starts the month before."""
+    month_start = today.replace(day=1)
+    if which in ("last", "previous") or (which is None and last > today.day):
+        month_start = (month_start - timedelta(days=1)).replace(day=1)
+    end = _make(month_start.year, month_start.month, last)
+    start_month = month_start
+    if first > last:
+        start_month = (month_start - timedelta(days=1)).replace(day=1)
+    start = _make(start_month.year, start_month.month, first)
+    if not (start and end):
+        return None
+    return DateRange(start, end + timedelta(days=1))
+
+
 def parse_dates(text: str, today: date) -> DateRange | None:
-    """The date range ``text`` talks about, or None if it names none."""
+    """The date range ``text`` talks about, or None if it names none. In a message of several
+    sentences, the dates of the one sentence that asks come first."""
+    if (asked := _asked(text)) and (dates := _parse(asked, today)):
+        return dates
+    return _parse(text, today)
+
+
+def _parse(text: str, today: date) -> DateRange | None:
     t = " " + re.sub(r"\s+", " ", text.lower().replace("’", "'")) + " "
     day_range = rf"(?:between |from )?(?:the )?(\d{{1,2}}){_ORDINAL} ?{_JOIN} ?(?:the )?(\d{{1,2}})"
     if m := re.search(rf"\b{day_range}{_ORDINAL}(?: of)? {_MONTH}(?:,? (\d{{4}}))?\b", t):
@@ -256,6 +291,13 @@ def parse_dates(text: str, today: date) -> DateRange | None:
         return span
     through = rf"\b(?P<a>{_DAY}) {_THROUGH} (?P<b>{_DAY})"
     if (m := re.search(through, t)) and (span := _span(m["a"], m["b"], today)):
+        return span
+    # days of a month left unnamed, both ordinals: "between the 2nd and the 9th", "3rd-10th"
+    day = r"(?:the )?(\d{1,2})(?:st|nd|rd|th)"
+    days = rf"\b(between |from )?{day} ?({_JOIN}) ?{day}\b(?: of (this|last|previous) month\b)?"
+    m = re.search(rf"{days}(?! (?:of )?{_MONTH})", t)
+    between_and = m and (m[1] == "between ") == (m[3] == "and")  # "and" only after "between"
+    if between_and and (span := _day_span(int(m[2]), int(m[4]), m[5], today)):
         return span
     months = rf"\b(?:in|during|for|of|between|from|over) {_MONTH}(?: {_YEAR})? {_JOIN} {_MONTH}"
     if m := re.search(rf"{months}(?: {_YEAR})?\b(?! ?\d)", t):
@@ -274,14 +316,15 @@ def parse_dates(text: str, today: date) -> DateRange | None:
     quarter += rf"|previous) quarter(?! mile| of (?:a|the|my) ))(?:,? (?:of )?{_YEAR})?\b"
     if m := re.search(quarter, t):
         return _quarter(m[1] or m[2], m[3], today)
-    if re.search(r"\btoday\b", t):
-        return DateRange(today, today + timedelta(days=1))
-    if re.search(r"\byesterday\b", t):
-        return DateRange(today - timedelta(days=1), today)
+    # a stretch of days named outright beats a "today" in passing ("sore today. my last 5 days?")
     if m := re.search(rf"\b(?:last|past|previous) {_COUNT} (day|week|month|year)s?\b", t):
         return _window(today, int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]], m[2])
     if m := re.search(r"\b(?:last|past|previous) (fortnight)\b|\bpast (week|month|year)\b", t):
         return _window(today, 1, m[1] or m[2])
+    if re.search(r"\btoday\b", t):
+        return DateRange(today, today + timedelta(days=1))
+    if re.search(r"\byesterday\b", t):
+        return DateRange(today - timedelta(days=1), today)
     if m := re.search(r"\b(?:the )?(week|month|weekend) before last\b", t):
         return _before_last(m[1], today)
     # "fall" only after a qualifier: "did i fall" is no season

@@ -141,7 +141,7 @@ def _has(text: str, *patterns: str) -> bool:
 
 _SELF = r"\b(i|i'm|i've|i'd|me|my|mine)\b"
 _SPORTS = (
-    ("run", r"\b(run|runs|running|ran|jog|jogs|jogging|jogged|mileage)\b"),
+    ("run", r"\b(run|runs|running|runnings|ran|jog|jogs|jogging|jogged|mileage)\b"),
     ("ride", r"\b(ride|rides|riding|rode|bike|biking|cycling|cycle|cycled)\b"),
     ("swim", r"\b(swim|swims|swimming|swam)\b"),
     ("walk", r"\b(walk|walks|walking|walked)\b"),
@@ -229,6 +229,8 @@ _LIFTS = (
     r"(squats?|deadlifts?|bench( press)?|lunges?|planks?|pull-?ups?|push-?ups?|rows?|press"
     r"|calf raises|hip thrusts?|step-?ups?|rdls?|kettlebell|lifts?|lifting|weights)"
 )
+_UNUSUAL = r"(unusual|anomal\w*|odd|strange|weird|abnormal|out of the ordinary|outliers?)"
+_METRICS = r"(metrics|numbers|data|stats|statistics)"
 #: Tools that are not built yet, in the order they are tried.
 _COMING = {
     "strength_history": (
@@ -284,6 +286,8 @@ _COMING = {
         r"\bmy\b.{0,40}\bover time\b",
         r"\b(did|has|have|is|are) my\b.{0,30}\b(improv\w*|chang\w*|progress\w*|drop\w*"
         r"|increas\w*|decreas\w*|drift\w*|slipp\w*|declin\w*|gone (up|down)|go (up|down))",
+        # something out of the ordinary in the numbers: "spot anything unusual in my metrics"
+        rf"\b{_UNUSUAL}\b.{{0,40}}\b{_METRICS}\b|\b{_METRICS}\b.{{0,40}}\b{_UNUSUAL}\b",
         # a metric drifting over a period: "my cadence has drifted over the last few months"
         r"\bdrift(s|ed|ing)?\b",
         r"\b(improved|changed|declined|slipped|dropped|progressed)\b.{0,25}\b(over|in|during"
@@ -338,6 +342,9 @@ _VIDEO_ASK = (
     r"\b(where|how) (should|do|can|would) i (put|place|position|hold|set up|mount|angle)\b.{0,15}"
     r"\b(phone|camera|gopro|tripod)\b",
 )
+#: "In the clip", "this video": one the user means to send, since none is attached (unless
+#: they ask what was found in it before).
+_VIDEO_REFERENCE = r"\b(in|on|from|watch|see) (the|this|that|my) (video|clip|footage)\b"
 _STRAVA_FILE = (
     r"\bstrava\b.{0,20}\b(export|archive|zip|bulk)\b",
     r"\b(export|archive|zip)\b.{0,20}\bstrava\b",
@@ -405,7 +412,7 @@ _RECALL = r"\bwhat did (we|you) (find|say|see|notice)\b|\blast time\b"
 
 _DATA_WORDS = (
     r"\b(activities|activity|workouts?|sessions?|training|log|logged|km|kilometers?|kilometres?"
-    r"|miles?|mileage|distance|volume|totals?|runs|rides|swims|walks|hikes|jogs|trips|stats)\b"
+    r"|miles?|mileage|distance|volume|totals?|runs|runnings|rides|swims|walks|hikes|jogs|trips|stats)\b"
 )
 _DATA_QUESTIONS = (
     r"\bhow (much|many|far|long|often|active)\b|\bnumber of\b",
@@ -422,13 +429,32 @@ _SHOW = r"\b(show|list|see|view|give|tell|pull up|display|recap)\b"
 # -- reading details ----------------------------------------------------------------------
 
 
+_COUNTS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}  # fmt: skip
+#: Numbers a height may be written in: "six foot two", "five feet eleven".
+_HEIGHT_WORDS = {word: n for word, n in _COUNTS.items() if n <= 11}
+_SMALL = r"(\d{1,2}|" + "|".join(_HEIGHT_WORDS) + ")"
+
+
+def _small(number: str | None) -> int:
+    return 0 if number is None else int(number) if number.isdigit() else _HEIGHT_WORDS[number]
+
+
 def _height_cm(text: str) -> float | None:
-    if m := re.search(r"\b(1\d\d|2[0-2]\d)\s?cm\b", text):
+    """A height in centimetres ("180cm", "180 centimetres"), metres ("1.80 m", "1m80", "1 metre
+    80") or feet and inches, in figures or words ("5'10", "6 ft 1", "six foot", "six foot two")."""
+    if m := re.search(r"\b(1\d\d|2[0-2]\d)\s?(?:cm|centimet(?:re|er)s?)\b", text):
         return float(m[1])
-    if m := re.search(r"\b(1[.,]\d{1,2})\s?m\b(?!in)", text):
+    if m := re.search(r"\b(1[.,]\d{1,2})\s?(?:m|metres?|meters?)\b(?!in)", text):
         return round(float(m[1].replace(",", ".")) * 100, 1)
-    if m := re.search(r"\b([4-7])\s?(?:ft|foot|feet|')\s?(\d{1,2})?\s?(?:in|inches|\"|'')?", text):
-        inches = int(m[1]) * 12 + int(m[2] or 0)
+    if m := re.search(r"\b1\s?(?:m|metres?|meters?)\s?(\d{2})\b(?!\s?(?:fps|frames|kg|km))", text):
+        return 100.0 + int(m[1])
+    feet = r"\b([4-7]|four|five|six|seven)\s?(?:ft|foot|feet|')"
+    if m := re.search(rf"{feet}(?:\s?(?:and )?{_SMALL}(?!\s?(?:fps|frames|km|miles?))\b)?", text):
+        inches = _small(m[1]) * 12 + _small(m[2])
         return round(inches * 2.54, 1)
     return None
 
@@ -453,11 +479,6 @@ def _sport(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-_COUNTS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-}  # fmt: skip
 _ITEMS = r"(?:runs|rides|swims|walks|hikes|activities|workouts|sessions)"
 _NEWEST = r"(?:last|latest|most recent|recent|newest|previous)"
 
@@ -566,7 +587,7 @@ def route(message: str, attachments: list[str] | None = None, today: date | None
         return Route("help", confidence=0.9, reason="help")
     if _only_smalltalk(text):
         return Route("smalltalk", confidence=0.9, reason="small talk")
-    if _has(text, *_VIDEO_ASK):
+    if _has(text, *_VIDEO_ASK) or (_has(text, _VIDEO_REFERENCE) and not _has(text, _RECALL)):
         return Route("clarify", "analyze_run_video", confidence=0.9, reason="needs the video")
     if proposed := _strava(text):
         return proposed

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.dates import parse_dates
+from agent.router import _height_cm, normalise
 from evals.routing_accuracy import KINDS, RoutingResults, evaluate, load_set, report
 
 
@@ -142,3 +143,66 @@ def test_more_date_forms(phrase: str, since: str, until: str | None) -> None:
     dates = parse_dates(phrase, date(2026, 11, 24))
     assert dates is not None, phrase
     assert dates.as_args() == ({"since": since} | ({"until": until} if until else {})), phrase
+
+
+HOLDOUT3 = HOLDOUT.with_name("routing_holdout3.jsonl")
+
+
+def test_the_rules_router_holds_up_on_the_third_held_out_set() -> None:
+    """A third set written without looking at the router. Before its fixes: tool 0.990, args
+    0.905, kind 0.980; after them (day ranges inside a month, a period beating a passing
+    "today", "runnings", heights in words, unusual metrics, "the clip" with none attached)
+    1.0 / 1.0 / 1.0."""
+    held_out = evaluate(load_set(HOLDOUT3), backend="rules")
+    text = report(held_out)
+    assert held_out.size >= 80
+    assert held_out.tool_accuracy >= 0.99, text
+    assert held_out.argument_accuracy >= 0.97, text
+    assert held_out.kind_accuracy >= 0.99, text
+    assert held_out.grounded_share == 1.0, text
+
+
+# Today is Tuesday 24 November 2026; the expected ranges below are worked out by hand.
+@pytest.mark.parametrize(
+    ("phrase", "since", "until"),
+    [
+        # days of a month left unnamed: this month if the last day has come, else last month
+        ("between the 2nd and the 9th of this month", "2026-11-02", "2026-11-09"),
+        ("from the 3rd to the 10th", "2026-11-03", "2026-11-10"),
+        ("what did i do 2nd-9th?", "2026-11-02", "2026-11-09"),
+        ("between the 20th and the 28th", "2026-10-20", "2026-10-28"),
+        ("between the 2nd and 9th of last month", "2026-10-02", "2026-10-09"),
+        ("the 28th to the 3rd", "2026-10-28", "2026-11-03"),
+        # a period named outright beats a day mentioned in passing
+        ("sore legs today. what did I run over the last 5 days?", "2026-11-20", None),
+        ("had a rough one today, what did i do in the past 2 weeks", "2026-11-11", None),
+        # ... but the sentence that asks decides
+        ("last week was a blur. what did i do yesterday?", "2026-11-23", "2026-11-23"),
+    ],
+)
+def test_day_ranges_and_the_period_asked_about(phrase: str, since: str, until: str | None) -> None:
+    dates = parse_dates(phrase, date(2026, 11, 24))
+    assert dates is not None, phrase
+    assert dates.as_args() == ({"since": since} | ({"until": until} if until else {})), phrase
+
+
+def test_numbered_things_are_no_day_range() -> None:
+    assert parse_dates("my 2nd to last run", date(2026, 11, 24)) is None
+    assert parse_dates("my 1st and 2nd marathons", date(2026, 11, 24)) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "height"),
+    [
+        ("im six foot, 30 fps", 182.9),  # 72 in x 2.54
+        ("six foot two", 188.0),  # 74 in
+        ("5 foot 10", 177.8),  # 70 in
+        ("five feet eleven", 180.3),  # 71 in
+        ("1 metre 80", 180.0),
+        ("1m80, side on", 180.0),
+        ("180 centimetres", 180.0),
+        ("6 ft 1", 185.4),  # 73 in
+    ],
+)
+def test_heights_in_words_and_figures(message: str, height: float) -> None:
+    assert _height_cm(normalise(message)) == pytest.approx(height, abs=0.05)
