@@ -179,11 +179,13 @@ _DECLINE = (
     r"\beveryone('s| else)",
     r"\bsomeone else'?s\b",
     r"\b(user|athlete|account) (number |no\.? |#)?\d+\b",
+    r"\b(user|athlete|account|member) (with )?(the )?(user ?)?(id|number|no\.?|#) ?\d+\b",
     rf"\bmy ({_OTHERS})'s\b",
     # "what did my training partner run", "how far has my wife gone", "is my friend faster"
     rf"\b(did|does|do|has|have|is|was|were) my ({_OTHERS})\b(?! and (i|me)\b)",
     r"\bdelete (all|every|everyone)",
     # secrets
+    r"\b(api|oauth|strava|auth|bearer|session)[ _-]?tokens?\b",
     r"\b(passwords?|api[ _-]?keys?|access[ _-]?tokens?|refresh[ _-]?tokens?|client[ _-]?secrets?"
     r"|credentials|secret keys?|private keys?)\b",
     r"\b(admin|root|superuser)\b.{0,20}\b(login|account|access)\b",
@@ -196,6 +198,7 @@ _DECLINE = (
     r"\b(do i have|is (it|this|that)|could (it|this|that) be|sounds like)\b.{0,30}(fracture"
     r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur)",
     r"\bis (it|this|my \w+) (broken|fractured|torn|sprained|serious|infected)\b",
+    r"\btell me what (i have|it is|this is|is wrong)\b|\bwhat do i have\b",
     rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted|ruptured) my (\w+ )?{_BODY}",
 )
 _PAIN = (
@@ -213,6 +216,11 @@ _RED_FLAGS = (
     r"|black(ed)? out|palpitations?|irregular heart ?beat"
     r"|heart (was |is |keeps |kept )?(racing|skipping|pounding|flutter\w*)"
     r"|short(ness)? of breath|can'?t (catch my )?breathe?)\b"
+)
+#: A condition named as a question ("stress fracture?"): a diagnosis request beside a symptom.
+_CONDITION_QUESTION = (
+    r"\b(stress fracture|fracture|tendinitis|tendinopathy|tendonitis|fasciitis|shin splints"
+    r"|torn \w+|sprain|bursitis|itbs|it band syndrome)\s?\?"
 )
 _WHATS_WRONG = (
     r"\b(what's|what is) (wrong|causing)\b|\bwhat (is|could) (it|this) be\b|\bdo i have\b"
@@ -501,7 +509,9 @@ def _limit(text: str) -> int | None:
 
 
 def _declined(text: str) -> bool:
-    return _has(text, *_DECLINE) or (_has(text, _PAIN) and _has(text, _WHATS_WRONG))
+    return _has(text, *_DECLINE) or (
+        _has(text, _PAIN) and _has(text, _WHATS_WRONG, _CONDITION_QUESTION)
+    )
 
 
 def _only_smalltalk(text: str) -> bool:
