@@ -50,18 +50,34 @@ def test_no_message_runs_a_write_without_a_file_or_a_yes(results: RoutingResults
             assert outcome.case.attachments, outcome.case.message
 
 
-HOLDOUT = Path(__file__).resolve().parents[1] / "evals" / "routing_holdout.jsonl"
+EVALS = Path(__file__).resolve().parents[1] / "evals"
 
 
-def test_the_rules_router_holds_up_on_the_held_out_set() -> None:
-    """Messages written without looking at the router; it scored 1.0 on all three after the
-    fixes for them, and must not slip back."""
-    held_out = evaluate(load_set(HOLDOUT), backend="rules")
+@pytest.mark.parametrize(
+    ("name", "tool", "args", "kind"),
+    [
+        # before its fixes: tool 0.850, args 0.829, kind 0.762; after them 1.0 on all three
+        ("routing_holdout.jsonl", 0.97, 0.97, 0.97),
+        # before: 0.887 / 0.889 / 0.850; after: 1.0 / 1.0 / 0.988 ("How is Marcus doing?" is a
+        # decline only for an athlete, which the coach decides, not the router)
+        ("routing_holdout2.jsonl", 0.98, 0.98, 0.97),
+        # before: 0.990 / 0.905 / 0.980; after (day ranges inside a month, a period beating a
+        # passing "today", "runnings", heights in words, unusual metrics, "the clip" with none
+        # attached): 1.0 / 1.0 / 1.0
+        ("routing_holdout3.jsonl", 0.99, 0.97, 0.99),
+    ],
+)
+def test_the_rules_router_holds_up_on_the_held_out_sets_it_was_fixed_for(
+    name: str, tool: float, args: float, kind: float
+) -> None:
+    """Sets written without looking at the router, then used to improve it: they must not slip
+    back. (``routing_holdout4.jsonl`` is the one never tuned on; it is measured, not tested.)"""
+    held_out = evaluate(load_set(EVALS / name), backend="rules")
     text = report(held_out)
     assert held_out.size >= 80
-    assert held_out.tool_accuracy >= 0.97, text
-    assert held_out.argument_accuracy >= 0.97, text
-    assert held_out.kind_accuracy >= 0.97, text
+    assert held_out.tool_accuracy >= tool, text
+    assert held_out.argument_accuracy >= args, text
+    assert held_out.kind_accuracy >= kind, text
     assert held_out.grounded_share == 1.0, text
 
 
@@ -93,22 +109,6 @@ def test_a_date_range_never_ends_before_it_starts(phrase: str) -> None:
     assert dates.since <= today, (phrase, dates)
 
 
-HOLDOUT2 = HOLDOUT.with_name("routing_holdout2.jsonl")
-
-
-def test_the_rules_router_holds_up_on_the_second_held_out_set() -> None:
-    """A second set written without looking at the router. Before its fixes: tool 0.887, args
-    0.889, kind 0.850; after them 1.0 / 1.0 / 0.988 (the one miss, "How is Marcus doing?", is
-    a decline only for an athlete, which the coach decides, not the router)."""
-    held_out = evaluate(load_set(HOLDOUT2), backend="rules")
-    text = report(held_out)
-    assert held_out.size >= 80
-    assert held_out.tool_accuracy >= 0.98, text
-    assert held_out.argument_accuracy >= 0.98, text
-    assert held_out.kind_accuracy >= 0.97, text
-    assert held_out.grounded_share == 1.0, text
-
-
 # Today is Tuesday 24 November 2026; the expected ranges below are worked out by hand.
 @pytest.mark.parametrize(
     ("phrase", "since", "until"),
@@ -137,35 +137,6 @@ def test_the_rules_router_holds_up_on_the_second_held_out_set() -> None:
         ("1 may through 10 june", "2026-05-01", "2026-06-10"),
         ("oct 3 till 9", "2026-10-03", "2026-10-09"),
         ("dec 20 until jan 5", "2025-12-20", "2026-01-05"),
-    ],
-)
-def test_more_date_forms(phrase: str, since: str, until: str | None) -> None:
-    dates = parse_dates(phrase, date(2026, 11, 24))
-    assert dates is not None, phrase
-    assert dates.as_args() == ({"since": since} | ({"until": until} if until else {})), phrase
-
-
-HOLDOUT3 = HOLDOUT.with_name("routing_holdout3.jsonl")
-
-
-def test_the_rules_router_holds_up_on_the_third_held_out_set() -> None:
-    """A third set written without looking at the router. Before its fixes: tool 0.990, args
-    0.905, kind 0.980; after them (day ranges inside a month, a period beating a passing
-    "today", "runnings", heights in words, unusual metrics, "the clip" with none attached)
-    1.0 / 1.0 / 1.0."""
-    held_out = evaluate(load_set(HOLDOUT3), backend="rules")
-    text = report(held_out)
-    assert held_out.size >= 80
-    assert held_out.tool_accuracy >= 0.99, text
-    assert held_out.argument_accuracy >= 0.97, text
-    assert held_out.kind_accuracy >= 0.99, text
-    assert held_out.grounded_share == 1.0, text
-
-
-# Today is Tuesday 24 November 2026; the expected ranges below are worked out by hand.
-@pytest.mark.parametrize(
-    ("phrase", "since", "until"),
-    [
         # days of a month left unnamed: this month if the last day has come, else last month
         ("between the 2nd and the 9th of this month", "2026-11-02", "2026-11-09"),
         ("from the 3rd to the 10th", "2026-11-03", "2026-11-10"),
@@ -180,7 +151,7 @@ def test_the_rules_router_holds_up_on_the_third_held_out_set() -> None:
         ("last week was a blur. what did i do yesterday?", "2026-11-23", "2026-11-23"),
     ],
 )
-def test_day_ranges_and_the_period_asked_about(phrase: str, since: str, until: str | None) -> None:
+def test_date_forms(phrase: str, since: str, until: str | None) -> None:
     dates = parse_dates(phrase, date(2026, 11, 24))
     assert dates is not None, phrase
     assert dates.as_args() == ({"since": since} | ({"until": until} if until else {})), phrase
