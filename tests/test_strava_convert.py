@@ -12,7 +12,13 @@ import pytest
 from stravalib import model
 
 from tests.fake_strava import FakeStrava, fake_strava  # noqa: F401 - the fixture
-from tests.test_strava_sync import connect_directly, held_ids, recorded, strava_ctx
+from tests.test_strava_sync import (  # noqa: F401 - ann_on_strava is a fixture
+    ann_on_strava,
+    connect_directly,
+    held_ids,
+    recorded,
+    strava_ctx,
+)
 from tools.context import ToolContext
 from tools.strava.convert import streams_to_channels, summary_to_activity, zone_name
 from tools.strava.sync import SyncOptions, sync
@@ -79,12 +85,11 @@ def test_zone_names() -> None:
 
 
 def test_an_unreadable_record_is_skipped_and_named_the_rest_stored(
-    ann_ctx: ToolContext,
+    ann_on_strava: ToolContext,  # noqa: F811
     fake_strava: FakeStrava,  # noqa: F811
     shared_data: Path,
 ) -> None:
-    ctx = strava_ctx(ann_ctx, fake_strava)
-    connect_directly(ctx, fake_strava)
+    ctx = ann_on_strava
     broken = fake_strava.activities[40]
     fake_strava.activities[40] = {**broken, "start_date": "last Tuesday"}
     report = sync(ctx, SyncOptions(streams=False))

@@ -23,7 +23,13 @@ from storage.db import Database
 from storage.strava_tokens import get_token, save_token
 from tests.conftest import People
 from tests.fake_strava import FakeStrava, fake_strava  # noqa: F401 - the fixture
-from tests.test_strava_sync import connect_directly, held_ids, recorded, strava_ctx
+from tests.test_strava_sync import (  # noqa: F401 - ann_on_strava is a fixture
+    ann_on_strava,
+    connect_directly,
+    held_ids,
+    recorded,
+    strava_ctx,
+)
 from tools.context import ToolContext
 from tools.strava.oauth import ConnectError, ConnectResult, connect, disconnect
 from tools.strava.status import strava_status
@@ -339,11 +345,10 @@ def test_cli_connect_sync_status_disconnect(
 
 
 def test_status_and_ids_after_sync(
-    ann_ctx: ToolContext,
+    ann_on_strava: ToolContext,  # noqa: F811
     fake_strava: FakeStrava,  # noqa: F811
 ) -> None:
-    ctx = strava_ctx(ann_ctx, fake_strava)
-    connect_directly(ctx, fake_strava)
+    ctx = ann_on_strava
     report = sync(ctx, SyncOptions(stream_limit=1))
     status = strava_status(ctx)
     assert status.connected and status.activities == len(held_ids(ctx)) == report.new

@@ -66,6 +66,14 @@ def connect_directly(ctx: ToolContext, fake: FakeStrava, expires_in: int | None 
     return tokens
 
 
+@pytest.fixture
+def ann_on_strava(ann_ctx: ToolContext, fake_strava: FakeStrava) -> ToolContext:  # noqa: F811
+    """Ann's context pointed at the fake Strava, with a token pair as after connecting."""
+    ctx = strava_ctx(ann_ctx, fake_strava)
+    connect_directly(ctx, fake_strava)
+    return ctx
+
+
 def held_ids(ctx: ToolContext) -> set[str]:
     with ctx.session() as session:
         return source_ids(session, ctx.actor, ctx.athlete_id, "strava")
@@ -77,12 +85,11 @@ def held_count(ctx: ToolContext) -> int:
 
 
 def test_full_sync_of_every_recorded_activity(
-    ann_ctx: ToolContext,
+    ann_on_strava: ToolContext,
     fake_strava: FakeStrava,  # noqa: F811
     shared_data: Path,
 ) -> None:
-    ctx = strava_ctx(ann_ctx, fake_strava)
-    connect_directly(ctx, fake_strava)
+    ctx = ann_on_strava
     items = recorded(shared_data)
     expected = {str(a["id"]) for a in items}
 
@@ -122,12 +129,11 @@ def test_full_sync_of_every_recorded_activity(
 
 
 def test_incremental_sync_asks_only_for_newer_activities(
-    ann_ctx: ToolContext,
+    ann_on_strava: ToolContext,
     fake_strava: FakeStrava,  # noqa: F811
     shared_data: Path,
 ) -> None:
-    ctx = strava_ctx(ann_ctx, fake_strava)
-    connect_directly(ctx, fake_strava)
+    ctx = ann_on_strava
     items = recorded(shared_data)
     starts = sorted(
         int(datetime.fromisoformat(a["start_date"].replace("Z", "+00:00")).timestamp())
@@ -222,12 +228,11 @@ def test_sync_stops_before_exceeding_the_read_limit(
 
 
 def test_streams_of_the_newest_runs(
-    ann_ctx: ToolContext,
+    ann_on_strava: ToolContext,
     fake_strava: FakeStrava,  # noqa: F811
     shared_data: Path,
 ) -> None:
-    ctx = strava_ctx(ann_ctx, fake_strava)
-    connect_directly(ctx, fake_strava)
+    ctx = ann_on_strava
     items = recorded(shared_data)
     runs = sorted(
         (a for a in items if a["sport_type"] in RUNS and not a.get("manual")),
@@ -299,11 +304,10 @@ def test_expired_token_is_refreshed_and_stored(
 
 
 def test_token_rejected_by_strava_is_refreshed_once(
-    ann_ctx: ToolContext,
+    ann_on_strava: ToolContext,
     fake_strava: FakeStrava,  # noqa: F811
 ) -> None:
-    ctx = strava_ctx(ann_ctx, fake_strava)
-    connect_directly(ctx, fake_strava)
+    ctx = ann_on_strava
     fake_strava.expire_access_tokens()  # Strava says expired although the stored time disagrees
     report = sync(ctx, SyncOptions(streams=False))
     assert report.complete, report.message
@@ -312,11 +316,10 @@ def test_token_rejected_by_strava_is_refreshed_once(
 
 
 def test_revoked_access_says_to_reconnect_and_keeps_data(
-    ann_ctx: ToolContext,
+    ann_on_strava: ToolContext,
     fake_strava: FakeStrava,  # noqa: F811
 ) -> None:
-    ctx = strava_ctx(ann_ctx, fake_strava)
-    connect_directly(ctx, fake_strava)
+    ctx = ann_on_strava
     assert sync(ctx, SyncOptions(streams=False)).complete
     count = held_count(ctx)
     fake_strava.revoke_all()
