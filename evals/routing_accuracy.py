@@ -37,7 +37,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 import agent.coach as coach_module
 from agent.coach import CLARIFY, DECLINE, NOT_YOUR_ATHLETE, Coach, Reply
@@ -46,9 +46,10 @@ from agent.router import Route
 from agent.verifier import is_grounded
 from storage.activities import NewActivity, add_activity
 from storage.db import Database
+from storage import models as storage_models
 from storage.models import ChatMessage, User
 from storage.settings import Settings
-from storage.users import create_user
+from storage.users import create_user, link_coach
 from tools.registry import get_tool
 
 TODAY = date(2026, 11, 24)
@@ -71,6 +72,10 @@ class Case:
     attachments: tuple[str, ...] = ()
     about: str | None = None  # the tool a ``clarify`` or ``coming_soon`` answer is about
     note: str = ""
+    context: tuple[str, ...] = ()  # earlier messages of the same conversation
+    as_coach: bool = False  # sent by Cora, who coaches Sam and Ann, rather than by an athlete
+    subject: str | None = None  # whom the answer should be about (a coach's athlete)
+    checks_subject: bool = False  # whether ``subject`` was labelled (None: all their athletes)
 
 
 @dataclass
@@ -85,6 +90,11 @@ class Outcome:
     grounded: bool
     ms: float
     reply: str
+    subject: str | None = None
+
+    @property
+    def subject_ok(self) -> bool:
+        return not self.case.checks_subject or self.subject == self.case.subject
 
     @property
     def tool_ok(self) -> bool:
@@ -106,7 +116,12 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.tool_ok and (not self.args_checked or self.args_ok) and self.kind_ok
+        return (
+            self.tool_ok
+            and (not self.args_checked or self.args_ok)
+            and self.kind_ok
+            and self.subject_ok
+        )
 
     def _actual(self, key: str) -> Any:
         if key in self.args:
@@ -141,6 +156,10 @@ class RoutingResults:
     @property
     def kind_accuracy(self) -> float:
         return _share([o.kind_ok for o in self.outcomes])
+
+    @property
+    def subject_accuracy(self) -> float:
+        return _share([o.subject_ok for o in self.outcomes if o.case.checks_subject])
 
     @property
     def grounded_share(self) -> float:
@@ -203,6 +222,10 @@ def load_set(path: Path | str = DEFAULT_SET) -> list[Case]:
                 attachments=tuple(row.get("attachments") or ()),
                 about=row.get("about"),
                 note=row.get("note", ""),
+                context=tuple(row.get("context") or ()),
+                as_coach=row.get("as") == "coach",
+                subject=row.get("subject"),
+                checks_subject="subject" in row,
             )
         )
     return cases
@@ -211,7 +234,7 @@ def load_set(path: Path | str = DEFAULT_SET) -> list[Case]:
 # -- running it ---------------------------------------------------------------------------
 
 
-def _seed(db: Database, athlete: User) -> None:
+def _seed(db: Database, athlete: User, days_offset: int = 0) -> None:
     """Two years of varied training up to the day before ``TODAY``, so listings have numbers
     to ground."""
     start = datetime(2026, 11, 23, 7, tzinfo=UTC)
@@ -228,7 +251,8 @@ def _seed(db: Database, athlete: User) -> None:
                     source_id=f"eval-{index}",
                     sport=sport,
                     name=f"{sport} {index}",
-                    start_time=start - timedelta(days=index * 5, hours=index % 5),
+                    start_time=start
+                    - timedelta(days=index * 5 + days_offset, hours=index % 5),
                     distance_m=km * 1000 + index * 37,
                     moving_time_s=km * (330 if sport == "run" else 150) + index * 11,
                 ),
@@ -252,7 +276,9 @@ def _watching_routes(seen: list[Route]) -> Iterator[None]:
         coach_module.route = original
 
 
-def _observe(case: Case, reply: Reply, seen: list[Route], ms: float) -> Outcome:
+def _observe(
+    case: Case, reply: Reply, seen: list[Route], ms: float, subject: str | None = None
+) -> Outcome:
     call = reply.tool_calls[0] if reply.tool_calls else reply.pending
     if call is not None:
         kind, about = "tool", call.name
@@ -274,7 +300,29 @@ def _observe(case: Case, reply: Reply, seen: list[Route], ms: float) -> Outcome:
         ),
         ms=ms,
         reply=reply.text,
+        subject=subject,
     )
+
+
+def _forget_conversations(db: Database, user: User) -> None:
+    """Delete ``user``'s chat (and any conversation state kept beside it)."""
+    with db.session() as session:
+        session.execute(delete(ChatMessage).where(ChatMessage.user_id == user.id))
+        state = getattr(storage_models, "ConversationState", None)
+        if state is not None:
+            session.execute(delete(state).where(state.user_id == user.id))
+
+
+def _last_subject(db: Database, user: User, names: dict[int, str]) -> str | None:
+    """The user name of whom ``user``'s last answer was about (None: no one, or all)."""
+    with db.session() as session:
+        last = session.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.user_id == user.id, ChatMessage.role == "assistant")
+            .order_by(ChatMessage.id.desc())
+            .limit(1)
+        ).first()
+        return names.get(last.athlete_id) if last and last.athlete_id else None
 
 
 def _without_fixed_texts(text: str) -> str:
@@ -298,20 +346,31 @@ def evaluate(cases: Sequence[Case], backend: str = "rules", today: date = TODAY)
             settings = _settings(root / "home", db.url, backend)
             with db.session() as session:
                 athlete = create_user(session, "runner", password="runner-pass-1")
-            _seed(db, athlete)
+                cora = create_user(session, "cora", role="coach", password="cora-pass-1")
+                sam = create_user(session, "sam", display_name="Sam", password="sam-pass-1")
+                ann = create_user(session, "ann", display_name="Ann", password="ann-pass-1")
+                link_coach(session, cora, sam)
+                link_coach(session, cora, ann)
+                names = {user.id: user.name for user in (athlete, cora, sam, ann)}
+            for offset, person in enumerate((athlete, sam, ann)):
+                _seed(db, person, days_offset=offset)
             coach = Coach(db, settings, today=today)
             uploads = root / "uploads"  # named, never created: tools report missing files
             outcomes = []
             for case in cases:
-                with db.session() as session:  # every message starts a new conversation
-                    session.execute(delete(ChatMessage).where(ChatMessage.user_id == athlete.id))
+                sender = cora if case.as_coach else athlete
+                _forget_conversations(db, sender)  # every case starts a new conversation
                 seen: list[Route] = []
                 files = [str(uploads / name) for name in case.attachments]
                 with _watching_routes(seen):
+                    for earlier in case.context:
+                        coach.turn(sender, earlier)
+                    seen.clear()
                     started = time.perf_counter()
-                    reply = coach.turn(athlete, case.message, files)
+                    reply = coach.turn(sender, case.message, files)
                     ms = (time.perf_counter() - started) * 1000
-                outcomes.append(_observe(case, reply, seen, ms))
+                subject = _last_subject(db, sender, names)
+                outcomes.append(_observe(case, reply, seen, ms, subject))
             return RoutingResults(coach.llm.name, outcomes)
         finally:
             db.dispose()
@@ -346,6 +405,7 @@ def report(results: RoutingResults) -> str:
         f"argument accuracy  {results.argument_accuracy:.3f}"
         f"  (over {results.arguments_checked} messages with expected arguments)",
         f"kind accuracy      {results.kind_accuracy:.3f}",
+        f"subject accuracy   {results.subject_accuracy:.3f}",
         f"grounded share     {results.grounded_share:.3f}",
         f"median latency     {results.median_ms:.1f} ms",
     ]
