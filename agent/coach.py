@@ -1,8 +1,13 @@
-"""Coach G's turn loop: route, confirm writes, run the tool, compose, verify, remember."""
+"""Coach G's turn loop: whom it is about, route, confirm writes, run the tool, compose, verify,
+remember.
+
+Nothing here names a tool: what a tool takes, writes, asks and remembers comes from its spec.
+Conversation state (a write waiting for a yes, a question waiting for an answer, the last call
+for follow-ups) is kept as records per user and subject (:mod:`storage.conversation`).
+"""
 
 from __future__ import annotations
 
-import calendar
 import logging
 import re
 from collections.abc import Sequence
@@ -11,30 +16,48 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.composer import COMING_SOON, HELP, compose_many
-from agent.confidence_words import STATE_BELOW, confidence_sentence
-from agent.dates import parse_dates
-from agent.llm_calls import compose_with_llm, propose_call
-from agent.router import ACTIVITY_TYPES, RED_FLAG, VIDEO_TYPES, Route, route
+from agent import subjects
+from agent.composer import compose_many, help_text, render_draft
+from agent.extractors import extract
+from agent.llm_calls import draft_with_llm, propose_call
+from agent.reading import normalise
+from agent.router import Route, for_tool, route
+from agent.safety import RED_FLAG
 from agent.verifier import is_grounded
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import AccessDenied, can_see
-from storage.chat import add_message, recent_messages
+from storage.chat import add_message
+from storage.conversation import ASK, CONFIRM, LAST, clear_state, get_state, put_state
 from storage.db import Database
-from storage.models import ChatMessage, User
+from storage.models import User
 from storage.settings import Settings
 from storage.users import athletes_of
+from tools.confidence_words import STATE_BELOW, confidence_sentence
 from tools.context import Progress, ToolContext, no_progress
-from tools.registry import ToolCallError, get_tool
-from tools.result import Artifact, Fact, ToolResult
+from tools.registry import TOOLS, ToolCallError, get_tool
+from tools.result import Artifact, ToolResult
 
 if TYPE_CHECKING:
     from knowledge.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
-YES = re.compile(r"^\s*(y|yes|yep|yeah|sure|ok|okay|go|go ahead|do it|please do|confirm)\b", re.I)
-NO = re.compile(r"^\s*(n|no|nope|cancel|stop|don't|do not|never ?mind)\b", re.I)
+YES = re.compile(
+    r"^\s*(y|yes|yep|yeah|yup|sure|ok|okay|go|go ahead|do it|please do|confirm|sounds good"
+    r"|go for it|absolutely|of course|let's do it|please)\b",
+    re.I,
+)
+NO = re.compile(
+    r"^\s*(n|no|nope|nah|cancel|stop|don't|do not|never ?mind|not now|leave it|skip|forget it"
+    r"|not yet|hold off)\b",
+    re.I,
+)
+#: A message that builds on the last answer: "and last month?", "what about rides?".
+FOLLOW_UP = re.compile(
+    r"^\s*(and|but|what about|how about|same for|same but|now|only|just|ok and|also|what of"
+    r"|then|instead|the same|compare)\b|^\s*(for|in|on|since|from|over)\b",
+    re.I,
+)
 
 DECLINE = (
     "I can't help with that. I only work with your own data (and, for a coach, the athletes "
@@ -50,19 +73,8 @@ SEE_A_DOCTOR = (
 NOT_YOUR_ATHLETE = (
     "I can only talk about athletes you coach. Pick one of yours, or ask about yourself."
 )
-CLARIFY = {
-    "analyze_run_video": (
-        "Attach your run video and I'll analyse it: film from the side (or from behind) at hip "
-        "height, 10-20 seconds of steady running, the whole body in view."
-    ),
-    "import_activities": (
-        "Attach your FIT, GPX or TCX files, or your Strava export zip, and I'll import them."
-    ),
-    None: (
-        "I'm not sure what you'd like. I can analyse a run video, import or sync your "
-        "activities, list your training, or explain running technique with sources."
-    ),
-}
+NOT_SURE = "I'm not sure what you'd like. " + "{help}"
+UNSUPPORTED_FILE = "I can't use that kind of file. I take files for these:"
 
 
 @dataclass
@@ -81,19 +93,32 @@ class Reply:
     confidence: float | None = None
     backend: str = "rules"
     pending: ToolCall | None = None
+    route: Route | None = None
+    subject_ids: list[int] = field(default_factory=list)
 
     @property
     def artifacts(self) -> list[Artifact]:
         return [artifact for result in self.results for artifact in result.artifacts]
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything behind the reply, so anyone can check each number against its tool."""
         return {
             "reply": self.text,
             "tool_calls": [asdict(call) for call in self.tool_calls],
+            "results": [result.to_dict() for result in self.results],
             "facts": [asdict(f) for r in self.results for f in r.facts],
             "confidence": self.confidence,
             "backend": self.backend,
             "pending": asdict(self.pending) if self.pending else None,
+            "route": None
+            if self.route is None
+            else {
+                "kind": self.route.kind,
+                "tool": self.route.tool,
+                "confidence": round(self.route.confidence, 3),
+                "alternatives": [[n, round(p, 3)] for n, p in self.route.alternatives],
+                "not_understood": self.route.not_understood,
+            },
             "artifacts": [str(a.path) for a in self.artifacts],
         }
 
@@ -129,148 +154,224 @@ class Coach:
         message = (message or "").strip()[:4000]
         files = [str(a) for a in attachments]
         with self.db.session() as session:
-            history = recent_messages(session, actor, limit=6)
-            linked = athletes_of(session, actor) if actor.role == "coach" else []
             if athlete_id is not None and not can_see(session, actor, athlete_id):
                 reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name)
                 self._remember(actor, None, message, reply)
                 return reply
-        # The message may not name someone the actor can't see, whoever was picked in the UI.
-        named = self._athlete_in_message(actor, message, linked)
-        about = None if named is None else (athlete_id or named)
-        if about is None:
+            people = athletes_of(session, actor) if actor.role == "coach" else []
+            last = get_state(session, actor, None, LAST)
+            last_subject = last.data.get("subject") if last else None
+        subject = subjects.resolve(actor, message, people, athlete_id, last_subject)
+        if subject.denied:
             reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name)
-        else:
-            ctx = ToolContext(
-                db=self.db,
-                actor=actor,
-                settings=self.settings,
-                athlete_id=about,
-                progress=progress or no_progress,
-            )
-            reply = self._answer(ctx, message, files, history)
+            self._remember(actor, None, message, reply)
+            return reply
+        reply = self._answer(actor, subject, message, files, progress or no_progress)
+        about = subject.one
         self._remember(actor, about, message, reply)
         return reply
 
     # -- deciding -------------------------------------------------------------------------
 
-    def _athlete_in_message(self, actor: User, message: str, linked: list[User]) -> int | None:
-        """For a coach: the linked athlete the message names (themselves if none); None when it
-        names someone who is not theirs."""
-        lowered = message.lower()
-        for athlete in linked:
-            for name in {athlete.name, athlete.display_name.lower()} - {""}:
-                if re.search(rf"\b{re.escape(name.lower())}\b", lowered):
-                    return athlete.id
-        named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message)
-        # "bob's runs" typed in lower case: a possessive before the athlete's own kind of data
-        named += re.findall(rf"\b([a-z]+)(?:'s|’s) (?:\w+ )?{DATA_NOUNS}", lowered)
-        named += re.findall(r"\bhow(?:'s| is) (\w+) (?:doing|getting on|going)\b", lowered)
-        if actor.role == "coach":  # a coach asks "has Sam run this week?"
-            named += re.findall(r"\b(?:for|about|is|has|did|does) ([A-Z][a-z]+)\b", message)
-        own = {actor.name.lower(), actor.display_name.lower()} - {""}
-        if [n for n in named if n.lower() not in own | NOT_PEOPLE]:
-            return None  # names someone who is not theirs (an athlete: anyone else)
-        return actor.id
-
     def _answer(
-        self, ctx: ToolContext, message: str, files: list[str], history: list[ChatMessage]
+        self, actor: User, subject: subjects.Subject, message: str, files: list[str], progress
     ) -> Reply:
-        last = next((m for m in reversed(history) if m.role == "assistant"), None)
-        if last is not None and last.athlete_id != ctx.athlete_id:
-            last = None  # a question, or a last answer, about someone else: start afresh
-        pending = _pending(last)
+        about = subject.one
+        today = self.today or date.today()
+        with self.db.session() as session:
+            pending = get_state(session, actor, about, CONFIRM)
+            asked = get_state(session, actor, about, ASK)
+            last = get_state(session, actor, about, LAST)
+        text = normalise(message)
+
         if pending is not None and not files:
+            spec = get_tool(pending.tool)
             if YES.match(message):
-                return self._run(ctx, message, pending, confirmed=True)
-            if NO.match(message):
-                return Reply("Okay, I won't do that.", backend=self.llm.name)
-
-        proposed = route(message, files, today=self.today or date.today())
-        vague = proposed.kind == "unknown" or (
-            proposed.kind == "tool" and proposed.confidence < 0.7
-        )
-        if vague and last is not None:
-            follow = self._follow_up(ctx, message, last)
-            if follow is not None:
-                return follow
-        if proposed.kind == "unknown" and self.uses_llm:
-            proposal = propose_call(self.llm, message, [m.content[:200] for m in history])
-            if proposal is not None and proposal.tool:
-                proposed = _files_from_this_turn(
-                    Route("tool", proposal.tool, proposal.args or {}, 0.7, "the model"), files
+                self._clear(actor, about, CONFIRM)
+                return self._run(
+                    actor, subject, message, ToolCall(spec.name, pending.args), progress
                 )
-            elif (
-                proposal is not None
-                and proposal.reply
-                and is_grounded(proposal.reply, [], [], message)
-            ):
-                return Reply(proposal.reply, backend=self.llm.name)
-        return self._act(ctx, message, proposed, files)
+            amended = extract(spec, text, message, today).args
+            if NO.match(message) and not amended:
+                self._clear(actor, about, CONFIRM)
+                return Reply(
+                    "Okay, I won't do that.", backend=self.llm.name, subject_ids=subject.ids
+                )
+            if amended and (NO.match(message) or FOLLOW_UP.match(message) or _only_details(text)):
+                call = ToolCall(spec.name, pending.args | amended)
+                return self._confirm(actor, subject, call)
+        self._clear(actor, about, CONFIRM)
 
-    def _act(self, ctx: ToolContext, message: str, proposed: Route, files: list[str]) -> Reply:
+        proposed = route(message, files, today)
+        if asked is not None and not files and proposed.kind != "decline":
+            proposed = _answer_to_question(proposed, asked.data, message, text, today)
+        if last is not None and not files and proposed.kind not in ("decline", "help"):
+            follow = self._follow_up(proposed, last.tool, last.args, subject, message, text, today)
+            if follow is not None:
+                proposed = follow
+        if not proposed.sure and proposed.kind not in ("decline", "help") and self.uses_llm:
+            proposed = self._ask_model(message, proposed, files, today) or proposed
+        return self._act(actor, subject, message, proposed, files, progress)
+
+    def _follow_up(
+        self,
+        proposed: Route,
+        tool: str,
+        args: dict[str, Any],
+        subject: subjects.Subject,
+        message: str,
+        text: str,
+        today: date,
+    ) -> Route | None:
+        """The last call again with what this message changes ("and last month?", "what about
+        Ann?", "just runs"), when the message builds on it."""
+        spec = TOOLS.get(tool)
+        if spec is None or spec.file_arg:
+            return None
+        elliptical = FOLLOW_UP.match(message) or len(text.split()) <= 4
+        changes = extract(spec, text, message, today).args
+        changes.pop("query", None)
+        same_tool = proposed.tool == tool
+        if not (elliptical and (changes or subject.named)) and not (not proposed.sure and changes):
+            return None
+        if proposed.sure and not same_tool and proposed.kind != "unknown" and not elliptical:
+            return None
+        if {"since", "until"} & changes.keys():
+            args = {k: v for k, v in args.items() if k not in ("since", "until")}
+        return Route("tool", tool, args | changes, 0.9, "a follow-up of the last answer")
+
+    def _ask_model(
+        self, message: str, proposed: Route, files: list[str], today: date
+    ) -> Route | None:
+        """A model's proposal when the router is not sure, validated; file arguments only ever
+        come from this turn's attachments."""
+        proposal = propose_call(self.llm, message, today, proposed)
+        if proposal is None or proposal.tool is None:
+            return None
+        spec = get_tool(proposal.tool)
+        if spec.planned or spec.file_arg:
+            return for_tool(spec.name, normalise(message), message, today, 0.7)
+        if spec.file_arg and not files:
+            return Route("clarify", spec.name, confidence=0.7, reason=spec.needs)
+        return Route("tool", spec.name, proposal.args or {}, 0.7, "the model")
+
+    def _act(
+        self,
+        actor: User,
+        subject: subjects.Subject,
+        message: str,
+        proposed: Route,
+        files: list[str],
+        progress: Progress,
+    ) -> Reply:
         name = self.llm.name
+
+        def say(text: str) -> Reply:
+            return Reply(text, backend=name, route=proposed, subject_ids=subject.ids)
+
         if proposed.kind == "decline":
-            return Reply(SEE_A_DOCTOR if proposed.reason == RED_FLAG else DECLINE, backend=name)
+            return say(SEE_A_DOCTOR if proposed.reason == RED_FLAG else DECLINE)
         if proposed.kind == "smalltalk":
-            if re.search(r"\b(thanks|thank you|thx|cheers|ty)\b", message.lower()):
-                return Reply("You're welcome! Happy running.", backend=name)
-            return Reply("Hi! " + HELP, backend=name)
+            if re.search(r"\b(thanks|thank you|thx|cheers|ty|appreciate)\b", message.lower()):
+                return say("You're welcome! Happy running.")
+            if NO.match(message):
+                return say("Okay.")
+            return say("Hi! " + help_text())
         if proposed.kind == "help":
-            return Reply(HELP, backend=name)
+            return say(help_text())
+        if not proposed.sure and proposed.kind != "clarify":
+            return self._ask_which(actor, subject, proposed)
         if proposed.kind == "coming_soon":
-            what = COMING_SOON.get(proposed.tool or "", "that")
-            return Reply(
-                f"I can't do {what} yet; it is on its way. Meanwhile I can list your training, "
-                "analyse a run video, or explain technique with sources.",
-                backend=name,
+            spec = get_tool(proposed.tool or "")
+            return say(
+                f"I can't do {spec.summary} yet; it is on its way. Meanwhile I can list your "
+                "training, analyse a run video, or explain technique with sources."
             )
-        if proposed.kind == "clarify" or proposed.tool is None:
-            return Reply(CLARIFY.get(proposed.tool, CLARIFY[None]), backend=name)
+        if proposed.kind == "clarify":
+            if proposed.tool is None:
+                return say(_unsupported_file())
+            return say(get_tool(proposed.tool).needs)
+        if proposed.kind != "tool" or proposed.tool is None:
+            return say(NOT_SURE.format(help=help_text()))
         call = ToolCall(proposed.tool, proposed.args)
         spec = get_tool(call.name)
         if spec.writes and not files:
-            return Reply(
-                f"Shall I {_describe(call)} now? Say yes or no.",
-                backend=name,
-                pending=call,
+            return self._confirm(actor, subject, call)
+        reply = self._run(actor, subject, message, call, progress)
+        reply.route = proposed
+        if proposed.not_understood and reply.results and reply.results[0].ok:
+            phrases = ", ".join(f"“{p}”" for p in proposed.not_understood)
+            reply.text = (
+                f"I didn't understand {phrases}, so this covers {_scope(call)}.\n\n{reply.text}"
             )
-        return self._run(ctx, message, call, confirmed=bool(files))
+            reply.confidence = min(reply.confidence or 1.0, 0.5)
+        return reply
 
-    def _follow_up(self, ctx: ToolContext, message: str, last: ChatMessage) -> Reply | None:
-        """Resolve "and my left side?" or "what about last month?" from the last answer."""
-        calls = [c for c in last.tool_calls or [] if not c.get("pending")]
-        if not calls:
-            return None
-        previous = calls[-1]
-        dates = parse_dates(message, self.today or date.today())
-        if previous["name"] == "list_activities" and dates is not None:
-            args = {k: v for k, v in previous["args"].items() if k not in ("since", "until")}
-            return self._run(ctx, message, ToolCall("list_activities", args | dates.as_args()))
-        words = [w for w in re.findall(r"[a-z]+", message.lower()) if len(w) > 3]
-        facts = [f for f in last.facts or [] if any(w.rstrip("s") in f["name"] for w in words)]
-        if previous["name"] == "analyze_run_video" and facts:
-            result = ToolResult(
-                tool="analyze_run_video",
-                message="From your last video analysis:",
-                facts=[_fact(f) for f in facts],
-                confidence=min((f.get("confidence") or 1.0) for f in facts),
-                reasons=["taken from the analysis above"],
-                caveats=["the video shows one side best; the other side's values are less sure"]
-                if re.search(r"\b(left|right|side)\b", message.lower())
-                else [],
-            )
-            return self._reply(
-                ctx, message, [ToolCall(previous["name"], previous["args"])], [result]
-            )
-        return None
+    def _confirm(self, actor: User, subject: subjects.Subject, call: ToolCall) -> Reply:
+        spec = get_tool(call.name)
+        with self.db.session() as session:
+            put_state(session, actor, subject.one, CONFIRM, call.name, call.args)
+        return Reply(
+            spec.confirmation(call.args),
+            backend=self.llm.name,
+            pending=call,
+            subject_ids=subject.ids,
+        )
+
+    def _ask_which(self, actor: User, subject: subjects.Subject, proposed: Route) -> Reply:
+        """A short question naming the two likeliest readings; the answer picks one."""
+        readings = [n for n, _ in proposed.alternatives if n in TOOLS or n == "help"][:2]
+        if not readings:
+            return Reply(NOT_SURE.format(help=help_text()), backend=self.llm.name)
+        words = [TOOLS[n].summary if n in TOOLS else "see what I can do" for n in readings]
+        question = (
+            f"Do you want me to {words[0]}, or to {words[1]}?"
+            if len(words) == 2
+            else f"Do you want me to {words[0]}?"
+        )
+        with self.db.session() as session:
+            put_state(session, actor, subject.one, ASK, readings[0], data={"readings": readings})
+        return Reply(question, backend=self.llm.name, route=proposed, subject_ids=subject.ids)
 
     # -- doing ----------------------------------------------------------------------------
 
     def _run(
-        self, ctx: ToolContext, message: str, call: ToolCall, confirmed: bool = False
+        self,
+        actor: User,
+        subject: subjects.Subject,
+        message: str,
+        call: ToolCall,
+        progress: Progress,
     ) -> Reply:
+        calls, results = [], []
+        for athlete_id in subject.ids:
+            calls.append(call)
+            results.append(self._call(actor, athlete_id, call, progress, len(subject.ids) > 1))
+        with self.db.session() as session:
+            put_state(
+                session,
+                actor,
+                None,
+                LAST,
+                call.name,
+                call.args,
+                data={"subject": subject.one},
+            )
+            if subject.one is not None:
+                put_state(session, actor, subject.one, LAST, call.name, call.args)
+        return self._reply(message, calls, results, subject)
+
+    def _call(
+        self, actor: User, athlete_id: int, call: ToolCall, progress: Progress, label: bool
+    ) -> ToolResult:
         try:
+            ctx = ToolContext(
+                db=self.db,
+                actor=actor,
+                settings=self.settings,
+                athlete_id=athlete_id,
+                progress=progress,
+            )
             result = get_tool(call.name).call(ctx, call.args)
         except ToolCallError as error:
             result = ToolResult.failure(call.name, f"I couldn't run that: {error}")
@@ -281,26 +382,39 @@ class Coach:
             result = ToolResult.failure(
                 call.name, "Something went wrong on my side running that; nothing was changed."
             )
-        return self._reply(ctx, message, [call], [result])
+        if label:
+            with self.db.session() as session:
+                who = session.get(User, athlete_id)
+                result.data["athlete"] = who.display_name or who.name if who else ""
+        return result
 
     def _reply(
-        self, ctx: ToolContext, message: str, calls: list[ToolCall], results: list[ToolResult]
+        self,
+        message: str,
+        calls: list[ToolCall],
+        results: list[ToolResult],
+        subject: subjects.Subject,
     ) -> Reply:
-        template = compose_many(results)
-        text = template
+        text = compose_many(results)
         if self.uses_llm and all(r.ok for r in results):
-            drafted = compose_with_llm(self.llm, message, results)
-            if drafted and is_grounded(drafted, results, [c.args for c in calls], message):
-                text = drafted
-                sentence = confidence_sentence(
-                    min(r.confidence for r in results), [x for r in results for x in r.reasons]
-                )
-                if min(r.confidence for r in results) < STATE_BELOW:
-                    text = f"{text}\n\n{sentence}"
-            elif drafted:
-                log.info("the model's reply had numbers no tool produced; using the template")
+            draft = draft_with_llm(self.llm, message, results)
+            rendered = render_draft(draft, results, [c.args for c in calls], message)
+            if rendered and is_grounded(rendered, results, [c.args for c in calls], message):
+                text = rendered
+                confidence = min(r.confidence for r in results)
+                if confidence < STATE_BELOW:
+                    reasons = [x for r in results for x in r.reasons]
+                    text = f"{text}\n\n{confidence_sentence(confidence, reasons)}"
+            elif draft:
+                log.info("the model's draft was rejected; using the template")
         confidence = min((r.confidence for r in results), default=None)
-        return Reply(text, calls, results, confidence, backend=self.llm.name)
+        return Reply(
+            text, calls, results, confidence, backend=self.llm.name, subject_ids=subject.ids
+        )
+
+    def _clear(self, actor: User, about: int | None, kind: str) -> None:
+        with self.db.session() as session:
+            clear_state(session, actor, about, kind)
 
     def _remember(self, actor: User, athlete_id: int | None, message: str, reply: Reply) -> None:
         calls = [asdict(c) for c in reply.tool_calls]
@@ -320,50 +434,25 @@ class Coach:
                 confidence=reply.confidence,
             )
             stored_id = stored.id
-        if athlete_id is not None:
-            self._remember_in_history(athlete_id, stored_id, reply.results)
+        for result in reply.results:
+            if result.ok and get_tool(result.tool).remember and athlete_id is not None:
+                self._remember_in_history(athlete_id, stored_id, result)
 
-    def _remember_in_history(
-        self, athlete_id: int, message_id: int, results: Sequence[ToolResult]
-    ) -> None:
+    def _remember_in_history(self, athlete_id: int, message_id: int, result: ToolResult) -> None:
         """Put a summary of what happened (an analysis, an import, a sync) into the athlete's
-        searchable history, so later questions can find it. Reads are not remembered. A failure
-        here costs the memory, never the reply."""
-        for result in results:
-            if not (result.ok and result.tool in HISTORY_TOOLS):
-                continue
-            summary = history_summary(result, self.today or date.today())
-            try:
-                if self._history is None:
-                    from knowledge.store import KnowledgeStore  # chromadb loads only when needed
+        searchable history, so later questions can find it. A failure here costs the memory,
+        never the reply."""
+        summary = history_summary(result, self.today or date.today())
+        try:
+            if self._history is None:
+                from knowledge.store import KnowledgeStore  # chromadb loads only when needed
 
-                    self._history = KnowledgeStore.open(self.settings)
-                self._history.add_history(
-                    athlete_id, f"{message_id}:{result.tool}", summary, kind=result.tool
-                )
-            except Exception:
-                log.warning("could not add a %s summary to the history", result.tool, exc_info=True)
-
-
-#: Capitalised words before "'s" or after "for/about/..." that are not people.
-NOT_PEOPLE = {
-    "coach", "i", "strava", "garmin", "today", "yesterday", "tomorrow", "week", "month", "year",
-    # contractions that look like possessives ("Here's", "That's", "Let's"), and "how is my ..."
-    "my", "your", "the", "training", "everything", "running", "recovery",
-    "here", "there", "it", "that", "this", "what", "who", "how", "where", "when", "why", "let",
-    "he", "she", "nothing", "something", "mine",
-    *(calendar.day_name[d].lower() for d in range(7)),
-    *(calendar.month_name[m].lower() for m in range(1, 13)),
-}  # fmt: skip
-
-#: What an athlete's data is called, after a possessive ("bob's runs", "sam's last run").
-DATA_NOUNS = (
-    r"(?:runs?|rides?|activit(?:y|ies)|data|videos?|training|workouts?|sessions?|cadence|"
-    r"stats|history|km|mileage|pace|strava|log|results?)\b"
-)
-
-#: Tools whose results are remembered in the athlete's searchable history.
-HISTORY_TOOLS = ("analyze_run_video", "import_activities", "sync_strava")
+                self._history = KnowledgeStore.open(self.settings)
+            self._history.add_history(
+                athlete_id, f"{message_id}:{result.tool}", summary, kind=result.tool
+            )
+        except Exception:
+            log.warning("could not add a %s summary to the history", result.tool, exc_info=True)
 
 
 def history_summary(result: ToolResult, today: date) -> str:
@@ -374,44 +463,51 @@ def history_summary(result: ToolResult, today: date) -> str:
     return f"{today.isoformat()} {result.tool.replace('_', ' ')}: {result.message} {facts}".strip()
 
 
-#: Arguments that name files on this machine. Only the files attached to this very turn may fill
-#: them, never a model's proposal: a path it wrote (or one injected into its prompt) could
-#: name another athlete's uploads.
-FILE_ARGS = {"import_activities": "paths", "analyze_run_video": "video_path"}
+def _only_details(text: str) -> bool:
+    """A short message of details alone ("5 sets", "full one", "rides")."""
+    return len(text.split()) <= 5
 
 
-def _files_from_this_turn(proposed: Route, files: list[str]) -> Route:
-    """``proposed`` with its file arguments taken from ``files``; a clarifying question (attach
-    them) when there are none of the right kind."""
-    arg = FILE_ARGS.get(proposed.tool or "")
-    if arg is None:
+def _answer_to_question(
+    proposed: Route, data: dict[str, Any], message: str, text: str, today: date
+) -> Route:
+    """The reading the user picked after "Do you want me to A, or to B?"."""
+    readings = [r for r in data.get("readings", []) if r in TOOLS]
+    if not readings:
         return proposed
-    kinds = VIDEO_TYPES if proposed.tool == "analyze_run_video" else ACTIVITY_TYPES
-    fitting = [f for f in files if Path(f).suffix.lower() in kinds]
-    if not fitting:
-        return Route("clarify", proposed.tool, confidence=0.7, reason="needs the files")
-    value: str | list[str] = fitting[0] if arg == "video_path" else fitting
-    return Route("tool", proposed.tool, {**proposed.args, arg: value}, proposed.confidence)
+    pick = None
+    if re.search(r"\b(second|latter|the other|b)\b", text):
+        pick = readings[-1]
+    elif YES.match(message) or re.search(r"\b(first|former|a)\b", text):
+        pick = readings[0]
+    else:
+        for name in readings:
+            if any(w in text for w in TOOLS[name].summary.split()[:2]):
+                pick = name
+    if pick is None:
+        return proposed
+    return for_tool(pick, text, message, today, 0.9)
 
 
-def _pending(message: ChatMessage | None) -> ToolCall | None:
-    if message is None:
-        return None
-    for call in message.tool_calls or []:
-        if call.get("pending"):
-            return ToolCall(call["name"], dict(call.get("args") or {}))
-    return None
+def _scope(call: ToolCall) -> str:
+    """What a call covers, in words: "all your runs", "your activities since 2025-03-01"."""
+    sport = call.args.get("sport")
+    what = f"{sport}s" if sport else "activities"
+    since, until = call.args.get("since"), call.args.get("until")
+    if since and until:
+        return f"your {what} from {since} to {until}"
+    if since:
+        return f"your {what} since {since}"
+    if until:
+        return f"your {what} until {until}"
+    return f"all your {what}"
 
 
-def _fact(data: dict[str, Any]) -> Fact:
-    return Fact(data["name"], data["value"], data.get("unit", ""), data.get("confidence"))
-
-
-def _describe(call: ToolCall) -> str:
-    if call.name == "sync_strava":
-        return (
-            "sync your whole Strava history"
-            if call.args.get("full")
-            else "sync your new Strava activities"
-        )
-    return call.name.replace("_", " ")
+def _unsupported_file() -> str:
+    """What files Coach G takes, from the specs."""
+    kinds = [
+        f"{spec.summary.split('(')[0].strip()}: {', '.join(sorted(spec.file_types))}"
+        for spec in TOOLS.values()
+        if spec.file_types and spec.available
+    ]
+    return UNSUPPORTED_FILE + " " + "; ".join(kinds) + "."

@@ -1,90 +1,127 @@
-"""Template replies: the words around the numbers, written from a tool's result alone.
+"""Replies: the template of each tool result (from its spec), help generated from the registry,
+and a language model's draft rendered from facts by name.
 
-The template is also the fallback whenever a language model's reply fails the grounding check,
-so it states only what the result holds.
+A model never writes a number or a scope. Its draft refers to facts by name (``{total_distance}``)
+and this renderer writes each value with its unit; a draft with a figure of its own, a fact name
+that does not exist, or a period, sport or person that the turn's facts are not about is
+rejected, and the template answers.
 """
 
 from __future__ import annotations
 
-from agent.confidence_words import STATE_BELOW, confidence_sentence
-from agent.gait_reply import compose_gait
-from agent.markdown import escape
-from tools.result import Fact, ToolResult
+import re
+from collections.abc import Sequence
+from typing import Any
 
-# A metric below this confidence is shown as not reliable, never as a plain number.
-RELIABLE = 0.5
-
-HELP = (
-    "I'm Coach G, your running coach. I work on your own data and tell you how sure I am. "
-    "You can ask me to:\n"
-    "- **analyse a run video**: attach a side or rear view clip\n"
-    "- **import activities**: attach FIT, GPX or TCX files or your Strava export zip\n"
-    '- **sync Strava**: "sync my Strava"\n'
-    '- **list your training**: "what did I run last month?", "my last 5 runs"\n'
-    '- **explain**: "why does cadence matter?" (answers come with their sources)'
-)
-
-COMING_SOON = {
-    "detect_changes": "spotting trends and change points in your metrics",
-    "training_load": "training load",
-    "weekly_checkin": "weekly check-ins",
-    "log_strength": "logging strength sessions",
-    "strength_history": "strength history",
-}
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ").replace(" pct", " %").replace(" spm", "").capitalize()
-
-
-def _fact_line(fact: Fact) -> str:
-    shown = fact.render()
-    if fact.confidence is not None and fact.confidence < RELIABLE:
-        return f"- {_label(fact.name)}: {shown} (not reliable from this video, treat with care)"
-    return f"- {_label(fact.name)}: {shown}"
-
-
-def _activity_rows(result: ToolResult, most: int = 10) -> list[str]:
-    rows = result.data.get("rows") or []
-    lines = []
-    for row in rows[:most]:
-        parts = [str(row.get("start_time") or "")[:10], str(row.get("sport", ""))]
-        if row.get("distance_km") is not None:
-            parts.append(f"{row['distance_km']} km")
-        if row.get("name"):
-            parts.append(f"“{escape(row['name'])}”")
-        lines.append("- " + " · ".join(p for p in parts if p))
-    if len(rows) > most:
-        lines.append("- … and the others in the count below")
-    return lines
+from agent.dates import MONTHS
+from tools.markdown import safe_reply
+from tools.registry import TOOLS
+from tools.reply import standard_reply
+from tools.result import RELIABLE, ToolResult
 
 
 def compose(result: ToolResult) -> str:
     """The template reply for one tool result."""
+    spec = TOOLS.get(result.tool)
     if not result.ok:
-        return result.message or f"{_label(result.tool)} could not be done."
-    if result.tool == "analyze_run_video" and "report" in result.data:
-        return compose_gait(result)
-    lines: list[str] = []
-    if result.message:
-        lines.append(result.message)
-    if result.tool == "list_activities":
-        lines += _activity_rows(result)
-    if result.tool == "search_knowledge":
-        for hit in (result.data.get("hits") or [])[:3]:
-            source = f" ({hit['source']})" if hit.get("source") else ""
-            text = hit["text"] if hit.get("kind") == "note" else escape(hit["text"])
-            lines.append(f"- {text}{source}")
-    lines += [_fact_line(fact) for fact in result.facts]
-    sentence = confidence_sentence(result.confidence, result.reasons)
-    if sentence and (result.confidence < STATE_BELOW or result.facts):
-        lines.append("")
-        lines.append(sentence)
-    if result.caveats:
-        lines.append("")
-        lines += [f"Note: {caveat}" for caveat in result.caveats[:4]]
-    return "\n".join(lines).strip()
+        return standard_reply(result)
+    text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
+    if athlete := result.data.get("athlete"):
+        text = f"**{athlete}**\n{text}"
+    return text
 
 
-def compose_many(results: list[ToolResult]) -> str:
+def compose_many(results: Sequence[ToolResult]) -> str:
     return "\n\n".join(compose(result) for result in results)
+
+
+def help_text() -> str:
+    """What Coach G can do, from the registry: built tools first, then what is coming."""
+    lines = [
+        "I'm Coach G, your running coach. I work on your own data and tell you how sure I am. "
+        "You can ask me to:"
+    ]
+    for spec in TOOLS.values():
+        if spec.available:
+            example = f' ("{spec.examples[0]}")' if spec.examples else ""
+            lines.append(f"- **{spec.summary}**{example}")
+    coming = [spec.summary for spec in TOOLS.values() if spec.planned]
+    if coming:
+        lines.append("Coming soon: " + "; ".join(coming) + ".")
+    return "\n".join(lines)
+
+
+# -- drafts by a language model -----------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+_DIGIT = re.compile(r"\d")
+_PERIODS = re.compile(
+    r"\b(today|yesterday|tonight|this morning|week(end)?s?|fortnight|months?|years?|"
+    r"all[- ]time|ever|season|spring|summer|autumn|winter|" + "|".join(MONTHS) + r")\b",
+    re.I,
+)
+_SPORT_WORDS = {
+    "run": r"\b(run|runs|running|ran)\b",
+    "ride": r"\b(ride|rides|riding|cycling|bike)\b",
+    "swim": r"\b(swim|swims|swimming)\b",
+    "walk": r"\b(walk|walks|walking)\b",
+    "hike": r"\b(hike|hikes|hiking)\b",
+}
+#: Claims no fact supports and a coach must not make from numbers alone.
+_UNSUPPORTED = re.compile(
+    r"\b(should (continue|keep)|in (good|great|bad|poor) shape|injur\w*|overtrain\w*|"
+    r"bad for you|good for you|healthy|unhealthy|you are (fit|unfit)|generally considered)\b",
+    re.I,
+)
+
+
+def fact_table(results: Sequence[ToolResult]) -> dict[str, str]:
+    """Each fact of the turn by name, as the reader will see it (value, unit, reliability)."""
+    table: dict[str, str] = {}
+    for result in results:
+        for fact in result.facts:
+            shown = fact.render()
+            if fact.confidence is not None and fact.confidence < RELIABLE:
+                shown += " (not reliable)"
+            table[fact.name] = shown
+    return table
+
+
+def render_draft(
+    draft: str,
+    results: Sequence[ToolResult],
+    args: Sequence[dict[str, Any]],
+    message: str,
+) -> str | None:
+    """A model's draft with its ``{fact}`` names written out, or None when it must be rejected:
+    it writes a figure itself, names an unknown fact, or claims a scope or a judgement that
+    neither the facts, the call, the notes given nor the user's message support."""
+    draft = safe_reply(draft or "").strip()
+    if not draft:
+        return None
+    table = fact_table(results)
+    names = _PLACEHOLDER.findall(draft)
+    if any(name not in table for name in names):
+        return None
+    if _DIGIT.search(_PLACEHOLDER.sub("", draft)):
+        return None  # a figure the model wrote itself
+    allowed = " ".join(
+        [message, *(str(v) for a in args for v in a.values())] + [_given_text(r) for r in results]
+    ).lower()
+    for match in _PERIODS.finditer(draft):
+        if match[0].lower() not in allowed:
+            return None
+    for sport, pattern in _SPORT_WORDS.items():
+        if re.search(pattern, draft, re.I) and not re.search(pattern, allowed, re.I):
+            if not any(a.get("sport") == sport for a in args):
+                return None
+    for match in _UNSUPPORTED.finditer(draft):
+        if match[0].lower() not in allowed:
+            return None
+    return _PLACEHOLDER.sub(lambda m: table[m[1]], draft)
+
+
+def _given_text(result: ToolResult) -> str:
+    """The words a result gives a model: its message, reasons, caveats and retrieved notes."""
+    hits = " ".join(str(h.get("text", "")) for h in result.data.get("hits") or [])
+    return " ".join([result.message, *result.reasons, *result.caveats, hits])

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from agent.reading import NUMBER_WORDS
+
 MONTHS = {
     name: index
     for index, names in enumerate(
@@ -41,12 +43,8 @@ _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "couple of": 2, "few": 3,
-}  # fmt: skip
+#: Counts in a period ("a few weeks", "the last two months"): the number words, and more.
+_NUMBER_WORDS = NUMBER_WORDS | {"a": 1, "an": 1, "couple of": 2, "few": 3}
 _COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + ")"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DAY = (

@@ -1,4 +1,5 @@
-"""Using a language model for what the router cannot place, and for phrasing replies."""
+"""Using a language model where it helps: proposing a call when the router is not sure, and
+drafting a reply from facts by name (the composer renders and checks it)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,39 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from agent.markdown import safe_reply
-from agent.prompts import compose_messages, tool_choice_messages
+from agent.composer import fact_table
+from agent.prompts import draft_messages, tool_choice_messages
 from models.llm import LLMBackend
-from tools.registry import ToolCallError, available_tools, get_tool
+from tools.registry import TOOLS, ToolCallError, get_tool
 from tools.result import ToolResult
+
+if TYPE_CHECKING:
+    from agent.router import Route
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Proposal:
-    """What the model proposed: a validated call, or a reply without a tool."""
+    """What the model proposed: a validated call, or none."""
 
     tool: str | None = None
     args: dict[str, Any] | None = None
-    reply: str = ""
+
+
+def call_schema() -> dict[str, Any]:
+    """The JSON schema a proposed call must fit: a known tool name (or null) and its args."""
+    return {
+        "type": "object",
+        "properties": {
+            "tool": {"anyOf": [{"type": "string", "enum": sorted(TOOLS)}, {"type": "null"}]},
+            "args": {"type": "object"},
+        },
+        "required": ["tool", "args"],
+    }
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
@@ -37,14 +53,17 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def propose_call(backend: LLMBackend, message: str, history: list[str]) -> Proposal | None:
+def propose_call(
+    backend: LLMBackend, message: str, today: date, proposed: Route | None = None
+) -> Proposal | None:
     """A tool call the model proposes, validated against the tool's schema; one retry with the
     error shown to the model. None when the model gives nothing usable."""
-    schemas = [spec.schema() for spec in available_tools()]
-    messages = tool_choice_messages(message, schemas, history)
+    schemas = [spec.schema() for spec in TOOLS.values()]
+    resolved = dict(proposed.args) if proposed is not None else {}
+    messages = tool_choice_messages(message, schemas, today, resolved)
     for _attempt in range(2):
         try:
-            raw = backend.generate(messages, max_tokens=200)
+            raw = backend.generate(messages, max_tokens=200, schema=call_schema())
         except Exception as error:
             log.warning("the language model failed (%s); answering without it", error)
             return None
@@ -52,14 +71,11 @@ def propose_call(backend: LLMBackend, message: str, history: list[str]) -> Propo
         if value is None:
             problem = "Answer with one JSON object only."
         elif value.get("tool") in (None, "", "none"):
-            reply = safe_reply(str(value.get("reply") or ""))
-            return Proposal(reply=reply) if reply else None
+            return Proposal()
         else:
             try:
                 spec = get_tool(str(value["tool"]))
-                if not spec.available:
-                    raise ToolCallError(f"{spec.name} is not available")
-                args = spec.validate(dict(value.get("args") or {}))
+                args = {} if spec.planned else spec.validate(dict(value.get("args") or {}))
                 return Proposal(tool=spec.name, args=args)
             except (ToolCallError, TypeError) as error:
                 problem = f"That call is not valid: {error}. Fix it."
@@ -71,22 +87,27 @@ def propose_call(backend: LLMBackend, message: str, history: list[str]) -> Propo
     return None
 
 
-def compose_with_llm(backend: LLMBackend, message: str, results: list[ToolResult]) -> str:
-    """The model's reply from the results (the caller verifies its numbers)."""
-    data = [
+def draft_with_llm(backend: LLMBackend, message: str, results: list[ToolResult]) -> str:
+    """The model's draft, naming facts instead of writing numbers (the caller renders and
+    checks it). Knowledge answers get the retrieved note text to answer from."""
+    notes = [
+        f"{hit.get('text', '')} ({hit.get('source', '')})"
+        for r in results
+        for hit in (r.data.get("hits") or [])[:3]
+    ]
+    context = [
         {
             "tool": r.tool,
-            "ok": r.ok,
-            "message": r.message,
-            "facts": [{"name": f.name, "value": f.value, "unit": f.unit} for f in r.facts],
+            "about": r.message,
+            "call": {k: v for k, v in r.data.items() if k in ("since", "until", "sport", "limit")},
             "confidence": r.confidence,
-            "reasons": r.reasons,
             "caveats": r.caveats,
         }
         for r in results
     ]
     try:
-        return safe_reply(backend.generate(compose_messages(message, data), max_tokens=220))
+        messages = draft_messages(message, fact_table(results), notes, context)
+        return backend.generate(messages, max_tokens=220)
     except Exception as error:
-        log.warning("the language model failed to phrase a reply (%s)", error)
+        log.warning("the language model failed to draft a reply (%s)", error)
         return ""

@@ -40,23 +40,29 @@ from typing import Any
 from sqlalchemy import delete, select
 
 import agent.coach as coach_module
-from agent.coach import CLARIFY, DECLINE, NOT_YOUR_ATHLETE, Coach, Reply
-from agent.composer import HELP
+from agent.coach import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach, Reply
+from agent.composer import help_text
 from agent.router import Route
 from agent.verifier import is_grounded
+from storage import models as storage_models
 from storage.activities import NewActivity, add_activity
 from storage.db import Database
-from storage import models as storage_models
 from storage.models import ChatMessage, User
 from storage.settings import Settings
 from storage.users import create_user, link_coach
-from tools.registry import get_tool
+from tools.registry import TOOLS, get_tool
 
 TODAY = date(2026, 11, 24)
-DEFAULT_SET = Path(__file__).with_name("routing_set.jsonl")
+DEFAULT_SET = Path(__file__).resolve().parents[1] / "agent" / "examples" / "routing_set.jsonl"
 # Coach G's fixed wording (help, clarifying questions): its numbers ("10-20 seconds", "my last 5
 # runs") are written in code, not produced by a tool, so they are left out of the grounding check.
-FIXED_TEXTS = (HELP, DECLINE, NOT_YOUR_ATHLETE, *CLARIFY.values())
+FIXED_TEXTS = (
+    help_text(),
+    DECLINE,
+    NOT_YOUR_ATHLETE,
+    SEE_A_DOCTOR,
+    *(spec.needs for spec in TOOLS.values() if spec.needs),
+)
 KINDS = ("tool", "smalltalk", "help", "decline", "clarify", "coming_soon", "unknown")
 PATH_ARGS = {"video_path", "paths"}
 
@@ -251,8 +257,7 @@ def _seed(db: Database, athlete: User, days_offset: int = 0) -> None:
                     source_id=f"eval-{index}",
                     sport=sport,
                     name=f"{sport} {index}",
-                    start_time=start
-                    - timedelta(days=index * 5 + days_offset, hours=index % 5),
+                    start_time=start - timedelta(days=index * 5 + days_offset, hours=index % 5),
                     distance_m=km * 1000 + index * 37,
                     moving_time_s=km * (330 if sport == "run" else 150) + index * 11,
                 ),

@@ -7,21 +7,25 @@ code. The others only ever choose a tool or phrase an answer; numbers always com
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
+JSONSchema = dict[str, Any]
 
 
 class LLMBackend(Protocol):
-    """A chat model: messages in, text out."""
+    """A chat model: messages in, text out. With a JSON ``schema``, the backend constrains its
+    output to it where it can (a grammar, structured output); the caller validates either way."""
 
     name: str
 
-    def generate(self, messages: list[Message], max_tokens: int = 256) -> str: ...
+    def generate(
+        self, messages: list[Message], max_tokens: int = 256, schema: JSONSchema | None = None
+    ) -> str: ...
 
 
 class RulesBackend:
@@ -32,7 +36,9 @@ class RulesBackend:
     def __init__(self, reason: str = "") -> None:
         self.reason = reason  # why a configured model was not used, if one was asked for
 
-    def generate(self, messages: list[Message], max_tokens: int = 256) -> str:
+    def generate(
+        self, messages: list[Message], max_tokens: int = 256, schema: JSONSchema | None = None
+    ) -> str:
         return ""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.llm import Message
+from models.llm import JSONSchema, Message
 
 
 class LlamaCppBackend:
@@ -17,8 +17,14 @@ class LlamaCppBackend:
 
         self.llm: Any = Llama(model_path=model_path, n_ctx=4096, verbose=False)
 
-    def generate(self, messages: list[Message], max_tokens: int = 256) -> str:
+    def generate(
+        self, messages: list[Message], max_tokens: int = 256, schema: JSONSchema | None = None
+    ) -> str:
+        # With a schema, llama.cpp compiles it to a grammar: the output cannot leave it.
+        constraint = (
+            {"response_format": {"type": "json_object", "schema": schema}} if schema else {}
+        )
         reply = self.llm.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=0.0
+            messages=messages, max_tokens=max_tokens, temperature=0.0, **constraint
         )
         return str(reply["choices"][0]["message"]["content"] or "")

@@ -6,7 +6,7 @@ import os
 
 import requests
 
-from models.llm import Message
+from models.llm import JSONSchema, Message
 
 
 class OpenAIBackend:
@@ -20,7 +20,9 @@ class OpenAIBackend:
         self.model = model
         self.timeout_s = timeout_s
 
-    def generate(self, messages: list[Message], max_tokens: int = 256) -> str:
+    def generate(
+        self, messages: list[Message], max_tokens: int = 256, schema: JSONSchema | None = None
+    ) -> str:
         headers = {"Content-Type": "application/json"}
         if key := os.environ.get("COACHG_LLM_API_KEY"):
             headers["Authorization"] = f"Bearer {key}"
@@ -31,7 +33,17 @@ class OpenAIBackend:
                 "messages": messages,
                 "max_tokens": max_tokens,
                 "temperature": 0.0,
-            },
+            }
+            | (
+                {
+                    "response_format": {
+                        "type": "json_schema",
+                        "json_schema": {"name": "reply", "schema": schema, "strict": True},
+                    }
+                }
+                if schema
+                else {}
+            ),
             headers=headers,
             timeout=self.timeout_s,
         )

@@ -10,7 +10,7 @@ import os
 import threading
 from typing import Any
 
-from models.llm import Message
+from models.llm import JSONSchema, Message
 
 
 def merge_system(messages: list[Message]) -> list[Message]:
@@ -40,7 +40,10 @@ class TransformersBackend:
         self.model.eval()
         self._lock = threading.Lock()
 
-    def generate(self, messages: list[Message], max_tokens: int = 256) -> str:
+    def generate(
+        self, messages: list[Message], max_tokens: int = 256, schema: JSONSchema | None = None
+    ) -> str:
+        """Plain generation: the caller validates the JSON against ``schema`` and retries once."""
         import torch
 
         prompt = self.tokenizer.apply_chat_template(

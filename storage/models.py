@@ -1,5 +1,5 @@
 """SQLAlchemy 2 models: users and coach links, activities with streams and laps, Strava tokens,
-sync state, gait reports and the chat history.
+sync state, gait reports, the chat history and where each conversation stands.
 
 Times are stored in UTC and always come back time-zone aware (SQLite keeps no zone of its own);
 the activity's local zone is kept by name beside it.
@@ -243,3 +243,28 @@ class ChatMessage(Base):
     facts: Mapped[list] = mapped_column(JSON, default=list)
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ConversationState(Base):
+    """Where a conversation stands, per user and per subject (the athlete it is about).
+
+    ``kind`` is one of ``"confirm"`` (a write waiting for yes/no), ``"ask"`` (a question waiting
+    for an argument), ``"flow"`` (a multi-step flow such as the weekly check-in) or ``"last"``
+    (the last tool call, for follow-ups). A null ``subject_id`` means no one in particular (or
+    all of a coach's athletes). One row per ``(user_id, subject_id, kind)``: the database can't
+    hold that for a null subject, so ``storage.conversation`` keeps it.
+    """
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (UniqueConstraint("user_id", "subject_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    tool: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

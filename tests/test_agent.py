@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.coach import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach
-from agent.markdown import safe_reply
+from tools.markdown import safe_reply
 from agent.router import route
 from agent.verifier import ungrounded_numbers
 from storage.activities import NewActivity, add_activity

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import gradio as gr
 import pytest
 
 from storage.db import Database
@@ -36,6 +37,7 @@ from tools.strava.status import strava_status
 from tools.strava.sync import SyncOptions, sync
 from tools.strava.tool import sync_strava
 from tools.strava.webhook import handle_deauthorization
+from ui.web_settings import SettingsHandler
 
 REPO = Path(__file__).resolve().parents[1]
 # ``coachg`` with the subcommands that exist so far (others are still being written).
@@ -195,6 +197,48 @@ def test_disconnect_revokes_at_strava_and_forgets_tokens(
     assert stored_token(ctx) is None
     assert not strava_status(ctx).connected
     assert not disconnect(ctx).had_tokens
+
+
+def test_web_disconnect_revokes_at_strava_like_the_cli(
+    ann_on_strava: ToolContext,  # noqa: F811
+    fake_strava: FakeStrava,  # noqa: F811
+) -> None:
+    """The Settings tab's Disconnect runs the CLI's :func:`disconnect`: Strava is asked to revoke
+    the access token, the tokens are deleted, and the page says so without showing a token."""
+    ctx = ann_on_strava
+    row = stored_token(ctx)
+    assert row is not None
+    access_token = row.access_token
+    handler = SettingsHandler(ctx.db, ctx.settings)
+    message = handler.disconnect(gr.Request(username="ann"))
+    posts = [r for r in fake_strava.requests if r.path.endswith("/oauth/deauthorize")]
+    assert [(r.method, r.bearer) for r in posts] == [("POST", access_token)]
+    assert posts[0].status == 200
+    assert stored_token(ctx) is None
+    assert "revoked" in message and "could not" not in message
+    for secret in fake_strava.issued | {fake_strava.client_secret}:
+        assert secret not in message
+    again = handler.disconnect(gr.Request(username="ann"))
+    assert "not connected" in again
+    assert len([r for r in fake_strava.requests if r.path.endswith("/oauth/deauthorize")]) == 1
+
+
+def test_web_disconnect_deletes_tokens_when_strava_refuses(
+    ann_on_strava: ToolContext,  # noqa: F811
+    fake_strava: FakeStrava,  # noqa: F811
+) -> None:
+    """Strava does not confirm (the athlete already revoked access there): the tokens are still
+    deleted, and the page says the revocation was not confirmed and where to check."""
+    ctx = ann_on_strava
+    fake_strava.revoke_all()
+    message = SettingsHandler(ctx.db, ctx.settings).disconnect(gr.Request(username="ann"))
+    assert [r.status for r in fake_strava.requests if r.path.endswith("/oauth/deauthorize")] == [
+        401
+    ]
+    assert stored_token(ctx) is None
+    assert "could not confirm" in message and "strava.com/settings/apps" in message
+    for secret in fake_strava.issued | {fake_strava.client_secret}:
+        assert secret not in message
 
 
 def test_deauthorization_webhook_deletes_only_that_athletes_tokens(

@@ -46,7 +46,7 @@ needs_coach = pytest.mark.skipif(
 
 def confidence_phrases() -> list[str]:
     """How the agent words each band of confidence (its own vocabulary, not copied here)."""
-    from agent.confidence_words import confidence_sentence
+    from tools.confidence_words import confidence_sentence
 
     sentences = (confidence_sentence(level, []) for level in (0.95, 0.7, 0.5, 0.1))
     return [re.split(r"[.:;]| because", sentence)[0] for sentence in sentences]

@@ -9,7 +9,10 @@ from storage.activities import list_activities as stored_activities
 from storage.models import Activity
 from tools.context import ToolContext
 from tools.importing.sports import SPORTS, normalise_sport
+from tools.markdown import escape
+from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
+from tools.spec import ToolSpec
 
 TOOL = "list_activities"
 MAX_LIMIT = 1000
@@ -77,10 +80,14 @@ def list_activities(
 ) -> ToolResult:
     """List the athlete's activities, newest first, with count, distance and time totals.
 
-    ``since``/``until`` are ISO dates (YYYY-MM-DD, both days included); ``sport`` is one of
-    run, ride, swim, walk, hike, other (names like "running" or "TrailRun" work too);
-    ``limit`` (e.g. 3 for "my last 3 runs") picks the newest few, and the totals cover those;
-    without it the totals cover every match and the newest 20 are listed.
+    Without ``limit`` the totals cover every match and the newest 20 are listed.
+
+    Args:
+        since: the first day, an ISO date (YYYY-MM-DD), included.
+        until: the last day, an ISO date (YYYY-MM-DD), included.
+        sport: run, ride, swim, walk, hike or other ("running" or "TrailRun" work too).
+        limit: how many of the newest to list, e.g. 3 for "my last 3 runs"; the totals then
+            cover those.
     """
     try:
         start = parse_day(since) if since else None
@@ -117,3 +124,38 @@ def list_activities(
     if len(activities) > len(rows):
         result.caveats.append(f"the newest {len(rows)} are listed; the totals cover all of them")
     return result
+
+
+def _phrase(result: ToolResult, most: int = 10) -> str:
+    rows = result.data.get("rows") or []
+    lines = []
+    for row in rows[:most]:
+        parts = [str(row.get("start_time") or "")[:10], str(row.get("sport", ""))]
+        if row.get("distance_km") is not None:
+            parts.append(f"{row['distance_km']} km")
+        if row.get("name"):
+            parts.append(f"“{escape(row['name'])}”")
+        lines.append("- " + " · ".join(p for p in parts if p))
+    if len(rows) > most:
+        lines.append("- … and the others in the count below")
+    return standard_reply(result, lines)
+
+
+SPEC = ToolSpec(
+    name=TOOL,
+    function=list_activities,
+    summary="list your training by date and sport, with totals",
+    examples=(
+        "what did I run last month?",
+        "my last 5 runs",
+        "how many km did I run this week",
+        "show me my rides since March",
+        "how far did I swim in 2025",
+        "list everything I did yesterday",
+        "what was my longest run this year",
+        "how many times did I go running in October",
+        "total distance for the past 30 days",
+        "did I do anything on saturday",
+    ),
+    phrase=_phrase,
+)

@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: A number whose confidence is below this is shown as not reliable, never as a plain figure.
+RELIABLE = 0.5
+
 
 @dataclass(frozen=True)
 class Fact:

@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from agent.markdown import escape
+from tools.markdown import escape
 from storage.access import AccessDenied
 from storage.db import Database
 from storage.settings import Settings

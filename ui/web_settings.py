@@ -15,7 +15,7 @@ import gradio as gr
 
 from storage.db import Database
 from storage.settings import Settings
-from storage.strava_tokens import delete_token, get_sync_state, get_token
+from storage.strava_tokens import get_sync_state, get_token
 from tools.context import ToolContext
 from ui.web_session import acting_user
 
@@ -129,10 +129,20 @@ class SettingsHandler:
         return result.message
 
     def disconnect(self, request: gr.Request) -> str:
-        """Forget this user's Strava tokens (Strava access can also be revoked on Strava)."""
+        """Revoke Coach G's access at Strava and forget this user's tokens.
+
+        The very function ``coachg strava disconnect`` calls
+        (:func:`tools.strava.oauth.disconnect`); its message says whether Strava confirmed the
+        revocation. The tokens are deleted here even when Strava cannot be reached."""
+        from tools.strava.oauth import disconnect
+
         ctx = self._context(request)
-        with ctx.session() as session:
-            removed = delete_token(session, ctx.actor)
-        if removed:
-            return "Strava is **disconnected**; its tokens are deleted from this machine."
-        return "No Strava account was connected."
+        try:
+            result = disconnect(ctx)
+        except Exception:  # the message could carry a response body: log, do not show
+            log.exception("Strava disconnect failed")
+            return (
+                "Disconnecting Strava stopped on an error; press Disconnect again. To revoke "
+                "Coach G's access yourself, remove it at https://www.strava.com/settings/apps."
+            )
+        return result.message

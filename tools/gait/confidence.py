@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-RELIABLE_MIN = 0.5
+from tools.result import RELIABLE as RELIABLE_MIN
+
 #: Contact and toe-off from keypoints are good to about this much even at high frame rates
 #: (force-plate validation in evals/gait_accuracy.py).
 EVENT_TIMING_MS = 30.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.confidence_words import confidence_sentence
+from tools.confidence_words import confidence_sentence
 from tools.result import ToolResult
 
 #: A side difference or a change within the clip is mentioned only when at least this large,

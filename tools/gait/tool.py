@@ -12,8 +12,11 @@ from tools.context import ToolContext
 from tools.gait.analyze import analyze_video
 from tools.gait.errors import GaitAnalysisError
 from tools.gait.history import Comparison, compare_with_previous
+from tools.gait.reply import compose_gait
 from tools.gait.report import GaitReport
+from tools.reply import standard_reply
 from tools.result import Artifact, Fact, ToolResult
+from tools.spec import ToolSpec
 
 TOOL = "analyze_run_video"
 
@@ -158,10 +161,14 @@ def analyze_run_video(
     """Analyse a running video: cadence, contact time, foot strike, overstride, knee and hip angles
     (side view) or pelvic drop, step width and knee alignment (rear view), each with a confidence.
 
-    view: "side" or "rear" (detected if omitted). height_cm: the runner's height, for vertical
-    oscillation in cm. fps: the real frame rate of a slow-motion clip. Writes an annotated video,
-    key frames and plots, stores the report in the athlete's history and compares it with their
-    previous analysis.
+    Writes an annotated video, key frames and plots, stores the report in the athlete's history
+    and compares it with their previous analysis.
+
+    Args:
+        video_path: the video attached to this message.
+        view: "side" or "rear"; detected from the clip when omitted.
+        height_cm: the runner's height in centimetres, for vertical oscillation in cm.
+        fps: the real frame rate of a slow-motion clip, when the file's own is wrong.
     """
     video = Path(video_path)
     try:
@@ -209,3 +216,36 @@ def analyze_run_video(
         caveats=caveats,
         artifacts=artifacts,
     )
+
+
+def _phrase(result: ToolResult) -> str:
+    return compose_gait(result) if "report" in result.data else standard_reply(result)
+
+
+#: Video files a phone or camera writes.
+VIDEO_TYPES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".3gp"})
+
+SPEC = ToolSpec(
+    name=TOOL,
+    function=analyze_run_video,
+    summary="analyse a run video (gait, cadence, foot strike, angles)",
+    examples=(
+        "analyze my run video",
+        "check my running form",
+        "look at my gait in this clip",
+        "what do you think of my technique?",
+        "am I overstriding in this video",
+        "filmed from the side at 60 fps, 178 cm",
+        "here's a clip from behind on the treadmill",
+        "rate my stride",
+    ),
+    writes=True,
+    file_types=VIDEO_TYPES,
+    file_arg="video_path",
+    needs=(
+        "Attach your run video and I'll analyse it: film from the side (or from behind) at hip "
+        "height, 10-20 seconds of steady running, the whole body in view."
+    ),
+    phrase=_phrase,
+    remember=True,
+)

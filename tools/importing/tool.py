@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
+from tools.importing.sources import FILE_TYPES
 from tools.result import Fact, ToolResult
+from tools.spec import ToolSpec
 
 TOOL = "import_activities"
 
@@ -15,6 +17,9 @@ def import_activities(ctx: ToolContext, paths: list[str]) -> ToolResult:
     Each path may be a file, a folder (searched recursively), a zip, or a Strava export
     ("Download your data") folder or zip. Activities already stored are recognised and not
     added again; broken files are listed with the reason and do not stop the others.
+
+    Args:
+        paths: the files, folders or zips to import (only files attached to this message).
     """
     if not paths:
         return ToolResult.failure(TOOL, "Name the files or folders to import.")
@@ -54,3 +59,25 @@ def import_activities(ctx: ToolContext, paths: list[str]) -> ToolResult:
         ],
         caveats=list(report.warnings),
     )
+
+
+SPEC = ToolSpec(
+    name=TOOL,
+    function=import_activities,
+    summary="import your activity files (FIT, GPX, TCX, zips, a Strava export)",
+    examples=(
+        "import these files",
+        "here are my garmin fit files",
+        "upload my gpx",
+        "add this strava export",
+        "can you load my watch data",
+        "import my old runs from polar",
+        "bring over my tcx files",
+    ),
+    writes=True,
+    confirm=lambda args: f"import {len(args.get('paths') or [])} file(s)",
+    file_types=FILE_TYPES,
+    file_arg="paths",
+    needs="Attach your FIT, GPX or TCX files, or your Strava export zip, and I'll import them.",
+    remember=True,
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tools.context import ToolContext
 from tools.result import Fact, ToolResult
+from tools.spec import ToolSpec
 from tools.strava.sync import SyncOptions, sync
 
 TOOL = "sync_strava"
@@ -14,12 +15,14 @@ STREAMS_PER_CALL = 25
 
 
 def sync_strava(ctx: ToolContext, full: bool = False) -> ToolResult:
-    """Sync new activities from Strava (all of them again with ``full``), and streams of the
-    newest runs.
+    """Sync new activities from Strava, and streams of the newest runs.
 
     Only activities newer than the last sync are listed; an interrupted sync (rate limit, lost
     connection) resumes where it stopped without duplicates. Streams of older runs are fetched
     a batch at a time so Strava's rate limits are respected.
+
+    Args:
+        full: fetch the whole Strava history again, not only what is new since the last sync.
     """
     report = sync(ctx, SyncOptions(full=full, stream_limit=STREAMS_PER_CALL))
     ok = report.stopped in ("", "rate_limit")
@@ -61,3 +64,25 @@ def sync_strava(ctx: ToolContext, full: bool = False) -> ToolResult:
         reasons=["counts come from the sync itself; Strava ids identify repeats"],
         caveats=caveats,
     )
+
+
+SPEC = ToolSpec(
+    name=TOOL,
+    function=sync_strava,
+    summary="sync your Strava activities",
+    examples=(
+        "sync my strava",
+        "pull in my latest strava runs",
+        "refresh strava",
+        "get my new activities from strava",
+        "resync everything from strava",
+        "update from strava please",
+        "fetch my whole strava history",
+        "has my strava come through? sync it",
+    ),
+    writes=True,
+    confirm=lambda args: (
+        "sync your whole Strava history" if args.get("full") else "sync your new Strava activities"
+    ),
+    remember=True,
+)

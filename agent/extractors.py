@@ -1,0 +1,151 @@
+"""Argument extractors: each reads one kind of argument from the (normalised) message, and a
+tool's arguments are filled by the extractors of their names. A phrase that looks like a date
+but cannot be read is reported, so the reply can say what it used instead of guessing quietly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from agent.dates import parse_dates
+from agent.reading import NUMBER_WORDS, has
+from tools.spec import ToolSpec
+
+_SPORTS = (
+    ("run", r"\b(run|runs|running|runnings|ran|jog|jogs|jogging|jogged|mileage)\b"),
+    ("ride", r"\b(ride|rides|riding|rode|bike|biking|cycling|cycle|cycled)\b"),
+    ("swim", r"\b(swim|swims|swimming|swam)\b"),
+    ("walk", r"\b(walk|walks|walking|walked)\b"),
+    ("hike", r"\b(hike|hikes|hiking|hiked)\b"),
+)
+
+_HEIGHT_WORDS = {word: n for word, n in NUMBER_WORDS.items() if n <= 11}
+_SMALL = r"(\d{1,2}|" + "|".join(_HEIGHT_WORDS) + ")"
+
+
+def _small(number: str | None) -> int:
+    return 0 if number is None else int(number) if number.isdigit() else _HEIGHT_WORDS[number]
+
+
+def _height_cm(text: str) -> float | None:
+    """A height in centimetres ("180cm", "180 centimetres"), metres ("1.80 m", "1m80", "1 metre
+    80") or feet and inches, in figures or words ("5'10", "6 ft 1", "six foot", "six foot two")."""
+    if m := re.search(r"\b(1\d\d|2[0-2]\d)\s?(?:cm|centimet(?:re|er)s?)\b", text):
+        return float(m[1])
+    if m := re.search(r"\b(1[.,]\d{1,2})\s?(?:m|metres?|meters?)\b(?!in)", text):
+        return round(float(m[1].replace(",", ".")) * 100, 1)
+    if m := re.search(r"\b1\s?(?:m|metres?|meters?)\s?(\d{2})\b(?!\s?(?:fps|frames|kg|km))", text):
+        return 100.0 + int(m[1])
+    feet = r"\b([4-7]|four|five|six|seven)\s?(?:ft|foot|feet|')"
+    if m := re.search(rf"{feet}(?:\s?(?:and )?{_SMALL}(?!\s?(?:fps|frames|km|miles?))\b)?", text):
+        inches = _small(m[1]) * 12 + _small(m[2])
+        return round(inches * 2.54, 1)
+    return None
+
+
+def _fps(text: str) -> float | None:
+    """The frame rate named; slow motion without a rate is left to the file's own metadata."""
+    if m := re.search(r"\b(\d{2,3})\s?(?:fps|frames ?(?:per|/|a) ?s(?:ec(?:ond)?)?)\b", text):
+        return float(m[1])
+    return None
+
+
+def _view(text: str) -> str | None:
+    if has(text, r"\b(rear|behind|back view|from the back|back-on)\b"):
+        return "rear"
+    if has(text, r"\b(side|sideways|profile|side-on|sagittal)\b"):
+        return "side"
+    return None
+
+
+def _sport(text: str) -> str | None:
+    found = [sport for sport, pattern in _SPORTS if re.search(pattern, text)]
+    return found[0] if len(found) == 1 else None
+
+
+_ITEMS = r"(?:runs|rides|swims|walks|hikes|activities|workouts|sessions)"
+_NEWEST = r"(?:last|latest|most recent|recent|newest|previous)"
+
+
+def _limit(text: str) -> int | None:
+    """How many of the newest activities: "my last 3 runs", "my 5 most recent activities"."""
+    count = r"(\d{1,3}|" + "|".join(NUMBER_WORDS) + ")"
+    if m := re.search(
+        rf"\b(?:{_NEWEST}|past|my|the) {count} (?:{_NEWEST} )?(?:\w+ )?{_ITEMS}", text
+    ):
+        return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
+    if m := re.search(rf"\b{count} {_NEWEST} {_ITEMS}", text):
+        return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
+    if re.search(rf"\b{_NEWEST} (\w+ )?(run|ride|swim|walk|hike|activity|workout|session)\b", text):
+        return 1
+    return None
+
+
+def _full(text: str) -> bool | None:
+    """A whole-history sync ("resync everything", "my full history")."""
+    if has(text, r"\b(all|everything|full|whole|entire|complete|from scratch|history)\b"):
+        return True
+    return None
+
+
+#: The extractor of each argument name; a tool's arguments are filled by theirs.
+EXTRACTORS: dict[str, Callable[[str], Any]] = {
+    "sport": _sport,
+    "limit": _limit,
+    "view": _view,
+    "height_cm": _height_cm,
+    "fps": _fps,
+    "full": _full,
+}
+
+#: Words that start a time phrase; one Coach G cannot read is reported, not silently dropped.
+_TIME_CUE = re.compile(
+    r"\b(since|from|last|past|this|ago|between|during|in|over the)\s+"
+    r"(?!\d+ |(?:my|the|a|an|\d+|few|couple|one|two|three|four|five|run|ride|swim|walk|hike|"
+    r"activit|workout|session|video|clip|file|strava|garmin)\w*\b)([a-z][a-z']{2,})\b"
+)
+_TIME_WORDS = re.compile(
+    r"(day|week|month|year|weekend|night|morning|time|season|spring|summer|autumn|fall|winter|"
+    r"quarter|fortnight|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov"
+    r"|dec)"
+)
+
+
+@dataclass
+class Extracted:
+    """A tool's arguments as read from a message, and the phrases that could not be read."""
+
+    args: dict[str, Any] = field(default_factory=dict)
+    not_understood: list[str] = field(default_factory=list)
+
+
+def extract(spec: ToolSpec, text: str, message: str, today: date) -> Extracted:
+    """The arguments of ``spec`` that the (normalised) ``text`` gives."""
+    names = set(spec.arguments.model_fields)
+    out = Extracted()
+    if {"since", "until"} & names:
+        if dates := parse_dates(text, today):
+            out.args.update({k: v for k, v in dates.as_args().items() if k in names})
+        else:
+            out.not_understood += unread_time_phrases(text)
+    if "query" in names:
+        out.args["query"] = message.strip()
+    for name in sorted(names & EXTRACTORS.keys()):
+        value = EXTRACTORS[name](text)
+        if value is not None:
+            out.args[name] = value
+    return out
+
+
+def unread_time_phrases(text: str) -> list[str]:
+    """Phrases that look like a period ("last wek") but that the date reader could not read."""
+    found = []
+    for match in _TIME_CUE.finditer(text):
+        word = match[2]
+        if _TIME_WORDS.match(word) or len(word) <= 5:
+            found.append(match[0].strip())
+    return found

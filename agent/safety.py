@@ -1,0 +1,101 @@
+"""The safety rules, run first on every message and deterministic: red-flag symptoms get "see a
+doctor"; other people's data, secrets, attempts to change Coach G's instructions and requests for
+a diagnosis or medication are declined, whatever else the message asks."""
+
+from __future__ import annotations
+
+from agent.reading import has
+
+_OTHERS = (
+    r"friend|mate|buddy|teammate|team ?mate|training partner|partner|girlfriend|boyfriend|wife"
+    r"|husband|brother|sister|mum|mom|dad|son|daughter|colleague|neighbou?r|club ?mate"
+    r"|running (buddy|partner)"
+)
+_BODY = (
+    r"(hamstrings?|hammy|calf|calves|quads?|ankles?|knees?|achilles|muscles?|groin|back|hips?"
+    r"|foot|feet|shins?|toes?|legs?|glutes?|tendons?|ligaments?|acl|mcl|meniscus|plantar)\b"
+)
+_DECLINE = (
+    # changing or revealing its instructions
+    r"\b(ignore|disregard|forget|override)\b.{0,30}\b(instructions|prompt|rules|guidelines)\b",
+    # "disregard everything above", "ignore the previous messages" (not "forget my previous run")
+    r"\b(ignore|disregard|forget)\b (?:about )?(?:all |any )?(?:of )?(?:the |that |this )?"
+    r"(?:everything|all|stuff|text|messages?|context|conversation)? ?(above|previous|prior|earlier"
+    r"|preceding|before|so far)\b(?! (run|ride|swim|walk|hike|activit|session|workout|week|month"
+    r"|year|day|import|upload|sync|video|clip|file))",
+    r"\b(ignore|disregard|forget)\b (about )?everything (you('ve| have)? (been|were) told"
+    r"|you know)",
+    r"\b(system|hidden|initial|original|secret) (prompt|instructions)\b",
+    r"\b(jailbreak|(developer|dan|admin|god|root|sudo|debug) mode)\b",
+    r"\byou are now\b|^ system:",
+    r"\b(tell|show|print|reveal|repeat|output|give)\b.{0,15}\byour (rules|instructions|prompt"
+    r"|guidelines)\b",
+    r"\bpretend (that )?you (have|had) no\b",
+    r"\b(dump|drop|wipe)\b.{0,20}\b(database|db|tables?)\b",
+    # other people's data
+    r"\b(all|every|other) (the )?(other )?(athletes?|users?|members?|accounts?)\b",
+    r"\bother (runners|people)\b.{0,30}\b(here|app|data|runs|activities|did|do)\b",
+    r"\beveryone('s| else)",
+    r"\bsomeone else'?s\b",
+    r"\b(user|athlete|account) (number |no\.? |#)?\d+\b",
+    r"\b(user|athlete|account|member) (with )?(the )?(user ?)?(id|number|no\.?|#) ?\d+\b",
+    rf"\bmy ({_OTHERS})'s\b",
+    # "what did my training partner run", "how far has my wife gone", "is my friend faster"
+    rf"\b(did|does|do|has|have|is|was|were) my ({_OTHERS})\b(?! and (i|me)\b)",
+    r"\bdelete (all|every|everyone)",
+    # secrets
+    r"\b(api|oauth|strava|auth|bearer|session)[ _-]?tokens?\b",
+    r"\b(passwords?|api[ _-]?keys?|access[ _-]?tokens?|refresh[ _-]?tokens?|client[ _-]?secrets?"
+    r"|credentials|secret keys?|private keys?)\b",
+    r"\b(admin|root|superuser)\b.{0,20}\b(login|account|access)\b",
+    r"\byour (config|configuration|source code|env)\b|\benvironment variables\b",
+    r"(^|\s)\.env\b|\benv (file|vars?)\b|\b(config|settings|secrets?) files?\b",
+    # diagnosis and medication
+    r"\bdiagnos(e|is|ing)\b",
+    r"\b(prescribe|prescription|medication|medicine|painkillers?|ibuprofen|paracetamol"
+    r"|acetaminophen|naproxen|aspirin|dosage|pills|tablets|meds)\b",
+    r"\b(do i have|is (it|this|that)|could (it|this|that) be|sounds like)\b.{0,30}(fracture"
+    r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur)",
+    r"\bis (it|this|my \w+) (broken|fractured|torn|sprained|serious|infected)\b",
+    r"\btell me what (i have|it is|this is|is wrong)\b|\bwhat do i have\b",
+    rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted|ruptured) my (\w+ )?{_BODY}",
+)
+_PAIN = (
+    r"\b(hurts?|hurting|pain|painful|sore|aches?|aching|swollen|swell(s|ing)?|injured|numb|clicks?"
+    r"|clicking|pops?|popping|grinds?|grinding|throbs?|throbbing|tingl\w*|twinges?|bruis\w*"
+    r"|lumps?|stiff)\b"
+)
+#: Symptoms during or after exercise that need a doctor, not a running coach, whatever is asked.
+RED_FLAG = "a symptom that needs a doctor"
+OUTSIDE = "outside what Coach G may do"
+_RED_FLAGS = (
+    r"\bchest (pain|pains|tight\w*|pressure|hurts?)\b|\b(tight|pain in( my)?|pressure in( my)?) "
+    r"(my )?chest\b(?! straps?)|\b(dizzy|dizziness|light-?headed|faint(ed|ing)?|passed out"
+    r"|black(ed)? out|palpitations?|irregular heart ?beat"
+    r"|heart (was |is |keeps |kept )?(racing|skipping|pounding|flutter\w*)"
+    r"|short(ness)? of breath|can'?t (catch my )?breathe?)\b"
+)
+#: A condition named as a question ("stress fracture?"): a diagnosis request beside a symptom.
+_CONDITION_QUESTION = (
+    r"\b(stress fracture|fracture|tendinitis|tendinopathy|tendonitis|fasciitis|shin splints"
+    r"|torn \w+|sprain|bursitis|itbs|it band syndrome)\s?\?"
+)
+_WHATS_WRONG = (
+    r"\b(what's|what is) (wrong|causing)\b|\bwhat (is|could) (it|this) be\b|\bdo i have\b"
+    r"|\bwhat('s| is) (it|this|that)\W*$"
+    r"|\b(is|could) (it|this|that) (be )?(a|an)\b(?! (good|bad|great|problem|idea|normal|common"
+    r"|thing|way|matter|question|myth|reason|sign|concern))"
+    r"|\b(have|did) i (rupture|tear|tore|torn|break|broke|broken|fracture|strain|sprain|pull"
+    r"|damage|injure|snap)\w*"
+    r"|\bis it (torn|broken|fractured|serious)\b|\bshould i (be )?(worried|worry|concerned)\b"
+    r"|\bwhat's (going on|happening)\b"
+)
+
+
+def check(text: str) -> str | None:
+    """Why the (normalised) message must not go to a tool, or None when it may."""
+    if has(text, _RED_FLAGS):
+        return RED_FLAG
+    if has(text, *_DECLINE) or (has(text, _PAIN) and has(text, _WHATS_WRONG, _CONDITION_QUESTION)):
+        return OUTSIDE
+    return None

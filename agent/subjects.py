@@ -1,0 +1,103 @@
+"""Whom a message is about: the one resolver of people in messages.
+
+A message is matched against the acting user's own closed list of people (themselves and, for a
+coach, their linked athletes, from :mod:`storage.access`): their names, "she"/"he"/"they" for
+the last one talked about, and "all my athletes". A message that names anyone else ("Bob's
+runs", "how is Marcus doing") is about someone the user may not see, and is refused without
+saying whether that person exists.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+
+from storage.models import User
+
+#: Everyone a coach coaches.
+ALL_ATHLETES = re.compile(
+    r"\b(all|each|every one of|both|everyone of) (of )?my (athletes|runners|clients|squad|team)\b"
+    r"|\b(my (athletes|runners|squad|team|group)|everyone i coach|all of them|both of them)\b",
+    re.I,
+)
+_PRONOUN = re.compile(r"\b(she|he|her|him|his|hers|they|them|their)\b", re.I)
+
+#: Capitalised words before "'s" or after "for/about/..." that are not people.
+NOT_PEOPLE = {
+    "coach", "i", "strava", "garmin", "today", "yesterday", "tomorrow", "week", "month", "year",
+    "my", "your", "the", "training", "everything", "running", "recovery", "here", "there", "it",
+    "that", "this", "what", "who", "how", "where", "when", "why", "let", "he", "she", "nothing",
+    "something", "mine", "everyone", "anyone", "someone", "today's", "last", "next", "weekend",
+    "parkrun", "marathon", "christmas", "easter", "new", "tempo", "zone",
+    *(calendar.day_name[d].lower() for d in range(7)),
+    *(calendar.month_name[m].lower() for m in range(1, 13)),
+}  # fmt: skip
+
+#: What an athlete's data is called, after a possessive ("bob's runs", "sam's last run").
+_DATA_NOUNS = (
+    r"(?:runs?|rides?|activit(?:y|ies)|data|videos?|training|workouts?|sessions?|cadence|"
+    r"stats|history|km|mileage|pace|strava|log|results?|load|week|month|form|gait)\b"
+)
+
+
+@dataclass
+class Subject:
+    """Whom a turn is about: ``ids`` (one person, or several for "all my athletes"), or
+    ``denied`` when the message names someone the user may not see."""
+
+    ids: list[int] = field(default_factory=list)
+    all_athletes: bool = False
+    named: bool = False  # the message itself named them (a change of subject)
+    denied: bool = False
+
+    @property
+    def one(self) -> int | None:
+        return self.ids[0] if len(self.ids) == 1 and not self.all_athletes else None
+
+
+def _names(user: User) -> set[str]:
+    return {n.lower() for n in (user.name, user.display_name) if n}
+
+
+def resolve(
+    actor: User,
+    message: str,
+    people: list[User],
+    picked: int | None = None,
+    last: int | None = None,
+) -> Subject:
+    """Whom ``message`` is about, among ``people`` (the actor's linked athletes).
+
+    ``picked`` is the athlete chosen in the UI, ``last`` whom the conversation was last about.
+    """
+    lowered = message.lower().replace("’", "'")
+    found = [
+        p.id
+        for p in people
+        if any(re.search(rf"\b{re.escape(name)}\b", lowered) for name in _names(p))
+    ]
+    if found:
+        return Subject(ids=found, named=True)
+    if _someone_else(actor, message, lowered, people):
+        return Subject(denied=True)
+    if people and ALL_ATHLETES.search(lowered):
+        return Subject(ids=[p.id for p in people], all_athletes=True, named=True)
+    if picked is not None:
+        return Subject(ids=[picked])
+    if people and last is not None and last != actor.id and _PRONOUN.search(lowered):
+        return Subject(ids=[last])
+    if last is not None and last != actor.id and any(p.id == last for p in people):
+        return Subject(ids=[last])
+    return Subject(ids=[actor.id])
+
+
+def _someone_else(actor: User, message: str, lowered: str, people: list[User]) -> bool:
+    """Whether the message names a person who is neither the actor nor one of ``people``."""
+    named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message)
+    named += re.findall(rf"\b([a-z]+)(?:'s|’s) (?:\w+ )?{_DATA_NOUNS}", lowered)
+    named += re.findall(r"\bhow(?:'s| is) (\w+) (?:doing|getting on|going)\b", lowered)
+    if actor.role == "coach":  # a coach asks "has Sam run this week?"
+        named += re.findall(r"\b(?:for|about|is|has|did|does) ([A-Z][a-z]+)\b", message)
+    known = _names(actor).union(*(_names(p) for p in people)) | NOT_PEOPLE
+    return any(name.lower() not in known for name in named)

@@ -1,0 +1,85 @@
+"""Tools that are designed but not built yet. Each is described like a built one, so the router
+learns to recognise what people ask of it and says honestly that it is coming; when a tool is
+built, its spec moves beside its function and leaves this list."""
+
+from __future__ import annotations
+
+from tools.spec import ToolSpec
+
+SPECS = (
+    ToolSpec(
+        name="detect_changes",
+        function=None,
+        summary="spotting trends and change points in your metrics",
+        examples=(
+            "has my cadence changed this year?",
+            "how's my fitness trending",
+            "is my pace getting better or worse",
+            "any change points in my heart rate",
+            "show me trends in my stride length since march",
+            "has my efficiency improved",
+            "anything unusual in my metrics lately",
+            "is my running getting better",
+        ),
+        planned=True,
+    ),
+    ToolSpec(
+        name="training_load",
+        function=None,
+        summary="training load (fitness, fatigue and form)",
+        examples=(
+            "am I overtraining?",
+            "what's my training load",
+            "what's my acute chronic workload ratio",
+            "am I doing too much too soon",
+            "do I need a recovery week",
+            "how fatigued am I",
+            "what's my fitness and form",
+            "is my mileage ramping up too fast",
+            "ctl atl tsb please",
+        ),
+        planned=True,
+    ),
+    ToolSpec(
+        name="weekly_checkin",
+        function=None,
+        summary="weekly check-ins",
+        examples=(
+            "let's do my weekly check-in",
+            "weekly review please",
+            "check in for this week",
+            "can we recap my week",
+            "time for the weekly summary",
+            "weekly catch up",
+        ),
+        planned=True,
+    ),
+    ToolSpec(
+        name="log_strength",
+        function=None,
+        summary="logging strength sessions",
+        examples=(
+            "log 3x5 squats at 80 kg",
+            "did deadlifts 4 sets of 6 at 100kg today",
+            "record my gym session: lunges 3x10, planks 3x60s",
+            "add a strength workout",
+            "note that I did calf raises 3x15",
+            "log my core session",
+        ),
+        planned=True,
+    ),
+    ToolSpec(
+        name="strength_history",
+        function=None,
+        summary="strength history and records",
+        examples=(
+            "show my strength history",
+            "when did I last deadlift",
+            "what's my squat PR",
+            "how has my bench progressed",
+            "list my gym sessions this month",
+            "heaviest squat ever",
+        ),
+        planned=True,
+    ),
+)

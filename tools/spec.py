@@ -1,0 +1,163 @@
+"""How a tool is described, once, beside its function: everything the agent, a language model and
+the UI need to know about it.
+
+A spec holds the function object itself (imported directly, so a tool with a broken import fails
+loudly), its argument schema (derived from the signature, with a description per argument taken
+from the docstring's ``Args:`` section), whether it writes and how that is confirmed, the file
+types it takes, example requests (the router learns from them), how its result is phrased, what
+goes into the athlete's history, and what to ask when something is missing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from tools.context import ToolContext
+from tools.result import ToolResult
+
+#: What a tool's result looks like to a reader: the lines between its message and its facts.
+Phrase = Callable[[ToolResult], list[str]]
+
+
+class ToolCallError(ValueError):
+    """A proposed call names no known tool or has arguments that do not fit its schema."""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One capability of Coach G.
+
+    ``function`` is None only for a ``planned`` tool (described so the router and models know it
+    is coming, but not built yet). ``confirm`` words a write for "Shall I ... now?"; ``needs``
+    says what to attach when ``file_arg`` is empty; ``asks`` holds the question for each other
+    argument that may be missing; ``remember`` puts a summary of each result into the athlete's
+    searchable history.
+    """
+
+    name: str
+    function: Callable[..., ToolResult] | None
+    summary: str  # what it does, in a runner's words: "analyse a run video"
+    examples: tuple[str, ...] = ()
+    writes: bool = False
+    confirm: Callable[[dict[str, Any]], str] | None = None
+    file_types: frozenset[str] = frozenset()
+    file_arg: str | None = None
+    needs: str = ""
+    asks: Mapping[str, str] = field(default_factory=dict)
+    phrase: Phrase | None = None
+    remember: bool = False
+    planned: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.function is None) != self.planned:
+            raise ValueError(f"{self.name}: a tool has a function exactly when it is not planned")
+        if self.file_arg and not self.file_types:
+            raise ValueError(f"{self.name}: a file argument needs the file types it takes")
+
+    @property
+    def available(self) -> bool:
+        return self.function is not None
+
+    @cached_property
+    def _doc(self) -> tuple[str, dict[str, str]]:
+        return parse_docstring(inspect.getdoc(self.function) or "" if self.function else "")
+
+    @property
+    def description(self) -> str:
+        """What a model is told the tool does: its whole docstring except the ``Args:``."""
+        return self._doc[0] or self.summary
+
+    @property
+    def argument_help(self) -> dict[str, str]:
+        """Each argument's description, from the docstring's ``Args:`` section."""
+        return self._doc[1]
+
+    @cached_property
+    def arguments(self) -> type[BaseModel]:
+        """A pydantic model of the arguments (everything but ``ctx``)."""
+        config = ConfigDict(extra="forbid")
+        if self.function is None:
+            return create_model(f"{self.name}_args", __config__=config)
+        hints = get_type_hints(self.function)
+        fields: dict[str, Any] = {}
+        for name, parameter in inspect.signature(self.function).parameters.items():
+            if name == "ctx":
+                continue
+            default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+            about = self.argument_help.get(name)
+            fields[name] = (hints.get(name, Any), Field(default, description=about))
+        return create_model(f"{self.name}_args", __config__=config, **fields)
+
+    def required(self) -> list[str]:
+        """The arguments without a default."""
+        return [n for n, f in self.arguments.model_fields.items() if f.is_required()]
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON schema a model is shown: name, description, parameters (and ``planned``)."""
+        parameters = self.arguments.model_json_schema()
+        parameters.pop("title", None)
+        for prop in parameters.get("properties", {}).values():
+            prop.pop("title", None)
+        out = {"name": self.name, "description": self.description, "parameters": parameters}
+        if self.planned:
+            out["planned"] = True
+            out["description"] = f"(not built yet) {self.summary}"
+        return out
+
+    def validate(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``args`` checked and coerced against the schema; raises :class:`ToolCallError`."""
+        try:
+            return self.arguments.model_validate(args).model_dump()
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
+                for e in error.errors()
+            )
+            raise ToolCallError(f"{self.name}: {problems}") from error
+
+    def call(self, ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+        if self.function is None:
+            return ToolResult.failure(self.name, f"I can't do {self.summary} yet.")
+        return self.function(ctx, **self.validate(args))
+
+    def confirmation(self, args: dict[str, Any]) -> str:
+        """The question asked before a write runs."""
+        what = self.confirm(args) if self.confirm else self.summary
+        return f"Shall I {what} now? Say yes or no."
+
+    def accepts(self, file_name: str) -> bool:
+        """Whether this tool takes a file with this name (by its type)."""
+        lower = file_name.lower()
+        return any(lower.endswith(suffix) for suffix in self.file_types)
+
+
+_ARGS_HEADING = re.compile(r"^(Args|Arguments|Parameters):\s*$", re.M)
+_ARG_LINE = re.compile(r"^\s{2,}(\w+)(?:\s*\([^)]*\))?:\s*(.*)$")
+
+
+def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """A Google-style docstring as (description, {argument: description})."""
+    match = _ARGS_HEADING.search(doc)
+    if match is None:
+        return " ".join(doc.split()), {}
+    description = " ".join(doc[: match.start()].split())
+    arguments: dict[str, str] = {}
+    current = ""
+    for line in doc[match.end() :].splitlines():
+        if not line.strip():
+            continue
+        if found := _ARG_LINE.match(line):
+            current = found[1]
+            arguments[current] = found[2].strip()
+        elif line.startswith(" ") and current:
+            arguments[current] += " " + line.strip()
+        else:
+            break  # the next section
+    return description, arguments
