@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent import subjects
 from agent.composer import compose_many, help_text, render_draft
-from agent.extractors import extract
+from agent.extractors import extract, shift_period
 from agent.llm_calls import draft_with_llm, propose_call
 from agent.reading import normalise
 from agent.router import Route, for_tool, route
@@ -188,14 +188,18 @@ class Coach:
             spec = get_tool(pending.tool)
             if YES.match(message):
                 self._clear(actor, about, CONFIRM)
-                return self._run(
-                    actor, subject, message, ToolCall(spec.name, pending.args), progress
-                )
+                call = ToolCall(spec.name, pending.args)
+                reply = self._run(actor, subject, message, call, progress)
+                reply.route = Route("tool", spec.name, pending.args, 1.0, "confirmed")
+                return reply
             amended = extract(spec, text, message, today).args
             if NO.match(message) and not amended:
                 self._clear(actor, about, CONFIRM)
                 return Reply(
-                    "Okay, I won't do that.", backend=self.llm.name, subject_ids=subject.ids
+                    "Okay, I won't do that.",
+                    backend=self.llm.name,
+                    route=Route("smalltalk", confidence=1.0, reason="declined a confirmation"),
+                    subject_ids=subject.ids,
                 )
             if amended and (NO.match(message) or FOLLOW_UP.match(message) or _only_details(text)):
                 call = ToolCall(spec.name, pending.args | amended)
@@ -209,7 +213,8 @@ class Coach:
             follow = self._follow_up(proposed, last.tool, last.args, subject, message, text, today)
             if follow is not None:
                 proposed = follow
-        if not proposed.sure and proposed.kind not in ("decline", "help") and self.uses_llm:
+        unsure = not proposed.sure or proposed.kind == "unknown"
+        if unsure and proposed.kind not in ("decline", "help") and self.uses_llm:
             proposed = self._ask_model(message, proposed, files, today) or proposed
         return self._act(actor, subject, message, proposed, files, progress)
 
@@ -231,6 +236,7 @@ class Coach:
         elliptical = FOLLOW_UP.match(message) or len(text.split()) <= 4
         changes = extract(spec, text, message, today).args
         changes.pop("query", None)
+        changes |= shift_period(args, text)
         same_tool = proposed.tool == tool
         if not (elliptical and (changes or subject.named)) and not (not proposed.sure and changes):
             return None

@@ -5,10 +5,11 @@ but cannot be read is reported, so the reply can say what it used instead of gue
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from agent.dates import parse_dates
@@ -115,6 +116,10 @@ _TIME_WORDS = re.compile(
 )
 
 
+#: "How was my week?" asks about this week.
+_HOW_WAS_MY = re.compile(r"\b(how(?: was| is|'s| did| went| has)) my (week|weekend|month|year)\b")
+
+
 @dataclass
 class Extracted:
     """A tool's arguments as read from a message, and the phrases that could not be read."""
@@ -128,7 +133,7 @@ def extract(spec: ToolSpec, text: str, message: str, today: date) -> Extracted:
     names = set(spec.arguments.model_fields)
     out = Extracted()
     if {"since", "until"} & names:
-        if dates := parse_dates(text, today):
+        if dates := parse_dates(_HOW_WAS_MY.sub(r"\1 this \2", text), today):
             out.args.update({k: v for k, v in dates.as_args().items() if k in names})
         else:
             out.not_understood += unread_time_phrases(text)
@@ -149,3 +154,48 @@ def unread_time_phrases(text: str) -> list[str]:
         if _TIME_WORDS.match(word) or len(word) <= 5:
             found.append(match[0].strip())
     return found
+
+
+_BEFORE = re.compile(r"\b(?:the )?(day|week|month|year) (?:before|earlier|prior)\b")
+_SAME_LAST_YEAR = re.compile(r"\b(?:same|that) (?:day|week|month|period|time) (?:a |last )year\b")
+
+
+def shift_period(previous: dict[str, Any], text: str) -> dict[str, str]:
+    """A period said relative to the last call's ("and the week before?", "same month last
+    year"): that period shifted back; empty when the message says no such thing."""
+    since, until = previous.get("since"), previous.get("until")
+    if not since:
+        return {}
+    start = date.fromisoformat(since)
+    end = date.fromisoformat(until) if until else None
+    if m := _BEFORE.search(text):
+        unit = m[1]
+        if unit in ("day", "week"):
+            step = timedelta(days=1 if unit == "day" else 7)
+            shifted = {"since": (start - step).isoformat()}
+            if end:
+                shifted["until"] = (end - step).isoformat()
+            return shifted
+        years, months = (1, 0) if unit == "year" else (0, 1)
+    elif _SAME_LAST_YEAR.search(text):
+        years, months = 1, 0
+    else:
+        return {}
+    new_start = _months_back(start, years * 12 + months)
+    shifted = {"since": new_start.isoformat()}
+    if end:
+        whole_month = start.day == 1 and (end + timedelta(days=1)).day == 1
+        new_end = (
+            _months_back(end + timedelta(days=1), years * 12 + months) - timedelta(days=1)
+            if whole_month
+            else _months_back(end, years * 12 + months)
+        )
+        shifted["until"] = new_end.isoformat()
+    return shifted
+
+
+def _months_back(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))

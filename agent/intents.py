@@ -31,8 +31,9 @@ from tools.registry import TOOLS
 log = logging.getLogger(__name__)
 
 EXAMPLES = Path(__file__).with_name("examples")
-#: Answers that need no tool; every other label is a tool's name.
-NO_TOOL = ("smalltalk", "help", "decline", "unknown")
+#: Answers that need no tool; every other label is a tool's name. Declining is not learned: the
+#: safety rules and the subject resolver decide it, deterministically.
+NO_TOOL = ("smalltalk", "help", "unknown")
 #: How much the sentence embedding counts beside the character n-grams.
 EMBEDDING_WEIGHT = 2.0
 #: Inverse regularisation strength of the logistic regression.
@@ -55,6 +56,8 @@ def labelled_examples(folder: Path = EXAMPLES) -> list[Example]:
             row = json.loads(line)
             if row.get("attachments") or row.get("context"):
                 continue  # attachments route by file type; follow-ups by conversation state
+            if row["kind"] == "decline":
+                continue
             label = row.get("tool") or row.get("about") or row["kind"]
             if row["kind"] == "clarify" and not row.get("about"):
                 label = "unknown"

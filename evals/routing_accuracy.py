@@ -287,6 +287,8 @@ def _observe(
     call = reply.tool_calls[0] if reply.tool_calls else reply.pending
     if call is not None:
         kind, about = "tool", call.name
+    elif reply.route is not None:
+        kind, about = reply.route.kind, reply.route.tool
     elif seen:
         kind, about = seen[-1].kind, seen[-1].tool
     else:  # the agent answered before routing: someone else's athlete

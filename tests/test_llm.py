@@ -86,7 +86,7 @@ def test_openai_backend_call_is_validated_and_grounded_reply_used(
     chat_server.replies = [
         '{"tool": "list_activities", "args": {"sport": "run", "bogus": 1}}',  # invalid: retried
         json.dumps(call),
-        "Here is what you ran in that year.",
+        "Here is what you ran: {total_distance} in {count}.",
     ]
     backend = OpenAIBackend(chat_server.url, "tiny")
     reply = Coach(db, settings, llm=backend, today=date(2025, 10, 20)).turn(people.ann, VAGUE)
@@ -94,7 +94,10 @@ def test_openai_backend_call_is_validated_and_grounded_reply_used(
     assert [(c.name, c.args) for c in reply.tool_calls] == [
         ("list_activities", call["args"] | {"limit": None})
     ]
-    assert reply.text.startswith("Here is what you ran")
+    facts = {f.name: f for f in reply.results[0].facts}
+    assert reply.text.startswith(
+        f"Here is what you ran: {facts['total_distance'].render()} in {facts['count'].render()}."
+    )
     first = chat_server.requests[0]
     assert first["path"] == "/v1/chat/completions"
     assert first["body"]["model"] == "tiny"
