@@ -303,14 +303,13 @@ class Coach:
         spec = get_tool(call.name)
         if spec.writes and not files:
             return self._confirm(actor, subject, call)
-        reply = self._run(actor, subject, message, call, progress)
+        unread = ", ".join(f"“{p}”" for p in proposed.not_understood)
+        reply = self._run(actor, subject, message, call, progress, unread)
         reply.route = proposed
-        if proposed.not_understood and reply.results and reply.results[0].ok:
-            phrases = ", ".join(f"“{p}”" for p in proposed.not_understood)
+        if unread and reply.results and reply.results[0].ok:
             reply.text = (
-                f"I didn't understand {phrases}, so this covers {_scope(call)}.\n\n{reply.text}"
+                f"I didn't understand {unread}, so this covers {_scope(call)}.\n\n{reply.text}"
             )
-            reply.confidence = min(reply.confidence or 1.0, 0.5)
         return reply
 
     def _confirm(self, actor: User, subject: subjects.Subject, call: ToolCall) -> Reply:
@@ -348,11 +347,18 @@ class Coach:
         message: str,
         call: ToolCall,
         progress: Progress,
+        unread: str = "",
     ) -> Reply:
+        """Run ``call`` for each subject; ``unread`` names phrases of the message that could not
+        be read into arguments, which makes the answer a guess and says so."""
         calls, results = [], []
         for athlete_id in subject.ids:
             calls.append(call)
-            results.append(self._call(actor, athlete_id, call, progress, len(subject.ids) > 1))
+            result = self._call(actor, athlete_id, call, progress, len(subject.ids) > 1)
+            if unread and result.ok:
+                result.confidence = min(result.confidence, 0.5)
+                result.reasons.insert(0, f"I didn't understand {unread}")
+            results.append(result)
         with self.db.session() as session:
             put_state(
                 session,

@@ -61,9 +61,9 @@ _PERIODS = re.compile(
     re.I,
 )
 _SPORT_WORDS = {
-    "run": r"\b(run|runs|running|ran)\b",
-    "ride": r"\b(ride|rides|riding|cycling|bike)\b",
-    "swim": r"\b(swim|swims|swimming)\b",
+    "run": r"\b(run|runs|running|ran|jog|jogs|jogged)\b",
+    "ride": r"\b(ride|rides|rode|riding|cycling|cycled|bike|biked)\b",
+    "swim": r"\b(swim|swims|swimming|swam)\b",
     "walk": r"\b(walk|walks|walking)\b",
     "hike": r"\b(hike|hikes|hiking)\b",
 }
@@ -112,9 +112,9 @@ def render_draft(
         if match[0].lower() not in allowed:
             return None
     for sport, pattern in _SPORT_WORDS.items():
-        if re.search(pattern, draft, re.I) and not re.search(pattern, allowed, re.I):
-            if not any(a.get("sport") == sport for a in args):
-                return None
+        named = re.search(pattern, draft, re.I) and not re.search(pattern, allowed, re.I)
+        if named and not any(a.get("sport") == sport for a in args):
+            return None
     for match in _UNSUPPORTED.finditer(draft):
         if match[0].lower() not in allowed:
             return None

@@ -105,7 +105,7 @@ EXTRACTORS: dict[str, Callable[[str], Any]] = {
 
 #: Words that start a time phrase; one Coach G cannot read is reported, not silently dropped.
 _TIME_CUE = re.compile(
-    r"\b(since|from|last|past|this|ago|between|during|in|over the)\s+"
+    r"\b(since|from|last|past|this|ago|between|during|in|over the)\s+(?:last |past |this )?"
     r"(?!\d+ |(?:my|the|a|an|\d+|few|couple|one|two|three|four|five|run|ride|swim|walk|hike|"
     r"activit|workout|session|video|clip|file|strava|garmin)\w*\b)([a-z][a-z']{2,})\b"
 )

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from agent.coach import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach
-from tools.markdown import safe_reply
 from agent.router import route
 from agent.verifier import ungrounded_numbers
 from storage.activities import NewActivity, add_activity
@@ -22,6 +21,7 @@ from tests.conftest import People
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
 from tools.knowledge import search_knowledge
+from tools.markdown import safe_reply
 from tools.result import Fact, ToolResult
 
 TODAY = date(2025, 10, 20)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from agent.dates import parse_dates
-from agent.router import _height_cm, normalise
+from agent.extractors import _height_cm
+from agent.reading import normalise
 from evals.routing_accuracy import KINDS, RoutingResults, evaluate, load_set, report
 
 
@@ -50,29 +51,28 @@ def test_no_message_runs_a_write_without_a_file_or_a_yes(results: RoutingResults
             assert outcome.case.attachments, outcome.case.message
 
 
-EVALS = Path(__file__).resolve().parents[1] / "evals"
+EXAMPLES = Path(__file__).resolve().parents[1] / "agent" / "examples"
 
 
 @pytest.mark.parametrize(
     ("name", "tool", "args", "kind"),
     [
-        # before its fixes: tool 0.850, args 0.829, kind 0.762; after them 1.0 on all three
+        # Sets written without looking at the router, then fixed for (the hand-written router
+        # reached 1.0 on #1-#3); since the redesign they also train the intent classifier, so
+        # they guard against regressions in the extractors, safety rules and the turn loop.
         ("routing_holdout.jsonl", 0.97, 0.97, 0.97),
-        # before: 0.887 / 0.889 / 0.850; after: 1.0 / 1.0 / 0.988 ("How is Marcus doing?" is a
-        # decline only for an athlete, which the coach decides, not the router)
         ("routing_holdout2.jsonl", 0.98, 0.98, 0.97),
-        # before: 0.990 / 0.905 / 0.980; after (day ranges inside a month, a period beating a
-        # passing "today", "runnings", heights in words, unusual metrics, "the clip" with none
-        # attached): 1.0 / 1.0 / 1.0
         ("routing_holdout3.jsonl", 0.99, 0.97, 0.99),
+        # never fixed for: its date phrases the extractors cannot read stay misses (0.826)
+        ("routing_holdout4.jsonl", 0.99, 0.80, 0.97),
     ],
 )
 def test_the_rules_router_holds_up_on_the_held_out_sets_it_was_fixed_for(
     name: str, tool: float, args: float, kind: float
 ) -> None:
     """Sets written without looking at the router, then used to improve it: they must not slip
-    back. (``routing_holdout4.jsonl`` is the one never tuned on; it is measured, not tested.)"""
-    held_out = evaluate(load_set(EVALS / name), backend="rules")
+    back. (``evals/routing_holdout5.jsonl`` and ``6`` are never tuned on: measured, not tested.)"""
+    held_out = evaluate(load_set(EXAMPLES / name), backend="rules")
     text = report(held_out)
     assert held_out.size >= 80
     assert held_out.tool_accuracy >= tool, text

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from gradio.utils import get_upload_folder
 
-#: Files the chat accepts: videos for gait analysis, activity files for import.
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
-ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".gz", ".zip")
-CHAT_FILE_TYPES = [*VIDEO_SUFFIXES, *ACTIVITY_SUFFIXES]
+from tools.registry import available_tools
+
+#: Files the chat accepts: every type a built tool takes, from the tool specs.
+CHAT_FILE_TYPES = sorted({suffix for spec in available_tools() for suffix in spec.file_types})
 
 
 def safe_name(name: str) -> str:

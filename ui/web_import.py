@@ -7,17 +7,18 @@ from typing import Any
 
 import gradio as gr
 
-from tools.markdown import escape
 from storage.access import AccessDenied
 from storage.db import Database
 from storage.settings import Settings
 from tools.context import ToolContext
+from tools.importing.sources import FILE_TYPES
+from tools.markdown import escape
 from ui.web_files import is_upload, keep_upload
 from ui.web_session import acting_user, resolve_athlete
 
 log = logging.getLogger(__name__)
 
-IMPORT_FILE_TYPES = [".fit", ".gpx", ".tcx", ".gz", ".zip"]
+IMPORT_FILE_TYPES = sorted(FILE_TYPES)
 TABLE_COLUMNS = [
     ("start_time", "start (UTC)"),
     ("sport", "sport"),
