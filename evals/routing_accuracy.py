@@ -97,6 +97,7 @@ class Outcome:
     ms: float
     reply: str
     subject: str | None = None
+    confidence: float | None = None  # the route's stated confidence
 
     @property
     def subject_ok(self) -> bool:
@@ -166,6 +167,23 @@ class RoutingResults:
     @property
     def subject_accuracy(self) -> float:
         return _share([o.subject_ok for o in self.outcomes if o.case.checks_subject])
+
+    def calibration(self, bins: int = 5) -> tuple[float, list[tuple[float, float, float, int]]]:
+        """How reliable the stated confidence is: the expected calibration error (the gap
+        between stated confidence and the share of right routes, weighted by messages) and,
+        per confidence bin, (low, mean confidence, share right, messages)."""
+        scored = [(o.confidence, o.ok) for o in self.outcomes if o.confidence is not None]
+        rows, error = [], 0.0
+        for index in range(bins):
+            low, high = index / bins, (index + 1) / bins
+            inside = [(c, ok) for c, ok in scored if low <= c < high or (high == 1 and c == 1)]
+            if not inside:
+                continue
+            stated = statistics.fmean(c for c, _ in inside)
+            right = statistics.fmean(ok for _, ok in inside)
+            rows.append((low, stated, right, len(inside)))
+            error += len(inside) * abs(stated - right)
+        return (error / len(scored) if scored else 0.0), rows
 
     @property
     def grounded_share(self) -> float:
@@ -308,6 +326,7 @@ def _observe(
         ms=ms,
         reply=reply.text,
         subject=subject,
+        confidence=reply.route.confidence if reply.route is not None else None,
     )
 
 
@@ -415,6 +434,12 @@ def report(results: RoutingResults) -> str:
         f"subject accuracy   {results.subject_accuracy:.3f}",
         f"grounded share     {results.grounded_share:.3f}",
         f"median latency     {results.median_ms:.1f} ms",
+    ]
+    error, rows = results.calibration()
+    lines.append(f"calibration error  {error:.3f}  (stated confidence vs share right, by bin)")
+    lines += [
+        f"  confidence {low:.1f}+: stated {stated:.2f}, right {right:.2f} ({n} messages)"
+        for low, stated, right, n in rows
     ]
     misses = results.misses()
     lines.append(f"misses: {len(misses)}")

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -398,3 +399,22 @@ def test_status_and_ids_after_sync(
     assert status.connected and status.activities == len(held_ids(ctx)) == report.new
     assert status.streams_pending == report.streams_pending
     assert not status.sync_in_progress
+
+
+def test_web_connect_shows_the_link_and_stores_the_tokens(
+    ann_ctx: ToolContext,
+    fake_strava: FakeStrava,  # noqa: F811
+) -> None:
+    """The Settings tab's Connect runs the CLI's :func:`connect`: the page shows Strava's link,
+    and once the athlete approves, the tokens are stored and the page says connected."""
+    ctx = strava_ctx(ann_ctx, fake_strava)
+    handler = SettingsHandler(ctx.db, ctx.settings)
+    pages = handler.connect(gr.Request(username="ann"))
+    first = next(pages)
+    link = re.search(r"\((http[^)]+)\)", first)
+    assert link is not None and "/oauth/authorize" in link[1]
+    status, _ = browse(link[1])
+    assert status == 200
+    assert "connected" in list(pages)[-1]
+    row = stored_token(ctx)
+    assert row is not None and row.access_token not in first

@@ -76,7 +76,7 @@ class SettingsHandler:
         if not strava_configured(self.settings):
             yield STRAVA_SETUP
             return
-        from tools.strava.oauth import StravaSetupError, connect
+        from tools.strava.oauth import ConnectError, connect
 
         urls: queue.Queue[str] = queue.Queue()
         outcome: dict[str, Any] = {}
@@ -84,9 +84,14 @@ class SettingsHandler:
 
         def run() -> None:
             try:
-                connect(ctx, open_browser=None, timeout_s=CONNECT_TIMEOUT_S, on_url=urls.put)
+                connect(
+                    ctx,
+                    announce=urls.put,
+                    open_browser=lambda url: None,  # the page shows the link
+                    timeout_s=CONNECT_TIMEOUT_S,
+                )
                 outcome["ok"] = True
-            except StravaSetupError as error:
+            except ConnectError as error:
                 outcome["message"] = str(error)
             except OSError:
                 outcome["message"] = (
