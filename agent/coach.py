@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from agent import subjects
 from agent.composer import compose_many, help_text, render_draft
 from agent.extractors import extract, shift_period
+from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
 from agent.reading import normalise
 from agent.router import Route, for_tool, route
@@ -27,7 +28,16 @@ from agent.verifier import is_grounded
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import AccessDenied, can_see
 from storage.chat import add_message
-from storage.conversation import ASK, CONFIRM, LAST, clear_state, get_state, put_state
+from storage.conversation import (
+    ASK,
+    CONFIRM,
+    FLOW,
+    LAST,
+    State,
+    clear_state,
+    get_state,
+    put_state,
+)
 from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
@@ -36,6 +46,7 @@ from tools.confidence_words import STATE_BELOW, confidence_sentence
 from tools.context import Progress, ToolContext, no_progress
 from tools.registry import TOOLS, ToolCallError, get_tool
 from tools.result import Artifact, ToolResult
+from tools.spec import FlowStep
 
 if TYPE_CHECKING:
     from knowledge.store import KnowledgeStore
@@ -74,6 +85,10 @@ NOT_YOUR_ATHLETE = (
     "I can only talk about athletes you coach. Pick one of yours, or ask about yourself."
 )
 NOT_SURE = "I'm not sure what you'd like. " + "{help}"
+SOMETHING_WENT_WRONG = "Something went wrong on my side running that; nothing was changed."
+ONE_AT_A_TIME = "Let's do that for one athlete at a time: name the one you mean."
+#: Leaving a multi-turn conversation.
+STOP = re.compile(r"^\s*(stop|cancel|quit|exit|never ?mind|forget it|let's stop|end)\b", re.I)
 UNSUPPORTED_FILE = "I can't use that kind of file. I take files for these:"
 
 
@@ -132,11 +147,13 @@ class Coach:
         settings: Settings,
         llm: LLMBackend | None = None,
         today: date | None = None,
+        classifier: IntentClassifier | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.llm = llm if llm is not None else load_backend(settings)
         self.today = today
+        self.classifier = classifier  # None: the one trained on the registry's tools
         self._history: KnowledgeStore | None = None  # opened on first use
 
     @property
@@ -182,7 +199,25 @@ class Coach:
             pending = get_state(session, actor, about, CONFIRM)
             asked = get_state(session, actor, about, ASK)
             last = get_state(session, actor, about, LAST)
+            flow = get_state(session, actor, about, FLOW)
         text = normalise(message)
+
+        if flow is not None and not files:
+            if STOP.match(message):
+                self._clear(actor, about, FLOW)
+                return Reply(
+                    "Okay, we'll stop here.",
+                    backend=self.llm.name,
+                    route=Route("smalltalk", confidence=1.0, reason="stopped a flow"),
+                    subject_ids=subject.ids,
+                )
+            proposed = route(message, files, today, self.classifier)
+            elsewhere = proposed.kind == "decline" or (
+                proposed.kind == "tool" and proposed.tool != flow.tool and proposed.confidence > 0.9
+            )
+            if not elsewhere:
+                call = ToolCall(flow.tool, flow.args)
+                return self._step(actor, subject, message, call, flow.data, progress)
 
         if pending is not None and not files:
             spec = get_tool(pending.tool)
@@ -206,9 +241,12 @@ class Coach:
                 return self._confirm(actor, subject, call)
         self._clear(actor, about, CONFIRM)
 
-        proposed = route(message, files, today)
+        proposed = route(message, files, today, self.classifier)
         if asked is not None and not files and proposed.kind != "decline":
-            proposed = _answer_to_question(proposed, asked.data, message, text, today)
+            if "missing" in asked.data:
+                proposed = _missing_argument(proposed, asked, message, text, today)
+            else:
+                proposed = _answer_to_question(proposed, asked.data, message, text, today)
         if last is not None and not files and proposed.kind not in ("decline", "help"):
             follow = self._follow_up(proposed, last.tool, last.args, subject, message, text, today)
             if follow is not None:
@@ -255,10 +293,8 @@ class Coach:
         if proposal is None or proposal.tool is None:
             return None
         spec = get_tool(proposal.tool)
-        if spec.planned or spec.file_arg:
+        if spec.planned or spec.file_arg:  # file arguments come only from this turn's files
             return for_tool(spec.name, normalise(message), message, today, 0.7)
-        if spec.file_arg and not files:
-            return Route("clarify", spec.name, confidence=0.7, reason=spec.needs)
         return Route("tool", spec.name, proposal.args or {}, 0.7, "the model")
 
     def _act(
@@ -301,6 +337,11 @@ class Coach:
             return say(NOT_SURE.format(help=help_text()))
         call = ToolCall(proposed.tool, proposed.args)
         spec = get_tool(call.name)
+        missing = [a for a in spec.required() if a not in call.args and a != spec.file_arg]
+        if missing:
+            return self._ask_for(actor, subject, call, missing[0])
+        if spec.flow is not None:
+            return self._step(actor, subject, message, call, dict(call.args), progress)
         if spec.writes and not files:
             return self._confirm(actor, subject, call)
         unread = ", ".join(f"“{p}”" for p in proposed.not_understood)
@@ -322,6 +363,53 @@ class Coach:
             pending=call,
             subject_ids=subject.ids,
         )
+
+    def _ask_for(
+        self, actor: User, subject: subjects.Subject, call: ToolCall, argument: str
+    ) -> Reply:
+        """Ask for an argument the call lacks; the next message fills it."""
+        spec = get_tool(call.name)
+        question = spec.asks.get(argument) or f"What {argument.replace('_', ' ')}?"
+        with self.db.session() as session:
+            put_state(session, actor, subject.one, ASK, call.name, call.args, {"missing": argument})
+        return Reply(question, backend=self.llm.name, subject_ids=subject.ids)
+
+    def _step(
+        self,
+        actor: User,
+        subject: subjects.Subject,
+        message: str,
+        call: ToolCall,
+        data: dict[str, Any],
+        progress: Progress,
+    ) -> Reply:
+        """One step of a multi-turn tool: its next question, or its result when done."""
+        spec = get_tool(call.name)
+        about = subject.one
+        if about is None or spec.flow is None:
+            return Reply(ONE_AT_A_TIME, backend=self.llm.name, subject_ids=subject.ids)
+        ctx = ToolContext(
+            db=self.db, actor=actor, settings=self.settings, athlete_id=about, progress=progress
+        )
+        try:
+            step = spec.flow(ctx, data, message)
+        except Exception:
+            log.exception("flow %s failed", call.name)
+            self._clear(actor, about, FLOW)
+            step = FlowStep(result=ToolResult.failure(call.name, SOMETHING_WENT_WRONG))
+        if step.result is None:
+            with self.db.session() as session:
+                put_state(session, actor, about, FLOW, call.name, call.args, step.data)
+            return Reply(
+                step.ask,
+                backend=self.llm.name,
+                route=Route("tool", call.name, call.args, 1.0, "a step of a conversation"),
+                subject_ids=subject.ids,
+            )
+        self._clear(actor, about, FLOW)
+        reply = self._reply(message, [call], [step.result], subject)
+        reply.route = Route("tool", call.name, call.args, 1.0, "the end of a conversation")
+        return reply
 
     def _ask_which(self, actor: User, subject: subjects.Subject, proposed: Route) -> Reply:
         """A short question naming the two likeliest readings; the answer picks one."""
@@ -391,9 +479,7 @@ class Coach:
             result = ToolResult.failure(call.name, str(error))
         except Exception:
             log.exception("tool %s failed", call.name)
-            result = ToolResult.failure(
-                call.name, "Something went wrong on my side running that; nothing was changed."
-            )
+            result = ToolResult.failure(call.name, SOMETHING_WENT_WRONG)
         if label:
             with self.db.session() as session:
                 who = session.get(User, athlete_id)
@@ -478,6 +564,21 @@ def history_summary(result: ToolResult, today: date) -> str:
 def _only_details(text: str) -> bool:
     """A short message of details alone ("5 sets", "full one", "rides")."""
     return len(text.split()) <= 5
+
+
+def _missing_argument(proposed: Route, asked: State, message: str, text: str, today: date) -> Route:
+    """The call that was waiting for an argument, with this message as its answer (unless the
+    message is plainly a new request)."""
+    if proposed.sure and proposed.kind == "tool" and proposed.tool != asked.tool:
+        return proposed
+    spec = get_tool(asked.tool)
+    argument = asked.data["missing"]
+    value = extract(spec, text, message, today).args.get(argument)
+    if value is None and spec.arguments.model_fields[argument].annotation in (str, str | None):
+        value = message.strip()
+    if value is None:
+        return proposed
+    return Route("tool", spec.name, asked.args | {argument: value}, 0.9, "the answer asked for")
 
 
 def _answer_to_question(

@@ -81,8 +81,20 @@ class IntentClassifier:
     def _features(self, texts: Sequence[str], fit: bool = False) -> csr_matrix:
         normalised = [normalise(t) for t in texts]
         grams = self.ngrams.fit_transform(normalised) if fit else self.ngrams.transform(normalised)
-        vectors = np.asarray(self.embedder.embed(normalised), dtype=np.float32)
+        vectors = self._embed(normalised, keep=fit)
         return hstack([grams, csr_matrix(vectors * EMBEDDING_WEIGHT)]).tocsr()
+
+    def _embed(self, texts: list[str], keep: bool) -> np.ndarray:
+        """Embeddings of ``texts``; those of training texts are kept (``keep``), so retraining
+        after a tool is added embeds only its new examples."""
+        missing = [t for t in dict.fromkeys(texts) if t not in _embedded]
+        if missing and keep:
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                if len(_embedded) < _EMBEDDED_MOST:
+                    _embedded[text] = np.asarray(vector, dtype=np.float32)
+        if all(t in _embedded for t in texts):
+            return np.stack([_embedded[t] for t in texts])
+        return np.asarray(self.embedder.embed(texts), dtype=np.float32)
 
     def fit(self, examples: Iterable[Example]) -> IntentClassifier:
         examples = list(examples)
@@ -97,6 +109,10 @@ class IntentClassifier:
         order = np.argsort(probabilities)[::-1]
         return [(self.labels[i], float(probabilities[i])) for i in order]
 
+
+#: Embeddings of the texts seen in training, by normalised text (process-wide).
+_embedded: dict[str, np.ndarray] = {}
+_EMBEDDED_MOST = 20_000
 
 _lock = threading.Lock()
 _trained: IntentClassifier | None = None

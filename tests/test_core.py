@@ -14,6 +14,7 @@ import agent
 from agent.coach import NOT_YOUR_ATHLETE, Coach
 from agent.composer import help_text, render_draft
 from agent.extractors import shift_period
+from agent.intents import IntentClassifier, labelled_examples
 from agent.router import route
 from storage.db import Database
 from storage.settings import Settings
@@ -22,6 +23,7 @@ from tools.context import ToolContext
 from tools.importing.importer import import_paths
 from tools.registry import TOOLS, available_tools, tool_for_file
 from tools.result import Fact, ToolResult
+from tools.spec import FlowStep, ToolSpec
 
 TODAY = date(2025, 10, 20)
 
@@ -208,3 +210,87 @@ def test_a_follow_up_period_shifts_the_last_one() -> None:
         "until": "2025-10-31",
     }
     assert shift_period({}, " the week before ") == {}
+
+
+# -- a multi-turn tool plugs in with its spec alone -----------------------------------------
+
+
+def _how_do_you_feel(ctx: ToolContext, data: dict, message: str) -> FlowStep:
+    """Two questions, then a result built from the answers (a toy weekly check-in)."""
+    if "sleep" not in data:
+        return FlowStep(ask="How did you sleep this week, 1-5?", data={"sleep": None})
+    if data["sleep"] is None:
+        return FlowStep(ask="And your legs, 1-5?", data={"sleep": int(message.strip()[0])})
+    legs = int(message.strip()[0])
+    return FlowStep(
+        result=ToolResult(
+            tool="feel_checkin",
+            message="Thanks, noted.",
+            facts=[Fact("sleep", data["sleep"], "/5"), Fact("legs", legs, "/5")],
+        )
+    )
+
+
+def _feel_checkin(ctx: ToolContext) -> ToolResult:
+    """A how-do-you-feel check-in; in a chat it asks its questions one at a time."""
+    return ToolResult.failure("feel_checkin", "Answer the check-in's questions in the chat.")
+
+
+def _shoe_note(ctx: ToolContext, shoe: str) -> ToolResult:
+    """Note which shoe was worn.
+
+    Args:
+        shoe: the shoe's name.
+    """
+    return ToolResult(tool="shoe_note", message=f"Noted: {shoe}.")
+
+
+@pytest.fixture
+def coach_with_new_tools(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Coach:
+    """Two tools added the way every tool is: a function and its spec (with examples); the
+    classifier is retrained on the registry, which takes seconds."""
+    checkin = ToolSpec(
+        name="feel_checkin",
+        function=_feel_checkin,
+        summary="a how-do-you-feel check-in",
+        examples=(
+            "let's do my feel check-in",
+            "feel check-in please",
+            "time for the how do you feel check-in",
+            "start my feel check in",
+        ),
+        flow=_how_do_you_feel,
+    )
+    shoe = ToolSpec(
+        name="shoe_note",
+        function=_shoe_note,
+        summary="note your shoes",
+        examples=("note my shoes", "log which shoes I wore", "record my shoe", "shoe note"),
+        asks={"shoe": "Which shoe did you wear?"},
+    )
+    monkeypatch.setitem(TOOLS, checkin.name, checkin)
+    monkeypatch.setitem(TOOLS, shoe.name, shoe)
+    classifier = IntentClassifier().fit(labelled_examples())
+    return Coach(db, settings, today=TODAY, classifier=classifier)
+
+
+def test_new_tools_plug_in_with_flows_and_questions_for_missing_arguments(
+    coach_with_new_tools: Coach, people: People
+) -> None:
+    coach = coach_with_new_tools
+    assert coach.turn(people.ann, "let's do my feel check-in").text.startswith("How did you sleep")
+    assert coach.turn(people.ann, "4, pretty good").text == "And your legs, 1-5?"
+    done = coach.turn(people.ann, "2 - heavy")
+    assert [f.value for f in done.results[0].facts] == [4, 2]
+    assert "4 /5" in done.text and "2 /5" in done.text
+    assert coach.turn(people.ann, "3").results == []  # the conversation is over
+
+    assert coach.turn(people.ann, "feel check-in please").text.startswith("How did you sleep")
+    assert coach.turn(people.ann, "stop").text == "Okay, we'll stop here."
+
+    asked = coach.turn(people.ann, "note my shoes")
+    assert asked.text == "Which shoe did you wear?" and asked.tool_calls == []
+    noted = coach.turn(people.ann, "Vaporfly 3")
+    assert [(c.name, c.args) for c in noted.tool_calls] == [("shoe_note", {"shoe": "Vaporfly 3"})]

@@ -22,8 +22,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from tools.context import ToolContext
 from tools.result import ToolResult
 
-#: What a tool's result looks like to a reader: the lines between its message and its facts.
-Phrase = Callable[[ToolResult], list[str]]
+#: How a tool's result reads: the whole template reply (see :func:`tools.reply.standard_reply`).
+Phrase = Callable[[ToolResult], str]
+
+
+@dataclass
+class FlowStep:
+    """One step of a multi-turn tool (a weekly check-in): either the next question to ask,
+    with what was gathered so far in ``data``, or the finished ``result``."""
+
+    ask: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    result: ToolResult | None = None
+
+
+#: A multi-turn tool's step: (context, what was gathered so far, the user's answer) -> next step.
+#: The first step gets the call's arguments as ``data`` and the message that started it.
+Flow = Callable[[ToolContext, dict[str, Any], str], FlowStep]
 
 
 class ToolCallError(ValueError):
@@ -38,7 +53,8 @@ class ToolSpec:
     is coming, but not built yet). ``confirm`` words a write for "Shall I ... now?"; ``needs``
     says what to attach when ``file_arg`` is empty; ``asks`` holds the question for each other
     argument that may be missing; ``remember`` puts a summary of each result into the athlete's
-    searchable history.
+    searchable history. A tool with a ``flow`` holds a conversation of several turns (its state
+    is kept per user and subject) instead of answering at once.
     """
 
     name: str
@@ -54,6 +70,7 @@ class ToolSpec:
     phrase: Phrase | None = None
     remember: bool = False
     planned: bool = False
+    flow: Flow | None = None
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:
