@@ -25,6 +25,16 @@ def merge_system(messages: list[Message]) -> list[Message]:
     return rest
 
 
+def placement() -> dict[str, Any]:
+    """Where the weights go: with accelerate installed, on the GPU when there is one and
+    offloaded to the CPU when it does not fit (``device_map="auto"``); without it, the CPU."""
+    try:
+        import accelerate  # noqa: F401
+    except ImportError:
+        return {}
+    return {"device_map": "auto", "dtype": "auto"}
+
+
 class TransformersBackend:
     """A local model directory or cached hub id, loaded with ``local_files_only=True``."""
 
@@ -36,7 +46,9 @@ class TransformersBackend:
 
         self.model_id = model
         self.tokenizer: Any = AutoTokenizer.from_pretrained(model, local_files_only=True)
-        self.model: Any = AutoModelForCausalLM.from_pretrained(model, local_files_only=True)
+        self.model: Any = AutoModelForCausalLM.from_pretrained(
+            model, local_files_only=True, **placement()
+        )
         self.model.eval()
         self._lock = threading.Lock()
 
@@ -52,6 +64,7 @@ class TransformersBackend:
             return_tensors="pt",
             return_dict=True,
         )
+        prompt = {key: value.to(self.model.device) for key, value in prompt.items()}
         with self._lock, torch.no_grad():
             output = self.model.generate(
                 **prompt,
