@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent import subjects
 from agent.composer import compose_many, help_text, render_draft
-from agent.extractors import extract, shift_period
+from agent.extractors import extract, shift_count, shift_period
 from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
 from agent.reading import normalise
@@ -62,6 +62,10 @@ NO = re.compile(
     r"^\s*(n|no|nope|nah|cancel|stop|don't|do not|never ?mind|not now|leave it|skip|forget it"
     r"|not yet|hold off)\b",
     re.I,
+)
+#: A change to a call waiting for a yes: "actually make it a full one", "instead ...".
+AMEND = re.compile(
+    r"^\s*(actually|make it|instead|rather|change it|but|and|no|wait|oh|hmm)\b", re.I
 )
 #: A message that builds on the last answer: "and last month?", "what about rides?".
 FOLLOW_UP = re.compile(
@@ -228,7 +232,8 @@ class Coach:
                 reply.route = Route("tool", spec.name, pending.args, 1.0, "confirmed")
                 return reply
             amended = extract(spec, text, message, today).args
-            if NO.match(message) and not amended:
+            refused = NO.match(message)
+            if refused and not amended and not self._new_request(message, files, today):
                 self._clear(actor, about, CONFIRM)
                 return Reply(
                     "Okay, I won't do that.",
@@ -236,7 +241,7 @@ class Coach:
                     route=Route("smalltalk", confidence=1.0, reason="declined a confirmation"),
                     subject_ids=subject.ids,
                 )
-            if amended and (NO.match(message) or FOLLOW_UP.match(message) or _only_details(text)):
+            if amended and (refused or AMEND.match(message) or _only_details(text)):
                 call = ToolCall(spec.name, pending.args | amended)
                 return self._confirm(actor, subject, call)
         self._clear(actor, about, CONFIRM)
@@ -255,6 +260,15 @@ class Coach:
         if unsure and proposed.kind not in ("decline", "help") and self.uses_llm:
             proposed = self._ask_model(message, proposed, files, today) or proposed
         return self._act(actor, subject, message, proposed, files, progress)
+
+    def _new_request(self, message: str, files: list[str], today: date) -> bool:
+        """Whether what follows a "no" is a request of its own ("no wait, what did I run
+        yesterday?")."""
+        rest = NO.sub("", message, count=1).strip(" ,.!-")
+        if len(rest.split()) < 3:
+            return False
+        proposed = route(rest, files, today, self.classifier)
+        return proposed.sure and proposed.kind == "tool"
 
     def _follow_up(
         self,
@@ -275,6 +289,7 @@ class Coach:
         changes = extract(spec, text, message, today).args
         changes.pop("query", None)
         changes |= shift_period(args, text)
+        changes |= shift_count(args, set(spec.arguments.model_fields), text)
         same_tool = proposed.tool == tool
         if not (elliptical and (changes or subject.named)) and not (not proposed.sure and changes):
             return None

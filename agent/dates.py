@@ -120,7 +120,10 @@ def _day_parts(text: str) -> tuple[int | None, int, int] | None:
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         return int(m[1]), int(m[2]), int(m[3])
     if m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}))?", text):
-        return (int(m[3]) if m[3] else None), int(m[2]), int(m[1])
+        first, second = int(m[1]), int(m[2])
+        if second > 12 >= first:  # 11/20 can only be month first
+            first, second = second, first
+        return (int(m[3]) if m[3] else None), second, first
     if m := re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? {_MONTH}(?:,? (\d{{4}}))?", text):
         return (int(m[3]) if m[3] else None), _month(m[2]), int(m[1])
     if m := re.fullmatch(rf"{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", text):

@@ -17,7 +17,7 @@ from agent.reading import NUMBER_WORDS, has
 from tools.spec import ToolSpec
 
 _SPORTS = (
-    ("run", r"\b(run|runs|running|runnings|ran|jog|jogs|jogging|jogged|mileage)\b"),
+    ("run", r"\b(run|runs|running|runnings|ran|jog|jogs|jogging|jogged|mileage|treadmill)\b"),
     ("ride", r"\b(ride|rides|riding|rode|bike|biking|cycling|cycle|cycled)\b"),
     ("swim", r"\b(swim|swims|swimming|swam)\b"),
     ("walk", r"\b(walk|walks|walking|walked)\b"),
@@ -58,7 +58,7 @@ def _fps(text: str) -> float | None:
 def _view(text: str) -> str | None:
     if has(text, r"\b(rear|behind|back view|from the back|back-on)\b"):
         return "rear"
-    if has(text, r"\b(side|sideways|profile|side-on|sagittal)\b"):
+    if has(text, r"\b(side|sideways|profile|side-on|sagittal|beside|alongside)\b"):
         return "side"
     return None
 
@@ -68,7 +68,7 @@ def _sport(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-_ITEMS = r"(?:runs|rides|swims|walks|hikes|activities|workouts|sessions)"
+_ITEMS = r"(?:runs|rides|swims|walks|hikes|jogs|activities|workouts|sessions)"
 _NEWEST = r"(?:last|latest|most recent|recent|newest|previous)"
 
 
@@ -81,7 +81,9 @@ def _limit(text: str) -> int | None:
         return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
     if m := re.search(rf"\b{count} {_NEWEST} {_ITEMS}", text):
         return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
-    if re.search(rf"\b{_NEWEST} (\w+ )?(run|ride|swim|walk|hike|activity|workout|session)\b", text):
+    if re.search(
+        rf"\b{_NEWEST} (\w+ )?(run|ride|swim|walk|hike|jog|activity|workout|session)\b", text
+    ):
         return 1
     return None
 
@@ -199,3 +201,16 @@ def _months_back(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     last_day = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last_day))
+
+
+_NEW_COUNT = re.compile(
+    r"\b(?:make it|just|only|show|the|top|first)\s+(?:the |me )?(?:last |latest |newest )?"
+    r"(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\b(?! ?(?:km|k|mi|miles|m|min|days?|weeks?|months?))"
+)
+
+
+def shift_count(previous: dict[str, Any], names: set[str], text: str) -> dict[str, int]:
+    """A new count for the last call ("make it 5", "just the last 3"), when it takes one."""
+    if "limit" not in names or not (m := _NEW_COUNT.search(text)):
+        return {}
+    return {"limit": int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]}

@@ -90,6 +90,10 @@ SPEC = ToolSpec(
         "are carbon plated shoes worth it",
         "what is a tempo run",
         "tips for running downhill",
+        "what should I eat before a race",
+        "best breakfast before a long run",
+        "how much water should I drink on a run",
+        "is coffee before running a good idea",
     ),
     phrase=_phrase,
 )
