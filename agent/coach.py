@@ -35,8 +35,8 @@ from storage.conversation import (
     LAST,
     State,
     clear_state,
-    get_state,
     put_state,
+    states_of,
 )
 from storage.db import Database
 from storage.models import User
@@ -180,14 +180,15 @@ class Coach:
                 self._remember(actor, None, message, reply)
                 return reply
             people = athletes_of(session, actor) if actor.role == "coach" else []
-            last = get_state(session, actor, None, LAST)
-            last_subject = last.data.get("subject") if last else None
+            states = {(s.subject_id, s.kind): s for s in states_of(session, actor)}
+        last = states.get((None, LAST))
+        last_subject = last.data.get("subject") if last else None
         subject = subjects.resolve(actor, message, people, athlete_id, last_subject)
         if subject.denied:
             reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name)
             self._remember(actor, None, message, reply)
             return reply
-        reply = self._answer(actor, subject, message, files, progress or no_progress)
+        reply = self._answer(actor, subject, message, files, progress or no_progress, states)
         about = subject.one
         self._remember(actor, about, message, reply)
         return reply
@@ -195,15 +196,22 @@ class Coach:
     # -- deciding -------------------------------------------------------------------------
 
     def _answer(
-        self, actor: User, subject: subjects.Subject, message: str, files: list[str], progress
+        self,
+        actor: User,
+        subject: subjects.Subject,
+        message: str,
+        files: list[str],
+        progress: Progress,
+        states: dict[tuple[int | None, str], State],
     ) -> Reply:
         about = subject.one
         today = self.today or date.today()
-        with self.db.session() as session:
-            pending = get_state(session, actor, about, CONFIRM)
-            asked = get_state(session, actor, about, ASK)
-            last = get_state(session, actor, about, LAST)
-            flow = get_state(session, actor, about, FLOW)
+        pending, asked = states.get((about, CONFIRM)), states.get((about, ASK))
+        last, flow = states.get((about, LAST)), states.get((about, FLOW))
+        if pending is not None or asked is not None:  # a question is answered once
+            with self.db.session() as session:
+                for kind in (CONFIRM, ASK):
+                    clear_state(session, actor, about, kind)
         text = normalise(message)
 
         if flow is not None and not files:
@@ -226,7 +234,6 @@ class Coach:
         if pending is not None and not files:
             spec = get_tool(pending.tool)
             if YES.match(message):
-                self._clear(actor, about, CONFIRM)
                 call = ToolCall(spec.name, pending.args)
                 reply = self._run(actor, subject, message, call, progress)
                 reply.route = Route("tool", spec.name, pending.args, 1.0, "confirmed")
@@ -234,7 +241,6 @@ class Coach:
             amended = extract(spec, text, message, today).args
             refused = NO.match(message)
             if refused and not amended and not self._new_request(message, files, today):
-                self._clear(actor, about, CONFIRM)
                 return Reply(
                     "Okay, I won't do that.",
                     backend=self.llm.name,
@@ -244,7 +250,6 @@ class Coach:
             if amended and (refused or AMEND.match(message) or _only_details(text)):
                 call = ToolCall(spec.name, pending.args | amended)
                 return self._confirm(actor, subject, call)
-        self._clear(actor, about, CONFIRM)
 
         proposed = route(message, files, today, self.classifier)
         if asked is not None and not files and proposed.kind != "decline":
