@@ -26,7 +26,7 @@ from agent.router import Route, for_tool, route
 from agent.safety import RED_FLAG
 from agent.verifier import is_grounded
 from models.llm import LLMBackend, RulesBackend, load_backend
-from storage.access import AccessDenied, can_see
+from storage.access import DENIED, AccessDenied, can_see
 from storage.chat import add_message
 from storage.conversation import (
     ASK,
@@ -85,9 +85,7 @@ SEE_A_DOCTOR = (
     "happening now, call emergency services. I can't assess symptoms, but I'm here for your "
     "training once you've been checked."
 )
-NOT_YOUR_ATHLETE = (
-    "I can only talk about athletes you coach. Pick one of yours, or ask about yourself."
-)
+NOT_YOUR_ATHLETE = DENIED
 NOT_SURE = "I'm not sure what you'd like. " + "{help}"
 SOMETHING_WENT_WRONG = "Something went wrong on my side running that; nothing was changed."
 ONE_AT_A_TIME = "Let's do that for one athlete at a time: name the one you mean."

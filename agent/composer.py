@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agent.dates import MONTHS
+from agent.extractors import SPORTS
 from tools.markdown import safe_reply
 from tools.registry import TOOLS
 from tools.reply import standard_reply
@@ -60,13 +61,6 @@ _PERIODS = re.compile(
     r"all[- ]time|ever|season|spring|summer|autumn|winter|" + "|".join(MONTHS) + r")\b",
     re.I,
 )
-_SPORT_WORDS = {
-    "run": r"\b(run|runs|running|ran|jog|jogs|jogged)\b",
-    "ride": r"\b(ride|rides|rode|riding|cycling|cycled|bike|biked)\b",
-    "swim": r"\b(swim|swims|swimming|swam)\b",
-    "walk": r"\b(walk|walks|walking)\b",
-    "hike": r"\b(hike|hikes|hiking)\b",
-}
 #: Claims no fact supports and a coach must not make from numbers alone.
 _UNSUPPORTED = re.compile(
     r"\b(should (continue|keep)|in (good|great|bad|poor) shape|injur\w*|overtrain\w*|"
@@ -111,7 +105,7 @@ def render_draft(
     for match in _PERIODS.finditer(draft):
         if match[0].lower() not in allowed:
             return None
-    for sport, pattern in _SPORT_WORDS.items():
+    for sport, pattern in SPORTS:
         named = re.search(pattern, draft, re.I) and not re.search(pattern, allowed, re.I)
         if named and not any(a.get("sport") == sport for a in args):
             return None

@@ -16,7 +16,8 @@ from agent.dates import parse_dates
 from agent.reading import NUMBER_WORDS, has
 from tools.spec import ToolSpec
 
-_SPORTS = (
+#: Each sport Coach G stores, and the words people use for it.
+SPORTS = (
     ("run", r"\b(run|runs|running|runnings|ran|jog|jogs|jogging|jogged|mileage|treadmill)\b"),
     ("ride", r"\b(ride|rides|riding|rode|bike|biking|cycling|cycle|cycled)\b"),
     ("swim", r"\b(swim|swims|swimming|swam)\b"),
@@ -64,7 +65,7 @@ def _view(text: str) -> str | None:
 
 
 def _sport(text: str) -> str | None:
-    found = [sport for sport, pattern in _SPORTS if re.search(pattern, text)]
+    found = [sport for sport, pattern in SPORTS if re.search(pattern, text)]
     return found[0] if len(found) == 1 else None
 
 

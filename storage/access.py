@@ -10,6 +10,13 @@ from sqlalchemy.orm import Session
 
 from storage.models import CoachLink, User
 
+#: What anyone is told about someone they may not see; it names no one and does not even say
+#: whether that person exists.
+DENIED = (
+    "You can only see your own data, and as a coach your linked athletes'. Pick one of yours, "
+    "or ask about yourself."
+)
+
 
 class AccessDenied(PermissionError):
     """The acting user may not see this athlete's data."""
@@ -37,4 +44,4 @@ def require_access(session: Session, actor: User, athlete_id: int) -> None:
     The message names no one: it does not even confirm that the athlete exists.
     """
     if not can_see(session, actor, athlete_id):
-        raise AccessDenied("You can only see your own data, or your linked athletes' as a coach.")
+        raise AccessDenied(DENIED)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import anyio
 import gradio as gr
 
-from storage.access import AccessDenied, require_access
+from storage.access import DENIED, AccessDenied, require_access
 from storage.db import Database
 from storage.models import User
 from storage.users import athletes_of, authenticate, get_user
@@ -79,17 +79,13 @@ def resolve_athlete(db: Database, actor: User, choice: str | None) -> int | None
     """
     if actor.role != "coach":
         if choice and choice.strip().lower() != actor.name:
-            raise AccessDenied(
-                "You can only see your own data, or your linked athletes' as a coach."
-            )
+            raise AccessDenied(DENIED)
         return actor.id
     if not choice or choice == FROM_MESSAGE:
         return None
     with db.session() as session:
         target = get_user(session, choice)
         if target is None:
-            raise AccessDenied(
-                "You can only see your own data, or your linked athletes' as a coach."
-            )
+            raise AccessDenied(DENIED)
         require_access(session, actor, target.id)
         return target.id
