@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent import subjects
 from agent.composer import compose_many, help_text, render_draft
-from agent.extractors import extract, shift_count, shift_period
+from agent.extractors import bare_period, extract, shift_count, shift_period
 from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
 from agent.reading import normalise
@@ -206,6 +206,8 @@ class Coach:
         today = self.today or date.today()
         pending, asked = states.get((about, CONFIRM)), states.get((about, ASK))
         last, flow = states.get((about, LAST)), states.get((about, FLOW))
+        if subject.named:  # "what about Ann?": the latest call, whoever it was about
+            last = states.get((None, LAST)) or last
         if pending is not None or asked is not None:  # a question is answered once
             with self.db.session() as session:
                 for kind in (CONFIRM, ASK):
@@ -292,6 +294,9 @@ class Coach:
         changes = extract(spec, text, message, today).args
         changes.pop("query", None)
         changes |= shift_period(args, text)
+        reads_dates = {"since", "until"} & set(spec.arguments.model_fields)
+        if reads_dates and not {"since", "until"} & changes.keys():
+            changes |= bare_period(text, today)
         changes |= shift_count(args, set(spec.arguments.model_fields), text)
         same_tool = proposed.tool == tool
         if not (elliptical and (changes or subject.named)) and not (not proposed.sure and changes):

@@ -342,6 +342,10 @@ def _parse(text: str, today: date) -> DateRange | None:
         if m[1] != "this" and today.weekday() >= 5:
             saturday -= timedelta(days=7)
         return DateRange(saturday, saturday + timedelta(days=2))
+    if re.search(r"\bweekend\b", t) and not re.search(r"\b(next|every|each|a|per) weekend", t):
+        # "the weekend", "weekend runs": the latest one (this one on a Saturday or Sunday)
+        saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+        return DateRange(saturday, saturday + timedelta(days=2))
     if m := re.search(r"\b(?:start|beginning) of (?:the |this )?(year|month)\b", t):
         return DateRange(today.replace(month=1, day=1) if m[1] == "year" else today.replace(day=1))
     if m := re.search(rf"\b{_COUNT} (day|week|month|year)s? ago\b", t):

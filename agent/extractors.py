@@ -20,7 +20,7 @@ from tools.spec import ToolSpec
 SPORTS = (
     ("run", r"\b(run|runs|running|runnings|ran|jog|jogs|jogging|jogged|mileage|treadmill)\b"),
     ("ride", r"\b(ride|rides|riding|rode|bike|biking|cycling|cycle|cycled)\b"),
-    ("swim", r"\b(swim|swims|swimming|swam)\b"),
+    ("swim", r"\b(swim|swims|swimming|swam|pool)\b"),
     ("walk", r"\b(walk|walks|walking|walked)\b"),
     ("hike", r"\b(hike|hikes|hiking|hiked)\b"),
 )
@@ -159,7 +159,7 @@ def unread_time_phrases(text: str) -> list[str]:
     return found
 
 
-_BEFORE = re.compile(r"\b(?:the )?(day|week|month|year) (?:before|earlier|prior)\b")
+_BEFORE = re.compile(r"\b(?:the )?(day|week|month|year|one) (?:before|earlier|prior)\b")
 _SAME_LAST_YEAR = re.compile(r"\b(?:same|that) (?:day|week|month|period|time) (?:a |last )year\b")
 
 
@@ -172,7 +172,7 @@ def shift_period(previous: dict[str, Any], text: str) -> dict[str, str]:
     start = date.fromisoformat(since)
     end = date.fromisoformat(until) if until else None
     if m := _BEFORE.search(text):
-        unit = m[1]
+        unit = m[1] if m[1] != "one" else _unit_of(start, end)
         if unit in ("day", "week"):
             step = timedelta(days=1 if unit == "day" else 7)
             shifted = {"since": (start - step).isoformat()}
@@ -197,6 +197,12 @@ def shift_period(previous: dict[str, Any], text: str) -> dict[str, str]:
     return shifted
 
 
+def _unit_of(start: date, end: date | None) -> str:
+    """The calendar unit a range spans: a day, a week, a month or a year."""
+    days = ((end or start) - start).days + 1
+    return "day" if days == 1 else "week" if days <= 7 else "month" if days <= 31 else "year"
+
+
 def _months_back(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
@@ -205,7 +211,8 @@ def _months_back(day: date, months: int) -> date:
 
 
 _NEW_COUNT = re.compile(
-    r"\b(?:make it|just|only|show|the|top|first)\s+(?:the |me )?(?:last |latest |newest )?"
+    r"\b(?:make it|up to|(?:increase|change|raise) (?:it |that )?to|just|only|show|the|top|first)"
+    r"\s+(?:the |me )?(?:last |latest |newest )?"
     r"(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")\b(?! ?(?:km|k|mi|miles|m|min|days?|weeks?|months?))"
 )
 
@@ -215,3 +222,17 @@ def shift_count(previous: dict[str, Any], names: set[str], text: str) -> dict[st
     if "limit" not in names or not (m := _NEW_COUNT.search(text)):
         return {}
     return {"limit": int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]}
+
+
+_BARE_PERIOD = re.compile(
+    r"\b((?:19|20)\d{2}|january|february|march|april|june|july|august|september|october"
+    r"|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b"
+)
+
+
+def bare_period(text: str, today: date) -> dict[str, str]:
+    """A period named alone in a follow-up ("now do 2023", "april then"), read as "in ..."."""
+    if not (m := _BARE_PERIOD.search(text)):
+        return {}
+    dates = parse_dates(f" in {m[1]} ", today)
+    return dates.as_args() if dates else {}

@@ -45,6 +45,12 @@ _VOCABULARY = _words(
 _REAL_WORDS = _words("from form least contract trailing")
 
 
+#: Three-letter words whose letters, swapped, are a slip ("rnu", "nar"); by their sorted letters.
+_SHORT_SWAPS = {"".join(sorted(w)): w for w in ("run", "ran", "jog", "gym", "day")}
+#: Real three-letter words with those letters, never "corrected".
+_REAL_SHORT = _words("run ran jog gym day urn nru yad")
+
+
 def _slips(word: str, known: str, substitution: int) -> int:
     """The optimal-string-alignment distance: insertions, deletions and swaps of neighbours
     cost one, a substituted letter costs ``substitution``."""
@@ -76,6 +82,8 @@ def _correct(word: str) -> str:
             shorter = re.sub(r"([a-z])\1{2,}", repeat, word)
             if shorter in _VOCABULARY or shorter in SMALLTALK_WORDS:
                 return shorter
+    if len(word) == 3 and word not in _REAL_SHORT:
+        return _SHORT_SWAPS.get("".join(sorted(word)), word)  # rnu -> run
     if len(word) < 4 or "'" in word or word in _VOCABULARY or word in _REAL_WORDS:
         return word
     if word + "g" in _VOCABULARY:  # runnin -> running
@@ -120,7 +128,7 @@ SMALLTALK_WORDS = _words(
     hi hey hello hiya yo sup howdy there good morning afternoon evening night gm thanks thank
     you so much very thx ty cheers mate coach g ok okay k cool great awesome nice one lol haha
     lmao bye see later tomorrow soon how are is it going what's up you're the best amazing
-    legend perfect sweet brilliant wow yes no yep nope sure alright np bro dude buddy again a
+    legend ta perfect sweet brilliant wow yes no yep nope sure alright np bro dude buddy again a
     lot all how's doing appreciate appreciated your day been things
     """
 )

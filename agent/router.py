@@ -14,6 +14,7 @@ reads tool output; only the user's own words choose tools.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from agent import safety
 from agent.extractors import extract
 from agent.intents import NO_TOOL, IntentClassifier, default_classifier
-from agent.reading import normalise
+from agent.reading import SMALLTALK_WORDS, normalise
 from tools.registry import get_tool, tool_for_file
 
 #: Below this probability the route is not trusted: a model is asked, or the user.
@@ -64,6 +65,8 @@ def route(
         return Route("decline", confidence=1.0, reason=reason)
     if attachments:
         return _attached(text, message, list(attachments), today)
+    if only_smalltalk(text):
+        return Route("smalltalk", confidence=0.95, reason="small talk")
     ranked = (classifier or default_classifier()).rank(message)
     label, probability = ranked[0]
     alternatives = ranked[:3]
@@ -105,3 +108,9 @@ def _attached(text: str, message: str, attachments: list[str], today: date) -> R
         args = found.args | {spec.file_arg: fitting if many else fitting[0]}
         return Route("tool", spec.name, args, 0.97, f"{spec.name}: files attached")
     return Route("clarify", reason="unsupported attachment", confidence=0.9)
+
+
+def only_smalltalk(text: str) -> bool:
+    """A message of greetings, thanks and the like alone ("legend, ta 🙏")."""
+    words = re.findall(r"[a-z']+", text)
+    return bool(words) and all(word in SMALLTALK_WORDS for word in words)

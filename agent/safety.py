@@ -36,6 +36,9 @@ _DECLINE = (
     r"\b(all|every|other) (the )?(other )?(athletes?|users?|members?|accounts?)\b",
     r"\bother (runners|people)\b.{0,30}\b(here|app|data|runs|activities|did|do)\b",
     r"\beveryone('s| else)",
+    r"\b(fastest|slowest|best|top|strongest) (users?|runners?|athletes?|members?|people) (on|in|of"
+    r"|using) (this|the) (app|site|platform|server)\b",
+    r"\b\w+'s (home )?(address|phone( number)?|mobile|email|date of birth|birthday|password)\b",
     r"\bsomeone else'?s\b",
     r"\b(user|athlete|account) (number |no\.? |#)?\d+\b",
     r"\b(user|athlete|account|member) (with )?(the )?(user ?)?(id|number|no\.?|#) ?\d+\b",
@@ -53,7 +56,7 @@ _DECLINE = (
     # diagnosis and medication
     r"\bdiagnos(e|is|ing)\b",
     r"\b(prescribe|prescription|medication|medicine|painkillers?|ibuprofen|paracetamol"
-    r"|acetaminophen|naproxen|aspirin|dosage|pills|tablets|meds)\b",
+    r"|acetaminophen|naproxen|aspirin|dosage|pills|tablets|meds|inhaler|steroids?|doses?)\b",
     r"\b(do i have|is (it|this|that)|could (it|this|that) be|sounds like)\b.{0,30}(fracture"
     r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur)",
     r"\bis (it|this|my \w+) (broken|fractured|torn|sprained|serious|infected)\b",
@@ -74,6 +77,9 @@ _RED_FLAGS = (
     r"|black(ed)? out|palpitations?|irregular heart ?beat"
     r"|heart (was |is |keeps |kept )?(racing|skipping|pounding|flutter\w*)"
     r"|short(ness)? of breath|can'?t (catch my )?breathe?)\b"
+    # a swollen, hot or red calf (a clot after a flight or a long sit)
+    r"|\bcalf\b.{0,30}\b(swollen|swelling)\b.{0,30}\b(hot|red|warm)\b"
+    r"|\b(swollen|swelling)\b.{0,20}\b(hot|red|warm)\b.{0,30}\bcalf\b"
 )
 #: A condition named as a question ("stress fracture?"): a diagnosis request beside a symptom.
 _CONDITION_QUESTION = (
