@@ -294,3 +294,21 @@ def test_new_tools_plug_in_with_flows_and_questions_for_missing_arguments(
     assert asked.text == "Which shoe did you wear?" and asked.tool_calls == []
     noted = coach.turn(people.ann, "Vaporfly 3")
     assert [(c.name, c.args) for c in noted.tool_calls] == [("shoe_note", {"shoe": "Vaporfly 3"})]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my calf is swollen and hot after the flight, can I run?",
+        "can I double my inhaler dose before the race",
+        "who is the fastest runner on this app",
+        "what's ann's phone number",
+    ],
+)
+def test_safety_rules_decline_without_a_model(message: str) -> None:
+    assert route(message, today=TODAY).kind == "decline"
+
+
+def test_greetings_alone_are_small_talk() -> None:
+    assert route("legend, ta 🙏", today=TODAY).kind == "smalltalk"
+    assert route("cheers mate", today=TODAY).confidence >= 0.9
