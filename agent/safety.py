@@ -48,7 +48,8 @@ _DECLINE = (
     r"\bdelete (all|every|everyone)",
     # secrets
     r"\b(api|oauth|strava|auth|bearer|session)[ _-]?tokens?\b",
-    r"\b(passwords?|api[ _-]?keys?|access[ _-]?tokens?|refresh[ _-]?tokens?|client[ _-]?secrets?"
+    r"\b(logins?|log-?in details|sign-?in details|passwords?|api[ _-]?keys?|access[ _-]?tokens?"
+    r"|refresh[ _-]?tokens?|client[ _-]?secrets?"
     r"|credentials|secret keys?|private keys?)\b",
     r"\b(admin|root|superuser)\b.{0,20}\b(login|account|access)\b",
     r"\byour (config|configuration|source code|env)\b|\benvironment variables\b",
@@ -56,9 +57,11 @@ _DECLINE = (
     # diagnosis and medication
     r"\bdiagnos(e|is|ing)\b",
     r"\b(prescribe|prescription|medication|medicine|painkillers?|ibuprofen|paracetamol"
-    r"|acetaminophen|naproxen|aspirin|dosage|pills|tablets|meds|inhaler|steroids?|doses?)\b",
+    r"|acetaminophen|naproxen|aspirin|dosage|pills|tablets|meds|inhaler|steroids?|doses?"
+    r"|melatonin|sleeping pills?|antibiotics?)\b",
     r"\b(do i have|is (it|this|that)|could (it|this|that) be|sounds like)\b.{0,30}(fracture"
-    r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur)",
+    r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur"
+    r"|labral|meniscus|impingement|hernia)",
     r"\bis (it|this|my \w+) (broken|fractured|torn|sprained|serious|infected)\b",
     r"\btell me what (i have|it is|this is|is wrong)\b|\bwhat do i have\b",
     rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted|ruptured) my (\w+ )?{_BODY}",
@@ -77,6 +80,9 @@ _RED_FLAGS = (
     r"|black(ed)? out|palpitations?|irregular heart ?beat"
     r"|heart (was |is |keeps |kept )?(racing|skipping|pounding|flutter\w*)"
     r"|short(ness)? of breath|can'?t (catch my )?breathe?)\b"
+    # blood where it should not be
+    r"|\b(cough\w*|spit\w*|vomit\w*|throw\w* up|pee\w*|urin\w*|poo\w*)\b.{0,20}\bblood\b"
+    r"|\bblood (in|when) (my )?(pee|urine|stool|poo|cough)"
     # a swollen, hot or red calf (a clot after a flight or a long sit)
     r"|\bcalf\b.{0,30}\b(swollen|swelling)\b.{0,30}\b(hot|red|warm)\b"
     r"|\b(swollen|swelling)\b.{0,20}\b(hot|red|warm)\b.{0,30}\bcalf\b"
@@ -84,7 +90,7 @@ _RED_FLAGS = (
 #: A condition named as a question ("stress fracture?"): a diagnosis request beside a symptom.
 _CONDITION_QUESTION = (
     r"\b(stress fracture|fracture|tendinitis|tendinopathy|tendonitis|fasciitis|shin splints"
-    r"|torn \w+|sprain|bursitis|itbs|it band syndrome)\s?\?"
+    r"|torn \w+|\w+ tear|sprain|bursitis|itbs|it band syndrome|impingement)\s?\?"
 )
 _WHATS_WRONG = (
     r"\b(what's|what is) (wrong|causing)\b|\bwhat (is|could) (it|this) be\b|\bdo i have\b"

@@ -29,7 +29,8 @@ NOT_PEOPLE = {
     "my", "your", "the", "training", "everything", "running", "recovery", "here", "there", "it",
     "that", "this", "what", "who", "how", "where", "when", "why", "let", "he", "she", "nothing",
     "something", "mine", "everyone", "anyone", "someone", "today's", "last", "next", "weekend",
-    "parkrun", "marathon", "christmas", "easter", "new", "tempo", "zone",
+    "parkrun", "marathon", "christmas", "easter", "new", "tempo", "zone", "you", "we", "they",
+    "u", "anybody", "nobody", "one", "all", "that's",
     *(calendar.day_name[d].lower() for d in range(7)),
     *(calendar.month_name[m].lower() for m in range(1, 13)),
 }  # fmt: skip
@@ -38,6 +39,12 @@ NOT_PEOPLE = {
 _DATA_NOUNS = (
     r"(?:runs?|rides?|activit(?:y|ies)|data|videos?|training|workouts?|sessions?|cadence|"
     r"stats|history|km|mileage|pace|strava|log|results?|load|week|month|form|gait)\b"
+)
+
+
+_DOING = (
+    r"(?:run|ran|ride|rode|swim|swam|walk|walked|hike|hiked|train|trained|race|raced|jog|jogged"
+    r"|cycle|cycled|lift|lifted)\b"
 )
 
 
@@ -97,6 +104,8 @@ def _someone_else(actor: User, message: str, lowered: str, people: list[User]) -
     named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message)
     named += re.findall(rf"\b([a-z]+)(?:'s|’s) (?:\w+ )?{_DATA_NOUNS}", lowered)
     named += re.findall(r"\bhow(?:'s| is) (\w+) (?:doing|getting on|going)\b", lowered)
+    # "what did sam run yesterday?", "has bob trained this week": someone doing a sport
+    named += re.findall(rf"\b(?:did|has|have|does|is|was) ([a-z]+) {_DOING}", lowered)
     if actor.role == "coach":  # a coach asks "has Sam run this week?"
         named += re.findall(r"\b(?:for|about|is|has|did|does) ([A-Z][a-z]+)\b", message)
     known = _names(actor).union(*(_names(p) for p in people)) | NOT_PEOPLE

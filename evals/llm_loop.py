@@ -107,8 +107,10 @@ def counting(calls: ModelCalls) -> Iterator[None]:
 
 @contextmanager
 def llama_threads(threads: int | None) -> Iterator[None]:
-    """Make every ``llama_cpp.Llama`` built meanwhile use ``threads`` CPU threads (the backend
-    leaves it to llama-cpp-python, which takes half the cores for generation)."""
+    """Make every ``llama_cpp.Llama`` built meanwhile use ``threads`` CPU threads for prompts and
+    generation alike. The backend leaves it to llama-cpp-python: half the cores to generate,
+    all of them for prompts, which on a busy two-core machine makes prompts slower (its OpenMP
+    threads wait for each other) than one thread does."""
     import llama_cpp
 
     original = llama_cpp.Llama
@@ -424,7 +426,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=40, help="messages for (a) and (b); 0: all")
     parser.add_argument("--drafts", type=int, default=30, help="messages for (c)")
     parser.add_argument("--parts", default="abc", help="which measures to run, e.g. 'bc'")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) // 2),
+        help="CPU threads for prompts and generation (default: half the cores)",
+    )
     parser.add_argument("--out", type=Path, default=Path("/tmp/llm_drafts.jsonl"))
     options = parser.parse_args(argv)
     if not options.model.is_file():
