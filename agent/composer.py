@@ -15,6 +15,7 @@ from typing import Any
 
 from agent.dates import MONTHS
 from agent.extractors import SPORTS
+from agent.reading import word_set
 from tools.markdown import safe_reply
 from tools.registry import TOOLS
 from tools.reply import standard_reply
@@ -69,6 +70,33 @@ _UNSUPPORTED = re.compile(
 )
 
 
+#: A refusal, or a claim of having no data, from a model whose tools did answer.
+_REFUSAL = re.compile(
+    r"\b(sorry|can't|cannot|can not|unable to|don't have|do not have|no access|not able to)\b",
+    re.I,
+)
+#: A unit written after a fact's name: the renderer writes units, so this one would be doubled
+#: or, worse, wrong ("{total_distance} miles").
+_UNIT_AFTER = re.compile(
+    r"\}\s*(km|kms|kilomet\w*|miles?|mi|hours?|hrs?|h|minutes?|mins?|seconds?|steps?|spm|bpm|%"
+    r"|kg|ms|cm|degrees?|activities|runs|rides)\b",
+    re.I,
+)
+#: A sentence is supported when at least this share of its content words appear in what the
+#: model was given (the facts' names, the notes, the results' words, the user's message).
+SUPPORTED_SHARE = 0.6
+_COMMON = word_set(
+    """
+    about above after again also always because been before being below between both could
+    does doing down during each from further have having here into just more most much only
+    other over same should some such than that their them then there these they this those
+    through under until very were what when where which while will with would your yours
+    you're it's that's here's there's what's don't didn't isn't keep good great well really
+    still make take know think feel looks look like nice sure help want need
+    """
+)
+
+
 def fact_table(results: Sequence[ToolResult]) -> dict[str, str]:
     """Each fact of the turn by name, as the reader will see it (value, unit, reliability)."""
     table: dict[str, str] = {}
@@ -91,12 +119,12 @@ def render_draft(
     it writes a figure itself, names an unknown fact, or claims a scope or a judgement that
     neither the facts, the call, the notes given nor the user's message support."""
     draft = safe_reply(draft or "").strip()
-    if not draft:
+    if not draft or _REFUSAL.search(draft) or _UNIT_AFTER.search(draft):
         return None
     table = fact_table(results)
     names = _PLACEHOLDER.findall(draft)
-    if any(name not in table for name in names):
-        return None
+    if any(name not in table for name in names) or (table and not names):
+        return None  # an unknown fact, or a result with facts that the draft does not report
     if _DIGIT.search(_PLACEHOLDER.sub("", draft)):
         return None  # a figure the model wrote itself
     allowed = " ".join(
@@ -112,7 +140,19 @@ def render_draft(
     for match in _UNSUPPORTED.finditer(draft):
         if match[0].lower() not in allowed:
             return None
+    given = set(re.findall(r"[a-z]{4,}", allowed + " " + " ".join(table).replace("_", " ")))
+    for sentence in re.split(r"[.!?;:\n]+", _PLACEHOLDER.sub(" ", draft)):
+        words = [w for w in re.findall(r"[a-z]{4,}", sentence.lower()) if w not in _COMMON]
+        if words and sum(_stem_in(w, given) for w in words) / len(words) < SUPPORTED_SHARE:
+            return None  # a sentence mostly made of what nothing given says
     return _PLACEHOLDER.sub(lambda m: table[m[1]], draft)
+
+
+def _stem_in(word: str, given: set[str]) -> bool:
+    """Whether ``word`` or a form of it (runs/running/ran aside) is among ``given``."""
+    return word in given or any(
+        g.startswith(word[:5]) for g in given if len(word) >= 6 and len(g) >= 5
+    )
 
 
 def _given_text(result: ToolResult) -> str:

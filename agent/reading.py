@@ -21,12 +21,13 @@ _SLANG = {
 }  # fmt: skip
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
+    """The words of ``text`` (a table written as prose), as a set."""
     return frozenset(text.split())
 
 
 #: The words intents hang on; a misspelling of one of these is corrected.
-_VOCABULARY = _words(
+_VOCABULARY = word_set(
     """
     analyse analyze analysis video videos clip footage gait stride form technique filmed
     import upload export files garmin strava sync resync refresh fetch download connect
@@ -42,13 +43,13 @@ _VOCABULARY = _words(
     """
 )
 #: Real words one slip away from a vocabulary word: never "corrected".
-_REAL_WORDS = _words("from form least contract trailing")
+_REAL_WORDS = word_set("from form least contract trailing")
 
 
 #: Three-letter words whose letters, swapped, are a slip ("rnu", "nar"); by their sorted letters.
 _SHORT_SWAPS = {"".join(sorted(w)): w for w in ("run", "ran", "jog", "gym", "day")}
 #: Real three-letter words with those letters, never "corrected".
-_REAL_SHORT = _words("run ran jog gym day urn nru yad")
+_REAL_SHORT = word_set("run ran jog gym day urn nru yad")
 
 
 def _slips(word: str, known: str, substitution: int) -> int:
@@ -123,7 +124,7 @@ NUMBER_WORDS = {
     "dozen": 12,
 }  # fmt: skip
 
-SMALLTALK_WORDS = _words(
+SMALLTALK_WORDS = word_set(
     """
     hi hey hello hiya yo sup howdy there good morning afternoon evening night gm thanks thank
     you so much very thx ty cheers mate coach g ok okay k cool great awesome nice one lol haha

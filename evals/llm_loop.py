@@ -252,6 +252,9 @@ def part_b(cases: Sequence[Case], backend: Any) -> None:
     print("  misses (expected -> proposed: count):")
     for (want, got), count in confusion.most_common():
         print(f"    {want} -> {got}: {count}")
+    for case, _, got, ok, _ in rows:
+        if not ok:
+            print(f"    - {case.message!r}: expected {expected_tool(case)}, proposed {got}")
 
 
 # -- (c) drafts -----------------------------------------------------------------------------

@@ -192,6 +192,10 @@ def test_a_draft_names_facts_and_the_renderer_writes_them() -> None:
         "Over the weekend you ran {total_distance}.",  # a period the facts are not about
         "You rode {total_distance}.",  # a sport the facts are not about
         "You ran {total_distance}: you are in good shape and should continue.",  # a judgement
+        "You ran {total_distance} miles.",  # a unit of its own (here, the wrong one)
+        "Sorry, I don't have access to your runs.",  # a refusal though the tool answered
+        "Nice week of running!",  # facts there to report, none reported
+        "You ran {total_distance}. Studies show tapering boosts glycogen.",  # nothing says so
     ],
 )
 def test_a_draft_that_claims_more_than_the_facts_is_rejected(draft: str) -> None:
@@ -337,3 +341,15 @@ def test_questions_near_the_safety_rules_still_get_answers(message: str) -> None
 def test_an_athlete_naming_someone_doing_a_sport_is_refused(coach: Coach, people: People) -> None:
     assert coach.turn(people.ann, "what did bob run yesterday?").text == NOT_YOUR_ATHLETE
     assert coach.turn(people.ann, "did you run the numbers on my week?").text != NOT_YOUR_ATHLETE
+
+
+def test_a_knowledge_draft_may_say_what_the_notes_say() -> None:
+    note = (
+        "Raising step rate by 5-10 % reduces loading at the knee and hip "
+        "(Heiderscheit et al. 2011)."
+    )
+    notes = ToolResult(tool="search_knowledge", data={"hits": [{"text": note}]})
+    said = "Raising your step rate reduces loading at the knee and hip (Heiderscheit et al.)."
+    assert render_draft(said, [notes], [{}], "why does cadence matter?") == said
+    invented = "Cadence matters because elite Kenyan runners naturally prefer it."
+    assert render_draft(invented, [notes], [{}], "why does cadence matter?") is None
