@@ -63,6 +63,8 @@ NO = re.compile(
     r"|not yet|hold off)\b",
     re.I,
 )
+#: Words of a request that stands on its own ("my last 3 runs"), not a fragment ("april then").
+STANDALONE = re.compile(r"\b(my|i|me|mine|show|list|what|how|did|give|tell)\b")
 #: A change to a call waiting for a yes: "actually make it a full one", "instead ...".
 AMEND = re.compile(
     r"^\s*(actually|make it|instead|rather|change it|but|and|no|wait|oh|hmm)\b", re.I
@@ -70,7 +72,7 @@ AMEND = re.compile(
 #: A message that builds on the last answer: "and last month?", "what about rides?".
 FOLLOW_UP = re.compile(
     r"^\s*(and|but|what about|how about|same for|same but|now|only|just|ok and|also|what of"
-    r"|then|instead|the same|compare)\b|^\s*(for|in|on|since|from|over)\b",
+    r"|then|instead|the same|compare|make it)\b|^\s*(for|in|on|since|from|over)\b|\bthen\W*$",
     re.I,
 )
 
@@ -290,7 +292,9 @@ class Coach:
         spec = TOOLS.get(tool)
         if spec is None or spec.file_arg:
             return None
-        elliptical = FOLLOW_UP.match(message) or len(text.split()) <= 4
+        elliptical = FOLLOW_UP.search(message) or (
+            len(text.split()) <= 4 and not STANDALONE.search(text)
+        )
         changes = extract(spec, text, message, today).args
         changes.pop("query", None)
         changes |= shift_period(args, text)

