@@ -19,7 +19,7 @@ A draft is accepted when the reply is the rendered draft rather than the templat
 (:func:`agent.composer.compose_many` of the turn's results).
 
     python -m evals.llm_loop --model PATH [--set evals/routing_holdout6.jsonl] [--limit N]
-        [--drafts N] [--parts abc] [--threads N] [--out /tmp/llm_drafts.jsonl]
+        [--drafts N] [--parts abc] [--threads N] [--out DRAFTS.jsonl]
 
 ``--limit`` caps the messages of (a) and (b) (spread evenly over the set). Measured with
 Qwen2.5-Coder-1.5B-Instruct Q4_K_M on one thread of a shared two-core machine: (a) about 11 s a
@@ -455,7 +455,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=max(1, (os.cpu_count() or 2) // 2),
         help="CPU threads for prompts and generation (default: half the cores)",
     )
-    parser.add_argument("--out", type=Path, default=Path("/tmp/llm_drafts.jsonl"))
+    parser.add_argument(
+        "--out", type=Path, default=Path(tempfile.gettempdir()) / "llm_drafts.jsonl"
+    )
     options = parser.parse_args(argv)
     if not options.model.is_file():
         parser.error(f"no model file at {options.model}")
