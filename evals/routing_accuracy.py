@@ -228,6 +228,11 @@ def _names(value: Any) -> list[str] | None:
 # -- the set ------------------------------------------------------------------------------
 
 
+def _built(name: str | None) -> bool:
+    spec = TOOLS.get(name or "")
+    return spec is not None and not spec.planned
+
+
 def load_set(path: Path | str = DEFAULT_SET) -> list[Case]:
     """The labelled cases of a JSON-lines file (blank lines and ``#`` lines are skipped)."""
     cases = []
@@ -237,6 +242,10 @@ def load_set(path: Path | str = DEFAULT_SET) -> list[Case]:
         row = json.loads(line)
         if row["kind"] not in KINDS:
             raise ValueError(f"{path}:{number}: unknown kind {row['kind']!r}")
+        if row["kind"] == "coming_soon" and _built(row.get("about")):
+            # Labelled when the tool was planned; now it is built, the message should reach it
+            # (its arguments were never labelled, so they are not checked).
+            row = {**row, "kind": "tool", "tool": row["about"], "about": None, "args": {}}
         cases.append(
             Case(
                 message=row["message"],

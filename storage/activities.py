@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.access import require_access, visible_athlete_ids
-from storage.models import Activity, Lap, Stream, User
+from storage.models import Activity, ActivityMetrics, Lap, Stream, User
 from storage.streams import pack, unpack
 
 # Two records of the same sport starting this close together are one real activity
@@ -32,6 +32,9 @@ SUMMARY_FIELDS = (
     "max_hr",
     "avg_cadence_spm",
     "avg_power_w",
+    "avg_temp_c",
+    "is_race",
+    "perceived_effort",
     "device",
     "file_name",
 )
@@ -55,6 +58,9 @@ class NewActivity:
     max_hr: float | None = None
     avg_cadence_spm: float | None = None
     avg_power_w: float | None = None
+    avg_temp_c: float | None = None
+    is_race: bool | None = None
+    perceived_effort: float | None = None
     device: str = ""
     file_name: str = ""
     streams: dict[str, np.ndarray] = field(default_factory=dict)
@@ -135,7 +141,10 @@ def _fill_missing(session: Session, activity: Activity, new: NewActivity) -> Non
         if getattr(activity, name) in (None, "") and getattr(new, name) not in (None, ""):
             setattr(activity, name, getattr(new, name))
     have = set(session.scalars(select(Stream.channel).where(Stream.activity_id == activity.id)))
-    _store_streams(session, activity, {k: v for k, v in new.streams.items() if k not in have})
+    added = {k: v for k, v in new.streams.items() if k not in have}
+    _store_streams(session, activity, added)
+    # What was computed from the old record is out of date; trends compute it again.
+    session.execute(delete(ActivityMetrics).where(ActivityMetrics.activity_id == activity.id))
     if not activity.laps and new.laps:
         for index, lap in enumerate(new.laps):
             session.add(Lap(activity_id=activity.id, index=index, **lap))

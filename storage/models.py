@@ -1,5 +1,6 @@
-"""SQLAlchemy 2 models: users and coach links, activities with streams and laps, Strava tokens,
-sync state, gait reports, the chat history and where each conversation stands.
+"""SQLAlchemy 2 models: users and coach links, athlete profiles, activities with streams, laps and
+derived metrics, Strava tokens, sync state, gait reports, the chat history and where each
+conversation stands.
 
 Times are stored in UTC and always come back time-zone aware (SQLite keeps no zone of its own);
 the activity's local zone is kept by name beside it.
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -104,6 +106,11 @@ class Activity(Base):
     max_hr: Mapped[float | None] = mapped_column(Float)
     avg_cadence_spm: Mapped[float | None] = mapped_column(Float)
     avg_power_w: Mapped[float | None] = mapped_column(Float)
+    avg_temp_c: Mapped[float | None] = mapped_column(Float)
+    #: None when unknown; Strava's ``workout_type`` "Race", or the athlete said so.
+    is_race: Mapped[bool | None] = mapped_column(Boolean)
+    #: Perceived exertion, 1-10, when the athlete gave one.
+    perceived_effort: Mapped[float | None] = mapped_column(Float)
     device: Mapped[str] = mapped_column(String(128), default="")
     file_name: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -177,6 +184,46 @@ class Lap(Base):
     avg_power_w: Mapped[float | None] = mapped_column(Float)
 
     activity: Mapped[Activity] = relationship(back_populates="laps")
+
+
+class ActivityMetrics(Base):
+    """What one activity says about the runner, computed once (from its streams where present,
+    else from its summary) so trends over years are cheap. Dropped and recomputed when the
+    activity gains streams or the computation's ``version`` changes."""
+
+    __tablename__ = "activity_metrics"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    local_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the activity's zone
+    sport: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))  # "streams" | "summary"
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Seconds spent at each whole heart rate (bpm as a string key), for TRIMP and zones.
+    hr_seconds: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: A thinned GPS track ``[[lat, lng], ...]`` for the route heatmap.
+    track: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
+
+
+class AthleteProfile(Base):
+    """What training load needs to know about an athlete; empty fields are estimated from their
+    data (and the estimate is said)."""
+
+    __tablename__ = "athlete_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sex: Mapped[str] = mapped_column(String(16), default="")  # "male" | "female" | ""
+    resting_hr: Mapped[float | None] = mapped_column(Float)
+    max_hr: Mapped[float | None] = mapped_column(Float)
+    threshold_hr: Mapped[float | None] = mapped_column(Float)
+    threshold_pace_s_per_km: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class StravaToken(Base):

@@ -12,6 +12,7 @@ from tools.gait import tool as gait
 from tools.importing import tool as importing
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
+from tools.trends import training_load
 
 __all__ = ["TOOLS", "ToolCallError", "ToolSpec", "available_tools", "get_tool", "tool_for_file"]
 
@@ -23,6 +24,7 @@ TOOLS: dict[str, ToolSpec] = {
         activities.SPEC,
         gait.SPEC,
         knowledge.SPEC,
+        training_load.SPEC,
         *planned.SPECS,
     )
 }

@@ -40,6 +40,7 @@ _SINGULAR = {
     "runs": "run",
     "files": "file",
     "requests": "request",
+    "sessions": "session",
 }
 
 

@@ -152,6 +152,8 @@ def read_activities_csv(data: bytes) -> tuple[list[ExportRow], list[tuple[str, s
                     "max_hr": columns.number(cells, "max heart rate"),
                     "avg_cadence_spm": cadence,
                     "avg_power_w": columns.number(cells, "average watts"),
+                    "avg_temp_c": columns.number(cells, "average temperature"),
+                    "perceived_effort": columns.number(cells, "perceived exertion"),
                 },
             )
         )

@@ -79,6 +79,20 @@ def sport_of(activity: model.SummaryActivity) -> str:
     return "other"
 
 
+#: Strava's ``workout_type`` codes for a race: 1 for runs, 11 for rides.
+RACE_WORKOUT_TYPES = {"run": 1, "ride": 11}
+
+
+def is_race(workout_type: Any, sport: str) -> bool | None:
+    """Whether Strava marks the activity a race; None when it does not say."""
+    if workout_type is None or workout_type == "":
+        return None
+    try:
+        return int(workout_type) == RACE_WORKOUT_TYPES.get(sport, 1)
+    except (TypeError, ValueError):
+        return None
+
+
 def summary_to_activity(activity: model.SummaryActivity) -> NewActivity:
     """A Strava ``SummaryActivity`` as an activity to store (``source_id`` = the Strava id)."""
     if activity.id is None or activity.start_date is None:
@@ -99,6 +113,7 @@ def summary_to_activity(activity: model.SummaryActivity) -> NewActivity:
         max_hr=_number(activity.max_heartrate),
         avg_cadence_spm=_steps(activity.average_cadence, sport),
         avg_power_w=_number(activity.average_watts),
+        is_race=is_race(activity.workout_type, sport),
         device=getattr(activity, "device_name", None) or "",
     )
 

@@ -1,0 +1,113 @@
+"""Per-activity metrics and athlete profiles: every read and write is scoped to the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from storage.access import require_access
+from storage.activities import get_streams
+from storage.models import Activity, ActivityMetrics, AthleteProfile, User
+
+PROFILE_FIELDS = ("sex", "resting_hr", "max_hr", "threshold_hr", "threshold_pace_s_per_km")
+
+
+def stale_activities(
+    session: Session, actor: User, athlete_id: int, version: int
+) -> list[Activity]:
+    """``athlete_id``'s activities whose metrics are missing or of another ``version``."""
+    require_access(session, actor, athlete_id)
+    query = (
+        select(Activity)
+        .outerjoin(ActivityMetrics, ActivityMetrics.activity_id == Activity.id)
+        .where(Activity.user_id == athlete_id)
+        .where(or_(ActivityMetrics.activity_id.is_(None), ActivityMetrics.version != version))
+    )
+    return list(session.scalars(query))
+
+
+def activity_streams(session: Session, actor: User, activity: Activity) -> dict[str, Any]:
+    """The samples of an activity the actor may see."""
+    return get_streams(session, actor, activity.id)
+
+
+def save_metrics(
+    session: Session, actor: User, activity: Activity, version: int, **fields: Any
+) -> None:
+    """Store (or replace) the metrics of ``activity``."""
+    require_access(session, actor, activity.user_id)
+    row = session.get(ActivityMetrics, activity.id)
+    if row is None:
+        row = ActivityMetrics(activity_id=activity.id, user_id=activity.user_id)
+        session.add(row)
+    row.version = version
+    row.start_time = activity.start_time
+    row.sport = activity.sport
+    for name, value in fields.items():
+        setattr(row, name, value)
+
+
+def load_metrics(
+    session: Session,
+    actor: User,
+    athlete_ids: Iterable[int],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[tuple[ActivityMetrics, str]]:
+    """``(metrics, activity name)`` of the athletes' activities, oldest first."""
+    ids = list(athlete_ids)
+    for athlete_id in ids:
+        require_access(session, actor, athlete_id)
+    query = (
+        select(ActivityMetrics, Activity.name)
+        .join(Activity, Activity.id == ActivityMetrics.activity_id)
+        .where(ActivityMetrics.user_id.in_(ids))
+    )
+    if since is not None:
+        query = query.where(ActivityMetrics.start_time >= since)
+    if until is not None:
+        query = query.where(ActivityMetrics.start_time < until)
+    query = query.order_by(ActivityMetrics.start_time, ActivityMetrics.activity_id)
+    return [(row, name) for row, name in session.execute(query)]
+
+
+def load_tracks(
+    session: Session, actor: User, athlete_id: int, *, since: datetime | None = None
+) -> list[list[list[float]]]:
+    """The thinned GPS tracks of ``athlete_id``'s activities that have one."""
+    require_access(session, actor, athlete_id)
+    query = select(ActivityMetrics.track).where(ActivityMetrics.user_id == athlete_id)
+    if since is not None:
+        query = query.where(ActivityMetrics.start_time >= since)
+    return [track for track in session.scalars(query) if track]
+
+
+def get_profile(session: Session, actor: User, athlete_id: int) -> dict[str, Any]:
+    """What the athlete (or their coach) told Coach G: sex, resting / max / threshold heart rate
+    and threshold pace; absent values are None (``sex`` '')."""
+    require_access(session, actor, athlete_id)
+    row = session.get(AthleteProfile, athlete_id)
+    if row is None:
+        return {name: ("" if name == "sex" else None) for name in PROFILE_FIELDS}
+    return {name: getattr(row, name) for name in PROFILE_FIELDS}
+
+
+def set_profile(session: Session, actor: User, athlete_id: int, **values: Any) -> dict[str, Any]:
+    """Set some profile fields (None clears one); returns the whole profile."""
+    require_access(session, actor, athlete_id)
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown profile fields: {', '.join(sorted(unknown))}")
+    row = session.get(AthleteProfile, athlete_id)
+    if row is None:
+        row = AthleteProfile(user_id=athlete_id, sex="")
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, "" if name == "sex" and value is None else value)
+    session.flush()
+    return get_profile(session, actor, athlete_id)

@@ -1,0 +1,1 @@
+"""Trends over a runner's history: per-activity metrics, training load and change detection."""

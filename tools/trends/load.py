@@ -1,0 +1,320 @@
+"""Training load: a load per session, fitness / fatigue / form, the acute:chronic ratio, weekly
+volume, monotony and strain, and single-session distance spikes.
+
+Every session's load is on one scale, so sessions measured in different ways add up: **an hour
+at threshold is 100**. The method is picked per session, best first:
+
+- ``hr``: Banister's training impulse (TRIMP) from the time at each heart rate (or, from a summary,
+  the average heart rate over the duration), with its sex-specific weighting (men 0.64·e^(1.92x),
+  women 0.86·e^(1.67x), x the fraction of heart-rate reserve), divided by the TRIMP of an hour at
+  threshold heart rate.
+- ``pace``: the grade-adjusted speed as a fraction of threshold speed (the intensity factor,
+  IF), as hours x IF² x 100.
+- ``effort``: the session-RPE method (Foster 2001): minutes x perceived effort (1-10), with an
+  hour at 7 ("hard", about threshold) as 100.
+- ``duration``: minutes at an assumed moderate effort (4 of 10), when nothing else is known.
+
+Fitness and fatigue are the 42-day and 7-day exponentially weighted averages of daily load
+(impulse-response constants 1/42 and 1/7); form is fitness minus fatigue; the acute:chronic ratio
+is fatigue / fitness (the EWMA form of Williams et al. 2017). Monotony is the week's mean daily
+load over its standard deviation and strain the week's load times monotony (Foster 1998).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+FITNESS_DAYS = 42
+FATIGUE_DAYS = 7
+#: Frandsen et al. 2025: a run more than 10 % longer than the longest of the previous 30 days.
+SPIKE_WINDOW = "30D"
+SPIKE_RATIO = 1.10
+SPIKE_SOURCE = (
+    "Frandsen et al. 2025, Br J Sports Med 59:1203-1210 (5,205 runners followed for 18 months)"
+)
+#: Hazard rate ratios of overuse injury per spike size (Frandsen et al. 2025), against runs
+#: within 10 % of the recent longest.
+SPIKE_BANDS = (
+    (1.10, "small", 1.64),  # >10-30 %
+    (1.30, "moderate", 1.52),  # >30-100 %
+    (2.00, "large", 2.28),  # >100 %
+)
+FOOT_SPORTS = ("run", "walk", "hike")
+RPE_AT_THRESHOLD = 7.0
+ASSUMED_RPE = 4.0
+#: Typical values used when neither the profile nor the data give one.
+ASSUMED_RESTING_HR = 60.0
+THRESHOLD_HR_FRACTION = 0.89  # lactate-threshold heart rate is near 89 % of maximum
+#: Banister's weighting: (a, b) in a·e^(b·x).
+TRIMP_WEIGHTS = {"male": (0.64, 1.92), "female": (0.86, 1.67)}
+
+
+@dataclass
+class Value:
+    """A threshold used for load, where it came from and how sure it is."""
+
+    value: float | None
+    source: str  # "profile" | "estimated" | "assumed" | "missing"
+    confidence: float
+    how: str = ""
+
+
+@dataclass
+class Thresholds:
+    sex: str
+    resting_hr: Value
+    max_hr: Value
+    threshold_hr: Value
+    threshold_speed: Value  # m/s
+
+    def notes(self) -> list[str]:
+        """One line per value that was not given by the athlete."""
+        return [v.how for v in self.values() if v.source != "profile" and v.how]
+
+    def values(self) -> list[Value]:
+        return [self.resting_hr, self.max_hr, self.threshold_hr, self.threshold_speed]
+
+
+def estimate_thresholds(runs: pd.DataFrame, profile: dict, today: date) -> Thresholds:
+    """The athlete's heart rates and threshold speed: their profile's, else estimated from
+    ``runs`` (the history of foot-sport sessions), each with how it was found."""
+    year_ago = pd.Timestamp(today) - pd.Timedelta(days=365)
+    recent = runs[runs["date"] >= year_ago]
+    basis = recent if len(recent.dropna(subset=["max_hr"])) >= 5 else runs
+
+    def given(name: str, unit: str) -> Value | None:
+        value = profile.get(name)
+        if value:
+            return Value(float(value), "profile", 1.0, f"{name.replace('_', ' ')} {value} {unit}")
+        return None
+
+    max_hr = given("max_hr", "bpm")
+    if max_hr is None:
+        peaks = basis["max_hr"].dropna().sort_values(ascending=False)
+        peaks = peaks[(peaks > 120) & (peaks < 230)]
+        if len(peaks) >= 2:
+            # The second-highest peak: one strap glitch does not set the maximum.
+            value = float(peaks.iloc[1])
+            confidence = 0.6 if len(peaks) >= 20 else 0.4
+            max_hr = Value(
+                value,
+                "estimated",
+                confidence,
+                f"maximum heart rate {value:.0f} bpm, estimated from the highest of "
+                f"{len(peaks)} sessions",
+            )
+        else:
+            max_hr = Value(None, "missing", 0.0)
+    resting = given("resting_hr", "bpm") or Value(
+        ASSUMED_RESTING_HR,
+        "assumed",
+        0.3,
+        f"resting heart rate assumed {ASSUMED_RESTING_HR:.0f} bpm",
+    )
+    threshold_hr = given("threshold_hr", "bpm")
+    if threshold_hr is None:
+        if max_hr.value:
+            value = round(THRESHOLD_HR_FRACTION * max_hr.value)
+            threshold_hr = Value(
+                value,
+                "estimated",
+                min(max_hr.confidence, 0.4),
+                f"threshold heart rate {value} bpm, taken as 89 % of maximum",
+            )
+        else:
+            threshold_hr = Value(None, "missing", 0.0)
+    pace = profile.get("threshold_pace_s_per_km")
+    if pace:
+        speed = Value(1000.0 / float(pace), "profile", 1.0, "")
+    else:
+        speed = _estimated_threshold_speed(recent if len(recent) >= 10 else runs)
+    return Thresholds(profile.get("sex") or "", resting, max_hr, threshold_hr, speed)
+
+
+def _estimated_threshold_speed(runs: pd.DataFrame) -> Value:
+    """About the speed held for an hour all out: the second-fastest run of 30-75 minutes
+    (races count; grade-adjusted where known)."""
+    speed = runs["gap_speed_mps"].fillna(runs["speed_mps"])
+    fit = speed[(runs["duration_min"] >= 30) & (runs["duration_min"] <= 75) & (speed > 1.5)]
+    if len(fit) < 2:
+        return Value(None, "missing", 0.0)
+    value = float(fit.sort_values(ascending=False).iloc[1])
+    pace = 1000.0 / value
+    return Value(
+        value,
+        "estimated",
+        0.5 if len(fit) >= 20 else 0.3,
+        f"threshold pace {int(pace // 60)}:{round(pace % 60):02d} /km, estimated from your "
+        f"fastest runs of 30-75 min",
+    )
+
+
+def _trimp_rate(x: np.ndarray | float, sex: str) -> np.ndarray | float:
+    """Banister's TRIMP per minute at heart-rate-reserve fraction ``x``; without a sex given,
+    the mean of the two weightings."""
+    x = np.clip(x, 0.0, 1.0)
+    if sex in TRIMP_WEIGHTS:
+        a, b = TRIMP_WEIGHTS[sex]
+        return x * a * np.exp(b * x)
+    return np.mean([x * a * np.exp(b * x) for a, b in TRIMP_WEIGHTS.values()], axis=0)
+
+
+@dataclass
+class SessionLoads:
+    """``frame`` is the history with ``load`` and ``method`` columns added."""
+
+    frame: pd.DataFrame
+    thresholds: Thresholds
+    methods: dict[str, int] = field(default_factory=dict)
+
+
+def session_loads(history: pd.DataFrame, th: Thresholds) -> SessionLoads:
+    """The load of every session of ``history``, with the method used."""
+    frame = history.copy()
+    loads = np.full(len(frame), np.nan)
+    methods = np.full(len(frame), "duration", dtype=object)
+    rest, top, thr = th.resting_hr.value, th.max_hr.value, th.threshold_hr.value
+    hr_ok = bool(rest and top and thr and top > rest)
+    per_hour_at_threshold = (
+        60.0 * float(_trimp_rate((thr - rest) / (top - rest), th.sex)) if hr_ok else math.nan
+    )
+    minutes = frame["duration_min"].to_numpy(dtype=float)
+    for i, row in enumerate(frame.itertuples(index=False)):
+        duration = minutes[i]
+        if not np.isfinite(duration) or duration <= 0:
+            loads[i], methods[i] = 0.0, "none"
+            continue
+        if hr_ok and row.hr_seconds:
+            bpm = np.array([float(k) for k in row.hr_seconds], dtype=float)
+            seconds = np.array(list(row.hr_seconds.values()), dtype=float)
+            rate = _trimp_rate((bpm - rest) / (top - rest), th.sex)
+            loads[i] = float(np.sum(rate * seconds / 60.0)) / per_hour_at_threshold * 100.0
+            methods[i] = "hr"
+        elif hr_ok and np.isfinite(row.avg_hr) and row.avg_hr > 0:
+            rate = _trimp_rate((row.avg_hr - rest) / (top - rest), th.sex)
+            loads[i] = float(rate) * duration / per_hour_at_threshold * 100.0
+            methods[i] = "hr"
+        elif np.isfinite(row.effort) and row.effort > 0:
+            loads[i] = duration * row.effort / (60.0 * RPE_AT_THRESHOLD) * 100.0
+            methods[i] = "effort"
+        elif row.sport in FOOT_SPORTS and th.threshold_speed.value and _finite(row.speed_mps):
+            speed = row.gap_speed_mps if _finite(row.gap_speed_mps) else row.speed_mps
+            intensity = speed / th.threshold_speed.value
+            loads[i] = duration / 60.0 * intensity**2 * 100.0
+            methods[i] = "pace"
+        else:
+            loads[i] = duration * ASSUMED_RPE / (60.0 * RPE_AT_THRESHOLD) * 100.0
+    frame["load"] = loads
+    frame["method"] = methods
+    counts = frame.loc[frame["method"] != "none", "method"].value_counts()
+    return SessionLoads(frame, th, {str(k): int(v) for k, v in counts.items()})
+
+
+def _finite(value: float) -> bool:
+    return value is not None and np.isfinite(value) and value > 0
+
+
+def daily(loads: pd.DataFrame, until: date) -> pd.DataFrame:
+    """One row per day from the first session to ``until``: load, running km, fitness,
+    fatigue, form and the acute:chronic ratio."""
+    if loads.empty:
+        return pd.DataFrame(columns=["load", "km", "fitness", "fatigue", "form", "acwr"])
+    end = max(pd.Timestamp(until), loads["date"].max())
+    days = pd.date_range(loads["date"].min(), end, freq="D")
+    foot = loads["sport"].isin(FOOT_SPORTS)
+    table = pd.DataFrame(
+        {
+            "load": loads.groupby("date")["load"].sum(),
+            "km": loads[foot].groupby("date")["distance_km"].sum(),
+        }
+    ).reindex(days, fill_value=0.0)
+    table = table.fillna(0.0)
+    table["fitness"] = table["load"].ewm(alpha=1 / FITNESS_DAYS, adjust=False).mean()
+    table["fatigue"] = table["load"].ewm(alpha=1 / FATIGUE_DAYS, adjust=False).mean()
+    table["form"] = table["fitness"] - table["fatigue"]
+    table["acwr"] = table["fatigue"] / table["fitness"].where(table["fitness"] > 1.0)
+    table.index.name = "date"
+    return table
+
+
+def weekly(days: pd.DataFrame, loads: pd.DataFrame) -> pd.DataFrame:
+    """One row per week (Monday to Sunday, labelled by its Monday): running km, sessions, load,
+    monotony and strain."""
+    if days.empty:
+        return pd.DataFrame(columns=["km", "sessions", "load", "monotony", "strain"])
+    grouped = days.resample("W-SUN", label="left", closed="left")
+    table = pd.DataFrame({"km": grouped["km"].sum(), "load": grouped["load"].sum()})
+    spread = grouped["load"].std(ddof=0)
+    table["monotony"] = grouped["load"].mean() / spread.where(spread > 0)
+    table["strain"] = table["load"] * table["monotony"]
+    sessions = loads.set_index("date")["load"].resample("W-SUN", label="left", closed="left")
+    table["sessions"] = sessions.count().reindex(table.index, fill_value=0)
+    table.index = table.index + pd.Timedelta(days=1)  # label weeks by their Monday
+    table.index.name = "week"
+    return table
+
+
+@dataclass
+class Spike:
+    """A run more than 10 % longer than the longest of the 30 days before it."""
+
+    activity_id: int
+    date: pd.Timestamp
+    name: str
+    distance_km: float
+    previous_longest_km: float
+    increase_pct: float
+    band: str
+    hazard_ratio: float
+
+
+def spikes(loads: pd.DataFrame) -> list[Spike]:
+    """The single-session distance spikes among the runs, oldest first (Frandsen et al. 2025).
+    A run with no run in the 30 days before it has nothing to compare with, and is not one."""
+    runs = loads[(loads["sport"] == "run") & (loads["distance_km"] > 0)].sort_values("start_time")
+    if runs.empty:
+        return []
+    series = runs.set_index("start_time")["distance_km"]
+    longest = series.rolling(SPIKE_WINDOW, closed="left").max().to_numpy()
+    found = []
+    for row, previous in zip(runs.itertuples(index=False), longest, strict=True):
+        if not np.isfinite(previous) or previous <= 0:
+            continue
+        ratio = row.distance_km / previous
+        if ratio <= SPIKE_RATIO:
+            continue
+        band, hazard = next((b, h) for low, b, h in reversed(SPIKE_BANDS) if ratio > low)
+        found.append(
+            Spike(
+                activity_id=int(row.activity_id),
+                date=row.date,
+                name=row.name,
+                distance_km=float(row.distance_km),
+                previous_longest_km=float(previous),
+                increase_pct=float((ratio - 1.0) * 100.0),
+                band=band,
+                hazard_ratio=hazard,
+            )
+        )
+    return found
+
+
+def form_band(form: float, fitness: float) -> str:
+    """Form as a share of fitness, in the bands intervals.icu uses (a rule of thumb)."""
+    if fitness < 5:
+        return "too little recent training to say"
+    share = form / fitness * 100.0
+    if share < -30:
+        return "very fatigued (high-risk zone)"
+    if share < -10:
+        return "tired from productive training"
+    if share < 5:
+        return "neutral"
+    if share < 25:
+        return "fresh"
+    return "very fresh (fitness is fading)"

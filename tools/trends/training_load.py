@@ -1,0 +1,281 @@
+"""The ``training_load`` tool: fitness, fatigue and form, the acute:chronic ratio, weekly volume,
+monotony and strain, and single-session distance spikes, with the method and how sure it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from storage.metrics import get_profile
+from tools.activities import parse_day
+from tools.context import ToolContext
+from tools.reply import standard_reply
+from tools.result import Fact, ToolResult
+from tools.spec import ToolSpec
+from tools.trends import load as maths
+from tools.trends.history import history
+
+TOOL = "training_load"
+#: With no session in this many days before the asked day, the figures are given as of the last
+#: session, and the gap is said.
+STALE_DAYS = 28
+WEEKS_SHOWN = 12
+SCALE = "an hour at threshold = 100 load points"
+METHOD_WORDS = {
+    "hr": "heart rate (Banister TRIMP)",
+    "pace": "pace against your threshold pace",
+    "effort": "your perceived effort (session RPE)",
+    "duration": "duration at an assumed moderate effort",
+}
+METHOD_CONFIDENCE = {"hr": 0.8, "pace": 0.6, "effort": 0.6, "duration": 0.3}
+NO_ACTIVITIES = (
+    "There are no activities to work out training load from. Import some: drop FIT, GPX or TCX "
+    "files or your Strava export zip into the chat, or connect Strava in Settings."
+)
+
+
+@dataclass
+class LoadReport:
+    """Everything the tool, the Trends tab and the coach's roster show about one athlete."""
+
+    sessions: maths.SessionLoads
+    days: pd.DataFrame
+    weeks: pd.DataFrame
+    spikes: list[maths.Spike]
+    as_of: date
+    last_session: date | None
+
+
+def load_report(ctx: ToolContext, until: date | None = None) -> LoadReport:
+    """Training load of the context's athlete as of ``until`` (default today)."""
+    as_of = until or date.today()
+    frame = history(ctx)
+    frame = frame[frame["date"] <= pd.Timestamp(as_of)]
+    with ctx.session() as session:
+        profile = get_profile(session, ctx.actor, ctx.athlete_id)
+    foot = frame[frame["sport"].isin(maths.FOOT_SPORTS)]
+    thresholds = maths.estimate_thresholds(foot, profile, as_of)
+    sessions = maths.session_loads(frame, thresholds)
+    days = maths.daily(sessions.frame, as_of)
+    weeks = maths.weekly(days, sessions.frame)
+    last = sessions.frame["date"].max() if not sessions.frame.empty else None
+    return LoadReport(
+        sessions=sessions,
+        days=days,
+        weeks=weeks,
+        spikes=maths.spikes(sessions.frame),
+        as_of=as_of,
+        last_session=last.date() if last is not None else None,
+    )
+
+
+def training_load(
+    ctx: ToolContext, since: str | None = None, until: str | None = None
+) -> ToolResult:
+    """Fitness, fatigue and form (42- and 7-day load averages), the acute:chronic ratio, weekly
+    running volume, monotony and strain, and runs much longer than the recent longest.
+
+    Args:
+        since: the first day of the weekly volumes shown, an ISO date (YYYY-MM-DD); default the
+            last 12 weeks.
+        until: the day to report on, an ISO date (YYYY-MM-DD); default today.
+    """
+    try:
+        start = parse_day(since).date() if since else None
+        end = parse_day(until).date() if until else None
+    except ValueError:
+        return ToolResult.failure(TOOL, "Give dates as YYYY-MM-DD, for example 2024-03-01.")
+    report = load_report(ctx, end)
+    if report.sessions.frame.empty:
+        return ToolResult.failure(TOOL, NO_ACTIVITIES)
+    return _result(report, start)
+
+
+def _result(report: LoadReport, since: date | None) -> ToolResult:
+    as_of = report.as_of
+    stale = report.last_session is not None and (as_of - report.last_session).days > STALE_DAYS
+    day = report.last_session if stale and report.last_session else as_of
+    today = report.days.loc[pd.Timestamp(day)]
+    week = report.days.loc[pd.Timestamp(day - timedelta(days=6)) : pd.Timestamp(day)]
+    loads = report.sessions.frame
+    recent = loads[loads["date"] > pd.Timestamp(day - timedelta(days=7))]
+    recent = recent[recent["date"] <= pd.Timestamp(day)]
+    spread = week["load"].std(ddof=0)
+    monotony = week["load"].mean() / spread if spread > 0 else None
+    facts = [
+        Fact("fitness", round(float(today["fitness"]), 1), "load/day"),
+        Fact("fatigue", round(float(today["fatigue"]), 1), "load/day"),
+        Fact("form", round(float(today["form"]), 1), ""),
+    ]
+    if pd.notna(today["acwr"]):
+        facts.append(Fact("acute_chronic_ratio", round(float(today["acwr"]), 2), ""))
+    facts += [
+        Fact("past_week_running", round(float(week["km"].sum()), 1), "km"),
+        Fact("past_week_sessions", len(recent), "sessions"),
+        Fact("past_week_load", round(float(week["load"].sum())), ""),
+    ]
+    if monotony is not None:
+        facts.append(Fact("monotony", round(float(monotony), 2), ""))
+        facts.append(Fact("strain", round(float(week["load"].sum() * monotony)), ""))
+    window_start = since or (day - timedelta(weeks=WEEKS_SHOWN))
+    weeks = report.weeks[report.weeks.index >= pd.Timestamp(window_start)]
+    weeks = weeks[weeks.index <= pd.Timestamp(day)]
+    if len(weeks):
+        facts.append(Fact("average_week", round(float(weeks["km"].mean()), 1), "km"))
+    recent_spikes = [s for s in report.spikes if s.date > pd.Timestamp(day - timedelta(days=30))]
+    methods = report.sessions.methods
+    confidence = _confidence(report)
+    result = ToolResult(
+        tool=TOOL,
+        facts=facts,
+        confidence=confidence,
+        data={
+            "as_of": day.isoformat(),
+            "asked_day": as_of.isoformat(),
+            "last_session": report.last_session.isoformat() if report.last_session else None,
+            "form_band": maths.form_band(float(today["form"]), float(today["fitness"])),
+            "methods": methods,
+            "thresholds": {
+                "resting_hr": report.sessions.thresholds.resting_hr.value,
+                "max_hr": report.sessions.thresholds.max_hr.value,
+                "threshold_hr": report.sessions.thresholds.threshold_hr.value,
+                "threshold_speed_mps": report.sessions.thresholds.threshold_speed.value,
+            },
+            "weeks": [
+                {
+                    "week": week_start.date().isoformat(),
+                    "km": round(float(row.km), 1),
+                    "sessions": int(row.sessions),
+                    "load": round(float(row.load)),
+                }
+                for week_start, row in weeks.iterrows()
+            ],
+            "scale": SCALE,
+            "spikes": [_spike_row(s) for s in recent_spikes],
+            "spike_notes": [spike_sentence(_spike_row(s)) for s in recent_spikes],
+            "spikes_total": len(report.spikes),
+        },
+        reasons=_reasons(report),
+    )
+    if stale:
+        result.caveats.append(
+            f"your last session was on {report.last_session.isoformat()}, "
+            f"{(as_of - report.last_session).days} days before {as_of.isoformat()}; "
+            "these figures are as of that day"
+        )
+    result.caveats.append(
+        "the acute:chronic ratio is a rough guide: in Frandsen et al. 2025 (Br J Sports Med) a "
+        "higher weekly ratio did not go with more injuries, while single long-run spikes did"
+    )
+    return result
+
+
+def _spike_row(spike: maths.Spike) -> dict[str, Any]:
+    return {
+        "date": spike.date.date().isoformat(),
+        "name": spike.name,
+        "activity_id": spike.activity_id,
+        "distance_km": round(spike.distance_km, 1),
+        "previous_longest_km": round(spike.previous_longest_km, 1),
+        "increase_pct": round(spike.increase_pct),
+        "band": spike.band,
+        "hazard_ratio": spike.hazard_ratio,
+    }
+
+
+def _confidence(report: LoadReport) -> float:
+    """How sure the load figures are: the methods' confidence weighted by how many sessions
+    used each, capped by the thresholds the chief method relies on."""
+    methods = report.sessions.methods
+    total = sum(methods.values())
+    if not total:
+        return 0.0
+    by_method = sum(METHOD_CONFIDENCE.get(m, 0.3) * n for m, n in methods.items()) / total
+    th = report.sessions.thresholds
+    chief = max(methods, key=lambda m: methods[m])
+    if chief == "hr":
+        by_method = min(by_method, 0.5 + 0.5 * min(th.max_hr.confidence, 1.0))
+    elif chief == "pace":
+        by_method = min(by_method, 0.4 + 0.5 * th.threshold_speed.confidence)
+    span = (report.as_of - report.sessions.frame["date"].min().date()).days
+    if span < maths.FITNESS_DAYS:
+        by_method = min(by_method, 0.4)  # fitness needs about six weeks of history to settle
+    return round(by_method, 2)
+
+
+def _reasons(report: LoadReport) -> list[str]:
+    methods = report.sessions.methods
+    total = sum(methods.values())
+    parts = [
+        f"{n} of {total} sessions from {METHOD_WORDS.get(m, m)}"
+        for m, n in sorted(methods.items(), key=lambda kv: -kv[1])
+    ]
+    reasons = ["load measured from " + "; ".join(parts)] if parts else []
+    reasons += report.sessions.thresholds.notes()
+    span = (report.as_of - report.sessions.frame["date"].min().date()).days
+    if span < maths.FITNESS_DAYS:
+        reasons.append(f"only {span + 1} days of history; fitness needs about six weeks to settle")
+    return reasons
+
+
+def spike_sentence(spike: dict[str, Any]) -> str:
+    """A spike in careful words, with its source."""
+    return (
+        f"on {spike['date']} you ran {spike['distance_km']} km, {spike['increase_pct']} % longer "
+        f"than your longest run of the 30 days before ({spike['previous_longest_km']} km). In a "
+        "study of 5,205 runners (Frandsen et al. 2025, Br J Sports Med), a run more than 10 % "
+        "longer than the recent longest went with a higher rate of overuse injury (a "
+        f"{spike['band']} spike: {spike['hazard_ratio']} times the rate). That is a risk signal, "
+        "not a diagnosis."
+    )
+
+
+def _phrase(result: ToolResult) -> str:
+    if not result.ok:
+        return standard_reply(result)
+    data = result.data
+    lines = [
+        f"**Training load** as of {data['as_of']} ({SCALE}):",
+        f"- Form: {data['form_band']}.",
+        *(f"- Spike: {text}" for text in data.get("spike_notes", [])),
+    ]
+    if data.get("weeks"):
+        shown = data["weeks"][-6:]
+        lines.append(
+            "- Weekly running: "
+            + ", ".join(f"{w['week']} {w['km']} km" for w in shown)
+            + (" (latest weeks)" if len(data["weeks"]) > len(shown) else "")
+        )
+    return standard_reply(result, lines)
+
+
+SPEC = ToolSpec(
+    name=TOOL,
+    function=training_load,
+    summary="training load: fitness, fatigue, form and long-run spikes",
+    examples=(
+        "am I overtraining?",
+        "what's my training load",
+        "what's my acute chronic workload ratio",
+        "am I doing too much too soon",
+        "do I need a recovery week",
+        "how fatigued am I",
+        "what's my fitness and form",
+        "how's my fitness?",
+        "is my mileage ramping up too fast",
+        "ctl atl tsb please",
+        "how fresh am I for the race",
+        "what's my form number",
+        "can I safely add more weekly mileage",
+        "is my load too high this month",
+        "am I recovered enough for a hard week",
+        "can my body handle more volume right now",
+        "km per week this year",
+        "weekly mileage since january",
+        "did I have a load spike",
+    ),
+    phrase=_phrase,
+)
