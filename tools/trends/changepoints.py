@@ -1,0 +1,326 @@
+"""Where did a series change level? Change points in a runner's per-run values, with their size.
+
+:func:`detect` takes values in date order (1-D, or 2-D ``(n, d)`` for several columns that change
+together), finds the points where the level shifts, and says for each how big the shift is, with
+a bootstrap confidence interval, and how big a shift the data could have shown at all. Pure NumPy
+in, dataclasses out; no database. A ``detect_changes`` tool can feed it, say, speed-adjusted
+cadence residuals, one value per run.
+
+The rule, fixed for every series (nothing is tuned per series):
+
+1. Missing values (NaN; for 2-D input, rows with any NaN) are dropped and the indices of the
+   changes are mapped back to the original positions.
+2. Noise is estimated robustly, per column, from differences between neighbours, which a level
+   shift touches only once: ``s1 = 1.4826 * MAD(x[t+1] - x[t]) / sqrt(2)``, the noise standard
+   deviation for independent noise. Neighbouring runs are not always independent (a hot week, a
+   block of training), and positively correlated noise wanders like a level shift, so the lag-1
+   autocorrelation ``rho`` is estimated too, from the differences as well: for AR(1) noise,
+   consecutive differences correlate at ``-(1 - rho) / 2``, so ``rho = 1 + 2 r`` with ``r`` their
+   Spearman correlation turned into a Pearson one (``2 sin(pi r_s / 6)``); ranks keep outliers
+   and the few differences that straddle a shift from steering it. It is kept within
+   ``[0, RHO_MAX]``. The noise scale that matters for a difference of segment means is the
+   long-run one, ``sigma = s1 * sqrt(1 + rho) / (1 - rho)`` (``s1`` when ``rho = 0``). None of
+   this is inflated by level shifts or by a linear trend (differences are centred on their
+   median). The ratio of lag-2 to lag-1 difference MADs would also give ``rho``, but with twice
+   the spread (3/sqrt(n) against 1.5/sqrt(n) on white noise); in the injected-step experiment
+   below it found 72 % of +5 % cadence steps where the rank correlation finds 82-85 %.
+3. Each column is standardised by its median and ``sigma``. Single wild values (a race, a walk
+   break left in) are pulled in to ``CLIP`` noise units around a running median of
+   ``2 * min_size + 1`` points, which follows level shifts but not single outliers, so that one
+   value cannot pay for a change on its own.
+4. Segments are found by PELT (exact penalised segmentation) with the L2 cost, i.e. least
+   squares around each segment's mean, via ``ruptures.KernelCPD(kernel="linear")``, which is the
+   same cost computed in C (``ruptures.Pelt(model="l2")`` gives the same answer ~1000x slower).
+   Each change costs ``pen = (d + 2) * log(n)`` in noise units. This is the modified BIC of Zhang
+   and Siegmund (2007) for a mean change, ``3 log n`` for one column: the BIC's ``log n`` per
+   new mean plus about two ``log n`` for the unknown location of the change. On pure noise of 60
+   to 908 points it found a change in at most 0.3 % of normal series, 3 % of Student-t (3 df)
+   ones and 4 % of AR(1) (rho 0.3) ones, and in 2-5 % of shuffled 120-run windows of a real
+   runner's speed, cadence and efficiency; plain BIC (``2 log n``) in 1-4 %, 10-11 %, 3-13 % and
+   7-16 %, for a few more detections of real steps (cadence +3 %: 70 % of steps, against 60 %)
+   (``python -m evals.injected_steps --null``). A coach that says "your cadence changed" when it
+   did not is worse than one that misses a small change, so the stricter rule is the default.
+5. A segment has at least ``min_size`` points (5 by default): a level that holds for fewer runs
+   is a streak, not a change.
+
+Each change is reported with the **means** of its two adjacent segments (in the series' units,
+on the values as given, not the clipped ones), the difference, and a 95 % percentile bootstrap
+interval for that difference (resampling each side independently, with a seeded generator so the
+same input gives the same interval; the resampling ignores any autocorrelation, so with
+correlated noise the interval is too narrow).
+
+``min_detectable`` answers "could a change have been seen?": the level shift whose expected
+least-squares gain from one split, ``shift^2 * n1 * n2 / (n1 + n2)`` in noise units, just equals
+the penalty, for a single change in the middle of the series (``n1 = n2 = n / 2``), the most
+favourable place: ``sigma * sqrt(4 * pen / n)``. A shift of that size is found about half the
+time, smaller ones less often; near the ends, or with other changes around, a shift must
+be larger (:func:`detectable_shift` gives it for any ``n1``, ``n2``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import ruptures as rpt
+from scipy.stats import spearmanr
+
+#: Default shortest segment, in points (runs).
+MIN_SIZE = 5
+#: Single values further than this many noise units from the running median are pulled in.
+CLIP = 3.0
+#: Largest lag-1 autocorrelation believed; beyond it the series is close to a random walk and
+#: "a level" stops meaning much. Caps the noise inflation at sqrt(1.8) / 0.2, about 6.7.
+RHO_MAX = 0.8
+#: Bootstrap resamples for each change's interval, and the interval's coverage.
+BOOTSTRAP = 1000
+LEVEL = 0.95
+#: MAD to standard deviation for normal data; mean absolute deviation to standard deviation.
+_MAD_SD = 1.4826
+_MEANAD_SD = math.sqrt(math.pi / 2)
+#: ``before`` closer to zero than this (relative to the series' scale) gives no relative size.
+_TINY = 1e-9
+
+
+@dataclass(frozen=True)
+class Change:
+    """One level shift. ``index`` is the first point of the new level, in original positions.
+
+    ``before`` and ``after`` are the means of the two adjacent segments (``n_before`` and
+    ``n_after`` points, missing values not counted), ``size = after - before``, ``relative`` is
+    ``size / |before|`` (None when ``before`` is about zero) and ``ci_low``..``ci_high`` is the
+    bootstrap interval of ``size``. For 2-D input ``column`` says which column these figures are
+    about; every change point then gives one :class:`Change` per column.
+    """
+
+    index: int
+    before: float
+    after: float
+    size: float
+    relative: float | None
+    ci_low: float
+    ci_high: float
+    n_before: int
+    n_after: int
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What :func:`detect` found.
+
+    ``n`` counts the points used (missing ones left out, ``n_missing`` of them); ``noise`` is the
+    robust long-run noise standard deviation and ``min_detectable`` the smallest level shift the
+    data could have shown (both in the series' units, of the first column; every column's in
+    ``noise_by_column`` / ``min_detectable_by_column``). ``note`` says why nothing could be looked
+    for (too short, constant), else it is empty.
+    """
+
+    changes: list[Change]
+    n: int
+    noise: float
+    min_detectable: float
+    method: str
+    n_missing: int = 0
+    penalty: float = 0.0
+    rho: float = 0.0
+    note: str = ""
+    noise_by_column: tuple[float, ...] = field(default_factory=tuple)
+    min_detectable_by_column: tuple[float, ...] = field(default_factory=tuple)
+
+    @property
+    def indices(self) -> list[int]:
+        """The change points (first index of each new segment, original positions), sorted."""
+        return sorted({c.index for c in self.changes})
+
+
+def penalty(n: int, d: int = 1) -> float:
+    """The cost of one change, in squared noise units: ``(d + 2) * log(n)`` (modified BIC)."""
+    return (d + 2) * math.log(max(n, 2))
+
+
+def detectable_shift(noise: float, pen: float, n_before: int, n_after: int) -> float:
+    """The level shift whose expected least-squares gain from one split equals ``pen``.
+
+    Splitting ``n_before + n_after`` points at a shift ``delta`` lowers the sum of squares by
+    ``delta^2 * n_before * n_after / (n_before + n_after)`` (noise units); PELT keeps the split
+    when that beats the penalty, so ``delta = noise * sqrt(pen * (1/n_before + 1/n_after))``.
+    """
+    if n_before <= 0 or n_after <= 0:
+        return math.inf
+    return noise * math.sqrt(pen * (1.0 / n_before + 1.0 / n_after))
+
+
+def _robust_sd(d: np.ndarray) -> float:
+    """Standard deviation of ``d`` from its MAD, or its mean absolute deviation when the MAD is 0
+    (more than half the values equal, as with coarse or piecewise-constant data)."""
+    if d.size == 0:
+        return 0.0
+    dev = np.abs(d - np.median(d))
+    mad = float(np.median(dev))
+    if mad > 0:
+        return _MAD_SD * mad
+    return _MEANAD_SD * float(np.mean(dev))
+
+
+def noise_scale(x: np.ndarray) -> tuple[float, float]:
+    """Robust long-run noise standard deviation of a 1-D series, and its lag-1 autocorrelation.
+
+    Returns ``(sigma, rho)`` with ``sigma = s1 * sqrt(1 + rho) / (1 - rho)``, ``s1`` the noise
+    standard deviation from the MAD of lag-1 differences and ``rho`` from the rank correlation of
+    consecutive differences (see the module docstring). ``sigma`` is 0 for a constant series.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size < 3:
+        return 0.0, 0.0
+    d1 = _robust_sd(x[1:] - x[:-1]) / math.sqrt(2)
+    if d1 <= 0:
+        return 0.0, 0.0
+    diffs = np.diff(x)
+    rs = float(spearmanr(diffs[1:], diffs[:-1])[0]) if x.size > 4 else math.nan
+    # Spearman to Pearson (for normal data), then the differences' lag-1 correlation to rho.
+    rho = 1.0 + 4.0 * math.sin(math.pi * rs / 6) if math.isfinite(rs) else 0.0
+    rho = min(max(rho, 0.0), RHO_MAX)
+    return d1 * math.sqrt(1.0 + rho) / (1.0 - rho), rho
+
+
+def _running_median(z: np.ndarray, width: int) -> np.ndarray:
+    """Centred running median of each column, the ends padded with the nearest value."""
+    half = width // 2
+    padded = np.pad(z, ((half, half), (0, 0)), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=0)
+    return np.median(windows, axis=-1)
+
+
+def _bootstrap_ci(
+    a: np.ndarray, b: np.ndarray, rng: np.random.Generator, resamples: int
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``mean(b) - mean(a)``, resampling each side alone."""
+    ia = rng.integers(0, a.size, size=(resamples, a.size))
+    ib = rng.integers(0, b.size, size=(resamples, b.size))
+    diffs = b[ib].mean(axis=1) - a[ia].mean(axis=1)
+    tail = (1.0 - LEVEL) / 2 * 100
+    low, high = np.percentile(diffs, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _as_2d(values: np.ndarray) -> np.ndarray:
+    x = np.asarray(values, dtype=float)
+    if x.ndim == 1:
+        return x[:, None]
+    if x.ndim == 2:
+        return x
+    raise ValueError(f"values must be 1-D or 2-D (n, d), got shape {x.shape}")
+
+
+def detect(
+    values: np.ndarray,
+    *,
+    min_size: int = MIN_SIZE,
+    resamples: int = BOOTSTRAP,
+    seed: int = 0,
+) -> Detection:
+    """Find level shifts in ``values`` (1-D, or 2-D ``(n, d)``) with one fixed rule.
+
+    ``min_size`` is the shortest segment, ``resamples`` the bootstrap resamples per change (0 for
+    no interval: ``ci_low`` and ``ci_high`` are then NaN) and ``seed`` seeds the bootstrap. See
+    the module docstring for the rule and why it is what it is.
+    """
+    if min_size < 2:
+        raise ValueError("min_size must be at least 2")
+    x = _as_2d(values)
+    n_total, d = x.shape
+    keep = ~np.isnan(x).any(axis=1) if d else np.zeros(n_total, dtype=bool)
+    positions = np.flatnonzero(keep)
+    x = x[keep]
+    n = x.shape[0]
+    method = f"PELT, L2 cost, modified-BIC penalty (d+2)·log n, min {min_size} points a segment"
+
+    def nothing(note: str, noise: tuple[float, ...] = (), pen: float = 0.0) -> Detection:
+        mins = tuple(math.inf for _ in noise)
+        return Detection(
+            changes=[],
+            n=n,
+            noise=noise[0] if noise else math.nan,
+            min_detectable=mins[0] if mins else math.inf,
+            method=method,
+            n_missing=n_total - n,
+            penalty=pen,
+            note=note,
+            noise_by_column=noise,
+            min_detectable_by_column=mins,
+        )
+
+    if n < 2 * min_size:
+        missing = f" ({n_total - n} missing)" if n_total > n else ""
+        return nothing(
+            f"too short: {n} points{missing}; a change needs at least {min_size} on each side"
+        )
+
+    scales = [noise_scale(x[:, j]) for j in range(d)]
+    sigma = np.array([s for s, _ in scales])
+    rho = max((r for _, r in scales), default=0.0)
+    pen = penalty(n, d)
+    live = sigma > 0
+    if not live.any():
+        return nothing(
+            "no noise to measure a change against: the values are constant (or on an exact line)",
+            tuple(0.0 for _ in range(d)),
+            pen,
+        )
+
+    # Standardise the non-constant columns; clip single wild values around a running median.
+    z = (x[:, live] - np.median(x[:, live], axis=0)) / sigma[live]
+    local = _running_median(z, 2 * min_size + 1)
+    # The marginal noise sd, in long-run units, is sqrt((1 - rho) / (1 + rho)).
+    clip = CLIP * np.array([math.sqrt((1 - r) / (1 + r)) for (s, r) in scales if s > 0])
+    z = local + np.clip(z - local, -clip, clip)
+
+    algo = rpt.KernelCPD(kernel="linear", min_size=min_size, jump=1).fit(z)
+    ends = algo.predict(pen=pen)  # segment ends (exclusive); the last one is n
+    bounds = [0, *ends]
+
+    rng = np.random.default_rng(seed)
+    changes: list[Change] = []
+    scale_ref = np.nanmax(np.abs(x), axis=0)
+    for k in range(1, len(bounds) - 1):
+        lo, cut, hi = bounds[k - 1], bounds[k], bounds[k + 1]
+        for j in range(d):
+            a, b = x[lo:cut, j], x[cut:hi, j]
+            before, after = float(a.mean()), float(b.mean())
+            size = after - before
+            tiny = abs(before) <= _TINY * max(float(scale_ref[j]), 1.0)
+            if resamples > 0:
+                ci_low, ci_high = _bootstrap_ci(a, b, rng, resamples)
+            else:
+                ci_low = ci_high = math.nan
+            changes.append(
+                Change(
+                    index=int(positions[cut]),
+                    before=before,
+                    after=after,
+                    size=size,
+                    relative=None if tiny else size / abs(before),
+                    ci_low=ci_low,
+                    ci_high=ci_high,
+                    n_before=int(a.size),
+                    n_after=int(b.size),
+                    column=j,
+                )
+            )
+
+    mins = tuple(detectable_shift(float(s), pen, n // 2, n - n // 2) for s in sigma)
+    return Detection(
+        changes=changes,
+        n=n,
+        noise=float(sigma[0]),
+        min_detectable=mins[0],
+        method=method,
+        n_missing=n_total - n,
+        penalty=pen,
+        rho=float(rho),
+        note="",
+        noise_by_column=tuple(float(s) for s in sigma),
+        min_detectable_by_column=mins,
+    )
