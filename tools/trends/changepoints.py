@@ -17,9 +17,11 @@ The rule, fixed for every series (nothing is tuned per series):
    autocorrelation ``rho`` is estimated too, from the differences as well: for AR(1) noise,
    consecutive differences correlate at ``-(1 - rho) / 2``, so ``rho = 1 + 2 r`` with ``r`` their
    Spearman correlation turned into a Pearson one (``2 sin(pi r_s / 6)``); ranks keep outliers
-   and the few differences that straddle a shift from steering it. It is kept within
-   ``[0, RHO_MAX]``. The noise scale that matters for a difference of segment means is the
-   long-run one, ``sigma = s1 * sqrt(1 + rho) / (1 - rho)`` (``s1`` when ``rho = 0``). None of
+   and the few differences that straddle a shift from steering it; below 0 it counts as 0. The
+   noise scale that matters for a difference of segment means is the long-run one,
+   ``sigma = s1 * sqrt(1 + rho) / (1 - rho)`` (``s1`` when ``rho = 0``). A column whose ``rho``
+   reaches ``RHO_MAX`` (0.8) wanders like a random walk, a ramp or a seasonal swing: a level
+   shift means little there, so it is left out of the search (and the note says so). None of
    this is inflated by level shifts or by a linear trend (differences are centred on their
    median). The ratio of lag-2 to lag-1 difference MADs would also give ``rho``, but with twice
    the spread (3/sqrt(n) against 1.5/sqrt(n) on white noise); in the injected-step experiment
@@ -28,18 +30,19 @@ The rule, fixed for every series (nothing is tuned per series):
    break left in) are pulled in to ``CLIP`` noise units around a running median of
    ``2 * min_size + 1`` points, which follows level shifts but not single outliers, so that one
    value cannot pay for a change on its own.
-4. Segments are found by PELT (exact penalised segmentation) with the L2 cost, i.e. least
-   squares around each segment's mean, via ``ruptures.KernelCPD(kernel="linear")``, which is the
-   same cost computed in C (``ruptures.Pelt(model="l2")`` gives the same answer ~1000x slower).
-   Each change costs ``pen = (d + 2) * log(n)`` in noise units. This is the modified BIC of Zhang
-   and Siegmund (2007) for a mean change, ``3 log n`` for one column: the BIC's ``log n`` per
-   new mean plus about two ``log n`` for the unknown location of the change. On pure noise of 60
-   to 908 points it found a change in at most 0.3 % of normal series, 3 % of Student-t (3 df)
-   ones and 4 % of AR(1) (rho 0.3) ones, and in 2-5 % of shuffled 120-run windows of a real
-   runner's speed, cadence and efficiency; plain BIC (``2 log n``) in 1-4 %, 10-11 %, 3-13 % and
-   7-16 %, for a few more detections of real steps (cadence +3 %: 70 % of steps, against 60 %)
-   (``python -m evals.injected_steps --null``). A coach that says "your cadence changed" when it
-   did not is worse than one that misses a small change, so the stricter rule is the default.
+4. Segments are found, over the columns left, by PELT (exact penalised segmentation) with the L2
+   cost, i.e. least squares around each segment's mean, via ``ruptures.KernelCPD(kernel=
+   "linear")``, the same cost computed in C (``ruptures.Pelt(model="l2", jump=1)`` gives the same
+   answer ~1000x slower). Each change costs ``pen = (d + 2) * log(n)`` in noise units, ``d`` the
+   columns searched. This is the modified BIC of Zhang and Siegmund (2007) for a mean change,
+   ``3 log n`` for one column: the BIC's ``log n`` per new mean plus about two ``log n`` for the
+   unknown location of the change. On pure noise of 60 to 908 points it found a change in at
+   most 0.3 % of normal series, 3 % of Student-t (3 df) ones and 4 % of AR(1) (rho 0.3) ones,
+   and in 2-5 % of shuffled 120-run windows of a real runner's speed, cadence and efficiency;
+   plain BIC (``2 log n``) in 1-4 %, 10-11 %, 3-13 % and 7-16 %, for a few more detections of
+   real steps (cadence +3 %: 70 % of steps, against 60 %; ``python -m evals.injected_steps
+   --null``). A coach that says "your cadence changed" when it did not is worse than one that
+   misses a small change, so the stricter rule is the default.
 5. A segment has at least ``min_size`` points (5 by default): a level that holds for fewer runs
    is a streak, not a change.
 
@@ -60,7 +63,7 @@ be larger (:func:`detectable_shift` gives it for any ``n1``, ``n2``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import ruptures as rpt
@@ -70,8 +73,9 @@ from scipy.stats import spearmanr
 MIN_SIZE = 5
 #: Single values further than this many noise units from the running median are pulled in.
 CLIP = 3.0
-#: Largest lag-1 autocorrelation believed; beyond it the series is close to a random walk and
-#: "a level" stops meaning much. Caps the noise inflation at sqrt(1.8) / 0.2, about 6.7.
+#: From this lag-1 autocorrelation on, a column is close to a random walk and "a level" stops
+#: meaning much: it is left out of the search (added after the first TCPD score, see
+#: evals.change_points; before, the noise inflation was capped here and the column searched).
 RHO_MAX = 0.8
 #: Bootstrap resamples for each change's interval, and the interval's coverage.
 BOOTSTRAP = 1000
@@ -114,7 +118,8 @@ class Detection:
     robust long-run noise standard deviation and ``min_detectable`` the smallest level shift the
     data could have shown (both in the series' units, of the first column; every column's in
     ``noise_by_column`` / ``min_detectable_by_column``). ``note`` says why nothing could be looked
-    for (too short, constant), else it is empty.
+    for (too short, constant, wandering) or which columns were left out, else it is empty.
+    ``rho`` is the largest lag-1 autocorrelation of the columns.
     """
 
     changes: list[Change]
@@ -168,8 +173,9 @@ def noise_scale(x: np.ndarray) -> tuple[float, float]:
     """Robust long-run noise standard deviation of a 1-D series, and its lag-1 autocorrelation.
 
     Returns ``(sigma, rho)`` with ``sigma = s1 * sqrt(1 + rho) / (1 - rho)``, ``s1`` the noise
-    standard deviation from the MAD of lag-1 differences and ``rho`` from the rank correlation of
-    consecutive differences (see the module docstring). ``sigma`` is 0 for a constant series.
+    standard deviation from the MAD of lag-1 differences and ``rho`` in ``[0, 1]`` from the rank
+    correlation of consecutive differences (see the module docstring; ``sigma`` uses ``rho``
+    capped at ``RHO_MAX``). ``sigma`` is 0 for a constant series.
     """
     x = np.asarray(x, dtype=float)
     if x.size < 3:
@@ -181,8 +187,9 @@ def noise_scale(x: np.ndarray) -> tuple[float, float]:
     rs = float(spearmanr(diffs[1:], diffs[:-1])[0]) if x.size > 4 else math.nan
     # Spearman to Pearson (for normal data), then the differences' lag-1 correlation to rho.
     rho = 1.0 + 4.0 * math.sin(math.pi * rs / 6) if math.isfinite(rs) else 0.0
-    rho = min(max(rho, 0.0), RHO_MAX)
-    return d1 * math.sqrt(1.0 + rho) / (1.0 - rho), rho
+    rho = min(max(rho, 0.0), 1.0)
+    capped = min(rho, RHO_MAX)
+    return d1 * math.sqrt(1.0 + capped) / (1.0 - capped), rho
 
 
 def _running_median(z: np.ndarray, width: int) -> np.ndarray:
@@ -260,21 +267,36 @@ def detect(
 
     scales = [noise_scale(x[:, j]) for j in range(d)]
     sigma = np.array([s for s, _ in scales])
-    rho = max((r for _, r in scales), default=0.0)
-    pen = penalty(n, d)
-    live = sigma > 0
-    if not live.any():
+    rhos = np.array([r for _, r in scales])
+    rho = float(rhos.max())
+    flat = sigma <= 0
+    wander = ~flat & (rhos >= RHO_MAX)
+    live = ~flat & ~wander
+    pen = penalty(n, int(live.sum()))
+    noise = tuple(float(v) for v in sigma)
+    if flat.all():
         return nothing(
             "no noise to measure a change against: the values are constant (or on an exact line)",
-            tuple(0.0 for _ in range(d)),
+            noise,
             pen,
         )
+    left_out = ""
+    if wander.any():
+        cols = ", ".join(f"{j} ({rhos[j]:.2f})" for j in np.flatnonzero(wander))
+        what = "the values wander" if d == 1 else f"column(s) {cols} wander"
+        left_out = (
+            f"{what} like a random walk or a drift (lag-1 autocorrelation at least {RHO_MAX}), "
+            "where a level shift means little"
+        )
+        if not live.any():
+            return replace(nothing(left_out + ": no change looked for", noise, pen), rho=rho)
+        left_out += ": left out of the search"
 
     # Standardise the non-constant columns; clip single wild values around a running median.
     z = (x[:, live] - np.median(x[:, live], axis=0)) / sigma[live]
     local = _running_median(z, 2 * min_size + 1)
     # The marginal noise sd, in long-run units, is sqrt((1 - rho) / (1 + rho)).
-    clip = CLIP * np.array([math.sqrt((1 - r) / (1 + r)) for (s, r) in scales if s > 0])
+    clip = CLIP * np.sqrt((1 - rhos[live]) / (1 + rhos[live]))
     z = local + np.clip(z - local, -clip, clip)
 
     algo = rpt.KernelCPD(kernel="linear", min_size=min_size, jump=1).fit(z)
@@ -310,7 +332,10 @@ def detect(
                 )
             )
 
-    mins = tuple(detectable_shift(float(s), pen, n // 2, n - n // 2) for s in sigma)
+    mins = tuple(
+        detectable_shift(float(s), pen, n // 2, n - n // 2) if ok else math.inf
+        for s, ok in zip(sigma, live, strict=True)
+    )
     return Detection(
         changes=changes,
         n=n,
@@ -319,8 +344,8 @@ def detect(
         method=method,
         n_missing=n_total - n,
         penalty=pen,
-        rho=float(rho),
-        note="",
-        noise_by_column=tuple(float(s) for s in sigma),
+        rho=rho,
+        note=left_out,
+        noise_by_column=noise,
         min_detectable_by_column=mins,
     )
