@@ -146,6 +146,10 @@ def extract(spec: ToolSpec, text: str, message: str, today: date) -> Extracted:
         value = EXTRACTORS[name](text)
         if value is not None:
             out.args[name] = value
+    for name, reader in spec.readers.items():
+        value = reader(text)
+        if value is not None:
+            out.args[name] = value
     return out
 
 
@@ -167,10 +171,13 @@ def shift_period(previous: dict[str, Any], text: str) -> dict[str, str]:
     """A period said relative to the last call's ("and the week before?", "same month last
     year"): that period shifted back; empty when the message says no such thing."""
     since, until = previous.get("since"), previous.get("until")
-    if not since:
+    try:
+        start = date.fromisoformat(since) if since else None
+        end = date.fromisoformat(until) if until else None
+    except (TypeError, ValueError):  # "last race": not a period that can be shifted
         return {}
-    start = date.fromisoformat(since)
-    end = date.fromisoformat(until) if until else None
+    if start is None:
+        return {}
     if m := _BEFORE.search(text):
         unit = m[1] if m[1] != "one" else _unit_of(start, end)
         if unit in ("day", "week"):

@@ -58,22 +58,34 @@ def load_metrics(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> list[tuple[ActivityMetrics, str]]:
-    """``(metrics, activity name)`` of the athletes' activities, oldest first."""
+) -> list[dict[str, Any]]:
+    """The stored metrics of the athletes' activities, oldest first, as plain rows (with the
+    activity's ``name``)."""
     ids = list(athlete_ids)
     for athlete_id in ids:
         require_access(session, actor, athlete_id)
+    m = ActivityMetrics
     query = (
-        select(ActivityMetrics, Activity.name)
-        .join(Activity, Activity.id == ActivityMetrics.activity_id)
-        .where(ActivityMetrics.user_id.in_(ids))
+        select(
+            m.user_id,
+            m.activity_id,
+            m.start_time,
+            m.local_date,
+            m.sport,
+            m.source,
+            Activity.name,
+            m.values,
+            m.hr_seconds,
+        )
+        .join(Activity, Activity.id == m.activity_id)
+        .where(m.user_id.in_(ids))
     )
     if since is not None:
-        query = query.where(ActivityMetrics.start_time >= since)
+        query = query.where(m.start_time >= since)
     if until is not None:
-        query = query.where(ActivityMetrics.start_time < until)
-    query = query.order_by(ActivityMetrics.start_time, ActivityMetrics.activity_id)
-    return [(row, name) for row, name in session.execute(query)]
+        query = query.where(m.start_time < until)
+    query = query.order_by(m.start_time, m.activity_id)
+    return [row._asdict() for row in session.execute(query)]
 
 
 def load_tracks(

@@ -8,25 +8,6 @@ from tools.spec import ToolSpec
 
 SPECS = (
     ToolSpec(
-        name="detect_changes",
-        function=None,
-        summary="spotting trends and change points in your metrics",
-        examples=(
-            "has my cadence changed this year?",
-            "how's my fitness trending",
-            "is my pace getting better or worse",
-            "any change points in my heart rate",
-            "show me trends in my stride length since march",
-            "has my efficiency improved",
-            "anything unusual in my metrics lately",
-            "is my running getting better",
-            "has my heart rate at easy pace come down",
-            "is my stride getting shorter",
-            "did my cadence go up after the race",
-        ),
-        planned=True,
-    ),
-    ToolSpec(
         name="weekly_checkin",
         function=None,
         summary="weekly check-ins",

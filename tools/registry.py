@@ -12,7 +12,7 @@ from tools.gait import tool as gait
 from tools.importing import tool as importing
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
-from tools.trends import training_load
+from tools.trends import changes, training_load
 
 __all__ = ["TOOLS", "ToolCallError", "ToolSpec", "available_tools", "get_tool", "tool_for_file"]
 
@@ -25,6 +25,7 @@ TOOLS: dict[str, ToolSpec] = {
         gait.SPEC,
         knowledge.SPEC,
         training_load.SPEC,
+        changes.SPEC,
         *planned.SPECS,
     )
 }

@@ -54,7 +54,9 @@ class ToolSpec:
     says what to attach when ``file_arg`` is empty; ``asks`` holds the question for each other
     argument that may be missing; ``remember`` puts a summary of each result into the athlete's
     searchable history. A tool with a ``flow`` holds a conversation of several turns (its state
-    is kept per user and subject) instead of answering at once.
+    is kept per user and subject) instead of answering at once. ``readers`` read the tool's own
+    arguments from a message (``{"metric": read_metric}``), where the shared extractors, chosen
+    by argument name, do not know its words; a reader returns None when the message says nothing.
     """
 
     name: str
@@ -71,6 +73,7 @@ class ToolSpec:
     remember: bool = False
     planned: bool = False
     flow: Flow | None = None
+    readers: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

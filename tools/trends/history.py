@@ -84,17 +84,17 @@ def history(
         rows = load_metrics(session, ctx.actor, ids, since=since, until=until)
         records = [
             {
-                "athlete_id": row.user_id,
-                "activity_id": row.activity_id,
-                "start_time": row.start_time,
-                "date": row.local_date,
-                "sport": row.sport,
-                "source": row.source,
-                "name": name,
-                "hr_seconds": row.hr_seconds or {},
-                **row.values,
+                "athlete_id": row["user_id"],
+                "activity_id": row["activity_id"],
+                "start_time": row["start_time"],
+                "date": row["local_date"],
+                "sport": row["sport"],
+                "source": row["source"],
+                "name": row["name"],
+                "hr_seconds": row["hr_seconds"] or {},
+                **row["values"],
             }
-            for row, name in rows
+            for row in rows
         ]
     frame = pd.DataFrame.from_records(records, columns=[*BASE_COLUMNS, *METRIC_COLUMNS])
     frame["date"] = pd.to_datetime(frame["date"])

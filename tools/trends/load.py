@@ -22,7 +22,6 @@ load over its standard deviation and strain the week's load times monotony (Fost
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -161,7 +160,8 @@ def _trimp_rate(x: np.ndarray | float, sex: str) -> np.ndarray | float:
     if sex in TRIMP_WEIGHTS:
         a, b = TRIMP_WEIGHTS[sex]
         return x * a * np.exp(b * x)
-    return np.mean([x * a * np.exp(b * x) for a, b in TRIMP_WEIGHTS.values()], axis=0)
+    (a1, b1), (a2, b2) = TRIMP_WEIGHTS.values()
+    return x * (a1 * np.exp(b1 * x) + a2 * np.exp(b2 * x)) / 2.0
 
 
 @dataclass
@@ -174,43 +174,44 @@ class SessionLoads:
 
 
 def session_loads(history: pd.DataFrame, th: Thresholds) -> SessionLoads:
-    """The load of every session of ``history``, with the method used."""
+    """The load of every session of ``history``, with the method used (vectorised: the only
+    loop is over sessions with a heart-rate histogram)."""
     frame = history.copy()
-    loads = np.full(len(frame), np.nan)
-    methods = np.full(len(frame), "duration", dtype=object)
+    n = len(frame)
     rest, top, thr = th.resting_hr.value, th.max_hr.value, th.threshold_hr.value
     hr_ok = bool(rest and top and thr and top > rest)
-    per_hour_at_threshold = (
-        60.0 * float(_trimp_rate((thr - rest) / (top - rest), th.sex)) if hr_ok else math.nan
-    )
     minutes = frame["duration_min"].to_numpy(dtype=float)
-    for i, row in enumerate(frame.itertuples(index=False)):
-        duration = minutes[i]
-        if not np.isfinite(duration) or duration <= 0:
-            loads[i], methods[i] = 0.0, "none"
-            continue
-        if hr_ok and row.hr_seconds:
-            bpm = np.array([float(k) for k in row.hr_seconds], dtype=float)
-            seconds = np.array(list(row.hr_seconds.values()), dtype=float)
-            rate = _trimp_rate((bpm - rest) / (top - rest), th.sex)
-            loads[i] = float(np.sum(rate * seconds / 60.0)) / per_hour_at_threshold * 100.0
-            methods[i] = "hr"
-        elif hr_ok and np.isfinite(row.avg_hr) and row.avg_hr > 0:
-            rate = _trimp_rate((row.avg_hr - rest) / (top - rest), th.sex)
-            loads[i] = float(rate) * duration / per_hour_at_threshold * 100.0
-            methods[i] = "hr"
-        elif np.isfinite(row.effort) and row.effort > 0:
-            loads[i] = duration * row.effort / (60.0 * RPE_AT_THRESHOLD) * 100.0
-            methods[i] = "effort"
-        elif row.sport in FOOT_SPORTS and th.threshold_speed.value and _finite(row.speed_mps):
-            speed = row.gap_speed_mps if _finite(row.gap_speed_mps) else row.speed_mps
-            intensity = speed / th.threshold_speed.value
-            loads[i] = duration / 60.0 * intensity**2 * 100.0
-            methods[i] = "pace"
-        else:
-            loads[i] = duration * ASSUMED_RPE / (60.0 * RPE_AT_THRESHOLD) * 100.0
-    frame["load"] = loads
-    frame["method"] = methods
+    usable = np.isfinite(minutes) & (minutes > 0)
+    loads = np.where(usable, minutes * ASSUMED_RPE / (60.0 * RPE_AT_THRESHOLD) * 100.0, 0.0)
+    methods = np.where(usable, "duration", "none").astype(object)
+    effort = frame["effort"].to_numpy(dtype=float)
+    speed = frame["gap_speed_mps"].fillna(frame["speed_mps"]).to_numpy(dtype=float)
+    if th.threshold_speed.value:
+        by_pace = usable & frame["sport"].isin(FOOT_SPORTS).to_numpy() & (np.nan_to_num(speed) > 0)
+        intensity = np.nan_to_num(speed) / th.threshold_speed.value
+        loads = np.where(by_pace, minutes / 60.0 * intensity**2 * 100.0, loads)
+        methods = np.where(by_pace, "pace", methods)
+    by_effort = usable & (np.nan_to_num(effort) > 0)
+    loads = np.where(by_effort, minutes * effort / (60.0 * RPE_AT_THRESHOLD) * 100.0, loads)
+    methods = np.where(by_effort, "effort", methods)
+    if hr_ok:
+        per_hour = 60.0 * float(_trimp_rate((thr - rest) / (top - rest), th.sex))
+        avg_hr = frame["avg_hr"].to_numpy(dtype=float)
+        by_average = usable & (np.nan_to_num(avg_hr) > 0)
+        rate = _trimp_rate((np.nan_to_num(avg_hr) - rest) / (top - rest), th.sex)
+        loads = np.where(by_average, rate * minutes / per_hour * 100.0, loads)
+        methods = np.where(by_average, "hr", methods)
+        histograms = frame["hr_seconds"].to_numpy()
+        for i in np.flatnonzero(usable):
+            histogram = histograms[i]
+            if histogram:
+                bpm = np.fromiter((float(k) for k in histogram), float, len(histogram))
+                seconds = np.fromiter(histogram.values(), float, len(histogram))
+                rate = _trimp_rate((bpm - rest) / (top - rest), th.sex)
+                loads[i] = float(np.sum(rate * seconds / 60.0)) / per_hour * 100.0
+                methods[i] = "hr"
+    frame["load"] = loads if n else pd.Series(dtype=float)
+    frame["method"] = methods if n else pd.Series(dtype=object)
     counts = frame.loc[frame["method"] != "none", "method"].value_counts()
     return SessionLoads(frame, th, {str(k): int(v) for k, v in counts.items()})
 

@@ -1,0 +1,508 @@
+"""The ``detect_changes`` tool: where a runner's own metric changed level, and by how much.
+
+Like is compared with like. Cadence, stride length, heart rate and power depend on how fast the
+run was (heart rate on the heat too), so before looking for changes each run's value is moved to
+the athlete's usual pace with a straight-line fit over their runs (robust: Huber loss), and where
+temperatures are known, to their usual temperature: a slower month is not a change of form. Pace
+itself, efficiency (already speed over heart rate) and decoupling are used as they are. The
+gait metrics of stored video analyses are one value per analysis.
+
+Changes are found by :func:`tools.trends.changepoints.detect` with its one fixed rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import HuberRegressor
+
+from storage.gait_reports import list_gait_reports
+from tools.activities import pace_text, parse_day
+from tools.context import ToolContext
+from tools.markdown import escape
+from tools.reply import standard_reply
+from tools.result import Fact, ToolResult
+from tools.spec import ToolSpec
+from tools.trends.changepoints import LEVEL, Detection, detect
+from tools.trends.history import history
+
+TOOL = "detect_changes"
+#: Runs shorter than this (minutes) are warm-ups, strides or tests, not comparable runs.
+MIN_RUN_MIN = 10.0
+#: A race within this many days before a change anchors it ("since your race on ...").
+ANCHOR_DAYS = 45
+#: Fewer comparable points than this and no change can be told from noise.
+MIN_POINTS = 10
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric a runner can ask about."""
+
+    key: str  # column of the history, or "gait:<name>" for a video-analysis metric
+    label: str
+    unit: str
+    adjust: bool  # moved to the athlete's usual pace (and temperature) before detecting
+    digits: int = 1
+    words: tuple[str, ...] = ()
+
+
+METRICS = (
+    Metric("cadence_spm", "cadence", "steps/min", True, 1, ("cadence", "steps per minute", "spm")),
+    Metric("stride_m", "stride length", "m", True, 2, ("stride", "stride length", "step length")),
+    Metric(
+        "avg_hr", "heart rate at your usual pace", "bpm", True, 0, ("heart rate", "hr", "pulse")
+    ),
+    Metric("pace_s_per_km", "pace", "/km", False, 0, ("pace", "speed", "fast", "faster")),
+    Metric(
+        "ef",
+        "efficiency (metres per heartbeat)",
+        "m/beat",
+        False,
+        2,
+        ("efficiency", "efficiency factor", "ef", "fitness", "aerobic"),
+    ),
+    Metric("decoupling_pct", "aerobic decoupling", "%", False, 1, ("decoupling", "drift")),
+    Metric("power_w", "power at your usual pace", "W", True, 0, ("power", "watts")),
+)
+GAIT_WORDS = {
+    "contact_time_ms": ("contact time", "ground contact"),
+    "vertical_oscillation": ("vertical oscillation", "bounce"),
+    "overstride": ("overstride", "overstriding"),
+    "trunk_lean": ("trunk lean", "lean", "posture"),
+    "knee_flexion": ("knee flexion", "knee bend"),
+    "duty_factor": ("duty factor",),
+    "pelvic_drop": ("pelvic drop", "hip drop"),
+}
+LAST_RACE = "last race"
+#: Which races "since my marathon" means: a name pattern, or a distance band in km.
+RACE_KINDS = {
+    "race": (r"\b(?:race|marathon|half|10 ?k|5 ?k|parkrun)\b", (0.0, 500.0)),
+    "marathon": (r"(?<!half )(?<!half-)\bmarathon\b", (41.0, 43.5)),
+    "half": (r"\bhalf\b", (20.5, 21.9)),
+    "10k": (r"\b10 ?k\b", (9.8, 10.5)),
+    "5k": (r"\b(?:5 ?k|parkrun)\b", (4.9, 5.3)),
+}
+#: What "anything unusual in my metrics?" looks at.
+OVERVIEW = {
+    "cadence_spm": "cadence",
+    "stride_m": "stride",
+    "avg_hr": "heart_rate",
+    "pace_s_per_km": "pace",
+    "ef": "efficiency",
+}
+_SINCE_RACE = re.compile(
+    r"\b(?:since|after) (?:my|the) (?:last |latest |recent )?"
+    r"(race|marathon|half(?: marathon)?|10 ?km|5 ?km|parkrun)\b"
+)
+
+
+def read_metric(text: str) -> str | None:
+    """The metric a message names ("has my stride got shorter?" -> "stride length")."""
+    metric = find_metric(text)
+    return metric.label.split(" (")[0].split(" at ")[0] if metric else None
+
+
+def read_since(text: str) -> str | None:
+    """``"last marathon"`` for "since my marathon", ``"last race"`` for "after the race"; else
+    None (dates are read by the shared date reader)."""
+    found = _SINCE_RACE.search(text)
+    if not found:
+        return None
+    word = found[1].replace(" ", "").replace("km", "k").removesuffix("marathon") or "marathon"
+    return f"last {'5k' if word == 'parkrun' else word}"
+
+
+def find_metric(text: str | None) -> Metric | None:
+    """The metric ``text`` names ("stride length", "HR", "gait:contact_time_ms"...)."""
+    wanted = (text or "").strip().lower().replace("_", " ")
+    if not wanted:
+        return None
+    for metric in METRICS:
+        if wanted in (metric.key.replace("_", " "), metric.label) or any(
+            re.search(rf"\b{re.escape(w)}\b", wanted) for w in metric.words
+        ):
+            return metric
+    for name, words in GAIT_WORDS.items():
+        if wanted.removeprefix("gait:") == name.replace("_", " ") or any(
+            w in wanted for w in words
+        ):
+            return Metric(f"gait:{name}", words[0], "", False, 1, words)
+    return None
+
+
+@dataclass
+class Series:
+    """The values change detection looked at, oldest first."""
+
+    dates: list[date]
+    values: np.ndarray  # as adjusted (or as measured when not adjusted)
+    names: list[str]
+    races: list[bool]
+    unit: str
+    adjustment: str = ""
+    reference: dict[str, float] = field(default_factory=dict)
+
+
+def metric_series(
+    ctx: ToolContext, metric: Metric, since: date | None, frame: pd.DataFrame | None = None
+) -> Series:
+    """The values of ``metric``, one per comparable run (or video analysis), from ``since``;
+    ``frame`` is the athlete's history when the caller has it already."""
+    if metric.key.startswith("gait:"):
+        return _gait_series(ctx, metric, since)
+    frame = history(ctx) if frame is None else frame
+    runs = frame[(frame["sport"] == "run") & (frame["duration_min"] >= MIN_RUN_MIN)]
+    runs = runs[np.isfinite(runs[metric.key].to_numpy(dtype=float))]
+    values = runs[metric.key].to_numpy(dtype=float)
+    adjustment, reference = "", {}
+    if metric.adjust and len(runs) >= MIN_POINTS:
+        values, adjustment, reference = _adjusted(runs, metric)
+    keep = runs["date"] >= pd.Timestamp(since) if since else np.ones(len(runs), dtype=bool)
+    keep = np.asarray(keep)
+    return Series(
+        dates=[d.date() for d in runs["date"][keep]],
+        values=values[keep],
+        names=list(runs["name"][keep]),
+        races=list(runs["race"][keep]),
+        unit=metric.unit,
+        adjustment=adjustment,
+        reference=reference,
+    )
+
+
+def _adjusted(runs: pd.DataFrame, metric: Metric) -> tuple[np.ndarray, str, dict[str, float]]:
+    """Each run's value moved to the athlete's median grade-adjusted speed (and median
+    temperature, when most runs have one) along a robust straight-line fit."""
+    speed = runs["gap_speed_mps"].fillna(runs["speed_mps"]).to_numpy(dtype=float)
+    columns = [speed]
+    names = ["speed"]
+    temp = runs["temp_c"].to_numpy(dtype=float)
+    if np.isfinite(temp).mean() >= 0.8 and metric.key == "avg_hr":
+        temp = np.where(np.isfinite(temp), temp, np.nanmedian(temp))
+        columns.append(temp)
+        names.append("temperature")
+    x = np.column_stack(columns)
+    ok = np.isfinite(x).all(axis=1)
+    y = runs[metric.key].to_numpy(dtype=float)
+    model = HuberRegressor(max_iter=200).fit(x[ok], y[ok])
+    reference = np.nanmedian(x[ok], axis=0)
+    shift = (np.where(ok[:, None], x, reference) - reference) @ model.coef_
+    text = f"moved to your usual pace ({pace_text(1000.0 / reference[0] / 60.0)} /km)"
+    if len(names) > 1:
+        text += f" and usual temperature ({reference[1]:.0f} °C)"
+    return y - shift, text, dict(zip(names, map(float, reference), strict=True))
+
+
+def _gait_series(ctx: ToolContext, metric: Metric, since: date | None) -> Series:
+    name = metric.key.removeprefix("gait:")
+    rows = []
+    with ctx.session() as session:
+        for report in list_gait_reports(session, ctx.actor, ctx.athlete_id):
+            value = (report.report.get("metrics") or {}).get(name) or {}
+            if value.get("value") is None or not value.get("reliable"):
+                continue
+            rows.append((report.created_at.date(), float(value["value"]), report.video_name))
+            unit = value.get("unit", "")
+    rows.sort()
+    rows = [r for r in rows if since is None or r[0] >= since]
+    return Series(
+        dates=[r[0] for r in rows],
+        values=np.array([r[1] for r in rows], dtype=float),
+        names=[r[2] for r in rows],
+        races=[False] * len(rows),
+        unit=unit if rows else "",
+    )
+
+
+def last_race(
+    frame: pd.DataFrame, before: date | None = None, kind: str = "race"
+) -> tuple[date, str] | None:
+    """The day and name of the latest race of ``kind`` (see :data:`RACE_KINDS`) in the history
+    ``frame``: a run Strava marks as a race, or whose name says so, of the kind's distance."""
+    pattern, (low, high) = RACE_KINDS[kind]
+    names = frame["name"].fillna("")
+    named = names.str.contains(pattern, case=False, regex=True)
+    if kind != "race":  # Strava's flag and a race-like name, at the distance, also count
+        named |= frame["race"] | names.str.contains(RACE_KINDS["race"][0], case=False, regex=True)
+    else:
+        named |= frame["race"]
+    fits = frame["distance_km"].between(low, high)
+    races = frame[(frame["sport"] == "run") & named & fits]
+    if before is not None:
+        races = races[races["date"] < pd.Timestamp(before)]
+    if races.empty:
+        return None
+    row = races.iloc[-1]
+    return row["date"].date(), str(row["name"] or "race")
+
+
+def detect_changes(
+    ctx: ToolContext, metric: str | None = None, since: str | None = None
+) -> ToolResult:
+    """Find where one of the runner's metrics changed level, with the size of each change and a
+    confidence interval; pace-dependent metrics are compared at the runner's usual pace.
+
+    Args:
+        metric: cadence, stride length, heart rate, pace, efficiency, decoupling, power, or a
+            video-analysis metric such as contact time; default: an overview of cadence, stride
+            length, heart rate, pace and efficiency.
+        since: the first day to look at, an ISO date (YYYY-MM-DD), or "last race" (or "last
+            marathon", "last half", "last 10k", "last 5k"); default all.
+    """
+    if not metric:
+        return overview(ctx, since)
+    chosen = find_metric(metric)
+    if chosen is None:
+        known = ", ".join(m.label.split(" (")[0] for m in METRICS)
+        return ToolResult.failure(
+            TOOL, f"I don't track {metric!r}. Ask about one of: {known}, or contact time."
+        )
+    start, anchor_text = None, ""
+    frame = history(ctx)
+    kind = _race_kind(since)
+    if kind:
+        race = last_race(frame, kind=kind)
+        what = "race" if kind == "race" else kind
+        if race is None:
+            return ToolResult.failure(
+                TOOL,
+                f"I can't find a {what} in your history. Tell me its date (for example "
+                "'since 2025-05-12'), or mark the run as a race on Strava.",
+            )
+        start = race[0]
+        anchor_text = f"since your {what} on {race[0].isoformat()} ({escape(race[1])})"
+    elif since:
+        try:
+            start = parse_day(since).date()
+        except ValueError:
+            return ToolResult.failure(TOOL, "Give dates as YYYY-MM-DD, for example 2024-03-01.")
+    series = metric_series(ctx, chosen, start, frame)
+    if len(series.values) < MIN_POINTS:
+        return _too_few(chosen, series, start, anchor_text)
+    found = detect(series.values)
+    if not found.changes and not np.isfinite(found.min_detectable):
+        return ToolResult.failure(
+            TOOL,
+            f"I can't tell changes in your {chosen.label} from its ups and downs: "
+            f"{found.note or 'the values vary too much from run to run'}.",
+        )
+    return _result(frame, chosen, series, found, start, anchor_text)
+
+
+def _race_kind(since: str | None) -> str | None:
+    """``"marathon"`` for ``"last marathon"``, ``"race"`` for ``"last race"`` or ``"race"``."""
+    words = (since or "").strip().lower().removeprefix("my ").removeprefix("last ").strip()
+    return words if words in RACE_KINDS else None
+
+
+def overview(ctx: ToolContext, since: str | None) -> ToolResult:
+    """The latest change (if any) of each of the main metrics, in one reply."""
+    results = {key: detect_changes(ctx, key.replace("_", " "), since) for key in OVERVIEW}
+    usable = {key: r for key, r in results.items() if r.ok}
+    if not usable:
+        return next(iter(results.values()))
+    facts, lines, changes = [], [], {}
+    for key, result in usable.items():
+        data = result.data
+        if data["changes"]:
+            latest = data["changes"][-1]
+            changes[key] = latest
+            if latest["size_pct"] is not None:
+                facts.append(Fact(f"{OVERVIEW[key]}_change", latest["size_pct"], "%"))
+            lines.append(
+                f"- {data['label'].capitalize()}: {latest['anchor']}, {latest['before_text']} → "
+                f"{latest['after_text']} {data['unit']}."
+            )
+        else:
+            lines.append(f"- {data['label'].capitalize()}: no change that stands out.")
+    first = next(iter(usable.values()))
+    return ToolResult(
+        tool=TOOL,
+        facts=facts,
+        confidence=min(r.confidence for r in usable.values()),
+        data={
+            "overview": True,
+            "lines": lines,
+            "latest_changes": changes,
+            "since": first.data["since"],
+            "first": min(r.data["first"] for r in usable.values()),
+            "last": max(r.data["last"] for r in usable.values()),
+        },
+        reasons=[
+            "each metric's latest change, found as for a single metric",
+            *[r for r in first.reasons if "runs from" in r],
+        ],
+        caveats=['ask about one metric ("has my cadence changed?") for every change and its size'],
+    )
+
+
+def _too_few(metric: Metric, series: Series, start: date | None, anchor: str) -> ToolResult:
+    where = f" {anchor}" if anchor else f" since {start.isoformat()}" if start else ""
+    what = "video analyses" if metric.key.startswith("gait:") else "runs with it"
+    return ToolResult.failure(
+        TOOL,
+        f"There are only {len(series.values)} {what}{where} for {metric.label}; I need at least "
+        f"{MIN_POINTS} to tell a change from day-to-day variation.",
+        count=len(series.values),
+    )
+
+
+def _difference_unit(metric: Metric) -> str:
+    return "s/km" if metric.key == "pace_s_per_km" else metric.unit
+
+
+def _level_fact(name: str, value: float, metric: Metric) -> Fact:
+    if metric.key == "pace_s_per_km":
+        return Fact(name, pace_text(value / 60.0), "/km")
+    return Fact(name, round(value, metric.digits), metric.unit)
+
+
+def _show(value: float, metric: Metric) -> str:
+    if metric.key == "pace_s_per_km":
+        return pace_text(value / 60.0)
+    return f"{value:.{metric.digits}f}"
+
+
+def _anchor(frame: pd.DataFrame, day: date) -> str:
+    race = last_race(frame, before=day)
+    if race is not None and (day - race[0]).days <= ANCHOR_DAYS:
+        return f"since your race on {race[0].isoformat()} ({escape(race[1])})"
+    return f"from around {day.isoformat()}"
+
+
+def _result(
+    frame: pd.DataFrame,
+    metric: Metric,
+    series: Series,
+    found: Detection,
+    start: date | None,
+    anchor_text: str,
+) -> ToolResult:
+    changes = []
+    for change in found.changes:
+        day = series.dates[change.index]
+        relative = change.relative * 100.0 if change.relative is not None else None
+        changes.append(
+            {
+                "date": day.isoformat(),
+                "anchor": _anchor(frame, day),
+                "before": round(change.before, metric.digits + 1),
+                "after": round(change.after, metric.digits + 1),
+                "before_text": _show(change.before, metric),
+                "after_text": _show(change.after, metric),
+                "size": round(change.size, metric.digits + 1),
+                "size_pct": round(relative, 1) if relative is not None else None,
+                "ci_low": round(change.ci_low, metric.digits + 1),
+                "ci_high": round(change.ci_high, metric.digits + 1),
+                "runs_before": change.n_before,
+                "runs_after": change.n_after,
+            }
+        )
+    first, last = series.dates[0], series.dates[-1]
+    level = float(np.median(series.values[-min(len(series.values), 10) :]))
+    facts = [
+        Fact("runs_compared", len(series.values), "runs"),
+        Fact("changes_found", len(changes), ""),
+        _level_fact("recent_level", level, metric),
+    ]
+    if changes:
+        latest = changes[-1]
+        if latest["size_pct"] is not None:
+            facts.append(Fact("latest_change", latest["size_pct"], "%"))
+    else:
+        facts.append(
+            Fact(
+                "smallest_detectable_change",
+                round(found.min_detectable, metric.digits + 1),
+                _difference_unit(metric),
+            )
+        )
+    confidence = 0.8 if len(series.values) >= 40 else 0.6
+    if any(c["ci_low"] <= 0 <= c["ci_high"] for c in changes):
+        confidence = min(confidence, 0.5)
+    reasons = [f"{len(series.values)} runs from {first.isoformat()} to {last.isoformat()}"]
+    if series.adjustment:
+        reasons.append(f"each run's {metric.label.split(' at ')[0]} {series.adjustment}")
+    reasons.append(found.method)
+    result = ToolResult(
+        tool=TOOL,
+        facts=facts,
+        confidence=confidence,
+        data={
+            "metric": metric.key,
+            "label": metric.label,
+            "unit": metric.unit,
+            "since": start.isoformat() if start else None,
+            "anchor": anchor_text,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "changes": changes,
+            "recent_level_text": _show(level, metric),
+            "smallest_change_text": f"{found.min_detectable:.{metric.digits + 1}f}",
+            "difference_unit": _difference_unit(metric),
+            "adjustment": series.adjustment,
+            "interval": f"{round(LEVEL * 100)} % interval of the change",
+        },
+        reasons=reasons,
+    )
+    if found.note:
+        result.caveats.append(found.note)
+    if any(c["ci_low"] <= 0 <= c["ci_high"] for c in changes):
+        result.caveats.append("a change whose interval includes no change at all may be noise")
+    return result
+
+
+def _phrase(result: ToolResult) -> str:
+    if not result.ok:
+        return standard_reply(result)
+    data = result.data
+    if data.get("overview"):
+        head = f"**Your metrics**, {data['first']} to {data['last']}:"
+        return standard_reply(result, [head, *data["lines"]])
+    unit = data["unit"]
+    head = f"**{data['label'].capitalize()}**"
+    head += f" {data['anchor']}" if data.get("anchor") else f", {data['first']} to {data['last']}"
+    lines = [head + ":"]
+    if not data["changes"]:
+        lines.append(
+            f"- No change in level that stands out from run-to-run variation. The smallest change "
+            f"these runs could have shown is about {data['smallest_change_text']} "
+            f"{data['difference_unit']}."
+        )
+    for change in data["changes"]:
+        size = f" ({change['size_pct']:+.1f} %)" if change["size_pct"] is not None else ""
+        lines.append(
+            f"- {change['anchor'].capitalize()}: {change['before_text']} → "
+            f"{change['after_text']} {unit}{size}; {data['interval']} "
+            f"{change['ci_low']:+} to {change['ci_high']:+} {data['difference_unit']}; "
+            f"{change['runs_before']} runs before, {change['runs_after']} after."
+        )
+    return standard_reply(result, lines)
+
+
+SPEC = ToolSpec(
+    name=TOOL,
+    function=detect_changes,
+    summary="spot changes in your cadence, stride, heart rate, pace or efficiency over time",
+    examples=(
+        "has my cadence changed this year?",
+        "has my cadence changed since my marathon?",
+        "is my pace getting better or worse",
+        "any change points in my heart rate",
+        "show me trends in my stride length since march",
+        "has my efficiency improved",
+        "anything unusual in my metrics lately",
+        "is my running getting better",
+        "has my heart rate at easy pace come down",
+        "is my stride getting shorter",
+        "did my cadence go up after the race",
+        "has my contact time changed",
+    ),
+    phrase=_phrase,
+    readers={"metric": read_metric, "since": read_since},
+)
