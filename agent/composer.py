@@ -16,7 +16,7 @@ from typing import Any
 from agent.dates import MONTHS
 from agent.extractors import SPORTS
 from agent.reading import word_set
-from tools.markdown import safe_reply
+from tools.markdown import escape, safe_reply
 from tools.registry import TOOLS
 from tools.reply import standard_reply
 from tools.result import RELIABLE, ToolResult
@@ -29,11 +29,16 @@ def compose(result: ToolResult) -> str:
         return standard_reply(result)
     text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
     if athlete := result.data.get("athlete"):
-        text = f"**{athlete}**\n{text}"
+        text = f"**{escape(athlete)}**\n{text}"
     return text
 
 
 def compose_many(results: Sequence[ToolResult]) -> str:
+    """The template reply for several results: one call for several athletes reads as its
+    spec's roster when it has one; otherwise each result follows the other."""
+    spec = TOOLS.get(results[0].tool) if results else None
+    if len(results) > 1 and spec and spec.phrase_many and len({r.tool for r in results}) == 1:
+        return spec.phrase_many(results)
     return "\n\n".join(compose(result) for result in results)
 
 

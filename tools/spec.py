@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, get_type_hints
@@ -24,6 +24,8 @@ from tools.result import ToolResult
 
 #: How a tool's result reads: the whole template reply (see :func:`tools.reply.standard_reply`).
 Phrase = Callable[[ToolResult], str]
+#: How the results of one call for several athletes read together (a coach's roster).
+PhraseMany = Callable[[Sequence[ToolResult]], str]
 
 
 @dataclass
@@ -57,6 +59,8 @@ class ToolSpec:
     is kept per user and subject) instead of answering at once. ``readers`` read the tool's own
     arguments from a message (``{"metric": read_metric}``), where the shared extractors, chosen
     by argument name, do not know its words; a reader returns None when the message says nothing.
+    ``phrase_many`` words one call's results for several athletes together (a coach's roster);
+    without it each athlete's reply follows the other.
     """
 
     name: str
@@ -74,6 +78,7 @@ class ToolSpec:
     planned: bool = False
     flow: Flow | None = None
     readers: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
+    phrase_many: PhraseMany | None = None
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

@@ -343,12 +343,20 @@ def overview(ctx: ToolContext, since: str | None) -> ToolResult:
 
 def _too_few(metric: Metric, series: Series, start: date | None, anchor: str) -> ToolResult:
     where = f" {anchor}" if anchor else f" since {start.isoformat()}" if start else ""
-    what = "video analyses" if metric.key.startswith("gait:") else "runs with it"
+    count = len(series.values)
+    if metric.key.startswith("gait:"):
+        what = "video analysis" if count == 1 else "video analyses"
+    else:
+        what = (
+            f"run of {MIN_RUN_MIN:.0f} minutes or more"
+            if count == 1
+            else (f"runs of {MIN_RUN_MIN:.0f} minutes or more")
+        )
     return ToolResult.failure(
         TOOL,
-        f"There are only {len(series.values)} {what}{where} for {metric.label}; I need at least "
-        f"{MIN_POINTS} to tell a change from day-to-day variation.",
-        count=len(series.values),
+        f"I have {count} {what} with {metric.label}{where}; I need at least {MIN_POINTS} to "
+        "tell a change from day-to-day variation.",
+        count=count,
     )
 
 

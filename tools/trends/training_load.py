@@ -3,6 +3,7 @@ monotony and strain, and single-session distance spikes, with the method and how
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ import pandas as pd
 from storage.metrics import get_profile
 from tools.activities import parse_day
 from tools.context import ToolContext
+from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
@@ -47,6 +49,21 @@ class LoadReport:
     spikes: list[maths.Spike]
     as_of: date
     last_session: date | None
+
+    @property
+    def stale(self) -> bool:
+        """No session in the :data:`STALE_DAYS` before the asked day."""
+        return self.last_session is not None and (self.as_of - self.last_session).days > STALE_DAYS
+
+    @property
+    def day(self) -> date:
+        """The day the figures are given for: the asked day, or the last session's if stale."""
+        return self.last_session if self.stale and self.last_session else self.as_of
+
+    @property
+    def days_of_history(self) -> int:
+        first = self.sessions.frame["date"].min().date()
+        return (self.day - first).days + 1
 
 
 def load_report(ctx: ToolContext, until: date | None = None) -> LoadReport:
@@ -95,9 +112,7 @@ def training_load(
 
 
 def _result(report: LoadReport, since: date | None) -> ToolResult:
-    as_of = report.as_of
-    stale = report.last_session is not None and (as_of - report.last_session).days > STALE_DAYS
-    day = report.last_session if stale and report.last_session else as_of
+    as_of, stale, day = report.as_of, report.stale, report.day
     today = report.days.loc[pd.Timestamp(day)]
     week = report.days.loc[pd.Timestamp(day - timedelta(days=6)) : pd.Timestamp(day)]
     loads = report.sessions.frame
@@ -154,8 +169,8 @@ def _result(report: LoadReport, since: date | None) -> ToolResult:
                 for week_start, row in weeks.iterrows()
             ],
             "scale": SCALE,
-            "spikes": [_spike_row(s) for s in recent_spikes],
-            "spike_notes": [spike_sentence(_spike_row(s)) for s in recent_spikes],
+            "spikes": [_spike_row(s, day) for s in recent_spikes],
+            "spike_notes": [spike_sentence(_spike_row(s, day)) for s in recent_spikes],
             "spikes_total": len(report.spikes),
         },
         reasons=_reasons(report),
@@ -173,8 +188,9 @@ def _result(report: LoadReport, since: date | None) -> ToolResult:
     return result
 
 
-def _spike_row(spike: maths.Spike) -> dict[str, Any]:
+def _spike_row(spike: maths.Spike, day: date) -> dict[str, Any]:
     return {
+        "this_week": spike.date > pd.Timestamp(day - timedelta(days=7)),
         "date": spike.date.date().isoformat(),
         "name": spike.name,
         "activity_id": spike.activity_id,
@@ -200,8 +216,7 @@ def _confidence(report: LoadReport) -> float:
         by_method = min(by_method, 0.5 + 0.5 * min(th.max_hr.confidence, 1.0))
     elif chief == "pace":
         by_method = min(by_method, 0.4 + 0.5 * th.threshold_speed.confidence)
-    span = (report.as_of - report.sessions.frame["date"].min().date()).days
-    if span < maths.FITNESS_DAYS:
+    if report.days_of_history < maths.FITNESS_DAYS:
         by_method = min(by_method, 0.4)  # fitness needs about six weeks of history to settle
     return round(by_method, 2)
 
@@ -215,9 +230,11 @@ def _reasons(report: LoadReport) -> list[str]:
     ]
     reasons = ["load measured from " + "; ".join(parts)] if parts else []
     reasons += report.sessions.thresholds.notes()
-    span = (report.as_of - report.sessions.frame["date"].min().date()).days
-    if span < maths.FITNESS_DAYS:
-        reasons.append(f"only {span + 1} days of history; fitness needs about six weeks to settle")
+    if report.days_of_history < maths.FITNESS_DAYS:
+        reasons.append(
+            f"only {report.days_of_history} days of history; fitness needs about six weeks to "
+            "settle"
+        )
     return reasons
 
 
@@ -252,6 +269,71 @@ def _phrase(result: ToolResult) -> str:
     return standard_reply(result, lines)
 
 
+ROSTER_COLUMNS = (
+    "Athlete",
+    "Past week km",
+    "Fitness",
+    "Fatigue",
+    "Form",
+    "Acute:chronic",
+    "Spikes (30 days)",
+    "Last session",
+)
+
+
+def roster_row(result: ToolResult) -> dict[str, Any]:
+    """One athlete's line of a coach's roster, from their ``training_load`` result."""
+
+    def value(name: str) -> Any:
+        fact = result.fact(name)
+        return fact.value if fact else None
+
+    athlete = result.data.get("athlete", "")
+    if not result.ok:
+        return dict.fromkeys(ROSTER_COLUMNS[1:], None) | {
+            "Athlete": athlete,
+            "Last session": "no activities",
+        }
+    spikes = result.data.get("spikes", [])
+    return {
+        "Athlete": athlete,
+        "Past week km": value("past_week_running"),
+        "Fitness": value("fitness"),
+        "Fatigue": value("fatigue"),
+        "Form": value("form"),
+        "Acute:chronic": value("acute_chronic_ratio"),
+        "Spikes (30 days)": ", ".join(f"{s['date']} +{s['increase_pct']} %" for s in spikes)
+        or "none",
+        "Last session": result.data.get("last_session") or "",
+    }
+
+
+def _roster(results: Sequence[ToolResult]) -> str:
+    """A coach's athletes side by side, with who had a spike this week said first."""
+    rows = [roster_row(r) for r in results]
+    lines = ["**Your athletes' training load**", ""]
+    week_spikes = [
+        f"{escape(r.data.get('athlete', ''))} ({s['date']}, {s['distance_km']} km, "
+        f"+{s['increase_pct']} %)"
+        for r in results
+        if r.ok
+        for s in r.data.get("spikes", [])
+        if s.get("this_week")
+    ]
+    lines.append(
+        "Long-run spikes in the past week: " + "; ".join(week_spikes)
+        if week_spikes
+        else "No long-run spikes in the past week."
+    )
+    lines += ["", "| " + " | ".join(ROSTER_COLUMNS) + " |"]
+    lines.append("|" + "---|" * len(ROSTER_COLUMNS))
+    for row in rows:
+        cells = [escape(str(row[c])) if row[c] is not None else "–" for c in ROSTER_COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"Load: {SCALE}. Form below zero means more recent load than fitness."]
+    return "\n".join(lines)
+
+
 SPEC = ToolSpec(
     name=TOOL,
     function=training_load,
@@ -278,4 +360,5 @@ SPEC = ToolSpec(
         "did I have a load spike",
     ),
     phrase=_phrase,
+    phrase_many=_roster,
 )

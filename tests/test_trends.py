@@ -1,0 +1,421 @@
+"""Training load and change detection on real histories: one athlete's 1132 Strava activities
+(from the recorded API pages, through the real converter), and a Strava bulk export whose rows
+come without activity files (the real 908-run series written as an ``activities.csv``, imported
+through the real importer). Expected values are computed here from the raw files, independently
+of the code under test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from stravalib import model
+
+from agent.coach import Coach
+from storage.access import AccessDenied
+from storage.activities import NewActivity, add_activity
+from storage.db import Database
+from storage.models import User
+from storage.settings import Settings
+from storage.users import create_user, link_coach
+from tools.context import ToolContext
+from tools.importing.importer import import_paths
+from tools.strava.convert import summary_to_activity
+from tools.trends.changes import detect_changes, read_since
+from tools.trends.history import history
+from tools.trends.load import SPIKE_RATIO
+from tools.trends.metrics import local_date
+from tools.trends.training_load import NO_ACTIVITIES, load_report, training_load
+
+UNTIL = "2025-10-01"
+
+
+def recorded_activities(shared: Path) -> list[dict[str, Any]]:
+    folder = shared / "strava_api" / "strava-ruby-client"
+    items: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("client__all_athlete_activities__*.json")):
+        items.extend(json.loads(path.read_text())["body"])
+    return items
+
+
+def export_date(moment: datetime) -> str:
+    """A UTC time as Strava's export writes it: ``Oct 1, 2017, 9:08:32 PM``."""
+    hour = moment.hour % 12 or 12
+    return f"{moment:%b} {moment.day}, {moment.year}, {hour}:{moment:%M:%S} {moment:%p}"
+
+
+def write_summary_export(shared: Path, target: Path, with_hr: bool = True) -> Path:
+    """The real 908-run series as a Strava export zip whose rows have no files."""
+    header = next(csv.reader((shared / "activity_files/strava_export/activities.csv").open()))
+    series = shared / "activity_files/series/dblock_runs_summary_2017-2025.csv"
+    rows = []
+
+    def put(cells: list[str], name: str, value: str, which: int | None = None) -> None:
+        places = [i for i, h in enumerate(header) if h == name]
+        for i in places if which is None else [places[which]]:
+            cells[i] = value
+
+    for run in csv.DictReader(series.open()):
+        cells = [""] * len(header)
+
+        start = datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
+        put(cells, "Activity ID", run["id"])
+        put(cells, "Activity Date", export_date(start))
+        put(cells, "Activity Name", "Morning Run")
+        put(cells, "Activity Type", "Run")
+        put(cells, "Elapsed Time", run["elapsed_time"])
+        put(cells, "Moving Time", run["moving_time"])
+        put(cells, "Distance", f"{float(run['distance']) / 1000:.2f}", 0)
+        put(cells, "Distance", run["distance"], 1)
+        put(cells, "Elevation Gain", run["total_elevation_gain"])
+        put(cells, "Average Cadence", run["average_cadence"])
+        put(cells, "Average Temperature", run["average_temp"])
+        if with_hr:
+            put(cells, "Max Heart Rate", run["max_heartrate"])
+            put(cells, "Average Heart Rate", run["average_heartrate"])
+        rows.append(cells)
+    archive = target / ("export_hr.zip" if with_hr else "export_nohr.zip")
+    with zipfile.ZipFile(archive, "w") as zf:
+        text = "\n".join(",".join(f'"{c}"' for c in row) for row in [header, *rows])
+        zf.writestr("export_1/activities.csv", text)
+    return archive
+
+
+@dataclass
+class World:
+    db: Database
+    settings: Settings
+    ann: User  # 1132 Strava activities (HR on most)
+    bob: User  # the 908-run series as an export without files
+    cy: User  # the same export without heart rate
+    cora: User  # coaches Ann and Bob
+    dave: User  # coaches no one
+    raw: list[dict[str, Any]]
+    series: list[dict[str, str]]
+
+    def ctx(self, actor: User, athlete: User | None = None) -> ToolContext:
+        return ToolContext(
+            db=self.db, actor=actor, settings=self.settings, athlete_id=(athlete or actor).id
+        )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from tests.conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder not found at {SHARED_DATA}")
+    tmp = tmp_path_factory.mktemp("trends")
+    db = Database(f"sqlite:///{tmp / 'coachg.db'}")
+    settings = Settings(home=tmp / "home", database_url=db.url)
+    raw = recorded_activities(SHARED_DATA)
+    with db.session() as session:
+        ann = create_user(session, "ann", password="ann-pass-1")
+        bob = create_user(session, "bob", password="bob-pass-1")
+        cy = create_user(session, "cy", password="cy-pass-11")
+        cora = create_user(session, "cora", role="coach", password="cora-pass-1")
+        dave = create_user(session, "dave", role="coach", password="dave-pass-1")
+        link_coach(session, cora, ann)
+        link_coach(session, cora, bob)
+        for item in raw:
+            new = summary_to_activity(model.SummaryActivity.model_validate(item))
+            add_activity(session, ann, ann.id, new)
+    series_file = SHARED_DATA / "activity_files/series/dblock_runs_summary_2017-2025.csv"
+    series = list(csv.DictReader(series_file.open()))
+    world = World(db, settings, ann, bob, cy, cora, dave, raw, series)
+    for user, with_hr in ((bob, True), (cy, False)):
+        report = import_paths(world.ctx(user), [write_summary_export(SHARED_DATA, tmp, with_hr)])
+        assert report.imported == len(series), report.failed
+    yield world
+    db.dispose()
+
+
+def _local_day(item: dict[str, Any]) -> date:
+    return date.fromisoformat(item["start_date_local"][:10])
+
+
+def test_form_is_fitness_minus_fatigue_and_week_km_matches_the_raw_pages(world: World) -> None:
+    result = training_load(world.ctx(world.ann), until=UNTIL)
+
+    assert result.ok, result.message
+    fitness, fatigue = result.fact("fitness").value, result.fact("fatigue").value
+    assert abs(result.fact("form").value - (fitness - fatigue)) <= 0.11
+    end = date.fromisoformat(UNTIL)
+    expected_km = sum(
+        item["distance"] / 1000
+        for item in world.raw
+        if item["sport_type"] in ("Run", "TrailRun", "VirtualRun", "Walk", "Hike")
+        and end - timedelta(days=6) <= _local_day(item) <= end
+    )
+    assert result.fact("past_week_running").value == pytest.approx(expected_km, abs=0.06)
+    assert result.data["as_of"] == UNTIL
+    assert result.data["methods"]["hr"] > 900
+    assert "Banister" in " ".join(result.reasons)
+    assert "resting heart rate assumed" in " ".join(result.reasons)
+
+
+def test_fitness_and_fatigue_are_the_exponential_averages_of_daily_load(world: World) -> None:
+    report = load_report(world.ctx(world.ann), date.fromisoformat(UNTIL))
+    loads = report.days["load"].to_numpy()
+    fitness = fatigue = 0.0
+    for i, load in enumerate(loads):
+        fitness = load if i == 0 else fitness + (load - fitness) / 42
+        fatigue = load if i == 0 else fatigue + (load - fatigue) / 7
+    assert report.days["fitness"].iloc[-1] == pytest.approx(fitness, rel=1e-9)
+    assert report.days["fatigue"].iloc[-1] == pytest.approx(fatigue, rel=1e-9)
+
+
+def test_a_session_load_is_banister_trimp_scaled_to_an_hour_at_threshold(world: World) -> None:
+    report = load_report(world.ctx(world.ann), date.fromisoformat(UNTIL))
+    th = report.sessions.thresholds
+    item = next(
+        i
+        for i in world.raw
+        if i.get("average_heartrate")
+        and i["moving_time"] > 1800
+        and _local_day(i) <= date.fromisoformat(UNTIL)
+    )
+    rest, top, thr = th.resting_hr.value, th.max_hr.value, th.threshold_hr.value
+
+    def trimp_per_minute(hr: float) -> float:  # Banister, the mean of the two weightings
+        x = (hr - rest) / (top - rest)
+        return x * (0.64 * math.exp(1.92 * x) + 0.86 * math.exp(1.67 * x)) / 2
+
+    expected = (
+        trimp_per_minute(item["average_heartrate"])
+        * item["moving_time"]
+        / 60
+        / (60 * trimp_per_minute(thr))
+        * 100
+    )
+    frame = report.sessions.frame
+    row = frame[frame["name"] == item["name"]]
+    row = row[row["start_time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ") == item["start_date"]]
+    assert row["method"].item() == "hr"
+    assert row["load"].item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_max_heart_rate_estimate_is_the_second_highest_recent_peak(world: World) -> None:
+    report = load_report(world.ctx(world.ann), date.fromisoformat(UNTIL))
+    year_ago = date.fromisoformat(UNTIL) - timedelta(days=365)
+    peaks = sorted(
+        (
+            i["max_heartrate"]
+            for i in world.raw
+            if i.get("max_heartrate")
+            and i["sport_type"] in ("Run", "TrailRun", "Walk", "Hike")
+            and year_ago <= _local_day(i) <= date.fromisoformat(UNTIL)
+            and 120 < i["max_heartrate"] < 230
+        ),
+        reverse=True,
+    )
+    assert report.sessions.thresholds.max_hr.value == peaks[1]
+    assert report.sessions.thresholds.max_hr.source == "estimated"
+
+
+def test_spikes_follow_frandsens_rule_on_the_raw_runs(world: World) -> None:
+    report = load_report(world.ctx(world.ann), date.fromisoformat(UNTIL))
+    runs = sorted(
+        (i for i in world.raw if i["sport_type"] == "Run" and i["distance"] > 0),
+        key=lambda i: i["start_date"],
+    )
+    expected = set()
+    for index, run in enumerate(runs):
+        start = datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
+        before = [
+            r["distance"]
+            for r in runs[:index]
+            if start - timedelta(days=30)
+            <= datetime.fromisoformat(r["start_date"].replace("Z", "+00:00"))
+            < start
+        ]
+        spike = before and run["distance"] > SPIKE_RATIO * max(before)
+        if spike and _local_day(run) <= date.fromisoformat(UNTIL):
+            expected.add(_local_day(run).isoformat())
+    found = {s.date.date().isoformat() for s in report.spikes}
+    assert len(report.spikes) == len(expected) > 10
+    assert found == expected
+
+
+def test_the_reply_cites_frandsen_in_careful_words(world: World) -> None:
+    ctx = world.ctx(world.ann)
+    report = load_report(ctx, date.fromisoformat(UNTIL))
+    last = report.spikes[-1]
+    result = training_load(ctx, until=(last.date.date() + timedelta(days=2)).isoformat())
+    text = Coach(world.db, world.settings).turn(world.ann, "am I overtraining?").text
+    assert result.data["spike_notes"]
+    note = result.data["spike_notes"][-1]
+    assert "Frandsen et al. 2025" in note and "not a diagnosis" in note
+    assert f"{last.distance_km:.1f} km" in note
+    # today (long after the last session) the figures are given as of that session, and said
+    assert "your last session was on 2025-10-19" in text
+
+
+def test_an_export_without_files_gives_load_trends_and_changes(world: World) -> None:
+    ctx = world.ctx(world.bob)
+    frame = history(ctx)
+    assert len(frame) == len(world.series)
+    assert set(frame["source"]) == {"summary"}
+
+    result = training_load(ctx, until=UNTIL)
+    assert result.ok and result.data["methods"].get("hr", 0) > 0
+    assert "heart rate (Banister TRIMP)" in " ".join(result.reasons)
+
+    changes = detect_changes(ctx, "cadence")
+    assert changes.ok, changes.message
+    cadence_runs = sum(
+        1
+        for r in world.series
+        if r["average_cadence"] and float(r["moving_time"]) >= 600 and float(r["distance"]) > 0
+    )
+    assert changes.fact("runs_compared").value == cadence_runs
+    assert "moved to your usual pace" in " ".join(changes.reasons)
+    for change in changes.data["changes"]:
+        assert changes.data["first"] <= change["date"] <= changes.data["last"]
+        assert change["ci_low"] <= change["size"] <= change["ci_high"]
+
+
+def test_without_heart_rate_load_comes_from_pace_and_says_so(world: World) -> None:
+    result = training_load(world.ctx(world.cy), until=UNTIL)
+
+    assert result.ok
+    assert "hr" not in result.data["methods"]
+    assert result.data["methods"]["pace"] > 800
+    assert "pace against your threshold pace" in " ".join(result.reasons)
+    assert "threshold pace" in " ".join(result.reasons)
+    assert result.confidence < 0.8
+    hr = detect_changes(world.ctx(world.cy), "heart rate")
+    assert not hr.ok and hr.message.startswith("I have 0 runs")
+
+
+def test_reimporting_the_export_changes_nothing(world: World, tmp_path: Path) -> None:
+    from tests.conftest import SHARED_DATA
+
+    before = training_load(world.ctx(world.bob), until=UNTIL)
+    again = import_paths(world.ctx(world.bob), [write_summary_export(SHARED_DATA, tmp_path)])
+    after = training_load(world.ctx(world.bob), until=UNTIL)
+
+    assert again.imported == 0
+    assert [f.value for f in after.facts] == [f.value for f in before.facts]
+
+
+def test_cadence_that_follows_speed_is_not_a_change_of_form(world: World) -> None:
+    """A slow block of runs lowers cadence along the runner's own speed-cadence line; compared at
+    the usual pace, there is no change. A real step in cadence at the same speed is found."""
+    from storage.users import create_user as make
+
+    rng = np.random.default_rng(7)
+    with world.db.session() as session:
+        eve = make(session, "eve", password="eve-pass-11")
+        fay = make(session, "fay", password="fay-pass-11")
+        start = datetime(2025, 1, 1, 7, tzinfo=UTC)
+        for i in range(90):
+            slow = 30 <= i < 60
+            speed = (2.6 if slow else 3.2) + rng.normal(0, 0.05)
+            cadence = 160 + 12 * (speed - 3.0) + rng.normal(0, 1.0)
+            stepped = cadence + (6.0 if i >= 45 else 0.0)
+            for user, value in ((eve, cadence), (fay, stepped)):
+                add_activity(
+                    session,
+                    user,
+                    user.id,
+                    NewActivity(
+                        source="test",
+                        source_id=str(i),
+                        sport="run",
+                        start_time=start + timedelta(days=2 * i),
+                        distance_m=speed * 2400,
+                        moving_time_s=2400,
+                        avg_cadence_spm=value,
+                    ),
+                )
+    plain = detect_changes(world.ctx(eve), "cadence")
+    stepped = detect_changes(world.ctx(fay), "cadence")
+
+    assert plain.ok and plain.data["changes"] == []
+    assert plain.fact("smallest_detectable_change").value < 3.0
+    assert stepped.ok and len(stepped.data["changes"]) >= 1
+    found = stepped.data["changes"][0]
+    assert abs(date.fromisoformat(found["date"]) - date(2025, 1, 1) - timedelta(days=90)) <= (
+        timedelta(days=6)
+    )
+    assert found["ci_low"] <= 6.0 <= found["ci_high"] + 1.0
+
+
+def test_one_activity_and_none_give_clear_answers(world: World) -> None:
+    from tests.conftest import SHARED_DATA
+
+    with world.db.session() as session:
+        gil = create_user(session, "gil", password="gil-pass-11")
+        hal = create_user(session, "hal", password="hal-pass-11")
+    fit = SHARED_DATA / "activity_files/fit/fitparse__garmin-fenix-5-run.fit"
+    assert import_paths(world.ctx(gil), [fit]).imported == 1
+
+    one = training_load(world.ctx(gil))
+    assert one.ok and one.confidence <= 0.4
+    assert "fitness needs about six weeks" in " ".join(one.reasons)
+    few = detect_changes(world.ctx(gil), "cadence")
+    assert not few.ok and few.data["count"] <= 1 and "at least 10" in few.message
+    none = training_load(world.ctx(hal))
+    assert not none.ok and none.message == NO_ACTIVITIES
+    assert not detect_changes(world.ctx(hal), "pace").ok
+    unknown = detect_changes(world.ctx(gil), "happiness")
+    assert not unknown.ok and "cadence" in unknown.message
+
+
+def test_since_my_marathon_starts_at_the_marathon(world: World) -> None:
+    assert read_since(" has my cadence changed since my marathon? ") == "last marathon"
+    result = detect_changes(world.ctx(world.ann), "cadence", "last marathon")
+    marathons = [
+        i
+        for i in world.raw
+        if i["sport_type"] == "Run"
+        and 41_000 <= i["distance"] <= 43_500
+        and ("marathon" in i["name"].lower() or i.get("workout_type") == 1)
+    ]
+    latest = max(marathons, key=lambda i: i["start_date"])
+    assert result.ok
+    assert result.data["since"] == latest["start_date_local"][:10]
+    assert "since your marathon on" in result.data["anchor"]
+
+
+def test_local_days_follow_the_activity_time_zone() -> None:
+    late = datetime(2025, 3, 9, 4, 30, tzinfo=UTC)  # 23:30 the day before in New York (EST)
+    assert local_date(late, "America/New_York") == date(2025, 3, 8)
+    after_dst = datetime(2025, 3, 10, 3, 30, tzinfo=UTC)  # 23:30 EDT, after the clocks moved
+    assert local_date(after_dst, "America/New_York") == date(2025, 3, 9)
+    assert local_date(late, "UTC-05:00") == date(2025, 3, 8)
+    assert local_date(late, "Not/AZone") == date(2025, 3, 9)
+
+
+def test_a_coach_sees_a_roster_of_their_athletes_only(world: World) -> None:
+    coach = Coach(world.db, world.settings)
+    reply = coach.turn(world.cora, "who of my athletes had a load spike this week?")
+
+    assert [c.name for c in reply.tool_calls] == ["training_load", "training_load"]
+    assert sorted(reply.subject_ids) == sorted([world.ann.id, world.bob.id])
+    table = reply.text.split("| Athlete |")[1]
+    assert "| Ann |" in table and "| Bob |" in table and "Cy" not in table
+    # the same runs, once from the API and once from an export without files, load alike
+    ann, bob = (line.split("|")[3] for line in table.splitlines()[2:4])
+    assert float(ann) == pytest.approx(float(bob), abs=0.5)
+
+
+def test_no_one_reaches_another_athletes_load(world: World) -> None:
+    with pytest.raises(AccessDenied):
+        world.ctx(world.dave, world.ann)
+    with pytest.raises(AccessDenied):
+        world.ctx(world.bob, world.ann)
+    reply = Coach(world.db, world.settings).turn(world.dave, "how is ann's training load?")
+    assert not any(r.ok for r in reply.results)
+    assert "Fitness" not in reply.text
