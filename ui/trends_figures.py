@@ -59,6 +59,8 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 #: Points drawn per session in a comparison, and route points in the plain (SVG) drawing.
 MAX_SESSION_POINTS = 1500
 MAX_PLAIN_POINTS = 40_000
+#: Route points sent to the map (years of daily GPS runs are thinned to this many).
+MAX_MAP_POINTS = 120_000
 #: Runs in the trailing window of the metric trend's median line.
 MEDIAN_WINDOW = "28D"
 MEDIAN_MIN_RUNS = 3
@@ -921,8 +923,9 @@ def route_heatmap(
 def _map_routes(
     title: str, arrays: list[np.ndarray], focus: _Focus, notes: list[dict[str, Any]]
 ) -> go.Figure:
-    lats, lngs = _joined(arrays)
+    lats, lngs = _joined(arrays, MAX_MAP_POINTS)
     points = np.concatenate(arrays)
+    points = points[:: max(1, math.ceil(len(points) / MAX_MAP_POINTS))]
     for note in notes:
         note["yshift"] = -4
     return _figure(
