@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.access import require_access
@@ -28,6 +28,18 @@ def stale_activities(
         .where(or_(ActivityMetrics.activity_id.is_(None), ActivityMetrics.version != version))
     )
     return list(session.scalars(query))
+
+
+def fingerprint(session: Session, actor: User, athlete_id: int) -> tuple[int, int]:
+    """``(count, sum of ids)`` of ``athlete_id``'s activities: it changes when one is added or
+    deleted, so a table built from them can be kept until it does."""
+    require_access(session, actor, athlete_id)
+    count, total = session.execute(
+        select(func.count(Activity.id), func.coalesce(func.sum(Activity.id), 0)).where(
+            Activity.user_id == athlete_id
+        )
+    ).one()
+    return int(count), int(total)
 
 
 def activity_streams(session: Session, actor: User, activity: Activity) -> dict[str, Any]:

@@ -402,7 +402,7 @@ def test_a_coach_sees_a_roster_of_their_athletes_only(world: World) -> None:
     coach = Coach(world.db, world.settings)
     reply = coach.turn(world.cora, "who of my athletes had a load spike this week?")
 
-    assert [c.name for c in reply.tool_calls] == ["training_load", "training_load"]
+    assert [c.name for c in reply.tool_calls] == ["training_load", "training_load"], reply.text
     assert sorted(reply.subject_ids) == sorted([world.ann.id, world.bob.id])
     table = reply.text.split("| Athlete |")[1]
     assert "| Ann |" in table and "| Bob |" in table and "Cy" not in table

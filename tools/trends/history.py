@@ -3,12 +3,21 @@ and kept (``storage.metrics``), so later trend, load and change questions are ch
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
-from storage.metrics import activity_streams, load_metrics, save_metrics, stale_activities
+from storage.metrics import (
+    activity_streams,
+    fingerprint,
+    load_metrics,
+    save_metrics,
+    stale_activities,
+)
 from tools.context import ToolContext
 from tools.trends.metrics import VERSION, as_row, compute
 
@@ -21,7 +30,8 @@ BASE_COLUMNS = (
     "sport",
     "source",
     "name",
-    "hr_seconds",
+    "hr_bpm",
+    "hr_s",
 )
 METRIC_COLUMNS = (
     "distance_km",
@@ -75,14 +85,53 @@ def history(
     """One row per activity of the athletes (default: the context's athlete), oldest first.
 
     ``date`` is the local calendar day (a midnight ``Timestamp``); metric columns are NaN where
-    an activity does not have them.
+    an activity does not have them; ``hr_bpm`` and ``hr_s`` hold the time at each heart rate
+    as arrays. Each athlete's table is kept in memory until their activities change.
     """
     ids = list(athlete_ids) if athlete_ids is not None else [ctx.athlete_id]
-    for athlete_id in ids:
-        refresh(ctx, athlete_id)
+    frames = [_athlete_history(ctx, athlete_id) for athlete_id in ids]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    if len(frames) > 1:
+        frame = frame.sort_values(["start_time", "activity_id"], kind="stable")
+    if since is not None:
+        frame = frame[frame["start_time"] >= pd.Timestamp(since)]
+    if until is not None:
+        frame = frame[frame["start_time"] < pd.Timestamp(until)]
+    return frame.reset_index(drop=True)
+
+
+#: Athletes' tables by (database, athlete), with the fingerprint they were built at.
+_TABLES: OrderedDict[tuple[str, int], tuple[tuple[int, int], pd.DataFrame]] = OrderedDict()
+_KEPT = 32
+_LOCK = threading.Lock()
+
+
+def _athlete_history(ctx: ToolContext, athlete_id: int) -> pd.DataFrame:
+    computed = refresh(ctx, athlete_id)
     with ctx.session() as session:
-        rows = load_metrics(session, ctx.actor, ids, since=since, until=until)
-        records = [
+        mark = fingerprint(session, ctx.actor, athlete_id)
+    key = (ctx.db.url, athlete_id)
+    with _LOCK:
+        kept = _TABLES.get(key)
+        if kept is not None and kept[0] == mark and not computed:
+            _TABLES.move_to_end(key)
+            return kept[1]
+    frame = _build(ctx, athlete_id)
+    with _LOCK:
+        _TABLES[key] = (mark, frame)
+        _TABLES.move_to_end(key)
+        while len(_TABLES) > _KEPT:
+            _TABLES.popitem(last=False)
+    return frame
+
+
+def _build(ctx: ToolContext, athlete_id: int) -> pd.DataFrame:
+    with ctx.session() as session:
+        rows = load_metrics(session, ctx.actor, [athlete_id])
+    records = []
+    for row in rows:
+        histogram = row["hr_seconds"] or {}
+        records.append(
             {
                 "athlete_id": row["user_id"],
                 "activity_id": row["activity_id"],
@@ -91,13 +140,13 @@ def history(
                 "sport": row["sport"],
                 "source": row["source"],
                 "name": row["name"],
-                "hr_seconds": row["hr_seconds"] or {},
+                "hr_bpm": np.fromiter(map(float, histogram), float, len(histogram)),
+                "hr_s": np.fromiter(histogram.values(), float, len(histogram)),
                 **row["values"],
             }
-            for row in rows
-        ]
+        )
     frame = pd.DataFrame.from_records(records, columns=[*BASE_COLUMNS, *METRIC_COLUMNS])
     frame["date"] = pd.to_datetime(frame["date"])
     frame["start_time"] = pd.to_datetime(frame["start_time"], utc=True)
     frame["race"] = frame["race"].fillna(0.0).astype(bool)
-    return frame.reset_index(drop=True)
+    return frame

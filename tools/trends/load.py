@@ -201,15 +201,17 @@ def session_loads(history: pd.DataFrame, th: Thresholds) -> SessionLoads:
         rate = _trimp_rate((np.nan_to_num(avg_hr) - rest) / (top - rest), th.sex)
         loads = np.where(by_average, rate * minutes / per_hour * 100.0, loads)
         methods = np.where(by_average, "hr", methods)
-        histograms = frame["hr_seconds"].to_numpy()
-        for i in np.flatnonzero(usable):
-            histogram = histograms[i]
-            if histogram:
-                bpm = np.fromiter((float(k) for k in histogram), float, len(histogram))
-                seconds = np.fromiter(histogram.values(), float, len(histogram))
-                rate = _trimp_rate((bpm - rest) / (top - rest), th.sex)
-                loads[i] = float(np.sum(rate * seconds / 60.0)) / per_hour * 100.0
-                methods[i] = "hr"
+        # Sessions with a heart-rate histogram: all of them at once, rows tagged by session.
+        sizes = np.array([len(b) for b in frame["hr_bpm"]], dtype=int)
+        with_histogram = usable & (sizes > 0)
+        if with_histogram.any():
+            rows = np.repeat(np.arange(n), sizes)
+            bpm = np.concatenate(frame["hr_bpm"].to_list())
+            seconds = np.concatenate(frame["hr_s"].to_list())
+            rate = _trimp_rate((bpm - rest) / (top - rest), th.sex)
+            trimp = np.bincount(rows, weights=rate * seconds / 60.0, minlength=n)
+            loads = np.where(with_histogram, trimp / per_hour * 100.0, loads)
+            methods = np.where(with_histogram, "hr", methods)
     frame["load"] = loads if n else pd.Series(dtype=float)
     frame["method"] = methods if n else pd.Series(dtype=object)
     counts = frame.loc[frame["method"] != "none", "method"].value_counts()

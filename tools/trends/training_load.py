@@ -337,7 +337,7 @@ def _roster(results: Sequence[ToolResult]) -> str:
 SPEC = ToolSpec(
     name=TOOL,
     function=training_load,
-    summary="training load: fitness, fatigue, form and long-run spikes",
+    summary="work out your training load: fitness, fatigue, form and long-run spikes",
     examples=(
         "am I overtraining?",
         "what's my training load",
@@ -358,6 +358,11 @@ SPEC = ToolSpec(
         "km per week this year",
         "weekly mileage since january",
         "did I have a load spike",
+        "who of my athletes had a load spike this week?",
+        "which of my athletes is the most fatigued",
+        "how is everyone's training load",
+        "any long run spikes lately",
+        "was my long run too big a jump",
     ),
     phrase=_phrase,
     phrase_many=_roster,
