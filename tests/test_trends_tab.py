@@ -151,12 +151,6 @@ def _weekly_km_from_json(items: list[dict[str, Any]]) -> dict[date, float]:
     return dict(weeks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tools.trends.load.weekly bins weeks Sunday-Saturday (resample 'W-SUN', closed "
-    "left, then +1 day) while its docstring and the figure say Monday-Sunday; a Sunday run "
-    "lands in the next week",
-)
 def test_weekly_volume_matches_the_recorded_listing(world: World) -> None:
     expected = _weekly_km_from_json(world.items)
     report = load_report(world.ctx("ann"), LAST_DAY)

@@ -250,14 +250,13 @@ def weekly(days: pd.DataFrame, loads: pd.DataFrame) -> pd.DataFrame:
     monotony and strain."""
     if days.empty:
         return pd.DataFrame(columns=["km", "sessions", "load", "monotony", "strain"])
-    grouped = days.resample("W-SUN", label="left", closed="left")
+    grouped = days.resample("W-MON", label="left", closed="left")
     table = pd.DataFrame({"km": grouped["km"].sum(), "load": grouped["load"].sum()})
     spread = grouped["load"].std(ddof=0)
     table["monotony"] = grouped["load"].mean() / spread.where(spread > 0)
     table["strain"] = table["load"] * table["monotony"]
-    sessions = loads.set_index("date")["load"].resample("W-SUN", label="left", closed="left")
+    sessions = loads.set_index("date")["load"].resample("W-MON", label="left", closed="left")
     table["sessions"] = sessions.count().reindex(table.index, fill_value=0)
-    table.index = table.index + pd.Timedelta(days=1)  # label weeks by their Monday
     table.index.name = "week"
     return table
 
