@@ -25,7 +25,7 @@ from storage.settings import Settings
 from ui.web_chat import ChatHandler, stored_history
 from ui.web_files import CHAT_FILE_TYPES
 from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
-from ui.web_session import acting_user, athlete_choices, password_check
+from ui.web_session import acting_user, athlete_choices, header_text, password_check
 from ui.web_settings import SettingsHandler
 from ui.web_signup import signup_router
 
@@ -67,7 +67,7 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
         options = athlete_choices(db, actor)
         history = stored_history(db, actor)
         is_coach = actor.role == "coach"
-        who = f"{actor.display_name or actor.name} · {actor.role}"
+        who = header_text(actor)
         dropdown = gr.Dropdown(
             choices=options.choices, value=options.default, visible=is_coach, interactive=True
         )

@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
 from tools.context import ToolContext
+from tools.markdown import escape, literal, safe_markdown
 from ui.web_files import is_upload, keep_upload, publish
 from ui.web_session import acting_user, resolve_athlete
 
@@ -48,15 +49,18 @@ def progress_line(fraction: float | None, message: str) -> str:
     """The line shown while a turn runs, e.g. ``Working… 40% - tracking the runner``."""
     if fraction is None:
         return "⏳ Working on it…"
-    return f"⏳ Working… {percent(fraction)} - {message}".rstrip(" -")
+    return f"⏳ Working… {percent(fraction)} - {escape(message)}".rstrip(" -")
 
 
 def reply_messages(reply: Any) -> list[Message]:
     """The reply as chat messages: the text, then each artifact with its title.
 
-    Videos and images are shown inline by the chat; JSON, HTML and CSV come as downloads.
+    Videos and images are shown inline by the chat; JSON, HTML and CSV come as downloads. The
+    text passes the rendering boundary (:func:`tools.markdown.safe_markdown`): nothing in it
+    loads, links or tags.
     """
-    messages: list[Message] = [{"role": "assistant", "content": reply.text or "(no answer)"}]
+    text = safe_markdown(reply.text or "(no answer)")
+    messages: list[Message] = [{"role": "assistant", "content": text}]
     for artifact in reply.artifacts:
         path = Path(artifact.path)
         if not path.is_file():
@@ -66,7 +70,7 @@ def reply_messages(reply: Any) -> list[Message]:
         messages.append(
             {
                 "role": "assistant",
-                "content": [f"**{title}**", {"path": publish(path), "alt_text": title}],
+                "content": [f"**{escape(title)}**", {"path": publish(path), "alt_text": title}],
             }
         )
     return messages
@@ -82,14 +86,22 @@ def status_text(reply: Any) -> str:
 
 
 def stored_history(db: Database, actor: User, limit: int = 20) -> list[Message]:
-    """The last messages of ``actor``'s own conversation, as text, for when the page opens."""
+    """The last messages of ``actor``'s own conversation, as text, for when the page opens.
+
+    Through the rendering boundary too: a reply stored before it existed shows as text."""
     with db.session() as session:
         rows = recent_messages(session, actor, limit=limit)
     return [
-        {"role": row.role, "content": row.content}
+        {"role": row.role, "content": shown(row.role, row.content)}
         for row in rows
         if row.role in ("user", "assistant") and row.content
     ]
+
+
+def shown(role: str, text: str) -> str:
+    """A message as the chat shows it: a person's own words literally, Coach G's as Markdown
+    that cannot load, link or tag anything."""
+    return literal(text) if role == "user" else safe_markdown(text)
 
 
 @dataclass
@@ -143,9 +155,9 @@ class ChatHandler:
         if not text and not files:
             yield history, history, gr.MultimodalTextbox(), "", gr.Row()
             return
-        shown: list[Any] = [text] if text else []
-        shown += [{"path": f} for f in files]
-        history.append({"role": "user", "content": shown})
+        said: list[Any] = [literal(text)] if text else []
+        said += [{"path": f} for f in files]
+        history.append({"role": "user", "content": said})
         if not all(is_upload(f) for f in files):
             history.append({"role": "assistant", "content": NOT_UPLOADED})
             yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()

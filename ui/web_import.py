@@ -12,7 +12,7 @@ from storage.db import Database
 from storage.settings import Settings
 from tools.context import ToolContext
 from tools.importing.sources import FILE_TYPES
-from tools.markdown import escape
+from tools.markdown import escape, safe_markdown
 from ui.web_files import is_upload, keep_upload
 from ui.web_session import acting_user, resolve_athlete
 
@@ -47,7 +47,7 @@ def report_markdown(result: Any) -> str:
         lines += [f"- {escape(s['name'])}: {escape(s['reason'])}" for s in skipped[:20]]
         if len(skipped) > 20:
             lines.append(f"- … and {len(skipped) - 20} more")
-    return "\n".join(lines)
+    return safe_markdown("\n".join(lines))
 
 
 class ImportHandler:

@@ -18,6 +18,7 @@ from storage.access import DENIED, AccessDenied, require_access
 from storage.db import Database
 from storage.models import User
 from storage.users import athletes_of, authenticate, get_user
+from tools.markdown import escape
 
 #: The coach's dropdown value meaning "whoever my message names".
 FROM_MESSAGE = ""
@@ -47,6 +48,12 @@ def acting_user(db: Database, request: gr.Request | None) -> User:
     if user is None:
         raise gr.Error("This account no longer exists: reload the page and log in again.")
     return user
+
+
+def header_text(actor: User) -> str:
+    """The page header's "who is logged in" line, as Markdown: the name is shown literally
+    (a display name made elsewhere may hold Markdown)."""
+    return f"{escape(actor.display_name or actor.name)} · {escape(actor.role)}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.settings import Settings
 from storage.strava_tokens import get_sync_state, get_token
 from tools.context import ToolContext
+from tools.markdown import escape
 from ui.web_session import acting_user
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class SettingsHandler:
     def account(self, request: gr.Request) -> str:
         """Who is logged in, as Markdown."""
         actor = acting_user(self.db, request)
-        return f"Logged in as **{actor.name}** ({actor.role})."
+        return f"Logged in as **{escape(actor.name)}** ({escape(actor.role)})."
 
     def strava_status(self, request: gr.Request) -> str:
         """Whether Strava is set up and connected, and when it last synced. Never a token."""
