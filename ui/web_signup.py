@@ -8,7 +8,6 @@ A coach account sees no one until an athlete is linked to it (``coachg users lin
 from __future__ import annotations
 
 import html
-import re
 from urllib.parse import urlparse
 
 import anyio
@@ -16,11 +15,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import IntegrityError
 
+from storage.account_policy import MIN_PASSWORD, NAME_PATTERN, account_problem
 from storage.db import Database
 from storage.users import create_user
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
-MIN_PASSWORD = 8
+__all__ = ["MIN_PASSWORD", "NAME_PATTERN", "problem_with", "signup_router"]
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -80,14 +79,12 @@ def _form(message: str = "", name: str = "", role: str = "athlete") -> str:
 
 
 def problem_with(name: str, password: str, confirm: str, role: str) -> str:
-    """What is wrong with a sign-up, in words that say what to do; "" when nothing is."""
-    if not NAME_PATTERN.match(name):
-        return (
-            "Choose a user name of 2 to 40 letters, digits, dots, dashes or underscores, "
-            "starting with a letter or digit."
-        )
-    if len(password) < MIN_PASSWORD:
-        return f"Choose a password of at least {MIN_PASSWORD} characters."
+    """What is wrong with a sign-up, in words that say what to do; "" when nothing is.
+    The name and password follow the one policy of :mod:`storage.account_policy`, with its
+    reserved names refused."""
+    problem = account_problem(name, password, signing_up=True)
+    if problem:
+        return problem
     if password != confirm:
         return "The two passwords differ; type the same password twice."
     if role not in ("athlete", "coach"):

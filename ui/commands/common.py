@@ -4,24 +4,43 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 
+from storage.account_policy import CLI_DEFAULT_USER, name_problem
 from storage.db import Database, database
 from storage.settings import Settings
-from storage.users import get_or_create_user, get_user
+from storage.users import create_user, get_user
 from tools.context import ToolContext
 
 
-def acting_user_name(args: argparse.Namespace) -> str:
-    return (getattr(args, "user", None) or os.environ.get("COACHG_USER") or "me").lower()
+def acting_user_source(args: argparse.Namespace) -> tuple[str, str]:
+    """Who the command acts as (``--user``, else ``$COACHG_USER``, else ``me``) and where that
+    came from, for saying so."""
+    if getattr(args, "user", None):
+        return args.user.lower(), "from --user"
+    if os.environ.get("COACHG_USER"):
+        return os.environ["COACHG_USER"].lower(), "from COACHG_USER"
+    return CLI_DEFAULT_USER, "the default user; choose another with --user NAME or COACHG_USER"
 
 
 def open_context(args: argparse.Namespace, athlete: str | None = None) -> ToolContext:
-    """A tool context for the user named by ``--user`` (created if new), about ``athlete``."""
+    """A tool context for the user named by ``--user`` (created if new), about ``athlete``.
+
+    Says on stderr whom it acts as, and where that came from, so the default is never silent.
+    """
     settings = Settings.from_env()
     db: Database = database(settings.database_url)
+    name, source = acting_user_source(args)
     with db.session() as session:
-        actor = get_or_create_user(session, acting_user_name(args))
+        actor = get_user(session, name)
+        created = actor is None
+        if actor is None:
+            if problem := name_problem(name):
+                raise SystemExit(f"Cannot act as {name!r}: {problem}")
+            actor = create_user(session, name)
+        new = ", a new athlete" if created else ""
+        print(f"coachg: acting as {actor.name}{new} ({source})", file=sys.stderr)
         athlete_id = actor.id
         if athlete:
             target = get_user(session, athlete)

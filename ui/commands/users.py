@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 
+from storage.account_policy import account_problem
 from storage.db import database
 from storage.settings import Settings
 from storage.users import athletes_of, create_user, get_user, link_coach
@@ -30,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _add(args: argparse.Namespace) -> int:
     password = args.password or getpass.getpass(f"Password for {args.name}: ")
+    problem = account_problem(args.name, password)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     with database(Settings.from_env().database_url).session() as session:
         user = create_user(session, args.name, role=args.role, password=password)
         print(f"Added {user.role} {user.name}.")
