@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.private_files import private_file
 from storage.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -27,13 +28,19 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite ``url`` (None for other databases and ``:memory:``)."""
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; for SQLite, its folder is created and foreign keys are enforced.
-    Errors never show the values of a statement (tokens, password hashes)."""
+    """An engine for ``url``; for SQLite, its folder is created (0700) and foreign keys are
+    enforced. Errors never show the values of a statement (tokens, password hashes)."""
     if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -56,6 +63,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         migrate(self.engine)
+        if (path := sqlite_path(url)) is not None:  # the owner's alone, also on an old install
+            for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+                private_file(path.with_name(name))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

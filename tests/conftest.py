@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +26,9 @@ from tools.context import ToolContext
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("COACHG_SHARED_DATA", REPO.parent / "shared" / "data"))
 POSTGRES_URL = os.environ.get("COACHG_TEST_POSTGRES_URL", "")
+# Strava tokens are encrypted under a machine key: the tests bring their own (also to the
+# servers and commands they start), so none is ever written into the runner's home folder.
+os.environ.setdefault("COACHG_SECRET_KEY", Fernet.generate_key().decode())
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import gradio as gr
 import pytest
+from sqlalchemy import update
 
 from storage.db import Database
+from storage.models import StravaToken
 from storage.strava_tokens import get_token, save_token
 from tests.conftest import People
 from tests.fake_strava import FakeStrava, fake_strava  # noqa: F401 - the fixture
@@ -296,9 +298,10 @@ def test_no_secret_in_logs_reports_or_status(
     first = sync_strava(ctx)
     fake_strava.stop_failing()
     with ctx.session() as session:  # and a refresh because the stored token expired
-        row = get_token(session, ctx.actor, ctx.athlete_id)
-        assert row is not None
-        row.expires_at = 0
+        assert get_token(session, ctx.actor, ctx.athlete_id) is not None
+        session.execute(
+            update(StravaToken).where(StravaToken.user_id == ctx.athlete_id).values(expires_at=0)
+        )
     second = sync(ctx, SyncOptions(stream_limit=2))
     fake_strava.revoke_all()
     third = sync_strava(ctx)

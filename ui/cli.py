@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from storage.logging_setup import configure_logging
+from storage.private_files import private_dir, private_process
 from storage.settings import Settings
 
 # Each module has register(subparsers); its parser sets ``func(args) -> int``.
@@ -43,7 +44,10 @@ def _accept_user_anywhere(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging("DEBUG" if args.verbose else Settings.from_env().log_level)
+    settings = Settings.from_env()
+    private_process()  # what Coach G writes is its user's alone (umask 077)
+    private_dir(settings.home)
+    configure_logging("DEBUG" if args.verbose else settings.log_level)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

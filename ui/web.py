@@ -21,6 +21,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from storage.db import Database, database
+from storage.private_files import private_dir, private_process
 from storage.settings import Settings
 from ui.web_chat import ChatHandler, stored_history
 from ui.web_files import CHAT_FILE_TYPES
@@ -201,8 +202,10 @@ def serve(host: str = "127.0.0.1", port: int = 7860, allow_signup: bool = True) 
     import uvicorn
 
     settings = Settings.from_env()
+    private_process()  # the database, media, uploads and Gradio's cache: the owner's alone
+    private_dir(settings.home)
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "web-cache"))
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.media_dir)
     app = make_server_app(database(settings.database_url), settings, allow_signup=allow_signup)
     print(f"Coach G is running on http://{host}:{port} (Ctrl+C stops it).", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
