@@ -59,8 +59,9 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 #: Points drawn per session in a comparison, and route points in the plain (SVG) drawing.
 MAX_SESSION_POINTS = 1500
 MAX_PLAIN_POINTS = 40_000
-#: Route points sent to the map (years of daily GPS runs are thinned to this many).
-MAX_MAP_POINTS = 120_000
+#: Route points sent to the map (years of daily GPS runs are thinned to about this many; the
+#: heat layer gets half of them). Sent as float32: 4e-6 degrees, under half a metre.
+MAX_MAP_POINTS = 50_000
 #: Runs in the trailing window of the metric trend's median line.
 MEDIAN_WINDOW = "28D"
 MEDIAN_MIN_RUNS = 3
@@ -259,6 +260,11 @@ def _pace_axis(values: np.ndarray) -> dict[str, Any]:
 # --------------------------------------------------------------------------- weekly volume
 
 
+def _texts(values: Sequence[str]) -> np.ndarray:
+    """Text per point as an array: plotly checks a list item by item (10x slower)."""
+    return np.array(values, dtype=object)
+
+
 def _dates(values: pd.Series | pd.DatetimeIndex) -> list[str]:
     """Days as ISO text (vectorised: iterating Timestamps is slow)."""
     index = pd.DatetimeIndex(values)
@@ -320,7 +326,7 @@ def weekly_volume(
                 y=shown["km"].round(2).to_numpy(),
                 name="km per week",
                 marker_color=ORANGE,
-                hovertext=labels,
+                hovertext=_texts(labels),
                 hoverinfo="text",
             ),
             go.Scatter(
@@ -392,7 +398,7 @@ def fitness_form(
                 name="long-run spike (>10 %)",
                 mode="markers",
                 marker={"symbol": "triangle-up", "size": 11, "color": RED, "line": {"width": 1}},
-                hovertext=[spike_text(s) for s in marked],
+                hovertext=_texts([spike_text(s) for s in marked]),
                 hoverinfo="text",
             )
         )
@@ -473,7 +479,7 @@ def metric_trend(
             name="run",
             mode="markers",
             marker={"size": 6, "color": GREY, "opacity": 0.55},
-            hovertext=texts,
+            hovertext=_texts(texts),
             hoverinfo="text",
         ),
         go.Scatter(
@@ -482,10 +488,12 @@ def metric_trend(
             name="28-day median",
             mode="lines",
             line={"color": ORANGE, "width": 3},
-            hovertext=[
-                f"{day}: 28-day median {spec.show(v)}"
-                for day, v in zip(_dates(median.index), median.to_numpy(), strict=True)
-            ],
+            hovertext=_texts(
+                [
+                    f"{day}: 28-day median {spec.show(v)}"
+                    for day, v in zip(_dates(median.index), median.to_numpy(), strict=True)
+                ]
+            ),
             hoverinfo="text",
         ),
     ]
@@ -497,7 +505,7 @@ def metric_trend(
                 name="race",
                 mode="markers",
                 marker={"symbol": "star", "size": 14, "color": PURPLE, "line": {"width": 1}},
-                hovertext=[t for t, r in zip(texts, races, strict=True) if r],
+                hovertext=_texts([t for t, r in zip(texts, races, strict=True) if r]),
                 hoverinfo="text",
             )
         )
@@ -592,7 +600,7 @@ def _changes(
             name="level before / after a change",
             mode="lines",
             line={"color": DARK, "width": 2, "dash": "dot"},
-            hovertext=texts,
+            hovertext=_texts(texts),
             hoverinfo="text",
         )
     )
@@ -757,7 +765,7 @@ def session_comparison(
             if attribute == "pace":
                 paces.append(values)
                 shown = "%{customdata} /km"
-                custom = [pace_text(v / 60.0) if np.isfinite(v) else "" for v in values]
+                custom = _texts([pace_text(v / 60.0) if np.isfinite(v) else "" for v in values])
             else:
                 shown, custom = "%{y:.0f}", None
             data.append(
@@ -835,7 +843,10 @@ class _Focus:
 def _focus(tracks: Sequence[np.ndarray]) -> _Focus:
     """The busiest area (the ~25 km cell where most routes are centred) and a view that fits
     the routes near it; ``outside`` counts the routes centred elsewhere."""
-    centres = np.array([np.median(t, axis=0) for t in tracks])
+    points = np.concatenate(tracks)
+    sizes = np.array([len(t) for t in tracks])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    centres = np.add.reduceat(points, starts, axis=0) / sizes[:, None]
     cells = np.floor(centres / 0.25).astype(np.int64)
     keys, counts = np.unique(cells, axis=0, return_counts=True)
     busiest = (keys[np.argmax(counts)] + 0.5) * 0.25
@@ -846,7 +857,6 @@ def _focus(tracks: Sequence[np.ndarray]) -> _Focus:
             np.abs(points[:, 1] - busiest[1]) < FOCUS_DEG / cos
         )
 
-    points = np.concatenate(tracks)
     close = near(points)
     local = points[close] if close.any() else points
     lat0, lat1 = float(local[:, 0].min()), float(local[:, 0].max())
@@ -871,17 +881,17 @@ def _focus(tracks: Sequence[np.ndarray]) -> _Focus:
     )
 
 
-def _joined(tracks: Sequence[np.ndarray], most: int | None = None) -> tuple[list, list]:
-    """All tracks as one line with gaps between them (lat, lng), thinned to ``most`` points."""
+def _joined(tracks: Sequence[np.ndarray], most: int | None = None) -> np.ndarray:
+    """All tracks as one (lat, lng) line, a NaN row between tracks (plotly draws a gap there),
+    thinned evenly to about ``most`` points. NumPy arrays, not lists: plotly validates and
+    serialises lists point by point, arrays at once."""
     total = sum(len(t) for t in tracks)
     step = max(1, math.ceil(total / most)) if most else 1
-    lats: list[float | None] = []
-    lngs: list[float | None] = []
+    gap = np.full((1, 2), np.nan)
+    parts: list[np.ndarray] = []
     for track in tracks:
-        part = track[::step] if len(track) > 2 * step else track
-        lats += [*part[:, 0].tolist(), None]
-        lngs += [*part[:, 1].tolist(), None]
-    return lats, lngs
+        parts += [track[::step] if len(track) > 2 * step else track, gap]
+    return np.concatenate(parts)
 
 
 def route_heatmap(
@@ -897,7 +907,10 @@ def route_heatmap(
     the busiest area; a note says how many routes lie elsewhere.
     """
     title = "Route heatmap"
-    arrays = [np.asarray(t, dtype=float).reshape(-1, 2) for t in tracks if len(t) >= 2]
+    total = sum(len(t) for t in tracks)
+    # Thin long histories before converting: lists of points convert slowly.
+    keep = max(1, total // (4 * MAX_MAP_POINTS))
+    arrays = [np.asarray(t[::keep], dtype=float).reshape(-1, 2) for t in tracks if len(t) >= 2]
     arrays = [a[np.isfinite(a).all(axis=1)] for a in arrays]
     arrays = [a for a in arrays if len(a) >= 2]
     if not arrays:
@@ -923,9 +936,8 @@ def route_heatmap(
 def _map_routes(
     title: str, arrays: list[np.ndarray], focus: _Focus, notes: list[dict[str, Any]]
 ) -> go.Figure:
-    lats, lngs = _joined(arrays, MAX_MAP_POINTS)
-    points = np.concatenate(arrays)
-    points = points[:: max(1, math.ceil(len(points) / MAX_MAP_POINTS))]
+    line = _joined(arrays, MAX_MAP_POINTS).astype(np.float32)
+    points = line[np.isfinite(line[:, 0])][::2]
     for note in notes:
         note["yshift"] = -4
     return _figure(
@@ -944,8 +956,8 @@ def _map_routes(
                 hoverinfo="skip",
             ),
             go.Scattermap(
-                lat=lats,
-                lon=lngs,
+                lat=line[:, 0],
+                lon=line[:, 1],
                 mode="lines",
                 name="routes",
                 line={"color": ORANGE, "width": 2},
@@ -974,15 +986,15 @@ def _map_routes(
 def _plain_routes(
     title: str, arrays: list[np.ndarray], focus: _Focus, notes: list[dict[str, Any]]
 ) -> go.Figure:
-    lats, lngs = _joined(arrays, MAX_PLAIN_POINTS)
+    line = _joined(arrays, MAX_PLAIN_POINTS).astype(np.float32)
     cos = max(math.cos(math.radians(focus.lat)), 0.05)
     return _figure(
         title,
         height=560,
         data=[
             go.Scatter(
-                x=lngs,
-                y=lats,
+                x=line[:, 1],
+                y=line[:, 0],
                 mode="lines",
                 name="routes",
                 line={"color": ORANGE, "width": 2},

@@ -10,18 +10,22 @@ figure is about is decided from the login and re-checked in storage (``ToolConte
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from storage.access import AccessDenied, visible_athlete_ids
 from storage.activities import get_activity, get_streams
 from storage.db import Database
-from storage.metrics import load_tracks
+from storage.metrics import fingerprint, load_tracks
 from storage.models import User
 from storage.settings import Settings
 from storage.users import athletes_of
@@ -148,9 +152,12 @@ def _in_period(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
     return frame[keep]
 
 
-def session_choices(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """The runs of ``frame`` as picker choices, newest first: (date · name · km, activity id)."""
-    runs = frame[frame["sport"] == "run"].iloc[::-1].head(SESSION_LIMIT)
+def session_choices(frame: pd.DataFrame, also: Sequence[str | None] = ()) -> list[tuple[str, str]]:
+    """The runs of ``frame`` as picker choices, newest first: (date · name · km, activity id);
+    the newest :data:`SESSION_LIMIT`, and the runs ``also`` names (the ones picked)."""
+    runs = frame[frame["sport"] == "run"].iloc[::-1]
+    picked = runs["activity_id"].astype(str).isin([a for a in also if a])
+    runs = runs[(np.arange(len(runs)) < SESSION_LIMIT) | picked.to_numpy()]
     choices = []
     for day, name, km, source, activity_id in zip(
         figures._dates(runs["date"]),
@@ -254,10 +261,9 @@ def build_view(
     period = period_of(choice, since_text, until_text, today, last)
     report = load_report(ctx, period.until)
     shown = _in_period(frame, period)
-    sessions = session_choices(shown)
     first, second = default_pair(shown)
-    with ctx.session() as session:
-        tracks = load_tracks(session, ctx.actor, ctx.athlete_id, since=_start(period))
+    sessions = session_choices(shown, (first, second))
+    tracks = athlete_tracks(ctx, _start(period))
     return TrendsView(
         summary=_summary(who, frame, period, report.spikes),
         volume=figures.weekly_volume(report.weeks, period.since, period.until),
@@ -274,10 +280,40 @@ def build_view(
     )
 
 
-def _start(period: Period) -> Any:
+def _start(period: Period) -> datetime | None:
+    """The first moment whose GPS tracks are shown (a day early: ``since`` is a local day)."""
     if period.since is None:
         return None
-    return pd.Timestamp(period.since, tz="UTC").to_pydatetime() - timedelta(days=1)
+    return datetime.combine(period.since, datetime.min.time(), UTC) - timedelta(days=1)
+
+
+#: GPS tracks as arrays by (database, athlete, since), with the activities' fingerprint they
+#: were read at: reading years of tracks (JSON) is the slowest part of the tab.
+_TRACKS: OrderedDict[tuple[str, int, str], tuple[tuple[int, int], list[np.ndarray]]] = OrderedDict()
+_TRACKS_KEPT = 8
+_TRACKS_LOCK = threading.Lock()
+
+
+def athlete_tracks(ctx: ToolContext, since: datetime | None) -> list[np.ndarray]:
+    """The context's athlete's GPS tracks from ``since`` (``[[lat, lng], ...]`` arrays), read
+    once and kept until their activities change."""
+    with ctx.session() as session:
+        mark = fingerprint(session, ctx.actor, ctx.athlete_id)
+        key = (ctx.db.url, ctx.athlete_id, since.isoformat() if since else "")
+        with _TRACKS_LOCK:
+            kept = _TRACKS.get(key)
+            if kept is not None and kept[0] == mark:
+                _TRACKS.move_to_end(key)
+                return kept[1]
+        tracks = [
+            np.asarray(t, dtype=np.float32).reshape(-1, 2)
+            for t in load_tracks(session, ctx.actor, ctx.athlete_id, since=since)
+        ]
+    with _TRACKS_LOCK:
+        _TRACKS[key] = (mark, tracks)
+        while len(_TRACKS) > _TRACKS_KEPT:
+            _TRACKS.popitem(last=False)
+    return tracks
 
 
 # --------------------------------------------------------------------------- the roster
@@ -452,8 +488,7 @@ class TrendsHandler:
             ctx, _ = self._context(request, athlete_choice)
         except AccessDenied as error:
             return figures.empty_figure("Route heatmap", str(error))
-        with ctx.session() as session:
-            tracks = load_tracks(session, ctx.actor, ctx.athlete_id, since=_start(shown))
+        tracks = athlete_tracks(ctx, _start(shown))
         return figures.route_heatmap(tracks, "plain" if background == "plain" else "map")
 
     def roster(self, opened: bool, request: gr.Request) -> tuple[Any, Any]:
