@@ -416,7 +416,12 @@ class Coach:
         if about is None or spec.flow is None:
             return Reply(ONE_AT_A_TIME, backend=self.llm.name, subject_ids=subject.ids)
         ctx = ToolContext(
-            db=self.db, actor=actor, settings=self.settings, athlete_id=about, progress=progress
+            db=self.db,
+            actor=actor,
+            settings=self.settings,
+            athlete_id=about,
+            progress=progress,
+            today=self.today,
         )
         try:
             step = spec.flow(ctx, data, message)
@@ -498,6 +503,7 @@ class Coach:
                 settings=self.settings,
                 athlete_id=athlete_id,
                 progress=progress,
+                today=self.today,
             )
             result = get_tool(call.name).call(ctx, call.args)
         except ToolCallError as error:

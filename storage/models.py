@@ -226,6 +226,26 @@ class AthleteProfile(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class WellnessEntry(Base):
+    """One weekly check-in: a 1-7 score per item (1 = very good, 7 = very bad, as in Hooper's
+    index), the athlete's own words for each, how hard the key sessions felt (RPE 1-10), any
+    pain, next week's constraints, and the summary Coach G closed with. ``status`` is "open"
+    while the conversation runs and "done" once it closed; only done ones are shown to coaches.
+    """
+
+    __tablename__ = "wellness_entries"
+    __table_args__ = (UniqueConstraint("user_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    week: Mapped[str] = mapped_column(String(10))  # the Monday, YYYY-MM-DD
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class StravaToken(Base):
     """An athlete's Strava OAuth tokens. Never printed: ``repr`` leaves the secrets out."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -34,6 +35,8 @@ class ToolContext:
     settings: Settings
     athlete_id: int = 0
     progress: Progress = field(default=no_progress)
+    #: The day it is for this call (tests and evaluations fix it); None means today.
+    today: date | None = None
 
     def __post_init__(self) -> None:
         if not self.athlete_id:
@@ -46,6 +49,11 @@ class ToolContext:
         """A transaction: committed when the block ends, rolled back if it raises."""
         with self.db.session() as session:
             yield session
+
+    @property
+    def day(self) -> date:
+        """The day it is for this call."""
+        return self.today or date.today()
 
     @property
     def media_dir(self) -> Path:

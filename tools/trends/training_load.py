@@ -68,7 +68,7 @@ class LoadReport:
 
 def load_report(ctx: ToolContext, until: date | None = None) -> LoadReport:
     """Training load of the context's athlete as of ``until`` (default today)."""
-    as_of = until or date.today()
+    as_of = until or ctx.day
     frame = history(ctx)
     frame = frame[frame["date"] <= pd.Timestamp(as_of)]
     with ctx.session() as session:

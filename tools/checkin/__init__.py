@@ -1,0 +1,1 @@
+"""The weekly check-in: a conversation about the week, stored as a wellness log."""
