@@ -434,6 +434,7 @@ class Coach:
                 put_state(session, actor, about, FLOW, call.name, call.args, step.data)
             return Reply(
                 step.ask,
+                results=[step.shown] if step.shown is not None else [],
                 backend=self.llm.name,
                 route=Route("tool", call.name, call.args, 1.0, "a step of a conversation"),
                 subject_ids=subject.ids,

@@ -322,7 +322,7 @@ def _observe(
         kind, about = ("decline" if reply.text == NOT_YOUR_ATHLETE else "unknown"), None
     return Outcome(
         case=case,
-        tool=call.name if call else None,
+        tool=call.name if call else about if kind == "tool" else None,
         args=dict(call.args) if call else {},
         kind=kind,
         about=about,

@@ -21,6 +21,7 @@ from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
 from storage.users import create_user, link_coach
+from tests.worlds import World, build_world
 from tools.context import ToolContext
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,6 +74,16 @@ class People:
     ann: User
     bob: User
     cora: User
+
+
+@pytest.fixture(scope="session")
+def history_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Real training histories (see :mod:`tests.worlds`), built once for the whole session."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder not found at {SHARED_DATA} (set COACHG_SHARED_DATA)")
+    world = build_world(SHARED_DATA, tmp_path_factory.mktemp("histories"))
+    yield world
+    world.db.dispose()
 
 
 @pytest.fixture

@@ -8,25 +8,6 @@ from tools.spec import ToolSpec
 
 SPECS = (
     ToolSpec(
-        name="weekly_checkin",
-        function=None,
-        summary="weekly check-ins",
-        examples=(
-            "let's do my weekly check-in",
-            "weekly review please",
-            "check in for this week",
-            "can we recap my week",
-            "time for the weekly summary",
-            "weekly catch up",
-            "let's reflect on my week",
-            "end of week debrief",
-            "sunday review: tired legs and low motivation",
-            "here's how my week felt",
-            "let's talk through how my week went",
-        ),
-        planned=True,
-    ),
-    ToolSpec(
         name="log_strength",
         function=None,
         summary="logging strength sessions",

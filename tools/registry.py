@@ -8,6 +8,7 @@ silently reading "not available".
 from __future__ import annotations
 
 from tools import activities, knowledge, planned
+from tools.checkin import tool as checkin
 from tools.gait import tool as gait
 from tools.importing import tool as importing
 from tools.spec import ToolCallError, ToolSpec
@@ -26,6 +27,7 @@ TOOLS: dict[str, ToolSpec] = {
         knowledge.SPEC,
         training_load.SPEC,
         changes.SPEC,
+        checkin.SPEC,
         *planned.SPECS,
     )
 }

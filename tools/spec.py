@@ -31,11 +31,14 @@ PhraseMany = Callable[[Sequence[ToolResult]], str]
 @dataclass
 class FlowStep:
     """One step of a multi-turn tool (a weekly check-in): either the next question to ask,
-    with what was gathered so far in ``data``, or the finished ``result``."""
+    with what was gathered so far in ``data``, or the finished ``result``. ``shown`` holds the
+    facts behind any numbers the question shows (a check-in opens with the week in numbers), so
+    they can be checked like a result's."""
 
     ask: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     result: ToolResult | None = None
+    shown: ToolResult | None = None
 
 
 #: A multi-turn tool's step: (context, what was gathered so far, the user's answer) -> next step.

@@ -145,8 +145,8 @@ def _score(item: str, lowered: str) -> float | None:
         return None
     for pattern, score in _WORDS:
         if re.search(pattern, lowered):
-            if _INTENSIFIER.search(lowered) and score not in (1, 7):
-                return float(score + 1 if score >= 4 else score - 1)
+            if _INTENSIFIER.search(lowered) and score in (2, 5):  # "very good", "really tired"
+                return float(score + 1 if score == 5 else score - 1)
             return float(score)
     return None
 

@@ -128,6 +128,12 @@ def _open(ctx: ToolContext, message: str) -> FlowStep:
     step = _next(ctx, data)
     if step.result is None:
         step.ask = f"{lead}{opening['text']}\n\n{step.ask}"
+        step.shown = ToolResult(
+            tool=TOOL,
+            facts=[Fact(name, value) for name, value in opening["facts"].items()],
+            data={"opening": opening["text"]},
+            reasons=["the week's numbers from your activities"],
+        )
     return step
 
 

@@ -1,0 +1,176 @@
+"""The weekly check-in as whole conversations, on a real history (the 1132 recorded Strava
+activities): start to end, free answers, skip, resume, start again, a red flag in the middle,
+and what a coach may see. Expected week numbers are computed here from the raw pages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from agent.coach import SEE_A_DOCTOR, Coach
+from storage.users import create_user, link_coach
+from storage.wellness import get_entry
+from tests.worlds import World
+from tools.checkin.answers import read_message
+from tools.checkin.tool import week_of
+
+TODAY = date(2025, 10, 8)  # a Wednesday of a week with runs in the recorded history
+WEEK = week_of(TODAY)
+
+
+@pytest.fixture
+def world(history_world: World) -> World:
+    return history_world
+
+
+@pytest.fixture
+def runner(world: World, request: pytest.FixtureRequest):
+    """A fresh athlete with the last 120 days of Ann's recorded history (and a coach of
+    theirs), per test."""
+    from stravalib import model
+
+    from storage.activities import add_activity
+    from tests.conftest import SHARED_DATA
+    from tests.worlds import recorded_activities
+    from tools.strava.convert import summary_to_activity
+
+    name = f"r{abs(hash(request.node.name)) % 10**8}"
+    with world.db.session() as session:
+        athlete = create_user(session, name, password="runner-pass-1")
+        coach = create_user(session, f"c{name}", role="coach", password="coach-pass-1")
+        link_coach(session, coach, athlete)
+        for item in recorded_activities(SHARED_DATA):
+            day = item["start_date_local"][:10]
+            if (TODAY - timedelta(days=120)).isoformat() <= day <= TODAY.isoformat():
+                new = summary_to_activity(model.SummaryActivity.model_validate(item))
+                add_activity(session, athlete, athlete.id, new)
+    return athlete, coach
+
+
+def _week_km(world: World) -> float:
+    return sum(
+        i["distance"] / 1000
+        for i in world.raw
+        if i["sport_type"] in ("Run", "TrailRun", "Walk", "Hike")
+        and WEEK.isoformat() <= i["start_date_local"][:10] <= TODAY.isoformat()
+    )
+
+
+def test_a_whole_check_in_from_numbers_to_focus(world: World, runner) -> None:
+    athlete, coach_user = runner
+    coach = Coach(world.db, world.settings, today=TODAY)
+
+    opening = coach.turn(athlete, "let's do my weekly check-in").text
+    assert f"{_week_km(world):.1f} km" in opening
+    assert opening.rstrip().endswith(
+        "How did you sleep this week? A word is fine, or 1 (very well) to 7 (very badly)."
+    )
+    # one free answer covers three questions; the next one asked is the first still open
+    assert coach.turn(athlete, "slept badly, legs are fine, work was mad").text.startswith(
+        "And your mood"
+    )
+    assert coach.turn(athlete, "hmm").text.startswith("I couldn't read a score")
+    assert coach.turn(athlete, "skip").text.startswith("How hard did your key sessions feel")
+    assert coach.turn(athlete, "the long run was hard, 8").text.startswith("Any pain")
+    assert coach.turn(athlete, "none").text.startswith("Anything that limits next week")
+    done = coach.turn(athlete, "away for work tue-thu")
+
+    result = done.results[0]
+    scores = {f.name: f.value for f in result.facts}
+    assert scores["sleep"] == 5 and scores["soreness"] == 2 and scores["stress"] == 6
+    assert "mood" not in scores and scores["session_effort"] == 8
+    assert "Mood: skipped." in done.text and "away for work tue-thu" in done.text
+    assert "Focus for next week" in done.text and "Hooper" in done.text
+    with world.db.session() as session:
+        entry = get_entry(session, athlete, athlete.id, WEEK.isoformat())
+        assert entry.status == "done" and entry.answers["stress"]["words"] == "work was mad"
+
+    # the athlete's coach sees the finished check-in; a coach of others does not
+    seen = Coach(world.db, world.settings, today=TODAY).turn(
+        coach_user, "how did the weekly check-in go?", athlete_id=athlete.id
+    )
+    assert "work was mad" in seen.text
+    with world.db.session() as session:
+        stranger = create_user(session, f"x{athlete.name}", role="coach", password="x-pass-123")
+    refused = Coach(world.db, world.settings, today=TODAY).turn(
+        stranger, "how did the weekly check-in go?", athlete_id=athlete.id
+    )
+    assert "work was mad" not in refused.text
+
+
+def test_stop_and_come_back_later_the_same_day(world: World, runner) -> None:
+    athlete, coach_user = runner
+    coach = Coach(world.db, world.settings, today=TODAY)
+    coach.turn(athlete, "weekly check-in please")
+    coach.turn(athlete, "4")
+    assert coach.turn(athlete, "stop").text == "Okay, we'll stop here."
+    # the coach sees nothing while it is unfinished
+    unfinished = Coach(world.db, world.settings, today=TODAY).turn(
+        coach_user, "how did the weekly check-in go?", athlete_id=athlete.id
+    )
+    assert "no finished weekly check-in" in unfinished.text
+
+    later = Coach(world.db, world.settings, today=TODAY).turn(athlete, "let's do my check-in")
+    assert later.text.startswith("Welcome back")
+    assert later.text.rstrip().endswith(
+        "How do your legs and body feel: fresh, or sore? 1 (fresh) to 7 (very sore)."
+    )
+
+
+def test_a_red_flag_answer_gets_see_a_doctor_and_the_check_in_waits(world: World, runner) -> None:
+    athlete, _ = runner
+    coach = Coach(world.db, world.settings, today=TODAY)
+    coach.turn(athlete, "let's do my weekly check-in")
+    for answer in ("good", "fine", "calm", "great", "6"):
+        coach.turn(athlete, answer)
+    warned = coach.turn(athlete, "I had chest pain and felt dizzy on tuesday's run")
+    assert warned.text == SEE_A_DOCTOR
+    assert coach.turn(athlete, "none").text.startswith("Anything that limits next week")
+
+
+def test_start_again_after_finishing(world: World, runner) -> None:
+    athlete, _ = runner
+    coach = Coach(world.db, world.settings, today=TODAY)
+    coach.turn(athlete, "let's do my weekly check-in")
+    for answer in ("good", "fine", "calm", "great", "6", "none", "nothing"):
+        coach.turn(athlete, answer)
+    again = coach.turn(athlete, "weekly check-in")
+    assert again.text.startswith("You've done this week's check-in already")
+    fresh = coach.turn(athlete, "start my check-in again")
+    assert fresh.text.rstrip().endswith("(very badly).")
+    with world.db.session() as session:
+        assert get_entry(session, athlete, athlete.id, WEEK.isoformat()).answers == {}
+
+
+def test_last_weeks_check_in_opens_this_weeks(world: World, runner) -> None:
+    athlete, _ = runner
+    earlier = Coach(world.db, world.settings, today=TODAY - timedelta(days=7))
+    earlier.turn(athlete, "let's do my weekly check-in")
+    for answer in ("terrible", "fine", "calm", "great", "6", "none", "nothing"):
+        earlier.turn(athlete, answer)
+    opening = Coach(world.db, world.settings, today=TODAY).turn(athlete, "weekly check-in")
+    assert "Last check-in" in opening.text and "“terrible”" in opening.text
+
+
+@pytest.mark.parametrize(
+    ("message", "asked", "expected"),
+    [
+        # scores by hand: 1 very good ... 7 very bad
+        ("slept badly, legs are fine, work was mad", "sleep",
+         {"sleep": 5, "soreness": 2, "stress": 6}),
+        ("4", "sleep", {"sleep": 4}),
+        ("8/10", "sleep", {"sleep": 2}),  # out of 10, sleep is a quality: 8/10 is good
+        ("8/10", "stress", {"stress": 6}),  # ... and stress a load: 8/10 is a lot
+        ("not bad", "mood", {"mood": 3}),
+        ("really sore calves", "soreness", {"soreness": 6}),
+        ("tired legs and low motivation", None, {"soreness": 5, "mood": 5}),
+        ("easy", "effort", {"effort": 3}),
+        ("none", "pain", {"pain": 0}),
+    ],
+)  # fmt: skip
+def test_free_answers_are_read_as_a_person_would(
+    message: str, asked: str | None, expected: dict[str, float]
+) -> None:
+    found = read_message(message, asked)
+    assert {k: v.score for k, v in found.items()} == expected
