@@ -314,3 +314,20 @@ def test_no_one_reaches_another_athletes_load(world: World) -> None:
     reply = Coach(world.db, world.settings).turn(world.dave, "how is ann's training load?")
     assert not any(r.ok for r in reply.results)
     assert "Fitness" not in reply.text
+
+
+def test_no_runs_in_the_period_names_the_latest_instead_of_asking_to_import(
+    world: World,
+) -> None:
+    from tools.activities import list_activities
+
+    latest = max(i["start_date"][:10] for i in world.raw if i["sport_type"] == "Run")
+    result = list_activities(
+        world.ctx(world.ann), since="2026-10-01", until="2026-10-31", sport="run"
+    )
+
+    assert result.fact("count").value == 0
+    assert result.message == (
+        f"No runs from 2026-10-01 to 2026-10-31. The latest run stored is from {latest}."
+    )
+    assert "Import" not in result.message

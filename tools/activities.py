@@ -108,11 +108,12 @@ def list_activities(
         )
         shown = picked or LISTED
         rows = [activity_row(a) for a in activities[:shown]]
+    message = "" if rows else _none_match(ctx, start, end, wanted)
     total_km = sum(a.distance_m or 0.0 for a in activities) / 1000.0
     total_h = sum((a.moving_time_s or a.elapsed_time_s or 0.0) for a in activities) / 3600.0
     result = ToolResult(
         tool=TOOL,
-        message="" if rows else NONE_MATCH,
+        message=message,
         facts=[
             Fact("count", len(activities), "activities"),
             Fact("total_distance", round(total_km, 1), "km"),
@@ -124,6 +125,35 @@ def list_activities(
     if len(activities) > len(rows):
         result.caveats.append(f"the newest {len(rows)} are listed; the totals cover all of them")
     return result
+
+
+def _none_match(
+    ctx: ToolContext, start: datetime | None, end: datetime | None, sport: str | None
+) -> str:
+    """Why nothing matched: no activities at all (import some), or none in the period asked,
+    with the date of the athlete's latest one."""
+    with ctx.session() as session:
+        latest = stored_activities(session, ctx.actor, ctx.athlete_id, sport=sport, limit=1)
+        if not latest and sport:
+            latest = stored_activities(session, ctx.actor, ctx.athlete_id, limit=1)
+            sport = None
+        last = latest[0].start_time.date().isoformat() if latest else None
+    if last is None:
+        return NONE_MATCH
+    what = {"run": "runs", "ride": "rides", "swim": "swims", "walk": "walks", "hike": "hikes"}
+    kind = what.get(sport or "", "activities")
+    one = kind[:-1] if kind != "activities" else "activity"
+    return f"No {kind} {_period_words(start, end)}. The latest {one} stored is from {last}."
+
+
+def _period_words(start: datetime | None, end: datetime | None) -> str:
+    if start and end:
+        return f"from {start.date().isoformat()} to {(end - timedelta(days=1)).date().isoformat()}"
+    if start:
+        return f"since {start.date().isoformat()}"
+    if end:
+        return f"before {end.date().isoformat()}"
+    return "match"
 
 
 def _phrase(result: ToolResult, most: int = 10) -> str:
