@@ -7,7 +7,7 @@ silently reading "not available".
 
 from __future__ import annotations
 
-from tools import activities, knowledge, planned
+from tools import activities, knowledge, planned, profile
 from tools.checkin import tool as checkin
 from tools.gait import tool as gait
 from tools.importing import tool as importing
@@ -28,6 +28,7 @@ TOOLS: dict[str, ToolSpec] = {
         training_load.SPEC,
         changes.SPEC,
         checkin.SPEC,
+        *profile.SPECS,
         *planned.SPECS,
     )
 }

@@ -19,12 +19,14 @@ from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
+from starlette.routing import Mount
 
 from storage.db import Database, database
 from storage.private_files import private_dir, private_process
 from storage.settings import Settings
 from ui.web_chat import ChatHandler, stored_history
 from ui.web_files import CHAT_FILE_TYPES
+from ui.web_guard import WebGuard
 from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
 from ui.web_session import acting_user, athlete_choices, header_text, password_check
 from ui.web_settings import SettingsHandler
@@ -65,6 +67,7 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
         actor = acting_user(db, request)
+        chat.sessions.check(request, actor)  # this page session is this login's from now on
         options = athlete_choices(db, actor)
         history = stored_history(db, actor)
         is_coach = actor.role == "coach"
@@ -194,6 +197,10 @@ def make_server_app(
     # mount_gradio_app (unlike launch) leaves this False, and Gradio then skips its checks that
     # files sent by a browser come from its upload folder. Turn those checks on.
     blocks.has_launched = True
+    # Every request passes the guard first: login required, logins throttled, sessions and
+    # files bound to their user (ui/web_guard.py).
+    gradio_app = next(route.app for route in app.routes if isinstance(route, Mount))
+    app.add_middleware(WebGuard, gradio_app=gradio_app, db=db, allow_signup=allow_signup)
     return app
 
 
