@@ -147,11 +147,11 @@ def chromium() -> Iterator[Any]:
 
 
 def login(page: Any, url: str, name: str, password: str) -> None:
-    """Fill Gradio's login form and submit it."""
+    """Fill Coach G's login form (ui/web_login.py) and submit it."""
     page.goto(url + "/")
-    page.get_by_test_id("textbox").first.fill(name)
-    page.locator("input[type=password]").fill(password)
-    page.get_by_role("button", name="Login").click()
+    page.locator("#name").fill(name)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Log in").click()
 
 
 def wait_logged_in(page: Any, timeout_ms: float = 30_000) -> None:

@@ -19,6 +19,13 @@ from storage.account_policy import (
 from storage.db import database
 from storage.users import get_user
 from ui import cli
+from ui.web_login import (
+    FORGET_AFTER_S,
+    FREE_PER_ADDRESS,
+    FREE_PER_NAME,
+    MAX_WAIT_PER_NAME_S,
+    LoginThrottle,
+)
 from ui.web_signup import problem_with
 
 
@@ -89,3 +96,46 @@ def test_the_cli_says_whom_it_acts_as(
     assert "acting as ann (from COACHG_USER)" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="user name"):
         cli.main(["--user", "![x](http://h/p.png)", "activities"])
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_throttle_waits_double_per_name_and_forget_in_time() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(clock)
+    for attempt in range(FREE_PER_NAME):
+        assert throttle.attempt("walt", f"10.0.0.{attempt}") is None
+    refusal = throttle.attempt("Walt", "10.0.1.1")
+    assert refusal is not None and refusal.by == "name" and refusal.wait_s == 1
+    assert "wait 1 s" in refusal.message
+    waits = []
+    for _ in range(12):
+        clock.now += waits[-1] if waits else 1
+        assert throttle.attempt("walt", "10.0.1.1") is None
+        refusal = throttle.attempt("walt", "10.0.1.1")
+        assert refusal is not None
+        waits.append(refusal.wait_s)
+    assert waits[:4] == [2, 4, 8, 16] and max(waits) == MAX_WAIT_PER_NAME_S
+    clock.now += FORGET_AFTER_S + 1
+    assert throttle.attempt("walt", "10.0.1.1") is None  # forgotten after a quiet while
+
+
+def test_throttle_per_address_and_a_right_password_clears_the_name() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(clock)
+    for attempt in range(FREE_PER_ADDRESS):
+        assert throttle.attempt(f"name{attempt}", "10.9.9.9") is None
+    refusal = throttle.attempt("bob", "10.9.9.9")
+    assert refusal is not None and refusal.by == "address"
+    assert "from your address" in refusal.message
+    for _ in range(FREE_PER_NAME - 1):
+        assert throttle.attempt("ann", "10.1.1.1") is None
+    assert throttle.attempt("ann", "10.1.1.2") is None
+    throttle.succeeded("ann", "10.1.1.2")  # that last one was right
+    assert throttle.attempt("ann", "10.1.1.3") is None  # the name's count was cleared

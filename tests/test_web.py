@@ -130,7 +130,7 @@ def test_published_artifacts_have_unguessable_private_addresses(
     plot = tmp_path / "media" / "7" / "gait" / "metrics_plot.png"
     plot.parent.mkdir(parents=True)
     plot.write_bytes(b"\x89PNG fake-but-real bytes")
-    first, second = Path(publish(plot)), Path(publish(plot))
+    first, second = Path(publish(plot, 7)), Path(publish(plot, 7))
     assert cache_folder() == gradio_cache
     for copy in (first, second):
         assert copy.read_bytes() == plot.read_bytes()
@@ -168,3 +168,19 @@ def test_signup_checks_say_what_to_do(
 ) -> None:
     problem = problem_with(name, password, confirm, role)
     assert (wanted in problem) if wanted else problem == ""
+
+
+def test_a_page_session_stays_with_the_login_that_opened_it(
+    db: Database, people: People, settings: Settings
+) -> None:
+    """Even without the web guard in front, the chat handler refuses a session that another
+    login opened: Bob naming Ann's session id gets an error, never her conversation."""
+    handler = ChatHandler(db, settings, coach=None)
+    ann_page = gr.Request(username="ann", session_hash="s-ann")
+    handler.sessions.check(ann_page, people.ann)  # the page load, as ui/web.py does
+    anns = [{"role": "user", "content": "my secret long run"}]
+    bob_forged = gr.Request(username="bob", session_hash="s-ann")
+    with pytest.raises(gr.Error, match="another login"):
+        next(handler.respond({"text": ""}, anns, None, bob_forged))
+    empty = next(handler.respond({"text": ""}, anns, None, ann_page))
+    assert empty[0] == anns  # Ann's own session goes on as before

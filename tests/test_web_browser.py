@@ -19,21 +19,27 @@ from urllib.parse import unquote, urlparse
 
 import fitdecode
 import pytest
+from sqlalchemy import text
 
-from storage.chat import recent_messages
+from storage.chat import add_message, recent_messages
 from storage.db import Database
 from storage.gait_reports import list_gait_reports
 from storage.models import User
+from storage.strava_tokens import get_token
 from storage.users import create_user, get_user, link_coach
 from tests.browser import (
     REPO,
     Server,
     chromium,
+    free_port,
     login,
     require_chromium,
     running_server,
     wait_logged_in,
 )
+from tests.fake_strava import FakeStrava
+from tests.test_rendering import EVIL, HOSTILE_DISPLAY, HOSTILE_FILES, HOSTILE_NAMES, hostile_export
+from ui.web_login import FREE_PER_NAME, WRONG
 
 pytestmark = pytest.mark.browser
 
@@ -58,11 +64,14 @@ class Site:
     db: Database
     home: Path
     users: dict[str, User]
+    strava: FakeStrava
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server with Ann and Bob (athletes) and Cora (coach of Ann only)."""
+def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Site]:
+    """A server with Ann and Bob (athletes) and Cora (coach of Ann only); Eve, whose display
+    name (made outside the sign-up) is hostile Markdown; Walt, whose password is guessed.
+    Strava is configured, pointing at the loopback fake."""
     require_chromium()
     SHOTS.mkdir(parents=True, exist_ok=True)
     home = tmp_path_factory.mktemp("web") / "home"
@@ -73,8 +82,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         bob = create_user(session, "bob", password="bob-pass-1")
         cora = create_user(session, "cora", role="coach", password="cora-pass-1")
         link_coach(session, cora, ann)
-    with running_server(home, url, env={"COACHG_LLM": "rules"}) as server:
-        yield Site(server, db, home, {"ann": ann, "bob": bob, "cora": cora})
+        eve = create_user(session, "eve", password="eve-pass-1", display_name=HOSTILE_DISPLAY)
+        walt = create_user(session, "walt", password="walt-pass-1")
+    users = {"ann": ann, "bob": bob, "cora": cora, "eve": eve, "walt": walt}
+    with FakeStrava(shared_data / "strava_api") as strava:
+        env = {
+            "COACHG_LLM": "rules",
+            "COACHG_STRAVA_BASE_URL": strava.base_url,
+            "COACHG_STRAVA_CLIENT_ID": str(strava.client_id),
+            "COACHG_STRAVA_CLIENT_SECRET": strava.client_secret,
+            "COACHG_STRAVA_REDIRECT_PORT": str(free_port()),
+        }
+        with running_server(home, url, env=env) as server:
+            yield Site(server, db, home, users, strava)
     db.dispose()
 
 
@@ -109,10 +129,10 @@ def send(page: Any, text: str) -> None:
 
 def test_wrong_password_is_refused(page: Any, site: Site) -> None:
     login(page, site.server.url, "ann", "not-her-password")
-    page.get_by_text("Incorrect Credentials").wait_for(timeout=15_000)
+    page.get_by_text(WRONG).wait_for(timeout=15_000)
     assert page.locator("#chat").count() == 0
     login(page, site.server.url, "nobody", "whatever-1")
-    page.get_by_text("Incorrect Credentials").wait_for(timeout=15_000)
+    page.get_by_text(WRONG).wait_for(timeout=15_000)
     assert page.locator("#chat").count() == 0
 
 
@@ -204,6 +224,9 @@ def test_import_activity_files(page: Any, site: Site, shared_data: Path) -> None
         assert any(abs(value - km) < 0.0015 for value in shown), (file.name, km, shown)
     kept = list((site.home / "media" / str(site.users["bob"].id) / "imports").rglob("*.fit"))
     assert sorted(k.name for k in kept) == sorted(f.name for f in files)
+    # Written by the server with umask 077: nobody else on the machine may read them.
+    for path in [site.home, site.home / "media", *kept, *(k.parent for k in kept)]:
+        assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
 
 
 @needs_coach
@@ -211,7 +234,8 @@ def test_athlete_asks_and_sees_the_reply(page: Any, site: Site) -> None:
     login(page, site.server.url, "ann", "ann-pass-1")
     wait_logged_in(page)
     send(page, "How many runs did I do this week?")
-    page.locator("#chat-status").get_by_text("Answered by").wait_for(timeout=60_000)
+    # The first turn of a server builds the Coach (its classifier): slow on a busy machine.
+    page.locator("#chat-status").get_by_text("Answered by").wait_for(timeout=180_000)
     assert "rules" in page.locator("#chat-status").inner_text()
     text = chat_text(page)
     assert "How many runs did I do this week?" in text
@@ -278,3 +302,101 @@ def test_run_video_in_the_chat(page: Any, site: Site, shared_data: Path) -> None
     assert page.request.get(f"{site.server.url}/gradio_api/file={kept}").status == 403
     with site.db.session() as session:
         assert list_gait_reports(session, site.users["ann"], site.users["ann"].id)
+
+
+def live_from_elsewhere(page: Any) -> dict[str, list[str]]:
+    """Images and links on the page that point away from Coach G (none may exist)."""
+    return page.evaluate(
+        """() => ({
+            img: [...document.querySelectorAll("img")].map(e => e.src)
+                .filter(src => !src.startsWith(location.origin) && !src.startsWith("data:")),
+            a: [...document.querySelectorAll("a[href]")].map(e => e.href)
+                .filter(href => !href.startsWith(location.origin)),
+        })"""
+    )
+
+
+@needs_coach
+def test_hostile_names_show_as_text(page: Any, site: Site, shared_data: Path) -> None:
+    """The issue's hostile Strava export, dropped into the chat: its file names (in the import
+    warnings), activity names (in the list of runs and the Activities table), a display name
+    holding Markdown (the header) and a reply stored before the fix (the history) all show as
+    text; Chromium loads no image from elsewhere and shows no link (the page fixture also
+    fails the test on any request that leaves this machine)."""
+    eve = site.users["eve"]
+    with site.db.session() as session:
+        add_message(session, eve, "assistant", f"Note: {HOSTILE_FILES[0]}: file missing")
+    export = hostile_export(shared_data, site.home.parent)
+    login(page, site.server.url, "eve", "eve-pass-1")
+    wait_logged_in(page)
+    page.locator("#chat-input input[type=file]").set_input_files(str(export))
+    page.locator("#chat-input .thumbnail-item, #chat-input .file-name").first.wait_for(
+        state="attached", timeout=30_000
+    )
+    send(page, "import this")
+    # The first turn of a server builds the Coach (its classifier): slow on a busy machine.
+    page.locator("#chat-status").get_by_text("import_activities").wait_for(timeout=180_000)
+    send(page, "my last 5 runs")
+    page.locator("#chat").get_by_text(HOSTILE_NAMES[0]).wait_for(timeout=120_000)
+    assert live_from_elsewhere(page) == {"img": [], "a": []}
+    page.reload()  # the remembered conversation, the header and the table, as on a new visit
+    wait_logged_in(page)
+    page.locator("#chat").get_by_text(HOSTILE_NAMES[0]).wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Activities").click()
+    page.locator("#activities").get_by_text(HOSTILE_NAMES[0]).wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Chat").click()
+    page.screenshot(path=str(SHOTS / "hostile_names.png"), full_page=True)
+    assert live_from_elsewhere(page) == {"img": [], "a": []}
+    for where in ("#chat", "#who", "#activities", "#account"):
+        assert page.locator(f"{where} a, {where} img[src*='{EVIL}']").count() == 0, where
+    shown = chat_text(page)
+    assert f"activities/![x](http://{EVIL}/p.png) x.fit" in shown  # literally, as text
+    assert f"<img src=http://{EVIL}/q.png>" in shown
+    assert HOSTILE_DISPLAY.split(")")[0] in page.locator("#who").inner_text()
+
+
+def test_login_page_shows_the_wait_after_guesses(page: Any, site: Site) -> None:
+    for _ in range(FREE_PER_NAME):
+        login(page, site.server.url, "walt", "not-his-password")
+        page.get_by_text(WRONG).wait_for(timeout=15_000)
+    login(page, site.server.url, "walt", "walt-pass-1")  # right, but too soon
+    message = page.locator("#login-message")
+    message.get_by_text("wait").wait_for(timeout=15_000)
+    assert re.search(r"Too many failed logins for this user name: wait \d+ s", message.inner_text())
+    assert page.locator("#chat").count() == 0
+    page.screenshot(path=str(SHOTS / "login_wait.png"))
+
+
+def test_connect_strava_reaches_stravas_consent_page(page: Any, site: Site) -> None:
+    """Settings > Connect Strava shows Strava's (the fake's) consent link; following it, the
+    athlete approves, and the tab says connected; the tokens are stored encrypted."""
+    bob = site.users["bob"]
+    login(page, site.server.url, "bob", "bob-pass-1")
+    wait_logged_in(page)
+    page.get_by_role("tab", name="Settings").click()
+    page.locator("#strava-status").get_by_text("not connected").wait_for(timeout=30_000)
+    page.locator("#strava-connect").click()
+    link = page.locator("#strava-status a", has_text="Open Strava")
+    link.wait_for(timeout=30_000)
+    href = link.get_attribute("href") or ""
+    assert href.startswith(f"{site.strava.base_url}/oauth/authorize?")
+    with page.context.expect_page() as opened:
+        link.click()
+    consent = opened.value
+    consent.wait_for_load_state()
+    asked = [r for r in site.strava.requests if r.path == "/oauth/authorize"]
+    assert asked, "the browser never reached Strava's consent page"
+    assert asked[-1].status == 302 and asked[-1].query["client_id"] == str(site.strava.client_id)
+    assert "connected" in consent.locator("body").inner_text().lower()
+    page.locator("#strava-status").get_by_text("is connected").wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "strava_connected.png"))
+    with site.db.session() as session:
+        tokens = get_token(session, bob, bob.id)
+        assert tokens is not None and tokens.access_token in site.strava.issued
+    with site.db.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT access_token, refresh_token FROM strava_tokens WHERE user_id = :u"),
+            {"u": bob.id},
+        ).one()
+    assert all(value.startswith("fernet:") for value in stored)
+    assert tokens.access_token not in "".join(stored)

@@ -27,8 +27,8 @@ from storage.models import User
 from storage.settings import Settings
 from tools.context import ToolContext
 from tools.markdown import escape, literal, safe_markdown
-from ui.web_files import is_upload, keep_upload, publish
-from ui.web_session import acting_user, resolve_athlete
+from ui.web_files import is_upload, keep_upload, owner_of, publish
+from ui.web_session import SessionOwners, acting_user, resolve_athlete
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,9 @@ def progress_line(fraction: float | None, message: str) -> str:
     return f"⏳ Working… {percent(fraction)} - {escape(message)}".rstrip(" -")
 
 
-def reply_messages(reply: Any) -> list[Message]:
-    """The reply as chat messages: the text, then each artifact with its title.
+def reply_messages(reply: Any, media_root: Path, viewer_id: int) -> list[Message]:
+    """The reply as chat messages: the text, then each artifact with its title, published for
+    the athlete whose media folder holds it (``viewer_id``'s own when it lies elsewhere).
 
     Videos and images are shown inline by the chat; JSON, HTML and CSV come as downloads. The
     text passes the rendering boundary (:func:`tools.markdown.safe_markdown`): nothing in it
@@ -67,10 +68,14 @@ def reply_messages(reply: Any) -> list[Message]:
             log.warning("artifact %s is missing; not shown", path.name)
             continue
         title = artifact.title or path.stem.replace("_", " ")
+        published = publish(path, owner_of(path, media_root, viewer_id))
         messages.append(
             {
                 "role": "assistant",
-                "content": [f"**{escape(title)}**", {"path": publish(path), "alt_text": title}],
+                "content": [
+                    f"**{escape(title)}**",
+                    {"path": published, "alt_text": title},
+                ],
             }
         )
     return messages
@@ -122,6 +127,7 @@ class ChatHandler:
         self.settings = settings
         self._coach = coach
         self._coach_lock = threading.Lock()
+        self.sessions = SessionOwners()
 
     @property
     def coach(self) -> Any:
@@ -147,8 +153,12 @@ class ChatHandler:
         athlete_choice: str | None,
         request: gr.Request,
     ) -> Iterator[ChatUpdate]:
-        """Handle one message (text and attachments) and stream the chat as it goes."""
+        """Handle one message (text and attachments) and stream the chat as it goes.
+
+        The conversation shown (``history``, the page session's state) is used only if this
+        login opened that session."""
         actor = acting_user(self.db, request)
+        self.sessions.check(request, actor)
         history = list(history or [])
         text = str((message or {}).get("text") or "").strip()
         files = [str(f) for f in (message or {}).get("files") or []]
@@ -209,7 +219,7 @@ class ChatHandler:
             yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()
             return
         reply = turn.reply
-        history.extend(reply_messages(reply))
+        history.extend(reply_messages(reply, self.settings.media_dir, actor.id))
         yield (
             history,
             history,

@@ -3,8 +3,8 @@
 Gradio serves a file only from its cache folder (``GRADIO_TEMP_DIR``) or from ``allowed_paths``,
 and only to a logged-in user. The media folder is *not* an allowed path (any logged-in user could
 then fetch ``media/<athlete id>/...`` by guessing): each artifact shown in the chat is copied into
-its own folder in the cache with a random 192-bit name, so only the person it was shown to knows
-its address.
+its own folder in the cache with a random 192-bit name, beside a note of the athlete it belongs
+to; the web app's guard (:mod:`ui.web_guard`) serves it only to that athlete and their coaches.
 """
 
 from __future__ import annotations
@@ -62,8 +62,14 @@ def is_upload(path: str | Path) -> bool:
     return Path(path).is_file()
 
 
-def publish(path: str | Path) -> str:
-    """A copy of ``path`` that Gradio may serve, under an unguessable folder of its cache.
+#: The note, in a published folder, of whose artifact it holds (an athlete's user id).
+OWNER_NOTE = ".owner"
+
+
+def publish(path: str | Path, owner_id: int) -> str:
+    """A copy of ``path`` that Gradio may serve, under an unguessable folder of its cache,
+    for athlete ``owner_id`` and their coaches only (the folder notes the owner; the address
+    does not show it).
 
     A hard link when the cache is on the same disk (no extra space), else a copy.
     """
@@ -71,9 +77,28 @@ def publish(path: str | Path) -> str:
     folder = cache_folder() / f"coachg-{secrets.token_urlsafe(24)}"
     folder.mkdir(parents=True, exist_ok=False)
     os.chmod(folder, 0o700)
+    (folder / OWNER_NOTE).write_text(str(int(owner_id)))
     target = folder / safe_name(src.name)
     try:
         os.link(src, target)
     except OSError:
         shutil.copyfile(src, target)
     return str(target)
+
+
+def published_owner(folder: Path) -> int | None:
+    """The athlete a published folder belongs to (None when it does not say)."""
+    try:
+        return int((folder / OWNER_NOTE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def owner_of(path: str | Path, media_root: Path, default: int) -> int:
+    """The athlete whose media folder holds ``path`` (``media/<id>/...``); ``default`` when it
+    lies elsewhere."""
+    try:
+        first = Path(path).resolve().relative_to(media_root.resolve()).parts[0]
+        return int(first)
+    except (ValueError, IndexError):
+        return default

@@ -8,6 +8,8 @@ access in storage on every call.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -48,6 +50,34 @@ def acting_user(db: Database, request: gr.Request | None) -> User:
     if user is None:
         raise gr.Error("This account no longer exists: reload the page and log in again.")
     return user
+
+
+#: Said when a request names a page session opened by someone else.
+NOT_YOUR_SESSION = "This page belongs to another login: reload it and log in again."
+
+
+class SessionOwners:
+    """Which login opened each page session (Gradio's ``session_hash``, which the browser
+    sends): the first user seen with it. The web guard refuses other users' sessions for
+    every route; handlers that read a session's state check again here."""
+
+    def __init__(self, most: int = 100_000) -> None:
+        self._owners: OrderedDict[str, str] = OrderedDict()
+        self._most = most
+        self._lock = threading.Lock()
+
+    def check(self, request: gr.Request | None, actor: User) -> None:
+        """Raise :class:`gradio.Error` if ``request``'s session was opened by someone else."""
+        session_hash = getattr(request, "session_hash", None)
+        if not session_hash:
+            return
+        with self._lock:
+            owner = self._owners.setdefault(session_hash, actor.name)
+            self._owners.move_to_end(session_hash)
+            if len(self._owners) > self._most:
+                self._owners.popitem(last=False)
+        if owner != actor.name:
+            raise gr.Error(NOT_YOUR_SESSION)
 
 
 def header_text(actor: User) -> str:

@@ -21,25 +21,29 @@ from storage.users import create_user
 
 __all__ = ["MIN_PASSWORD", "NAME_PATTERN", "problem_with", "signup_router"]
 
+#: The look of Coach G's own small pages (sign-up, login), with no fetch from elsewhere.
+STYLE = """body { font-family: ui-sans-serif, system-ui, sans-serif; background: #f4f4f5;
+  margin: 0; }
+main { max-width: 380px; margin: 8vh auto; background: #fff; padding: 28px 32px;
+  border-radius: 10px; box-shadow: 0 1px 4px rgba(0,0,0,.12); }
+h1 { font-size: 1.4rem; margin: 0 0 4px; }
+p.hint { color: #52525b; margin: 0 0 18px; font-size: .92rem; }
+label { display: block; margin: 12px 0 4px; font-weight: 600; font-size: .92rem; }
+input, select { width: 100%; box-sizing: border-box; padding: 8px 10px; font-size: 1rem;
+  border: 1px solid #d4d4d8; border-radius: 6px; }
+button { margin-top: 20px; width: 100%; padding: 10px; font-size: 1rem; border: 0;
+  border-radius: 6px; background: #ea580c; color: #fff; font-weight: 600; cursor: pointer; }
+.error { background: #fef2f2; color: #991b1b; padding: 8px 10px; border-radius: 6px; }
+.ok { background: #f0fdf4; color: #166534; padding: 8px 10px; border-radius: 6px; }
+a { color: #c2410c; }
+"""
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Coach G - create an account</title>
 <style>
-body {{ font-family: ui-sans-serif, system-ui, sans-serif; background: #f4f4f5; margin: 0; }}
-main {{ max-width: 380px; margin: 8vh auto; background: #fff; padding: 28px 32px;
-  border-radius: 10px; box-shadow: 0 1px 4px rgba(0,0,0,.12); }}
-h1 {{ font-size: 1.4rem; margin: 0 0 4px; }}
-p.hint {{ color: #52525b; margin: 0 0 18px; font-size: .92rem; }}
-label {{ display: block; margin: 12px 0 4px; font-weight: 600; font-size: .92rem; }}
-input, select {{ width: 100%; box-sizing: border-box; padding: 8px 10px; font-size: 1rem;
-  border: 1px solid #d4d4d8; border-radius: 6px; }}
-button {{ margin-top: 20px; width: 100%; padding: 10px; font-size: 1rem; border: 0;
-  border-radius: 6px; background: #ea580c; color: #fff; font-weight: 600; cursor: pointer; }}
-.error {{ background: #fef2f2; color: #991b1b; padding: 8px 10px; border-radius: 6px; }}
-.ok {{ background: #f0fdf4; color: #166534; padding: 8px 10px; border-radius: 6px; }}
-a {{ color: #c2410c; }}
-</style></head>
+{style}</style></head>
 <body><main>
 <h1>Create a Coach G account</h1>
 <p class="hint">Your data stays on this machine. Already have an account? <a href="/">Log in</a>.
@@ -68,13 +72,14 @@ _FORM = """{message}
 def _form(message: str = "", name: str = "", role: str = "athlete") -> str:
     box = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     return _PAGE.format(
+        style=STYLE,
         body=_FORM.format(
             message=box,
             name=html.escape(name),
             min_password=MIN_PASSWORD,
             athlete_selected="" if role == "coach" else " selected",
             coach_selected=" selected" if role == "coach" else "",
-        )
+        ),
     )
 
 
@@ -139,6 +144,6 @@ def signup_router(db: Database) -> APIRouter:
             f"({html.escape(role)}).</p>"
             '<p><a href="/" id="to-login">Log in now</a></p>'
         )
-        return HTMLResponse(_PAGE.format(body=done))
+        return HTMLResponse(_PAGE.format(style=STYLE, body=done))
 
     return router
