@@ -331,3 +331,25 @@ def test_no_runs_in_the_period_names_the_latest_instead_of_asking_to_import(
         f"No runs from 2026-10-01 to 2026-10-31. The latest run stored is from {latest}."
     )
     assert "Import" not in result.message
+
+
+def test_a_coach_asks_who_ran_the_most(world: World) -> None:
+    with world.db.session() as session:
+        from storage.users import create_user as make
+        from storage.users import link_coach as link
+
+        ivy = make(session, "ivy", role="coach", password="ivy-pass-11")
+        link(session, ivy, world.bob)
+        link(session, ivy, world.cy)
+        link(session, ivy, world.ann)
+    reply = Coach(world.db, world.settings, today=date(2025, 10, 20)).turn(
+        ivy, "who of my athletes ran the most this month?"
+    )
+    october = sum(
+        i["distance"] / 1000
+        for i in world.raw
+        if i["sport_type"] == "Run" and "2025-10-01" <= i["start_date"][:10] <= "2025-10-20"
+    )
+    assert sorted(reply.subject_ids) == sorted([world.ann.id, world.bob.id, world.cy.id])
+    assert f"All 3 covered the same distance: {october:.1f} km." in reply.text
+    assert "| Ann |" in reply.text and "| Cy |" in reply.text

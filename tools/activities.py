@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -171,6 +172,41 @@ def _phrase(result: ToolResult, most: int = 10) -> str:
     return standard_reply(result, lines)
 
 
+def _ranking(results: Sequence[ToolResult]) -> str:
+    """A coach's athletes ranked by distance over the same period and sport."""
+    rows = []
+    for result in results:
+        if not result.ok:
+            continue
+
+        def value(name: str, result: ToolResult = result) -> float:
+            fact = result.fact(name)
+            return float(fact.value) if fact else 0.0
+
+        rows.append((result.data.get("athlete", ""), value("count"), value("total_distance"),
+                     value("total_time"), result.message))  # fmt: skip
+    rows.sort(key=lambda r: -r[2])
+    first = results[0].data if results else {}
+    scope = _period_words(
+        parse_day(first["since"]) if first.get("since") else None,
+        parse_day(first["until"], end=True) if first.get("until") else None,
+    )
+    sport = first.get("sport") or "all sports"
+    lines = [f"**Your athletes, {sport}, {'all time' if scope == 'match' else scope}**", ""]
+    if rows and rows[0][2] > 0:
+        if rows[0][2] == rows[-1][2]:
+            lines.append(f"All {len(rows)} covered the same distance: {rows[0][2]:.1f} km.")
+        else:
+            for label, km in (("Most", rows[0][2]), ("Least", rows[-1][2])):
+                names = ", ".join(escape(r[0]) for r in rows if r[2] == km)
+                lines.append(f"{label}: {names} ({km:.1f} km).")
+    lines += ["", "| Athlete | Activities | km | Hours |", "|---|---|---|---|"]
+    for name, count, km, hours, _ in rows:
+        lines.append(f"| {escape(name)} | {count:.0f} | {km:.1f} | {hours:.1f} |")
+    lines += [f"- {escape(r[0])}: {r[4]}" for r in rows if r[1] == 0 and r[4]]
+    return "\n".join(lines)
+
+
 SPEC = ToolSpec(
     name=TOOL,
     function=list_activities,
@@ -188,4 +224,5 @@ SPEC = ToolSpec(
         "did I do anything on saturday",
     ),
     phrase=_phrase,
+    phrase_many=_ranking,
 )
