@@ -31,6 +31,7 @@ from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
 from ui.web_session import acting_user, athlete_choices, header_text, password_check
 from ui.web_settings import SettingsHandler
 from ui.web_signup import signup_router
+from ui.web_trends import TrendsHandler
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
     chat = ChatHandler(db, settings, coach)
     imports = ImportHandler(db, settings)
     prefs = SettingsHandler(db, settings)
+    trends = TrendsHandler(db, settings)
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
         actor = acting_user(db, request)
@@ -117,6 +119,8 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
                 show_label=False,
                 submit_btn=True,
             )
+        with gr.Tab("Trends", id="trends-tab") as trends_tab:
+            trends.build(athlete, trends_tab)
         with gr.Tab("Activities", id="activities-tab"):
             gr.Markdown(
                 "Import .fit, .gpx or .tcx files (also gzipped), zips of them, or the zip of your "
