@@ -44,6 +44,7 @@ from tools.context import ToolContext
 from tools.importing.importer import import_paths
 from tools.strava.convert import summary_to_activity
 from tools.trends.history import history
+from tools.trends.load import SPIKE_RATIO
 from tools.trends.training_load import load_report
 from ui import trends_figures as figures
 from ui.web_trends import (
@@ -57,6 +58,7 @@ from ui.web_trends import (
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "trends"
 FOOT = {"Run", "TrailRun", "VirtualRun", "Walk", "Hike"}
+RUNS = {"Run", "TrailRun", "VirtualRun"}
 FENIX = "fitparse__activity-small-fenix2-run.fit"  # GPS, HR, cadence
 FORERUNNER = "fitparse__2013-02-06-12-11-14.fit"  # GPS, HR, no cadence
 BOB_FIT = "geo-activity-playground__2022-05-29-15-53-35_Laufen_Landal_Park.fit"
@@ -225,6 +227,30 @@ def test_fitness_figure_marks_every_spike_with_its_size(world: World) -> None:
     assert f"{run['distance'] / 1000:.1f} km" in text
     assert f"+{increase:.0f} %" in text and f"({longest:.1f} km)" in text
     assert fig.layout.yaxis2.title.text == "form" and fig.layout.xaxis2.title.text == "date"
+
+
+def test_every_spike_matches_the_recorded_listing(world: World) -> None:
+    """Every run more than 10 % longer than the longest run of the 30 days before it, worked
+    out here from the raw listing, and nothing else (the FIT runs of 2013 and 2015 have no run
+    in the 30 days before them)."""
+    runs = sorted(
+        (datetime.fromisoformat(i["start_date"]), i)
+        for i in world.items
+        if i["sport_type"] in RUNS and i.get("distance")
+    )
+    expected = []
+    for start, item in runs:
+        before = [i["distance"] for s, i in runs if start - timedelta(days=30) <= s < start]
+        if before and item["distance"] / max(before) > SPIKE_RATIO:
+            increase = (item["distance"] / max(before) - 1) * 100
+            expected.append((item["start_date_local"][:10], increase))
+    assert len(expected) > 20
+    report = load_report(world.ctx("ann"), LAST_DAY)
+    assert [s.date.date().isoformat() for s in report.spikes] == [day for day, _ in expected]
+    assert [s.increase_pct for s in report.spikes] == pytest.approx([p for _, p in expected])
+    for spike in report.spikes:
+        ratio = spike.distance_km / spike.previous_longest_km
+        assert spike.band == ("large" if ratio > 2 else "moderate" if ratio > 1.3 else "small")
 
 
 def test_pace_trend_is_upside_down_in_minutes_and_marks_races(world: World) -> None:

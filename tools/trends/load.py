@@ -82,8 +82,11 @@ class Thresholds:
 def estimate_thresholds(runs: pd.DataFrame, profile: dict, today: date) -> Thresholds:
     """The athlete's heart rates and threshold speed: their profile's, else estimated from
     ``runs`` (the history of foot-sport sessions), each with how it was found."""
-    year_ago = pd.Timestamp(today) - pd.Timedelta(days=365)
-    recent = runs[runs["date"] >= year_ago]
+    # The year before the asked day, or before the last session when that is long ago: a
+    # runner back after a break is judged on their last active year, not on all of history.
+    last = runs["date"].max() if len(runs) else pd.Timestamp(today)
+    end = min(pd.Timestamp(today), last)
+    recent = runs[(runs["date"] > end - pd.Timedelta(days=365)) & (runs["date"] <= end)]
     basis = recent if len(recent.dropna(subset=["max_hr"])) >= 5 else runs
 
     def given(name: str, unit: str) -> Value | None:
@@ -281,29 +284,36 @@ def spikes(loads: pd.DataFrame) -> list[Spike]:
     runs = loads[(loads["sport"] == "run") & (loads["distance_km"] > 0)].sort_values("start_time")
     if runs.empty:
         return []
-    series = runs.set_index("start_time")["distance_km"]
-    longest = series.rolling(SPIKE_WINDOW, closed="left").max().to_numpy()
-    found = []
-    for row, previous in zip(runs.itertuples(index=False), longest, strict=True):
-        if not np.isfinite(previous) or previous <= 0:
-            continue
-        ratio = row.distance_km / previous
-        if ratio <= SPIKE_RATIO:
-            continue
-        band, hazard = next((b, h) for low, b, h in reversed(SPIKE_BANDS) if ratio > low)
-        found.append(
-            Spike(
-                activity_id=int(row.activity_id),
-                date=row.date,
-                name=row.name,
-                distance_km=float(row.distance_km),
-                previous_longest_km=float(previous),
-                increase_pct=float((ratio - 1.0) * 100.0),
-                band=band,
-                hazard_ratio=hazard,
-            )
+    distance = runs["distance_km"].to_numpy(dtype=float)
+    by_time = pd.Series(distance, index=runs["start_time"])
+    longest = by_time.rolling(SPIKE_WINDOW, closed="left").max().to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = distance / longest
+    hit = np.isfinite(longest) & (longest > 0) & (ratio > SPIKE_RATIO)
+    # The band is the last whose lower bound the ratio exceeds (bounds in increasing order).
+    bands = np.searchsorted([low for low, _, _ in SPIKE_BANDS], ratio[hit], side="left") - 1
+    return [
+        Spike(
+            activity_id=int(activity_id),
+            date=day,
+            name=name,
+            distance_km=float(km),
+            previous_longest_km=float(previous),
+            increase_pct=float((share - 1.0) * 100.0),
+            band=SPIKE_BANDS[band][1],
+            hazard_ratio=SPIKE_BANDS[band][2],
         )
-    return found
+        for activity_id, day, name, km, previous, share, band in zip(
+            runs["activity_id"].to_numpy()[hit],
+            runs["date"][hit],
+            runs["name"].to_numpy()[hit],
+            distance[hit],
+            longest[hit],
+            ratio[hit],
+            bands,
+            strict=True,
+        )
+    ]
 
 
 def form_band(form: float, fitness: float) -> str:
