@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -101,13 +101,22 @@ def load_metrics(
 
 
 def load_tracks(
-    session: Session, actor: User, athlete_id: int, *, since: datetime | None = None
+    session: Session,
+    actor: User,
+    athlete_id: int,
+    *,
+    since: datetime | None = None,
+    until: date | None = None,
 ) -> list[list[list[float]]]:
-    """The thinned GPS tracks of ``athlete_id``'s activities that have one."""
+    """The thinned GPS tracks of ``athlete_id``'s activities that have one: those started at
+    ``since`` or later, and on the local day ``until`` (the activity's own calendar day) or
+    before."""
     require_access(session, actor, athlete_id)
     query = select(ActivityMetrics.track).where(ActivityMetrics.user_id == athlete_id)
     if since is not None:
         query = query.where(ActivityMetrics.start_time >= since)
+    if until is not None:
+        query = query.where(ActivityMetrics.local_date <= until.isoformat()[:10])
     return [track for track in session.scalars(query) if track]
 
 

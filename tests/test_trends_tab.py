@@ -253,6 +253,17 @@ def test_every_spike_matches_the_recorded_listing(world: World) -> None:
         assert spike.band == ("large" if ratio > 2 else "moderate" if ratio > 1.3 else "small")
 
 
+def test_load_report_from_a_history_already_read(world: World) -> None:
+    ctx = world.ctx("ann")
+    frame = history(ctx)
+    kept = frame.copy()
+    given, read = load_report(ctx, LAST_DAY, frame), load_report(ctx, LAST_DAY)
+    pd.testing.assert_frame_equal(given.days, read.days)
+    pd.testing.assert_frame_equal(given.weeks, read.weeks)
+    assert given.spikes == read.spikes and given.last_session == read.last_session
+    pd.testing.assert_frame_equal(frame, kept)  # the caller's frame is left as it was
+
+
 def test_pace_trend_is_upside_down_in_minutes_and_marks_races(world: World) -> None:
     frame = history(world.ctx("ann"))
     since = date(2024, 1, 1)
@@ -349,6 +360,32 @@ def test_two_real_sessions_overlaid_and_a_summary_only_one_said(
     dashed = [t for t in fig.data if t.name.startswith("B")]
     assert dashed and all(t.line.dash == "dash" for t in dashed)
     assert fig.layout.xaxis3.title.text == "time (min)"
+
+
+def test_tracks_up_to_a_day(world: World) -> None:
+    """``until`` is the activity's own calendar day, included; a From/To period shows the
+    routes of its days only."""
+    ann = world.users["ann"]
+    frame = history(world.ctx("ann"))
+    days = sorted(frame.loc[frame["source"] == "streams", "date"].dt.date)
+    assert len(days) == 2 and days[0].year == 2013 and days[1].year == 2015
+    with world.db.session() as session:
+        counts = [
+            len(load_tracks(session, ann, ann.id, until=day))
+            for day in (days[0] - timedelta(days=1), days[0], days[1] - timedelta(days=1), days[1])
+        ]
+    assert counts == [0, 1, 1, 2]
+    ctx = world.ctx("ann")
+    view = build_view(ctx, "Ann", "All", "2013-01-01", days[0].isoformat())
+    assert view.routes.layout.title.text == "Route heatmap: 1 route"
+    view = build_view(ctx, "Ann", "All", "2013-01-01", days[1].isoformat())
+    assert view.routes.layout.title.text == "Route heatmap: 2 routes"
+    # The background picker's handler keeps to the period shown.
+    shown = period_of("All", "2013-01-01", (days[1] - timedelta(days=1)).isoformat())
+    handler = TrendsHandler(world.db, world.settings)
+    request: Any = SimpleNamespace(username="ann")
+    fig = handler.routes("ann", shown, "plain", request)
+    assert fig.layout.title.text == "Route heatmap: 1 route"
 
 
 def test_route_heatmap_on_a_map_and_plain(world: World, shared_data: Path) -> None:

@@ -259,11 +259,11 @@ def build_view(
     frame = history(ctx)
     last = frame["date"].max().date() if not frame.empty else None
     period = period_of(choice, since_text, until_text, today, last)
-    report = load_report(ctx, period.until)
+    report = load_report(ctx, period.until, frame)
     shown = _in_period(frame, period)
     first, second = default_pair(shown)
     sessions = session_choices(shown, (first, second))
-    tracks = athlete_tracks(ctx, _start(period))
+    tracks = athlete_tracks(ctx, _start(period), period.until)
     return TrendsView(
         summary=_summary(who, frame, period, report.spikes),
         volume=figures.weekly_volume(report.weeks, period.since, period.until),
@@ -287,19 +287,28 @@ def _start(period: Period) -> datetime | None:
     return datetime.combine(period.since, datetime.min.time(), UTC) - timedelta(days=1)
 
 
-#: GPS tracks as arrays by (database, athlete, since), with the activities' fingerprint they
-#: were read at: reading years of tracks (JSON) is the slowest part of the tab.
-_TRACKS: OrderedDict[tuple[str, int, str], tuple[tuple[int, int], list[np.ndarray]]] = OrderedDict()
+#: GPS tracks as arrays by (database, athlete, since, until), with the activities' fingerprint
+#: they were read at: reading years of tracks (JSON) is the slowest part of the tab.
+_TRACKS: OrderedDict[tuple[str, int, str, str], tuple[tuple[int, int], list[np.ndarray]]] = (
+    OrderedDict()
+)
 _TRACKS_KEPT = 8
 _TRACKS_LOCK = threading.Lock()
 
 
-def athlete_tracks(ctx: ToolContext, since: datetime | None) -> list[np.ndarray]:
-    """The context's athlete's GPS tracks from ``since`` (``[[lat, lng], ...]`` arrays), read
-    once and kept until their activities change."""
+def athlete_tracks(
+    ctx: ToolContext, since: datetime | None, until: date | None = None
+) -> list[np.ndarray]:
+    """The context's athlete's GPS tracks from ``since`` to the local day ``until`` (included;
+    ``[[lat, lng], ...]`` arrays), read once and kept until their activities change."""
     with ctx.session() as session:
         mark = fingerprint(session, ctx.actor, ctx.athlete_id)
-        key = (ctx.db.url, ctx.athlete_id, since.isoformat() if since else "")
+        key = (
+            ctx.db.url,
+            ctx.athlete_id,
+            since.isoformat() if since else "",
+            until.isoformat() if until else "",
+        )
         with _TRACKS_LOCK:
             kept = _TRACKS.get(key)
             if kept is not None and kept[0] == mark:
@@ -307,7 +316,7 @@ def athlete_tracks(ctx: ToolContext, since: datetime | None) -> list[np.ndarray]
                 return kept[1]
         tracks = [
             np.asarray(t, dtype=np.float32).reshape(-1, 2)
-            for t in load_tracks(session, ctx.actor, ctx.athlete_id, since=since)
+            for t in load_tracks(session, ctx.actor, ctx.athlete_id, since=since, until=until)
         ]
     with _TRACKS_LOCK:
         _TRACKS[key] = (mark, tracks)
@@ -488,7 +497,7 @@ class TrendsHandler:
             ctx, _ = self._context(request, athlete_choice)
         except AccessDenied as error:
             return figures.empty_figure("Route heatmap", str(error))
-        tracks = athlete_tracks(ctx, _start(shown))
+        tracks = athlete_tracks(ctx, _start(shown), shown.until)
         return figures.route_heatmap(tracks, "plain" if background == "plain" else "map")
 
     def roster(self, opened: bool, request: gr.Request) -> tuple[Any, Any]:

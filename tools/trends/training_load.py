@@ -66,10 +66,13 @@ class LoadReport:
         return (self.day - first).days + 1
 
 
-def load_report(ctx: ToolContext, until: date | None = None) -> LoadReport:
-    """Training load of the context's athlete as of ``until`` (default today)."""
+def load_report(
+    ctx: ToolContext, until: date | None = None, frame: pd.DataFrame | None = None
+) -> LoadReport:
+    """Training load of the context's athlete as of ``until`` (default today); ``frame`` is
+    their history (``tools.trends.history.history(ctx)``) when the caller has read it already."""
     as_of = until or ctx.day
-    frame = history(ctx)
+    frame = history(ctx) if frame is None else frame
     frame = frame[frame["date"] <= pd.Timestamp(as_of)]
     with ctx.session() as session:
         profile = get_profile(session, ctx.actor, ctx.athlete_id)
@@ -363,6 +366,14 @@ SPEC = ToolSpec(
         "how is everyone's training load",
         "any long run spikes lately",
         "was my long run too big a jump",
+        "weekly mileage lately",
+        "how many km a week have I averaged",
+        "my weekly volume over the last few months",
+        "mileage by week",
+        "should I take a rest day",
+        "am I overreaching",
+        "how tired should I be feeling",
+        "is my form positive or negative",
     ),
     phrase=_phrase,
     phrase_many=_roster,
