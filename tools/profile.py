@@ -364,7 +364,10 @@ def _phrase(result: ToolResult) -> str:
 
 # -- reading the values from a chat message ----------------------------------------------------
 
-_BPM = r"(\d{2,3}(?:\.\d)?)(?![\d:/]|\s*(?:min|sec|s\b|km|kg|%))"
+_BPM = (
+    r"(\d{2,3}(?:\.\d)?)(?![\d:/]|\s*(?:min|sec|s\b|km|kg|%|yo\b|y/?o\b|years?\b|yrs?\b"
+    r"|-year))"
+)
 _GAP = r"[^\d:]{0,24}?"
 _HR = r"(?:heart ?rate|hr|pulse)"
 _PACE = r"(\d{1,2}:\d{2})(?:\s*(?:min\s*)?(?:/|per|a)\s*(?:km|kilomet(?:re|er)))?"

@@ -47,18 +47,30 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_checkin(ctx: ToolContext) -> ToolResult:
+def weekly_checkin(ctx: ToolContext, of_week: str | None = None) -> ToolResult:
     """Do the weekly check-in: the week in numbers, a few questions about sleep, soreness,
     stress, mood, effort, pain and next week, then a summary and a focus for next week. In a
-    chat it asks its questions one at a time; without a chat, it shows the latest finished
-    check-ins."""
-    return latest_checkins(ctx)
+    chat it asks its questions one at a time; called directly (or by a coach) it shows finished
+    check-ins.
+
+    Args:
+        of_week: a day (YYYY-MM-DD) of the week whose finished check-in to show; default the
+            latest ones.
+    """
+    return latest_checkins(ctx, of_week)
 
 
-def latest_checkins(ctx: ToolContext) -> ToolResult:
-    """The athlete's finished check-ins, newest first (what a coach sees)."""
+def latest_checkins(ctx: ToolContext, of_week: str | None = None) -> ToolResult:
+    """The athlete's finished check-ins, newest first (what a coach sees); with ``of_week``,
+    the one of the week holding that day."""
     with ctx.session() as session:
-        entries = finished_entries(session, ctx.actor, ctx.athlete_id, limit=4)
+        entries = finished_entries(session, ctx.actor, ctx.athlete_id, limit=52 if of_week else 4)
+        if of_week:
+            try:
+                monday = week_of(date.fromisoformat(of_week)).isoformat()
+            except ValueError:
+                return ToolResult.failure(TOOL, "Give the week as a date, YYYY-MM-DD.")
+            entries = [e for e in entries if e.week == monday]
         rows = [
             {"week": e.week, "answers": e.answers, "summary": e.summary.get("lines", [])}
             for e in entries
@@ -82,9 +94,9 @@ def latest_checkins(ctx: ToolContext) -> ToolResult:
 def checkin_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowStep:
     """One turn of the check-in (see the module docstring)."""
     if ctx.actor.id != ctx.athlete_id:
-        return FlowStep(result=latest_checkins(ctx))
+        return FlowStep(result=latest_checkins(ctx, data.get("of_week")))
     if "week" not in data:
-        return _open(ctx, message)
+        return _open(ctx, message, data.get("of_week"))
     asked = data.get("asked")
     answers = dict(data.get("answers", {}))
     found = read_message(message, asked)
@@ -104,7 +116,9 @@ def checkin_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowSt
     return _next(ctx, data | {"answers": answers, "retried": None})
 
 
-def _open(ctx: ToolContext, message: str) -> FlowStep:
+def _open(ctx: ToolContext, message: str, of_week: str | None = None) -> FlowStep:
+    if of_week:  # an earlier week asked for by date: shown, not done again
+        return FlowStep(result=latest_checkins(ctx, of_week))
     week = week_of(ctx.day)
     with ctx.session() as session:
         entry = get_entry(session, ctx.actor, ctx.athlete_id, week.isoformat())

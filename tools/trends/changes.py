@@ -51,25 +51,60 @@ class Metric:
 
 
 METRICS = (
-    Metric("cadence_spm", "cadence", "steps/min", True, 1, ("cadence", "steps per minute", "spm")),
-    Metric("stride_m", "stride length", "m", True, 2, ("stride", "stride length", "step length")),
     Metric(
-        "avg_hr", "heart rate at your usual pace", "bpm", True, 0, ("heart rate", "hr", "pulse")
+        "cadence_spm",
+        "cadence",
+        "steps/min",
+        True,
+        1,
+        (
+            "cadence",
+            "steps per minute",
+            "steps a minute",
+            "steps/min",
+            "spm",
+            "step rate",
+            "turnover",
+            "leg speed",
+        ),
     ),
-    Metric("pace_s_per_km", "pace", "/km", False, 0, ("pace", "speed", "fast", "faster")),
+    Metric(
+        "stride_m",
+        "stride length",
+        "m",
+        True,
+        2,
+        ("strides?", "stride length", "step length", "stride lengths?"),
+    ),
+    Metric(
+        "decoupling_pct",
+        "aerobic decoupling",
+        "%",
+        False,
+        1,
+        ("decoupling", "decouple", "cardiac drift", "hr drift", "heart rate drift", "drift"),
+    ),
+    Metric(
+        "avg_hr",
+        "heart rate at your usual pace",
+        "bpm",
+        True,
+        0,
+        ("heart ?rates?", "heart-rate", "hr", "pulse", "bpm"),
+    ),
+    Metric("pace_s_per_km", "pace", "/km", False, 0, ("pace", "speed", "fast", "faster", "slower")),
     Metric(
         "ef",
         "efficiency (metres per heartbeat)",
         "m/beat",
         False,
         2,
-        ("efficiency", "efficiency factor", "ef", "fitness", "aerobic"),
+        ("efficiency", "efficient", "efficiency factor", "ef", "economy", "fitness", "aerobic"),
     ),
-    Metric("decoupling_pct", "aerobic decoupling", "%", False, 1, ("decoupling", "drift")),
-    Metric("power_w", "power at your usual pace", "W", True, 0, ("power", "watts")),
+    Metric("power_w", "power at your usual pace", "W", True, 0, ("power", "watts?")),
 )
 GAIT_WORDS = {
-    "contact_time_ms": ("contact time", "ground contact"),
+    "contact_time_ms": ("contact time", "ground contact", "gct"),
     "vertical_oscillation": ("vertical oscillation", "bounce"),
     "overstride": ("overstride", "overstriding"),
     "trunk_lean": ("trunk lean", "lean", "posture"),
@@ -95,8 +130,8 @@ OVERVIEW = {
     "ef": "efficiency",
 }
 _SINCE_RACE = re.compile(
-    r"\b(?:since|after) (?:my|the) (?:last |latest |recent )?"
-    r"(race|marathon|half(?: marathon)?|10 ?km|5 ?km|parkrun)\b"
+    r"\b(?:since|after|before|from) (?:my |the |his |her |their |our )?(?:last |latest |recent )?"
+    r"(race|marathon|half(?:[- ]marathon| mara)?|10 ?km?|5 ?km?|parkrun)\b"
 )
 
 
@@ -112,25 +147,28 @@ def read_since(text: str) -> str | None:
     found = _SINCE_RACE.search(text)
     if not found:
         return None
-    word = found[1].replace(" ", "").replace("km", "k").removesuffix("marathon") or "marathon"
+    word = re.sub(r"[- ]?(marathon|mara)$", "", found[1]).replace(" ", "").replace("km", "k")
+    word = word or "marathon"
     return f"last {'5k' if word == 'parkrun' else word}"
 
 
 def find_metric(text: str | None) -> Metric | None:
-    """The metric ``text`` names ("stride length", "HR", "gait:contact_time_ms"...)."""
+    """The metric ``text`` names ("stride length", "HR", "gait:contact_time_ms"...). Each
+    metric's words are patterns; video metrics are looked for first, as their names are the
+    more specific ("ground contact time" is not a heart rate)."""
     wanted = (text or "").strip().lower().replace("_", " ")
     if not wanted:
         return None
-    for metric in METRICS:
-        if wanted in (metric.key.replace("_", " "), metric.label) or any(
-            re.search(rf"\b{re.escape(w)}\b", wanted) for w in metric.words
-        ):
-            return metric
     for name, words in GAIT_WORDS.items():
         if wanted.removeprefix("gait:") == name.replace("_", " ") or any(
-            w in wanted for w in words
+            re.search(rf"\b{w}\b", wanted) for w in words
         ):
             return Metric(f"gait:{name}", words[0], "", False, 1, words)
+    for metric in METRICS:
+        if wanted in (metric.key.replace("_", " "), metric.label) or any(
+            re.search(rf"\b{w}\b", wanted) for w in metric.words
+        ):
+            return metric
     return None
 
 
@@ -529,6 +567,13 @@ SPEC = ToolSpec(
         "is my stride getting shorter",
         "did my cadence go up after the race",
         "has my contact time changed",
+        "has my step rate changed",
+        "is my running economy improving",
+        "is my cardiac drift getting better",
+        "are my watts up at the same pace",
+        "is my heart rate lower than it used to be",
+        "are my strides longer than before",
+        "has my decoupling improved since spring",
     ),
     phrase=_phrase,
     readers={"metric": read_metric, "since": read_since},
