@@ -43,6 +43,7 @@ from tests.browser import REPO, chromium, login, require_chromium, running_serve
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
 from tools.strava.convert import summary_to_activity
+from tools.trends.changes import detect_changes
 from tools.trends.history import history
 from tools.trends.load import SPIKE_RATIO
 from tools.trends.training_load import load_report
@@ -318,6 +319,52 @@ def test_change_markers_draw_a_line_and_the_levels(world: World) -> None:
     assert fig.layout.shapes[0].x0 == fig.layout.shapes[0].x1
     label = next(a.text for a in fig.layout.annotations if "img" in a.text)
     assert "<img" not in label and "&lt;img" in label and "&amp;" in label
+
+
+def _markers(fig: Any) -> tuple[list[str], list[float], list[str]]:
+    """The change lines' days, the level segments' values and the change labels of a metric
+    trend figure."""
+    days = [pd.Timestamp(shape.x0).date().isoformat() for shape in fig.layout.shapes]
+    levels = [t for t in fig.data if t.name == "level before / after a change"]
+    values = [y for y in levels[0].y if y is not None] if levels else []
+    labels = [a.text for a in fig.layout.annotations if a.xref != "paper"]  # not the notes
+    return days, values, labels
+
+
+@pytest.mark.parametrize("metric", ["cadence_spm", "pace_s_per_km"])
+def test_the_tab_marks_the_changes_detect_changes_finds(world: World, metric: str) -> None:
+    """The metric trend draws the ``detect_changes`` tool's own changes for the period: a line
+    on each change's day and its levels before and after; cadence is compared at the runner's
+    usual pace, and its labels say so (the levels need not sit on the points). A period that
+    ends earlier shows the changes up to its end; the metric picker's handler draws the same."""
+    ctx = world.ctx("ann")
+    since = "2018-01-01"
+    result = detect_changes(ctx, metric, since)
+    assert result.ok and result.data["metric"] == metric and result.data["changes"]
+    changes = result.data["changes"]
+    adjusted = result.data["adjustment"]
+    assert bool(adjusted) == (metric == "cadence_spm")
+    view = build_view(ctx, "Ann", "All", since, LAST_DAY.isoformat(), metric)
+    days, values, labels = _markers(view.metric)
+    assert days == [c["date"] for c in changes]
+    assert values == [v for c in changes for v in (c["before"],) * 2 + (c["after"],) * 2]
+    assert len(labels) == len(changes)
+    for label, change in zip(labels, changes, strict=True):
+        assert label.startswith(f"{change['before_text']} → {change['after_text']}")
+        assert label.endswith(" at usual pace") == bool(adjusted)
+    # To the day before the latest change: that change is not drawn.
+    until = date.fromisoformat(changes[-1]["date"]) - timedelta(days=1)
+    early = build_view(ctx, "Ann", "All", since, until.isoformat(), metric)
+    assert _markers(early.metric)[0] == [c["date"] for c in changes[:-1]]
+    handler = TrendsHandler(world.db, world.settings)
+    request: Any = SimpleNamespace(username="ann")
+    assert _markers(handler.metric("ann", view.period, metric, request)) == (days, values, labels)
+
+
+def test_no_change_markers_for_a_metric_the_tool_does_not_know(world: World) -> None:
+    view = build_view(world.ctx("ann"), "Ann", "All", "2018-01-01", None, "gap_pace_s_per_km")
+    assert not figures.is_empty(view.metric)
+    assert _markers(view.metric) == ([], [], [])
 
 
 def test_names_cannot_inject_markup_into_plotly_text(world: World) -> None:

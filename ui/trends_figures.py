@@ -544,8 +544,9 @@ def _changes(
     last: pd.Timestamp,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each change as a dashed vertical line with its label (returned as shapes and
-    annotations), and the levels before and after it as flat segments (a trace added to
-    ``data``; each level runs to the neighbouring change, or the data's end)."""
+    annotations; labels in three rows, so neighbours do not overlap), and the levels
+    before and after it as flat segments (a trace added to ``data``; each level runs to the
+    neighbouring change, or the data's end)."""
     ordered = sorted(changes, key=lambda c: str(c["date"]))
     if not ordered:
         return [], []
@@ -589,6 +590,7 @@ def _changes(
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "top",
+                "yshift": -16 * (i % 3),
                 "font": {"size": 11, "color": DARK},
                 "bgcolor": "rgba(255,255,255,0.8)",
             }

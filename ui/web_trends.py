@@ -1,10 +1,10 @@
 """The "Trends" tab: weekly volume, fitness / fatigue / form with long-run spikes, one metric
 over time, two sessions compared, a route heatmap and, for a coach, a roster of their athletes.
 
-The numbers come from the tools (``tools.trends.history``, ``training_load``); this module only
-chooses the period and the athlete and hands the frames to :mod:`ui.trends_figures`. Whom a
-figure is about is decided from the login and re-checked in storage (``ToolContext`` raises
-``AccessDenied``), never taken from the browser.
+The numbers come from the tools (``tools.trends.history``, ``training_load``,
+``detect_changes``); this module only chooses the period and the athlete and hands the frames to
+:mod:`ui.trends_figures`. Whom a figure is about is decided from the login and re-checked in
+storage (``ToolContext`` raises ``AccessDenied``), never taken from the browser.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from storage.settings import Settings
 from storage.users import athletes_of
 from tools.context import ToolContext
 from tools.markdown import escape
+from tools.trends.changes import METRICS as CHANGE_METRICS
+from tools.trends.changes import detect_changes
 from tools.trends.history import history
 from tools.trends.load import FOOT_SPORTS
 from tools.trends.metrics import local_date
@@ -55,6 +57,8 @@ BACKGROUNDS = [
     ("Plain (nothing fetched)", "plain"),
 ]
 X_AXES = [("distance", "distance"), ("time", "time")]
+#: The tab's metrics whose changes ``detect_changes`` finds (not the grade-adjusted pace).
+CHANGE_KEYS = frozenset(m.key for m in CHANGE_METRICS)
 #: Runs offered in each session picker, newest first.
 SESSION_LIMIT = 300
 #: Days of the roster's spike column.
@@ -253,7 +257,6 @@ def build_view(
     background: figures.RouteBackground = "map",
     x_axis: figures.XAxis = "distance",
     today: date | None = None,
-    changes: list[dict[str, Any]] | None = None,
 ) -> TrendsView:
     """All the figures of the tab for the context's athlete (``who`` names them)."""
     frame = history(ctx)
@@ -268,7 +271,7 @@ def build_view(
         summary=_summary(who, frame, period, report.spikes),
         volume=figures.weekly_volume(report.weeks, period.since, period.until),
         load=figures.fitness_form(report.days, report.spikes, period.since, period.until),
-        metric=figures.metric_trend(frame, metric, changes, period.since, period.until),
+        metric=metric_figure(ctx, frame, metric, period),
         comparison=figures.session_comparison(
             session_data(ctx, first), session_data(ctx, second), x_axis
         ),
@@ -278,6 +281,40 @@ def build_view(
         first=first,
         second=second,
     )
+
+
+def change_markers(ctx: ToolContext, metric: str, period: Period) -> list[dict[str, Any]]:
+    """The changes the ``detect_changes`` tool finds in ``metric`` from the period's start,
+    those up to its end, as :func:`ui.trends_figures.metric_trend` draws them, labelled
+    "before → after". Cadence, stride, heart rate and power are compared at the runner's usual
+    pace (heart rate also at their usual temperature, where known): their levels are there,
+    not at each run's own pace, so they need not sit on the points, and the label says so."""
+    if metric not in CHANGE_KEYS:
+        return []
+    result = detect_changes(ctx, metric, period.since.isoformat() if period.since else None)
+    if not result.ok or result.data.get("metric") != metric:
+        return []
+    adjustment = result.data.get("adjustment") or ""
+    where = ""
+    if adjustment:
+        where = " at usual pace" + (" and temperature" if "temperature" in adjustment else "")
+    return [
+        {
+            "date": change["date"],
+            "before": change["before"],
+            "after": change["after"],
+            "label": f"{change['before_text']} → {change['after_text']}{where}",
+        }
+        for change in result.data["changes"]
+        if change["date"] <= period.until.isoformat()
+    ]
+
+
+def metric_figure(ctx: ToolContext, frame: pd.DataFrame, metric: str, period: Period) -> go.Figure:
+    """The trend of ``metric`` over the period (``frame``: the athlete's history), with the
+    changes found in it."""
+    changes = change_markers(ctx, metric, period)
+    return figures.metric_trend(frame, metric, changes, period.since, period.until)
 
 
 def _start(period: Period) -> datetime | None:
@@ -461,8 +498,7 @@ class TrendsHandler:
             ctx, _ = self._context(request, athlete_choice)
         except AccessDenied as error:
             return figures.empty_figure("Trends", str(error))
-        frame = history(ctx)
-        return figures.metric_trend(frame, metric or DEFAULT_METRIC, None, shown.since, shown.until)
+        return metric_figure(ctx, history(ctx), metric or DEFAULT_METRIC, shown)
 
     def compare(
         self,
