@@ -7,12 +7,15 @@ of the code under test.
 
 from __future__ import annotations
 
+import base64
 import math
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import plotly.io
 import pytest
 
 from agent.coach import Coach
@@ -353,3 +356,25 @@ def test_a_coach_asks_who_ran_the_most(world: World) -> None:
     assert sorted(reply.subject_ids) == sorted([world.ann.id, world.bob.id, world.cy.id])
     assert f"All 3 covered the same distance: {october:.1f} km." in reply.text
     assert "| Ann |" in reply.text and "| Cy |" in reply.text
+
+
+def test_a_load_answer_in_the_chat_carries_its_weekly_volume_figure(world: World) -> None:
+    import gradio as gr
+
+    from ui.web_chat import reply_messages
+
+    reply = Coach(world.db, world.settings, today=date(2025, 10, 20)).turn(
+        world.ann, "km per week since august"
+    )
+    weeks = reply.results[0].data["weeks"]
+    plots = [m["content"] for m in reply_messages(reply, world.settings.media_dir, world.ann.id)]
+    plots = [p for p in plots if isinstance(p, gr.Plot)]
+
+    assert reply.tool_calls[0].name == "training_load" and len(weeks) >= 10
+    assert len(plots) == 1
+    bars = plotly.io.from_json(plots[0].value["plot"]).data[0]
+    km = np.frombuffer(base64.b64decode(bars.y["bdata"]), dtype=bars.y["dtype"])
+    shown = dict(zip(pd.to_datetime(bars.x), km, strict=True))
+    assert {pd.Timestamp(w["week"]): w["km"] for w in weeks if w["km"]} == {
+        day: km for day, km in shown.items() if km
+    }

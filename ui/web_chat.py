@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
 from storage.access import AccessDenied
 from storage.chat import recent_messages
@@ -27,6 +28,7 @@ from storage.models import User
 from storage.settings import Settings
 from tools.context import ToolContext
 from tools.markdown import escape, literal, safe_markdown
+from ui.trends_figures import weekly_volume
 from ui.web_files import is_upload, keep_upload, owner_of, publish
 from ui.web_session import SessionOwners, acting_user, resolve_athlete
 
@@ -78,7 +80,21 @@ def reply_messages(reply: Any, media_root: Path, viewer_id: int) -> list[Message
                 ],
             }
         )
+    messages += [{"role": "assistant", "content": plot} for plot in reply_figures(reply)]
     return messages
+
+
+def reply_figures(reply: Any) -> list[gr.Plot]:
+    """Figures that help read a reply, drawn from its results' own data: the weekly volume of a
+    training-load answer (the same figure as on the Trends tab)."""
+    plots = []
+    for result in getattr(reply, "results", []):
+        weeks = result.data.get("weeks") if result.ok and result.tool == "training_load" else None
+        if weeks and len(weeks) > 1:
+            frame = pd.DataFrame(weeks)
+            frame.index = pd.to_datetime(frame.pop("week"))
+            plots.append(gr.Plot(value=weekly_volume(frame), show_label=False))
+    return plots
 
 
 def status_text(reply: Any) -> str:
