@@ -415,14 +415,7 @@ class Coach:
         about = subject.one
         if about is None or spec.flow is None:
             return Reply(ONE_AT_A_TIME, backend=self.llm.name, subject_ids=subject.ids)
-        ctx = ToolContext(
-            db=self.db,
-            actor=actor,
-            settings=self.settings,
-            athlete_id=about,
-            progress=progress,
-            today=self.today,
-        )
+        ctx = self._context(actor, about, progress)
         try:
             step = spec.flow(ctx, data, message)
         except Exception:
@@ -461,6 +454,17 @@ class Coach:
 
     # -- doing ----------------------------------------------------------------------------
 
+    def _context(self, actor: User, athlete_id: int, progress: Progress) -> ToolContext:
+        """What a tool is given for ``athlete_id``, on this Coach's day (refused if not visible)."""
+        return ToolContext(
+            db=self.db,
+            actor=actor,
+            settings=self.settings,
+            athlete_id=athlete_id,
+            progress=progress,
+            today=self.today,
+        )
+
     def _run(
         self,
         actor: User,
@@ -498,15 +502,7 @@ class Coach:
         self, actor: User, athlete_id: int, call: ToolCall, progress: Progress, label: bool
     ) -> ToolResult:
         try:
-            ctx = ToolContext(
-                db=self.db,
-                actor=actor,
-                settings=self.settings,
-                athlete_id=athlete_id,
-                progress=progress,
-                today=self.today,
-            )
-            result = get_tool(call.name).call(ctx, call.args)
+            result = get_tool(call.name).call(self._context(actor, athlete_id, progress), call.args)
         except ToolCallError as error:
             result = ToolResult.failure(call.name, f"I couldn't run that: {error}")
         except AccessDenied as error:
