@@ -18,26 +18,23 @@ serialising alone, from frames already read. Times are the median of ``--repeat`
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import fitdecode
 import numpy as np
-from stravalib import model
 
+from evals.bench_load import real_history as listing_pages
+from evals.bench_load import timed
 from storage.activities import NewActivity, add_activity
 from storage.db import Database
 from storage.settings import Settings
 from storage.users import create_user, link_coach
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
-from tools.strava.convert import summary_to_activity
 from tools.trends.history import history
 from tools.trends.training_load import load_report
 from ui import trends_figures as figures
@@ -51,7 +48,6 @@ from ui.web_trends import (
 )
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-PAGES = DATA / "strava_api" / "strava-ruby-client"
 FITS = [
     DATA / "activity_files" / "fit" / "fitparse__activity-small-fenix2-run.fit",
     DATA / "activity_files" / "fit" / "fitparse__2013-02-06-12-11-14.fit",
@@ -61,14 +57,7 @@ TODAY = date(2026, 11, 29)
 
 def real_history(ctx: ToolContext) -> int:
     """The recorded listing pages and two real FIT runs, for ``ctx``'s athlete."""
-    items = []
-    for path in sorted(PAGES.glob("client__all_athlete_activities__*.json")):
-        items.extend(json.loads(path.read_text())["body"])
-    with ctx.session() as session:
-        for item in items:
-            new = summary_to_activity(model.SummaryActivity.model_validate(item))
-            add_activity(session, ctx.actor, ctx.athlete_id, new)
-    return len(items) + import_paths(ctx, FITS).imported
+    return listing_pages(ctx) + import_paths(ctx, FITS).imported
 
 
 def _real_loop(samples: int) -> np.ndarray:
@@ -124,19 +113,6 @@ def ten_years(ctx: ToolContext, days: int = 3653) -> int:
             )
             add_activity(session, ctx.actor, ctx.athlete_id, new)
     return days
-
-
-def timed(call: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """(cold, warm median) in ms."""
-    started = time.perf_counter()
-    call()
-    cold = (time.perf_counter() - started) * 1000
-    warm = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        warm.append((time.perf_counter() - started) * 1000)
-    return cold, statistics.median(warm)
 
 
 def tab(ctx: ToolContext, period: str) -> int:

@@ -22,20 +22,12 @@ from storage.db import Database
 from storage.strava_tokens import get_sync_state, get_token, save_token
 from tests.conftest import People
 from tests.fake_strava import FakeStrava, fake_strava  # noqa: F401 - the fixture
+from tests.worlds import recorded_activities as recorded
 from tools.context import ToolContext
 from tools.strava.sync import SyncOptions, sync
 from tools.strava.tool import sync_strava
 
 RUNS = {"Run", "TrailRun", "VirtualRun"}
-
-
-def recorded(shared_data: Path) -> list[dict[str, Any]]:
-    """Every activity of the recorded listing pages, read straight from the files."""
-    folder = shared_data / "strava_api" / "strava-ruby-client"
-    items: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("client__all_athlete_activities__*.json")):
-        items.extend(json.loads(path.read_text())["body"])
-    return items
 
 
 def strava_ctx(ctx: ToolContext, fake: FakeStrava) -> ToolContext:

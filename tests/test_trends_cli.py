@@ -30,6 +30,7 @@ from storage.metrics import get_profile
 from storage.models import User
 from storage.settings import Settings
 from storage.users import create_user, link_coach
+from tests.worlds import recorded_activities as recorded
 from tools.context import ToolContext
 from tools.profile import show_profile
 from tools.strava.convert import summary_to_activity
@@ -38,15 +39,6 @@ from ui.cli import main
 REPO = Path(__file__).resolve().parents[1]
 #: Strava's foot sports, which training load counts as running volume.
 FOOT = {"Run", "TrailRun", "VirtualRun", "Walk", "Hike"}
-
-
-def recorded(shared_data: Path) -> list[dict[str, Any]]:
-    """Every activity of the recorded listing pages, read straight from the files."""
-    folder = shared_data / "strava_api" / "strava-ruby-client"
-    items: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("client__all_athlete_activities__*.json")):
-        items.extend(json.loads(path.read_text())["body"])
-    return items
 
 
 @dataclass

@@ -40,6 +40,7 @@ from storage.models import User
 from storage.settings import Settings
 from storage.users import create_user, link_coach
 from tests.browser import REPO, chromium, login, require_chromium, running_server, wait_logged_in
+from tests.worlds import recorded_activities as recorded_listing
 from tools.context import ToolContext
 from tools.importing.importer import import_paths
 from tools.strava.convert import summary_to_activity
@@ -83,15 +84,6 @@ class World:
             settings=self.settings,
             athlete_id=self.users[athlete or actor].id,
         )
-
-
-def recorded_listing(shared_data: Path) -> list[dict[str, Any]]:
-    """Every activity of the recorded Strava listing pages, straight from the JSON files."""
-    folder = shared_data / "strava_api" / "strava-ruby-client"
-    items: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("client__all_athlete_activities__*.json")):
-        items.extend(json.loads(path.read_text())["body"])
-    return items
 
 
 @pytest.fixture(scope="module")

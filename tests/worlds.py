@@ -27,6 +27,7 @@ from tools.strava.convert import summary_to_activity
 
 
 def recorded_activities(shared: Path) -> list[dict[str, Any]]:
+    """Every activity of the recorded Strava listing pages, read straight from the files."""
     folder = shared / "strava_api" / "strava-ruby-client"
     items: list[dict[str, Any]] = []
     for path in sorted(folder.glob("client__all_athlete_activities__*.json")):
