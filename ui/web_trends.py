@@ -30,11 +30,11 @@ from storage.models import User
 from storage.settings import Settings
 from storage.users import athletes_of
 from tools.context import ToolContext
+from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.trends.changes import METRICS as CHANGE_METRICS
 from tools.trends.changes import detect_changes
 from tools.trends.history import history
-from tools.trends.load import FOOT_SPORTS
 from tools.trends.metrics import local_date
 from tools.trends.training_load import load_report, training_load
 from ui import trends_figures as figures

@@ -25,6 +25,7 @@ from storage.gait_reports import list_gait_reports
 from storage.wellness import finished_entries, get_entry, save_entry
 from tools.checkin.answers import ITEMS, QUESTIONS, SCALE_WORDS, SCORED, Answer, read_message
 from tools.context import ToolContext
+from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
@@ -172,7 +173,7 @@ def week_in_numbers(ctx: ToolContext, week: date) -> dict[str, Any]:
     if frame.empty:
         lines.append("- No activities stored yet, so no numbers this time.")
     else:
-        runs = frame[frame["sport"].isin(["run", "walk", "hike"])]
+        runs = frame[frame["sport"].isin(FOOT_SPORTS)]
         this = runs[(runs["date"] >= pd.Timestamp(week)) & (runs["date"] <= pd.Timestamp(end))]
         before = runs[
             (runs["date"] >= pd.Timestamp(week - timedelta(weeks=4)))

@@ -28,6 +28,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from tools.importing.sports import FOOT_SPORTS
+
 FITNESS_DAYS = 42
 FATIGUE_DAYS = 7
 #: Frandsen et al. 2025: a run more than 10 % longer than the longest of the previous 30 days.
@@ -43,7 +45,6 @@ SPIKE_BANDS = (
     (1.30, "moderate", 1.52),  # >30-100 %
     (2.00, "large", 2.28),  # >100 %
 )
-FOOT_SPORTS = ("run", "walk", "hike")
 RPE_AT_THRESHOLD = 7.0
 ASSUMED_RPE = 4.0
 #: Typical values used when neither the profile nor the data give one.

@@ -27,7 +27,6 @@ MAX_SAMPLE_GAP = 10.0
 #: Decoupling needs a steady effort of at least this long (s) to mean anything.
 MIN_DECOUPLING_S = 20 * 60
 TRACK_POINTS = 300
-FOOT_SPORTS = ("run", "walk", "hike")
 
 _OFFSET = re.compile(r"^UTC([+-])(\d{2}):(\d{2})$")
 

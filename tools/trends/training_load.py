@@ -13,6 +13,7 @@ import pandas as pd
 from storage.metrics import get_profile
 from tools.activities import parse_day
 from tools.context import ToolContext
+from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
@@ -76,7 +77,7 @@ def load_report(
     frame = frame[frame["date"] <= pd.Timestamp(as_of)]
     with ctx.session() as session:
         profile = get_profile(session, ctx.actor, ctx.athlete_id)
-    foot = frame[frame["sport"].isin(maths.FOOT_SPORTS)]
+    foot = frame[frame["sport"].isin(FOOT_SPORTS)]
     thresholds = maths.estimate_thresholds(foot, profile, as_of)
     sessions = maths.session_loads(frame, thresholds)
     days = maths.daily(sessions.frame, as_of)
