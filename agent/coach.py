@@ -72,7 +72,7 @@ AMEND = re.compile(
 #: A message that builds on the last answer: "and last month?", "what about rides?".
 FOLLOW_UP = re.compile(
     r"^\s*(and|but|what about|how about|same for|same but|now|only|just|ok and|also|what of"
-    r"|then|instead|the same|compare|make it)\b|^\s*(for|in|on|since|from|over)\b|\bthen\W*$",
+    r"|then|instead|the same|make it)\b|^\s*(for|in|on|since|from|over)\b|\bthen\W*$",
     re.I,
 )
 
@@ -90,9 +90,13 @@ SEE_A_DOCTOR = (
 NOT_YOUR_ATHLETE = DENIED
 NOT_SURE = "I'm not sure what you'd like. " + "{help}"
 SOMETHING_WENT_WRONG = "Something went wrong on my side running that; nothing was changed."
-ONE_AT_A_TIME = "Let's do that for one athlete at a time: name the one you mean."
 #: Leaving a multi-turn conversation.
-STOP = re.compile(r"^\s*(stop|cancel|quit|exit|never ?mind|forget it|let's stop|end)\b", re.I)
+STOP = re.compile(
+    r"^\s*(stop|cancel|quit|exit|never ?mind|forget it|let's stop|end)\b"
+    r"|^\W*(thanks?\w*|cheers|ok|okay)?\W*(coach\W*)?"
+    r"(that'?s all|that'?s it|done for (now|today))\b",
+    re.I,
+)
 UNSUPPORTED_FILE = "I can't use that kind of file. I take files for these:"
 
 
@@ -206,6 +210,8 @@ class Coach:
     ) -> Reply:
         about = subject.one
         today = self.today or date.today()
+        if subject.all_athletes:  # "everyone's runs": a coach's athletes, not other users
+            message = subjects.as_cohort(message)
         pending, asked = states.get((about, CONFIRM)), states.get((about, ASK))
         last, flow = states.get((about, LAST)), states.get((about, FLOW))
         if subject.named:  # "what about Ann?": the latest call, whoever it was about
@@ -302,10 +308,13 @@ class Coach:
         if reads_dates and not {"since", "until"} & changes.keys():
             changes |= bare_period(text, today)
         changes |= shift_count(args, set(spec.arguments.model_fields), text)
+        if not changes and FOLLOW_UP.search(message) and (other := _read_by_other(tool, text)):
+            return other  # "and her cadence?" after her load: the tool that reads "cadence"
         same_tool = proposed.tool == tool
         if not (elliptical and (changes or subject.named)) and not (not proposed.sure and changes):
             return None
-        if proposed.sure and not same_tool and proposed.kind != "unknown" and not elliptical:
+        own_request = not FOLLOW_UP.search(message)  # a short request of its own: "Bob's pace?"
+        if proposed.sure and not same_tool and proposed.kind != "unknown" and own_request:
             return None
         if {"since", "until"} & changes.keys():
             args = {k: v for k, v in args.items() if k not in ("since", "until")}
@@ -413,8 +422,10 @@ class Coach:
         """One step of a multi-turn tool: its next question, or its result when done."""
         spec = get_tool(call.name)
         about = subject.one
-        if about is None or spec.flow is None:
-            return Reply(ONE_AT_A_TIME, backend=self.llm.name, subject_ids=subject.ids)
+        if about is None or spec.flow is None:  # a coach asking about all their athletes
+            reply = self._run(actor, subject, message, call, progress)
+            reply.route = Route("tool", call.name, call.args, 1.0, "asked of several athletes")
+            return reply
         ctx = self._context(actor, about, progress)
         try:
             step = spec.flow(ctx, data, message)
@@ -433,7 +444,7 @@ class Coach:
                 subject_ids=subject.ids,
             )
         self._clear(actor, about, FLOW)
-        reply = self._reply(message, [call], [step.result], subject)
+        reply = self._reply(message, [call], [self._label(actor, about, step.result)], subject)
         reply.route = Route("tool", call.name, call.args, 1.0, "the end of a conversation")
         return reply
 
@@ -479,7 +490,7 @@ class Coach:
         calls, results = [], []
         for athlete_id in subject.ids:
             calls.append(call)
-            result = self._call(actor, athlete_id, call, progress, len(subject.ids) > 1)
+            result = self._call(actor, athlete_id, call, progress)
             if unread and result.ok:
                 result.confidence = min(result.confidence, 0.5)
                 result.reasons.insert(0, f"I didn't understand {unread}")
@@ -498,9 +509,7 @@ class Coach:
                 put_state(session, actor, subject.one, LAST, call.name, call.args)
         return self._reply(message, calls, results, subject)
 
-    def _call(
-        self, actor: User, athlete_id: int, call: ToolCall, progress: Progress, label: bool
-    ) -> ToolResult:
+    def _call(self, actor: User, athlete_id: int, call: ToolCall, progress: Progress) -> ToolResult:
         try:
             result = get_tool(call.name).call(self._context(actor, athlete_id, progress), call.args)
         except ToolCallError as error:
@@ -510,7 +519,11 @@ class Coach:
         except Exception:
             log.exception("tool %s failed", call.name)
             result = ToolResult.failure(call.name, SOMETHING_WENT_WRONG)
-        if label:
+        return self._label(actor, athlete_id, result)
+
+    def _label(self, actor: User, athlete_id: int, result: ToolResult) -> ToolResult:
+        """Name the athlete on a result a coach reads, so the reply says whose data it is."""
+        if athlete_id != actor.id:
             with self.db.session() as session:
                 who = session.get(User, athlete_id)
                 result.data["athlete"] = who.display_name or who.name if who else ""
@@ -589,6 +602,19 @@ def history_summary(result: ToolResult, today: date) -> str:
         f"{fact.name.replace('_', ' ')} {fact.render()}" for fact in result.facts[:12]
     )
     return f"{today.isoformat()} {result.tool.replace('_', ' ')}: {result.message} {facts}".strip()
+
+
+def _read_by_other(tool: str, text: str) -> Route | None:
+    """The one other tool whose own readers find something in a short follow-up ("and her
+    cadence?" names a metric only the change detector reads), as a route."""
+    found = []
+    for spec in TOOLS.values():
+        if spec.name == tool or not spec.available or spec.file_arg:
+            continue
+        args = {k: v for k, read in spec.readers.items() if (v := read(text)) is not None}
+        if args:
+            found.append(Route("tool", spec.name, args, 0.85, "a follow-up naming what it reads"))
+    return found[0] if len(found) == 1 else None
 
 
 def _only_details(text: str) -> bool:

@@ -23,14 +23,27 @@ from tools.result import RELIABLE, ToolResult
 
 
 def compose(result: ToolResult) -> str:
-    """The template reply for one tool result."""
+    """The template reply for one tool result; one about a coach's athlete is headed by their
+    name and says "Ann's" where the athlete would read "your"."""
     spec = TOOLS.get(result.tool)
     if not result.ok:
-        return standard_reply(result)
-    text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
+        text = standard_reply(result)
+    else:
+        text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
     if athlete := result.data.get("athlete"):
-        text = f"**{escape(athlete)}**\n{text}"
+        text = f"**{escape(athlete)}**\n{_theirs(text, escape(athlete))}"
     return text
+
+
+_QUOTED = re.compile(r"(“[^”]*”)")
+_YOUR = re.compile(r"\b([Yy])our\b")
+
+
+def _theirs(text: str, name: str) -> str:
+    """``text`` written to an athlete, for their coach: "your" becomes "Ann's", except inside
+    quoted words (an activity's name, the athlete's own answers)."""
+    parts = _QUOTED.split(text)
+    return "".join(part if part.startswith("“") else _YOUR.sub(f"{name}'s", part) for part in parts)
 
 
 def compose_many(results: Sequence[ToolResult]) -> str:

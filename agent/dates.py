@@ -4,10 +4,11 @@
 10 June", "from the 1st to the 15th of October", "on the 3rd of November", "on 14/11" (day
 first), "last weekend", "the week before last", "thursday's run", "this summer", "the last 6
 months", "since the start of the year", "2025-03-01", "Oct 3rd thru Oct 9th", "in September
-and October", "jan 2025" (the whole month), "Q3", "last quarter", "on the 14th" (of this month
-if it has come, else of the last) ... Relative phrases are resolved against ``today`` (a
-parameter, so tests and evaluations are repeatable). "The last N months (years)" are calendar
-months (years) up to today. A range never ends before it starts.
+and October", "jan 2025" (the whole month), "the week of 9 Nov" (Monday to Sunday), "Q3",
+"last quarter", "on the 14th" (of this month if it has come, else of the last) ... Relative
+phrases are resolved against ``today`` (a parameter, so tests and evaluations are repeatable).
+"The last N months (years)" are calendar months (years) up to today. A range never ends before
+it starts.
 """
 
 from __future__ import annotations
@@ -278,6 +279,11 @@ def parse_dates(text: str, today: date) -> DateRange | None:
 
 def _parse(text: str, today: date) -> DateRange | None:
     t = " " + re.sub(r"\s+", " ", text.lower().replace("’", "'")) + " "
+    # "the week of 9 Nov", "the week with 2026-10-28 in it": Monday to Sunday
+    week_of = rf"\bweek (?:of|with|starting|beginning|containing|including) (?:the )?({_DAY})"
+    if (m := re.search(week_of, t)) and (day := _day_month(m[1], today)):
+        monday = day - timedelta(days=day.weekday())
+        return DateRange(monday, monday + timedelta(days=7))
     day_range = rf"(?:between |from )?(?:the )?(\d{{1,2}}){_ORDINAL} ?{_JOIN} ?(?:the )?(\d{{1,2}})"
     if m := re.search(rf"\b{day_range}{_ORDINAL}(?: of)? {_MONTH}(?:,? (\d{{4}}))?\b", t):
         year = f" {m[4]}" if m[4] else ""

@@ -89,6 +89,21 @@ def _limit(text: str) -> int | None:
     return None
 
 
+def _weeks(text: str) -> int | None:
+    """How many weeks a block of training is: "my last 6 weeks", "2 wks", "this week vs last
+    week" (1), "this fortnight" (2), "this month" (4)."""
+    count = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + ")"
+    if m := re.search(rf"\b{count}[ -]?(?:weeks?|wks?)\b", text):
+        return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
+    if re.search(r"\bfortnights?\b", text):
+        return 2
+    if re.search(r"\bmonths?\b", text):
+        return 4
+    if re.search(r"\b(this|last|previous|past) week\b", text):
+        return 1
+    return None
+
+
 def _full(text: str) -> bool | None:
     """A whole-history sync ("resync everything", "my full history")."""
     if has(text, r"\b(all|everything|full|whole|entire|complete|from scratch|history)\b"):
@@ -104,6 +119,7 @@ EXTRACTORS: dict[str, Callable[[str], Any]] = {
     "height_cm": _height_cm,
     "fps": _fps,
     "full": _full,
+    "weeks": _weeks,
 }
 
 #: Words that start a time phrase; one Coach G cannot read is reported, not silently dropped.
@@ -140,6 +156,8 @@ def extract(spec: ToolSpec, text: str, message: str, today: date) -> Extracted:
             out.args.update({k: v for k, v in dates.as_args().items() if k in names})
         else:
             out.not_understood += unread_time_phrases(text)
+    if "of_week" in names and (dates := parse_dates(text, today)) and dates.as_args().get("since"):
+        out.args["of_week"] = dates.as_args()["since"]  # any day of the week asked about
     if "query" in names:
         out.args["query"] = message.strip()
     for name in sorted(names & EXTRACTORS.keys()):

@@ -21,6 +21,16 @@ ALL_ATHLETES = re.compile(
     r"|\b(my (athletes|runners|squad|team|group)|everyone i coach|all of them|both of them)\b",
     re.I,
 )
+#: A question across a coach's athletes: "who ran the most?", "whose form is lowest?".
+ACROSS = re.compile(
+    r"^\s*(who|which (?:one|athlete|runner)s?) (?:of (?:them|my \w+) )?(?:has|hasn'?t|had|have"
+    r"|haven'?t|ran|runs?|did|didn'?t|is|isn'?t|was|wasn'?t|trained|needs?|checked|missed"
+    r"|logged|covered|went|got|did)\b|^\s*(whose|who'?s)\b|\b(any of them|none of them|anyone"
+    r"|anybody|everyone|everybody|every athlete|each athlete|the (squad|team|group)'?s?)\b",
+    re.I,
+)
+#: The words of a question across athletes, and what they mean to the router.
+_COHORT = re.compile(r"\b(everyone|everybody|the squad|the team|the group)('s)?(?=\W|$)", re.I)
 _PRONOUN = re.compile(r"\b(she|he|her|him|his|hers|they|them|their)\b", re.I)
 
 #: Capitalised words before "'s" or after "for/about/..." that are not people.
@@ -63,6 +73,12 @@ class Subject:
         return self.ids[0] if len(self.ids) == 1 and not self.all_athletes else None
 
 
+def as_cohort(message: str) -> str:
+    """A coach's question across athletes in the words the router knows: "everyone's runs" ->
+    "my athletes' runs" (so it is not read as asking for other users' data)."""
+    return _COHORT.sub(lambda m: "my athletes'" if m[2] else "my athletes", message)
+
+
 def _names(user: User) -> set[str]:
     return {n.lower() for n in (user.name, user.display_name) if n}
 
@@ -82,13 +98,13 @@ def resolve(
     found = [
         p.id
         for p in people
-        if any(re.search(rf"\b{re.escape(name)}\b", lowered) for name in _names(p))
+        if any(re.search(rf"\b{re.escape(name)}(?:'?s)?\b", lowered) for name in _names(p))
     ]
     if found:
         return Subject(ids=found, named=True)
     if _someone_else(actor, message, lowered, people):
         return Subject(denied=True)
-    if people and ALL_ATHLETES.search(lowered):
+    if people and (ALL_ATHLETES.search(lowered) or ACROSS.search(lowered)):
         return Subject(ids=[p.id for p in people], all_athletes=True, named=True)
     if picked is not None:
         return Subject(ids=[picked])
@@ -102,7 +118,7 @@ def resolve(
 def _someone_else(actor: User, message: str, lowered: str, people: list[User]) -> bool:
     """Whether the message names a person who is neither the actor nor one of ``people``."""
     named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message)
-    named += re.findall(rf"\b([a-z]+)(?:'s|’s) (?:\w+ )?{_DATA_NOUNS}", lowered)
+    named += re.findall(rf"\b([a-z]+)(?:'s|’s) (?:\w+ ){{0,2}}{_DATA_NOUNS}", lowered)
     named += re.findall(r"\bhow(?:'s| is) (\w+) (?:doing|getting on|going)\b", lowered)
     # "what did sam run yesterday?", "has bob trained this week": someone doing a sport
     named += re.findall(rf"\b(?:did|has|have|does|is|was) ([a-z]+) {_DOING}", lowered)

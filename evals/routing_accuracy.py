@@ -50,6 +50,7 @@ from storage.db import Database
 from storage.models import ChatMessage, User
 from storage.settings import Settings
 from storage.users import create_user, link_coach
+from tools.checkin.answers import QUESTIONS as CHECKIN_QUESTIONS
 from tools.registry import TOOLS, get_tool
 
 TODAY = date(2026, 11, 24)
@@ -62,6 +63,7 @@ FIXED_TEXTS = (
     NOT_YOUR_ATHLETE,
     SEE_A_DOCTOR,
     *(spec.needs for spec in TOOLS.values() if spec.needs),
+    *CHECKIN_QUESTIONS.values(),  # the check-in's questions ("1 (very well) to 7")
 )
 KINDS = ("tool", "smalltalk", "help", "decline", "clarify", "coming_soon", "unknown")
 PATH_ARGS = {"video_path", "paths"}

@@ -109,7 +109,7 @@ def test_stop_and_come_back_later_the_same_day(world: World, runner) -> None:
     unfinished = Coach(world.db, world.settings, today=TODAY).turn(
         coach_user, "how did the weekly check-in go?", athlete_id=athlete.id
     )
-    assert "no finished weekly check-in" in unfinished.text
+    assert "has not finished a weekly check-in" in unfinished.text
 
     later = Coach(world.db, world.settings, today=TODAY).turn(athlete, "let's do my check-in")
     assert later.text.startswith("Welcome back")

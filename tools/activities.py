@@ -128,6 +128,17 @@ def list_activities(
     return result
 
 
+def no_activities(ctx: ToolContext, advice: str) -> str:
+    """What to say when an athlete has nothing stored: ``advice`` on importing for themselves;
+    a coach is told the athlete has nothing yet (only the athlete can bring their data in)."""
+    if ctx.about_someone_else:
+        return (
+            f"{ctx.who} has no activities stored yet. They can import files or connect Strava "
+            "from their own account."
+        )
+    return advice
+
+
 def _none_match(
     ctx: ToolContext, start: datetime | None, end: datetime | None, sport: str | None
 ) -> str:
@@ -140,7 +151,7 @@ def _none_match(
             sport = None
         last = latest[0].start_time.date().isoformat() if latest else None
     if last is None:
-        return NONE_MATCH
+        return no_activities(ctx, NONE_MATCH)
     what = {"run": "runs", "ride": "rides", "swim": "swims", "walk": "walks", "hike": "hikes"}
     kind = what.get(sport or "", "activities")
     one = kind[:-1] if kind != "activities" else "activity"

@@ -56,6 +56,25 @@ class ToolContext:
         return self.today or date.today()
 
     @property
+    def about_someone_else(self) -> bool:
+        """Whether the reader is not the athlete (a coach asking about one of theirs)."""
+        return self.actor.id != self.athlete_id
+
+    @property
+    def who(self) -> str:
+        """The athlete as the reader calls them: "you", or their name for a coach."""
+        if not self.about_someone_else:
+            return "you"
+        with self.session() as session:
+            athlete = session.get(User, self.athlete_id)
+            return (athlete.display_name or athlete.name) if athlete else "the athlete"
+
+    @property
+    def whose(self) -> str:
+        """ "your", or "Ann's" for a coach reading about Ann."""
+        return "your" if not self.about_someone_else else f"{self.who}'s"
+
+    @property
     def media_dir(self) -> Path:
         """A folder for this athlete's files (uploads, plots, annotated videos)."""
         path = self.settings.media_dir / str(self.athlete_id)

@@ -13,7 +13,7 @@ from tools.gait import tool as gait
 from tools.importing import tool as importing
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
-from tools.trends import changes, training_load
+from tools.trends import changes, compare, training_load
 
 __all__ = ["TOOLS", "ToolCallError", "ToolSpec", "available_tools", "get_tool", "tool_for_file"]
 
@@ -27,6 +27,7 @@ TOOLS: dict[str, ToolSpec] = {
         knowledge.SPEC,
         training_load.SPEC,
         changes.SPEC,
+        compare.SPEC,
         checkin.SPEC,
         *profile.SPECS,
         *planned.SPECS,

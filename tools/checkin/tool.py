@@ -16,6 +16,7 @@ red-flag words never reaches this flow: the safety rules answer it with "see a d
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,6 +35,14 @@ from tools.trends.changes import OVERVIEW, overview
 from tools.trends.training_load import load_report
 
 TOOL = "weekly_checkin"
+#: Asking to see a check-in rather than to do one.
+SHOW = re.compile(
+    r"\b(show|see|view|pull up|look at|read|what did i (say|write|answer|put|tell))\b"
+    r"(?!.*\b(do|start|begin|let's)\b)",
+    re.I,
+)
+#: Correcting an answer of a finished check-in: "change my sleep answer to good".
+EDIT = re.compile(r"\b(change|correct|update|edit|fix|amend|actually)\b", re.I)
 AGAIN = re.compile(r"\b(again|restart|start over|from scratch|redo|new one)\b", re.I)
 #: A score this high (of 7) on an item is worth acting on.
 HIGH = 5.0
@@ -76,8 +85,14 @@ def latest_checkins(ctx: ToolContext, of_week: str | None = None) -> ToolResult:
             {"week": e.week, "answers": e.answers, "summary": e.summary.get("lines", [])}
             for e in entries
         ]
+    this_week = week_of(ctx.day).isoformat()
     if not rows:
-        return ToolResult.failure(TOOL, "There is no finished weekly check-in yet.")
+        message = (
+            "There is no finished weekly check-in yet."
+            if not ctx.about_someone_else
+            else f"{ctx.who} has not finished a weekly check-in yet."
+        )
+        return ToolResult.failure(TOOL, message, this_week=this_week)
     latest = rows[0]
     facts = [
         Fact(item, answer["score"], "/7")
@@ -87,7 +102,7 @@ def latest_checkins(ctx: ToolContext, of_week: str | None = None) -> ToolResult:
     return ToolResult(
         tool=TOOL,
         facts=facts,
-        data={"checkins": rows, "shown": "history"},
+        data={"checkins": rows, "shown": "history", "this_week": this_week},
         reasons=["the check-ins as the athlete answered them"],
     )
 
@@ -118,7 +133,7 @@ def checkin_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowSt
 
 
 def _open(ctx: ToolContext, message: str, of_week: str | None = None) -> FlowStep:
-    if of_week:  # an earlier week asked for by date: shown, not done again
+    if of_week or SHOW.search(message):  # asked to see one: shown, not done again
         return FlowStep(result=latest_checkins(ctx, of_week))
     week = week_of(ctx.day)
     with ctx.session() as session:
@@ -126,6 +141,14 @@ def _open(ctx: ToolContext, message: str, of_week: str | None = None) -> FlowSte
         stored = dict(entry.answers) if entry is not None else {}
         done = entry is not None and entry.status == "done"
     restart = bool(AGAIN.search(message))
+    edits = read_message(message, None) if done and EDIT.search(message) else {}
+    if edits and not restart:  # one answer corrected: the summary and focus are redone
+        answers = stored | {item: answer.to_dict() for item, answer in edits.items()}
+        data = {"week": week.isoformat(), "opening": week_in_numbers(ctx, week)}
+        result = _close(ctx, data | {"answers": answers})
+        changed = " and ".join(edits)
+        result.message = f"I've changed your {changed} answer; here is the check-in again."
+        return FlowStep(result=result)
     if done and not restart:
         result = latest_checkins(ctx)
         result.message = (
@@ -373,7 +396,36 @@ def _phrase(result: ToolResult) -> str:
             lines += [line for line in entry["summary"] if not line.startswith("**Your week")]
         body = "\n".join(lines)
         return f"{result.message}\n\n{body}".strip() if result.message else body
-    return "\n".join([*data["lines"], "", *[f"Note: {c}" for c in result.caveats]]).strip()
+    lead = [result.message, ""] if result.message else []
+    return "\n".join([*lead, *data["lines"], "", *[f"Note: {c}" for c in result.caveats]]).strip()
+
+
+def _roster(results: Sequence[ToolResult]) -> str:
+    """A coach's athletes: who has checked in this week and who has not, with the latest
+    scores of each."""
+    week = next((r.data["this_week"] for r in results if r.data.get("this_week")), "")
+    done, missing, lines = [], [], []
+    for result in results:
+        name = escape(result.data.get("athlete", ""))
+        latest = (result.data.get("checkins") or [None])[0] if result.ok else None
+        if latest is not None and latest["week"] == week:
+            done.append(name)
+        else:
+            missing.append(f"{name} (last: {latest['week']})" if latest else f"{name} (never)")
+        if latest is not None:
+            scores = [
+                f"{item} {SCALE_WORDS.get(round(a['score']), '')}".strip()
+                for item, a in latest["answers"].items()
+                if item in SCORED and a.get("score") is not None
+            ]
+            lines.append(
+                f"- {name}, week of {latest['week']}: " + ("; ".join(scores) or "no scores")
+            )
+    head = [f"**Your athletes' weekly check-ins (week of {week})**", ""]
+    head.append("Checked in: " + (", ".join(done) if done else "nobody yet") + ".")
+    if missing:
+        head.append("Not checked in: " + ", ".join(missing) + ".")
+    return "\n".join([*head, *(["", *lines] if lines else [])])
 
 
 SPEC = ToolSpec(
@@ -394,7 +446,12 @@ SPEC = ToolSpec(
         "let's talk through how my week went",
         "start my check-in again",
         "how did Ann's check-in go?",
+        "who hasn't done their check-in this week?",
+        "show last week's check-in",
+        "can I see the check-in I did in october",
+        "change my sleep answer to good",
     ),
     phrase=_phrase,
+    phrase_many=_roster,
     flow=checkin_flow,
 )

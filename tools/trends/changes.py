@@ -574,6 +574,8 @@ SPEC = ToolSpec(
         "is my heart rate lower than it used to be",
         "are my strides longer than before",
         "has my decoupling improved since spring",
+        "check my cadence trend",
+        "her heart rate since her last race",
     ),
     phrase=_phrase,
     readers={"metric": read_metric, "since": read_since},

@@ -11,7 +11,9 @@ from typing import Any
 import pandas as pd
 
 from storage.metrics import get_profile
-from tools.activities import parse_day
+from storage.wellness import finished_entries
+from tools.activities import no_activities, parse_day
+from tools.checkin.answers import SCALE_WORDS, SCORED
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
@@ -111,11 +113,39 @@ def training_load(
         return ToolResult.failure(TOOL, "Give dates as YYYY-MM-DD, for example 2024-03-01.")
     report = load_report(ctx, end)
     if report.sessions.frame.empty:
-        return ToolResult.failure(TOOL, NO_ACTIVITIES)
-    return _result(report, start)
+        return ToolResult.failure(TOOL, no_activities(ctx, NO_ACTIVITIES))
+    result = _result(report, start, ctx.who, ctx.whose)
+    if felt := recent_checkin(ctx, report.day):
+        result.data["checkin"] = felt
+    return result
 
 
-def _result(report: LoadReport, since: date | None) -> ToolResult:
+def recent_checkin(ctx: ToolContext, day: date) -> dict[str, Any] | None:
+    """How the athlete said they felt in their latest finished check-in of the two weeks up to
+    ``day``: its week and each scored item's word and their own words."""
+    with ctx.session() as session:
+        entries = finished_entries(session, ctx.actor, ctx.athlete_id, limit=3)
+        latest = next(
+            (e for e in entries if (day - timedelta(days=14)).isoformat() <= e.week <= str(day)),
+            None,
+        )
+        if latest is None:
+            return None
+        said = {
+            item: {
+                "score": a["score"],
+                "word": SCALE_WORDS.get(round(a["score"]), ""),
+                "words": a.get("words", ""),
+            }
+            for item, a in latest.answers.items()
+            if item in SCORED and a.get("score") is not None
+        }
+        return {"week": latest.week, "items": said} if said else None
+
+
+def _result(
+    report: LoadReport, since: date | None, who: str = "you", whose: str = "your"
+) -> ToolResult:
     as_of, stale, day = report.as_of, report.stale, report.day
     today = report.days.loc[pd.Timestamp(day)]
     week = report.days.loc[pd.Timestamp(day - timedelta(days=6)) : pd.Timestamp(day)]
@@ -174,14 +204,14 @@ def _result(report: LoadReport, since: date | None) -> ToolResult:
             ],
             "scale": SCALE,
             "spikes": [_spike_row(s, day) for s in recent_spikes],
-            "spike_notes": [spike_sentence(_spike_row(s, day)) for s in recent_spikes],
+            "spike_notes": [spike_sentence(_spike_row(s, day), who, whose) for s in recent_spikes],
             "spikes_total": len(report.spikes),
         },
         reasons=_reasons(report),
     )
     if stale:
         result.caveats.append(
-            f"your last session was on {report.last_session.isoformat()}, "
+            f"{whose} last session was on {report.last_session.isoformat()}, "
             f"{(as_of - report.last_session).days} days before {as_of.isoformat()}; "
             "these figures are as of that day"
         )
@@ -242,11 +272,11 @@ def _reasons(report: LoadReport) -> list[str]:
     return reasons
 
 
-def spike_sentence(spike: dict[str, Any]) -> str:
-    """A spike in careful words, with its source."""
+def spike_sentence(spike: dict[str, Any], who: str = "you", whose: str = "your") -> str:
+    """A spike in careful words, with its source (``who`` ran it: "you", or a coach's athlete)."""
     return (
-        f"on {spike['date']} you ran {spike['distance_km']} km, {spike['increase_pct']} % longer "
-        f"than your longest run of the 30 days before ({spike['previous_longest_km']} km). In a "
+        f"on {spike['date']} {who} ran {spike['distance_km']} km, {spike['increase_pct']} % longer "
+        f"than {whose} longest run of the 30 days before ({spike['previous_longest_km']} km). In a "
         "study of 5,205 runners (Frandsen et al. 2025, Br J Sports Med), a run more than 10 % "
         "longer than the recent longest went with a higher rate of overuse injury (a "
         f"{spike['band']} spike: {spike['hazard_ratio']} times the rate). That is a risk signal, "
@@ -263,6 +293,14 @@ def _phrase(result: ToolResult) -> str:
         f"- Form: {data['form_band']}.",
         *(f"- Spike: {text}" for text in data.get("spike_notes", [])),
     ]
+    if felt := data.get("checkin"):
+        lines.append(
+            f"- Check-in of the week of {felt['week']}: "
+            + "; ".join(
+                f"{item} {said['word']} (“{escape(said['words'])}”)"
+                for item, said in felt["items"].items()
+            )
+        )
     if data.get("weeks"):
         shown = data["weeks"][-6:]
         lines.append(
@@ -375,6 +413,11 @@ SPEC = ToolSpec(
         "am I overreaching",
         "how tired should I be feeling",
         "is my form positive or negative",
+        "how is my mileage trending",
+        "is his load climbing too fast",
+        "whose form is lowest",
+        "what's her form like before the race",
+        "Sam's weekly km since march",
     ),
     phrase=_phrase,
     phrase_many=_roster,

@@ -1,0 +1,251 @@
+"""The ``compare_training`` tool: the last few weeks of training against the same number of weeks
+before them, the way a coach lays two blocks side by side.
+
+Both periods are whole days ending today: the later one is the ``weeks`` × 7 days up to
+and including it, the earlier one the same number of days before that. Running volume, sessions,
+the long run, running pace and heart rate come from the stored activities; training load from the
+same session loads as ``training_load`` (one scale for every sport).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from tools.activities import no_activities, pace_text
+from tools.context import ToolContext
+from tools.importing.sports import FOOT_SPORTS
+from tools.markdown import escape
+from tools.reply import standard_reply
+from tools.result import Fact, ToolResult
+from tools.spec import ToolSpec
+from tools.trends.training_load import NO_ACTIVITIES, SCALE, load_report
+
+TOOL = "compare_training"
+MAX_WEEKS = 26
+
+
+@dataclass(frozen=True)
+class Block:
+    """One period's training."""
+
+    first: date
+    last: date
+    run_km: float
+    runs: int
+    sessions: int
+    hours: float
+    long_run_km: float | None
+    load: float
+    pace_s_per_km: float | None  # running time over running distance
+    avg_hr: float | None  # of runs with heart rate, weighted by their duration
+
+    def words(self) -> str:
+        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+
+
+def compare_training(ctx: ToolContext, weeks: int = 4) -> ToolResult:
+    """Compare the last ``weeks`` weeks of training, up to today, with the same number of weeks
+    before them: running distance and sessions, the long run, hours of all sports, training load,
+    running pace and heart rate.
+
+    Args:
+        weeks: how many weeks in each of the two periods compared (1-26).
+    """
+    if not 1 <= weeks <= MAX_WEEKS:
+        return ToolResult.failure(TOOL, f"Compare between 1 and {MAX_WEEKS} weeks at a time.")
+    end = ctx.day
+    report = load_report(ctx, end)
+    frame = report.sessions.frame
+    if frame.empty:
+        return ToolResult.failure(TOOL, no_activities(ctx, NO_ACTIVITIES))
+    days = 7 * weeks
+    later = _block(frame, end - timedelta(days=days - 1), end)
+    earlier = _block(frame, later.first - timedelta(days=days), later.first - timedelta(days=1))
+    if not later.sessions and not earlier.sessions:
+        last = frame["date"].max().date().isoformat()
+        return ToolResult.failure(
+            TOOL,
+            f"{ctx.who.capitalize() if ctx.about_someone_else else 'You'} had no sessions from "
+            f"{earlier.first.isoformat()} to {end.isoformat()}; the latest one stored is from "
+            f"{last}.",
+        )
+    facts = [
+        Fact(f"{key}_{when}", value, unit)
+        for when, block in (("before", earlier), ("after", later))
+        for key, value, unit in _measures(block)
+        if value is not None
+    ]
+    change = _change_pct(earlier.run_km, later.run_km)
+    if change is not None:
+        facts.append(Fact("run_km_change_pct", change, "%"))
+    load_change = _change_pct(earlier.load, later.load)
+    if load_change is not None:
+        facts.append(Fact("load_change_pct", load_change, "%"))
+    reasons = ["distances and times are the stored activities' own"]
+    caveats = []
+    if min(earlier.runs, later.runs) < 3:
+        caveats.append("a period has fewer than 3 runs, so its pace and heart rate say little")
+    return ToolResult(
+        tool=TOOL,
+        facts=facts,
+        confidence=0.9 if min(earlier.sessions, later.sessions) else 0.7,
+        data={
+            "weeks": weeks,
+            "whose": ctx.whose,
+            "before": _row(earlier),
+            "after": _row(later),
+            "run_km_change_pct": change,
+            "load_change_pct": load_change,
+            "scale": SCALE,
+        },
+        reasons=reasons,
+        caveats=caveats,
+    )
+
+
+def _block(frame: pd.DataFrame, first: date, last: date) -> Block:
+    inside = frame[(frame["date"] >= pd.Timestamp(first)) & (frame["date"] <= pd.Timestamp(last))]
+    runs = inside[inside["sport"].isin(FOOT_SPORTS) & (inside["distance_km"] > 0)]
+    km = float(runs["distance_km"].sum())
+    minutes = float(runs["duration_min"].sum())
+    timed = runs[runs["avg_hr"].notna() & (runs["duration_min"] > 0)]
+    avg_hr = (
+        float((timed["avg_hr"] * timed["duration_min"]).sum() / timed["duration_min"].sum())
+        if len(timed)
+        else None
+    )
+    return Block(
+        first=first,
+        last=last,
+        run_km=km,
+        runs=len(runs),
+        sessions=len(inside),
+        hours=float(inside["duration_min"].fillna(0).sum()) / 60.0,
+        long_run_km=float(runs["distance_km"].max()) if len(runs) else None,
+        load=float(inside["load"].sum()),
+        pace_s_per_km=minutes * 60.0 / km if km > 0 and minutes > 0 else None,
+        avg_hr=avg_hr,
+    )
+
+
+def _measures(block: Block) -> list[tuple[str, Any, str]]:
+    """(name, value as shown, unit) of each of a block's measures."""
+    return [
+        ("run_km", round(block.run_km, 1), "km"),
+        ("runs", block.runs, ""),
+        ("sessions", block.sessions, ""),
+        ("hours", round(block.hours, 1), "h"),
+        ("long_run_km", round(block.long_run_km, 1) if block.long_run_km else None, "km"),
+        ("load", round(block.load), "load"),
+        ("pace", pace_text(block.pace_s_per_km / 60.0) if block.pace_s_per_km else None, "/km"),
+        ("avg_hr", round(block.avg_hr) if block.avg_hr is not None else None, "bpm"),
+    ]
+
+
+def _change_pct(before: float, after: float) -> float | None:
+    return round((after - before) / before * 100.0) if before > 0 else None
+
+
+def _row(block: Block) -> dict[str, Any]:
+    return {"period": block.words()} | {key: value for key, value, _ in _measures(block)}
+
+
+ROWS = (
+    ("Running km", "run_km", ""),
+    ("Runs", "runs", ""),
+    ("All sessions", "sessions", ""),
+    ("Hours, all sports", "hours", ""),
+    ("Longest run", "long_run_km", " km"),
+    ("Training load", "load", ""),
+    ("Running pace", "pace", " /km"),
+    ("Running heart rate", "avg_hr", " bpm"),
+)
+
+
+def _cell(value: Any, unit: str) -> str:
+    return "–" if value is None else f"{value}{unit}"
+
+
+def _phrase(result: ToolResult) -> str:
+    if not result.ok:
+        return standard_reply(result)
+    data = result.data
+    before, after = data["before"], data["after"]
+    weeks = data["weeks"]
+    span = "week against the week" if weeks == 1 else f"{weeks} weeks against the {weeks} weeks"
+    lines = [f"**{data['whose'].capitalize()} last {span} before**", ""]
+    change = data.get("run_km_change_pct")
+    if change is not None:
+        more = "more" if change >= 0 else "less"
+        lines.append(
+            f"Running: {after['run_km']} km against {before['run_km']} km, {abs(change)} % {more}."
+        )
+    lines += [
+        "",
+        f"| | {before['period']} | {after['period']} |",
+        "|---|---|---|",
+        *(
+            f"| {label} | {_cell(before[key], unit)} | {_cell(after[key], unit)} |"
+            for label, key, unit in ROWS
+        ),
+        "",
+        f"Load: {data['scale']}.",
+    ]
+    lines += [f"Note: {c}" for c in result.caveats]
+    return "\n".join(lines)
+
+
+def _roster(results: Sequence[ToolResult]) -> str:
+    """A coach's athletes, each one's later block against their earlier one."""
+    first = next((r for r in results if r.ok), None)
+    if first is None:
+        return "\n\n".join(f"**{escape(r.data.get('athlete', ''))}**: {r.message}" for r in results)
+    weeks = first.data["weeks"]
+    span = "week against the week" if weeks == 1 else f"{weeks} weeks against the {weeks} weeks"
+    lines = [
+        f"**Your athletes: the last {span} before**",
+        "",
+        "| Athlete | Running km before | after | change | Load before | after | change |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        name = escape(result.data.get("athlete", ""))
+        if not result.ok:
+            lines.append(f"| {name} | – | – | – | – | – | – |")
+            continue
+        data = result.data
+        b, a = data["before"], data["after"]
+        km_change = _cell(data.get("run_km_change_pct"), " %")
+        load_change = _cell(data.get("load_change_pct"), " %")
+        lines.append(
+            f"| {name} | {b['run_km']} | {a['run_km']} | {km_change} | {b['load']} | "
+            f"{a['load']} | {load_change} |"
+        )
+    lines += [f"- {escape(r.data.get('athlete', ''))}: {r.message}" for r in results if not r.ok]
+    return "\n".join(lines)
+
+
+SPEC = ToolSpec(
+    name=TOOL,
+    function=compare_training,
+    summary="compare your last weeks of training with the weeks before",
+    examples=(
+        "compare my last 4 weeks with the 4 before",
+        "how do the last two weeks compare to the two before",
+        "compare this month's training with last month's",
+        "am I doing more than a month ago",
+        "this block vs the previous block",
+        "compare Ann's last 4 weeks",
+        "last 6 weeks versus the 6 weeks before",
+        "is my volume up on the previous four weeks",
+        "compare my recent training to before",
+        "how does this fortnight stack up against the previous one",
+    ),
+    phrase=_phrase,
+    phrase_many=_roster,
+)
