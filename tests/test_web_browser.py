@@ -246,6 +246,38 @@ def test_athlete_asks_and_sees_the_reply(page: Any, site: Site) -> None:
 
 
 @needs_coach
+def test_weekly_check_in_in_the_chat(page: Any, site: Site) -> None:
+    """A whole check-in in the browser: questions one at a time, a free answer that covers
+    three of them, stop, come back, finish; the answers are stored as the week's entry."""
+    login(page, site.server.url, "ann", "ann-pass-1")
+    wait_logged_in(page)
+    chat = page.locator("#chat")
+
+    def say(text: str, expect: str) -> None:
+        send(page, text)
+        chat.get_by_text(expect).last.wait_for(timeout=180_000)
+
+    say("let's do my weekly check-in", "How did you sleep this week?")
+    say("slept badly, legs are fine, work was mad", "And your mood")
+    say("stop", "Okay, we'll stop here.")
+    say("let's do my check-in", "Welcome back")
+    for answer, expect in (
+        ("pretty good", "How hard did your key sessions feel"),
+        ("6", "Any pain"),
+        ("none", "Anything that limits next week"),
+    ):
+        say(answer, expect)
+    say("away tue-thu", "Focus for next week")
+    page.screenshot(path=str(SHOTS / "checkin.png"), full_page=True)
+    with site.db.session() as session:
+        entry = session.execute(
+            text("select status, answers from wellness_entries where user_id = :a"),
+            {"a": site.users["ann"].id},
+        ).one()
+    assert entry.status == "done" and "work was mad" in entry.answers
+
+
+@needs_coach
 def test_run_video_in_the_chat(page: Any, site: Site, shared_data: Path) -> None:
     """The real clip: progress streams, then the report, annotated video and plots appear."""
     clip = shared_data / "video" / "male_side_treadmill_30fps.mp4"
