@@ -49,7 +49,8 @@ NOT_PEOPLE = {
 #: What an athlete's data is called, after a possessive ("bob's runs", "sam's last run").
 _DATA_NOUNS = (
     r"(?:runs?|rides?|activit(?:y|ies)|data|videos?|training|workouts?|sessions?|cadence|"
-    r"stats|history|km|mileage|pace|strava|log|results?|load|week|month|form|gait)\b"
+    r"stats|history|km|mileage|pace|strava|log|results?|load|week|month|form|gait|check-?ins?"
+    r"|wellness|sleep|answers?|strength|lifts?)\b"
 )
 
 

@@ -361,3 +361,26 @@ def test_the_profile_can_be_shown_as_of_a_day(world: World, coach: Coach) -> Non
 def _new_athlete(world: World, name: str) -> User:
     with world.db.session() as session:
         return create_user(session, name, password=f"{name}-pass-1")
+
+
+def test_a_weekly_check_in_through_coachg_ask(
+    capsys: pytest.CaptureFixture[str], world: World, coach: Coach
+) -> None:
+    """The check-in as a script would drive it: one `coachg ask` per answer, the conversation
+    kept in the database between calls; pain leads the focus; another coach sees nothing."""
+
+    def ask(message: str, user: str = "bob") -> str:
+        code, out = coachg(capsys, "--user", user, "ask", message)
+        assert code == 0, out
+        return out
+
+    assert ask("let's do my weekly check-in").rstrip().endswith("(very badly).")
+    assert ask("slept badly, legs are fine, work was mad").startswith("And your mood")
+    assert ask("skip").startswith("How hard did your key sessions feel")
+    assert ask("7").startswith("Any pain")
+    assert ask("a little ache in my left knee on downhills").startswith("Anything that limits")
+    done = ask("nothing")
+    focus = done.split("Focus for next week", 1)[1]
+    assert "pain-free" in focus and "physio" in focus  # the pain comes first, with whom to see
+    assert "Mood: skipped." in done and "“work was mad”" in done
+    assert DENIED in ask("how did bob's check-in go?", user="dave")
