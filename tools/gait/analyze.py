@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.gait.advice import advice
 from tools.gait.confidence import RELIABLE_MIN, Confidence, metric_confidence
 from tools.gait.errors import GaitAnalysisError
 from tools.gait.events import FootEvents, detect_foot_events
@@ -465,6 +466,7 @@ def analyze_track(
         reasons=overall.reasons,
         caveats=_caveats(metrics, track.fps, vinfo, info, track),
         timings_s=timings,
+        advice=advice(metrics),
     )
     if overall.score < RELIABLE_MIN:
         report.caveats.insert(0, f"Overall confidence is low ({overall.score:.2f}). {_FILM_ADVICE}")

@@ -137,6 +137,7 @@ class GaitReport:
     caveats: list[str]
     artifacts: dict[str, str] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    advice: list[dict[str, str]] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
 
     def reliable_metrics(self) -> dict[str, MetricSummary]:
