@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 import av
@@ -107,6 +108,11 @@ def interpolate(frames: list, factor: int) -> list:
     return out
 
 
+@cache
+def _slowed(seconds: float, factor: int) -> tuple:
+    return tuple(interpolate(real_frames(seconds, start_s=3.0), factor))
+
+
 def slow_motion(
     path: Path,
     *,
@@ -117,7 +123,7 @@ def slow_motion(
     """``seconds`` of real running, interpolated to ``factor`` x 30 frames/s and written to play
     at 30 frames/s (``factor`` times slower). With ``capture_fps`` the file carries Android's
     ``com.android.capture.fps`` tag, as a phone's slow-motion clip does."""
-    frames = interpolate(real_frames(seconds, start_s=3.0), factor)
+    frames = list(_slowed(seconds, factor))
     tags = {"com.android.capture.fps": f"{capture_fps:.6f}"} if capture_fps else None
     return write_clip(path, frames, SOURCE_FPS, tags)
 

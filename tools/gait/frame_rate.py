@@ -61,8 +61,9 @@ def leg_rhythm(times: np.ndarray, xy: np.ndarray) -> Rhythm:
     if acf[0] <= 0:
         return none
     acf = acf / acf[0]
-    # search lags from 0.15 s to half the clip: at least two periods must be seen
-    lo, hi = max(2, int(0.15 / dt)), n // 2
+    # search lags up to half the clip (at least two periods must be seen), from the first lag:
+    # a clip timed too fast has a period of few samples in its own time
+    lo, hi = 1, n // 2
     if hi <= lo + 2:
         return none
     negative = np.flatnonzero(acf[lo:hi] < 0)

@@ -77,9 +77,13 @@ def text_scale(lines: list[str], width: int, height: int) -> float:
     fs = height / 1100
     if not lines:
         return fs
-    widest = max(cv2.getTextSize(line, _FONT, 1.0, 4)[0][0] for line in lines)
-    fs = min(fs, (width - 2 * _MARGIN_PX) / max(widest, 1))
     fs = min(fs, height / ((len(lines) + 1) * 34 * 1.4))
+
+    def widest(scale: float) -> int:
+        return max(cv2.getTextSize(line, _FONT, scale, 4)[0][0] for line in lines)
+
+    while fs > 0.2 and widest(fs) > width - 2 * _MARGIN_PX:
+        fs *= 0.93
     return max(fs, 0.2)
 
 
