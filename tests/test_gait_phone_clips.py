@@ -289,3 +289,16 @@ def test_key_frame_text_fits_the_picture() -> None:
             cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, 4)[0][0] for line in lines
         )
         assert widest <= width - 24
+
+
+def test_a_runner_too_small_to_measure_is_refused(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    """The real runner's landmarks at a fifth of their size (a leg of ~55 px, as from 20 m
+    away in a 720p picture): refused with how to film, not measured."""
+    info, track = real_clip_pose
+    far = replace(track, xy=track.xy * 0.2)
+    with pytest.raises(GaitAnalysisError) as refused:
+        analyze_track(info, far)
+    assert refused.value.code == "runner_too_small"
+    assert "closer" in refused.value.message
