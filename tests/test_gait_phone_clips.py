@@ -302,3 +302,32 @@ def test_a_runner_too_small_to_measure_is_refused(
         analyze_track(info, far)
     assert refused.value.code == "runner_too_small"
     assert "closer" in refused.value.message
+
+
+def test_a_clip_that_turns_oblique_is_measured_from_its_side_view_part_only(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    """A stand-in for a clip that turns from side-on to three-quarter: from 6 s on, the
+    runner's right-hand landmarks sit half a torso length to the side of the left-hand ones, as
+    a camera moving round to the front would see them. Side-view measures use only 0-6 s."""
+    from models.pose import LANDMARK_NAMES
+
+    info, track = real_clip_pose
+    xy = track.xy.copy()
+    later = track.times >= 6.0
+    shoulders = (xy[:, 11] + xy[:, 12]) / 2
+    hips = (xy[:, 23] + xy[:, 24]) / 2
+    torso = float(np.nanmedian(np.linalg.norm(shoulders - hips, axis=1)))
+    right = [i for i, name in enumerate(LANDMARK_NAMES) if name.startswith("right_")]
+    xy[np.ix_(later, right, [0])] += 0.5 * torso
+    report = analyze_track(info, replace(track, xy=xy))
+    kinds = [s["view"] for s in report.view["segments"]]
+    assert kinds[0] == "side" and "side" not in kinds[1:], kinds
+    turn = report.view["segments"][1]["start_s"]
+    assert 5.0 <= turn <= 7.0
+    assert report.view["view"] == "side"
+    assert report.events and all(e["contact_s"] <= turn for e in report.events)
+    for name in ("ground_contact", "overstride", "knee_flexion_contact"):
+        assert all(t <= turn for t in report.metrics[name].per_step_times)
+    assert any("another view" in c for c in report.caveats)
+    _assert_honest(report)
