@@ -328,15 +328,19 @@ def analyze_video(
 ) -> GaitReport:
     """Analyse a running clip (side or rear view) and return a GaitReport.
 
-    ``view`` is "side" or "rear" (detected when None); ``height_cm`` turns vertical oscillation into
-    cm; ``fps`` overrides the container frame rate (slow-motion clips). With ``out_dir`` the JSON
-    report, an annotated video, key frames and plots are written there. ``progress(fraction,
-    message)`` is called as the work goes on. ``pose_fps`` is how many frames per second of real
-    time get a pose estimate (default 30; fewer is faster and times events more coarsely);
-    ``workers`` the number of processes (default: one per core for longer clips);
-    ``browser_video`` writes the annotated clip as WebM (VP8) instead of MP4.
-    Raises GaitAnalysisError with advice on bad input.
+    ``view`` is "side" or "rear" (detected when None; a named view the picture clearly
+    contradicts is overruled, and the report says so); ``height_cm`` turns vertical oscillation
+    into cm; ``fps`` is the rate the clip was filmed at, for slow motion (else the phone's
+    capture-rate tag, else the file's rate). With ``out_dir`` the JSON report, an annotated
+    video, key frames and plots are written there. ``progress(fraction, message)`` is called as
+    the work goes on. ``pose_fps`` is how many frames per second of real time get a pose
+    estimate (default: every frame up to 60); ``workers`` the number of processes (default: one
+    per core for longer clips); ``browser_video`` writes the annotated clip as WebM (VP8).
+    Raises GaitAnalysisError with the specific reason and how to film: a bad file, no person,
+    slow motion nobody confirmed, a frame rate that makes the running impossible, no side or
+    rear view, a runner too small, too few steps.
     """
+
     report_progress = progress or _noop
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
