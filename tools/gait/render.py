@@ -31,6 +31,9 @@ _BONES = [("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")] + [
 ]
 _COLOURS = {"left": (255, 160, 0), "right": (0, 140, 255), "": (220, 220, 220)}  # BGR
 _STANCE = (60, 220, 60)
+#: The annotated clip is drawn at most this many frames a second (encoding is its main cost;
+#: contacts are still marked on the frame nearest each).
+ANNOTATED_MAX_FPS = 30.0
 
 
 def _interp_all(kin: Kinematics, times: np.ndarray) -> np.ndarray:
@@ -115,15 +118,15 @@ def render(
     max_side: int | None = None,
     key_frame_count: int = 4,
 ) -> Rendered:
-    """Draw the annotated clip (at the analysed frame rate, cropped to the runner) and the key
-    frames, in one pass through the video.
+    """Draw the annotated clip (at the analysed frame rate up to ANNOTATED_MAX_FPS, cropped to
+    the runner) and the key frames, in one pass through the video.
 
     ``browser=True`` writes VP8 WebM (plays in any browser, frames up to 480 px); otherwise
     MPEG-4 Part 2 in MP4 (plays in desktop players, frames up to 720 px). Key frames are PNGs of
     the whole picture at typical contacts (see :func:`typical_steps`), both feet.
     """
     max_side = max_side or (480 if browser else 720)
-    step = max(1, round(info.fps / kin_fps(kin)))
+    step = max(1, round(info.fps / min(kin_fps(kin), ANNOTATED_MAX_FPS)))
     x0, y0, x1, y1 = runner_box(kin, info.width, info.height)
     scale = min(1.0, max_side / max(x1 - x0, y1 - y0))
     size = (2 * round((x1 - x0) * scale / 2), 2 * round((y1 - y0) * scale / 2))  # even sides
