@@ -87,6 +87,11 @@ def _assert_honest(report: GaitReport) -> None:
         lo, hi = spec.plausible or (-np.inf, np.inf)
         assert lo <= m.value <= hi, name
         assert m.n >= spec.min_n, name
+    strike = report.metrics.get("foot_strike_angle")
+    if strike is not None and strike.reliable:
+        # reliable only when its own steps agree: rearfoot above 8 deg, forefoot below -1.6
+        kinds = ["rear" if v > 8 else "fore" if v < -1.6 else "mid" for v in strike.per_step]
+        assert max(kinds.count(k) for k in set(kinds)) >= 0.75 * len(kinds)
     cadence = report.metrics["cadence"]
     if cadence.value is not None:
         assert len(cadence.per_step) >= 2  # never a cadence without strides
