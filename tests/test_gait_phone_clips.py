@@ -45,8 +45,8 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def slow_clip(clips: Path) -> Path:
-    """2.5 s of real running interpolated to 120 frames/s, playing at 30 (4x slow motion)."""
-    return gait_clips.slow_motion(clips / "slow_4x.mp4")
+    """2 s of real running interpolated to 120 frames/s, playing at 30 (4x slow motion)."""
+    return gait_clips.slow_motion(clips / "slow_4x.mp4", seconds=2.0)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def _assert_honest(report: GaitReport) -> None:
 
 
 def test_capture_rate_tag_and_the_rate_given_set_the_timing(clips: Path, slow_clip: Path) -> None:
-    tagged = gait_clips.slow_motion(clips / "slow_4x_tagged.mp4", capture_fps=120.0)
+    tagged = gait_clips.slow_motion(clips / "slow_4x_tagged.mp4", seconds=2.0, capture_fps=120.0)
     info = probe_video(tagged)
     assert (info.fps, info.container_fps, info.fps_source) == (120.0, 30.0, FPS_CAPTURE_TAG)
     assert info.slow_motion_factor == pytest.approx(4.0)
@@ -132,7 +132,7 @@ def test_slow_motion_with_its_rate_confirmed_is_timed_right(
     report = analyze_track(*_retimed(*slow_pose, 120.0))
     cadence = report.metrics["cadence"]
     assert report.video["fps"] == 120.0 and report.video["fps_source"] == FPS_GIVEN
-    # 2.5 s of running: a few strides; measured near the truth, or honestly not measured
+    # 2 s of running: a few strides; measured near the truth, or honestly not measured
     assert cadence.value is None or abs(cadence.value - truth_spm) <= 10.0
     assert report.pose["motion_cadence_spm"] == pytest.approx(truth_spm, abs=10.0)
     _assert_honest(report)
@@ -156,7 +156,7 @@ def test_a_wrong_rate_given_is_refused_not_measured(
 def test_direction_is_right_on_the_mirrored_clip(clips: Path, truth_spm: float) -> None:
     truth_faces = json.loads(require(TRUTH).read_text())["runner_faces"]
     mirrored_faces = {"left": "right", "right": "left"}[truth_faces]
-    report = analyze_video(gait_clips.mirrored(clips / "mirrored.mp4", seconds=4.0))
+    report = analyze_video(gait_clips.mirrored(clips / "mirrored.mp4", seconds=3.0))
     assert report.view["view"] == "side"
     assert report.view["faces"] == mirrored_faces
     assert report.view["faces_confidence"] >= 0.8
@@ -233,7 +233,7 @@ def test_an_implausible_value_is_not_measured_and_says_why() -> None:
 
 def test_a_clip_with_no_runner_says_so(clips: Path) -> None:
     with pytest.raises(GaitAnalysisError) as refused:
-        analyze_video(gait_clips.no_runner(clips / "garage.mp4"))
+        analyze_video(gait_clips.no_runner(clips / "garage.mp4", seconds=1.6))
     assert refused.value.code == "no_person"
     assert "whole body" in refused.value.message
 

@@ -174,8 +174,8 @@ def _foot_strike_evidence(m: MetricSummary, view: ViewInfo) -> None:
     steps = [_strike_category(v) for v in m.per_step]
     agree = steps.count(m.category) / len(steps) if steps else 0.0
     score = m.confidence
-    if agree < STRIKE_AGREEMENT:
-        score *= agree
+    if agree < STRIKE_AGREEMENT:  # the steps disagree: never reliable, however clean each is
+        score = min(score * agree, 0.9 * RELIABLE_MIN)
         m.reasons.append(
             f"only {agree:.0%} of the steps show the same pattern ({m.category}); the others differ"
         )
