@@ -105,3 +105,15 @@ def settings(tmp_path: Path, db: Database) -> Settings:
 def ann_ctx(db: Database, people: People, settings: Settings) -> ToolContext:
     """A tool context for Ann acting on her own data."""
     return ToolContext(db=db, actor=people.ann, settings=settings)
+
+
+@pytest.fixture(scope="session")
+def real_clip_pose() -> tuple:
+    """``(VideoInfo, PoseTrack)`` of the real side-view clip: pose runs once per session, and
+    every gait test that needs the real clip analyses this track (``analyze_track``)."""
+    from tests.test_gait_helpers import VIDEO, require
+    from tools.gait.tracking import track_pose
+    from tools.gait.video_io import probe_video
+
+    info = probe_video(require(VIDEO))
+    return info, track_pose(info)

@@ -11,7 +11,7 @@ import pytest
 from agent.composer import compose
 from agent.verifier import ungrounded_numbers
 from tests.test_gait_helpers import TRUTH, VIDEO, require
-from tools.gait.analyze import analyze_video
+from tools.gait.analyze import analyze_track, analyze_video
 from tools.gait.report import SCHEMA_VERSION, GaitReport
 from tools.gait.tool import report_facts
 from tools.result import ToolResult
@@ -28,11 +28,13 @@ def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def report(out_dir: Path) -> GaitReport:
-    """One full analysis of the real clip (pose, metrics and all outputs), shared by the tests."""
+def report(out_dir: Path, real_clip_pose: tuple) -> GaitReport:
+    """One full analysis of the real clip (the session's pose track, metrics and all outputs),
+    shared by the tests."""
     seen: list[float] = []
-    rep = analyze_video(
-        require(VIDEO), out_dir=out_dir, height_cm=178, progress=lambda f, m: seen.append(f)
+    info, track = real_clip_pose
+    rep = analyze_track(
+        info, track, out_dir=out_dir, height_cm=178, progress=lambda f, m: seen.append(f)
     )
     assert seen and seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
     return rep

@@ -8,18 +8,20 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.gait.advice import advice
 from tools.gait.confidence import RELIABLE_MIN, Confidence, metric_confidence
 from tools.gait.errors import GaitAnalysisError
 from tools.gait.events import FootEvents, detect_foot_events
 from tools.gait.filtering import clean_trajectories
+from tools.gait.frame_rate import check_timing, leg_rhythm
 from tools.gait.identity import ARM_CHAIN, body_scale, drop_identity_jumps, fix_side_swaps
 from tools.gait.kinematics import Kinematics
 from tools.gait.metrics import SPECS, MetricSeries, rear_view_series, side_view_series
 from tools.gait.report import GaitReport, MetricSummary, summarise
 from tools.gait.steps import Step, build_steps, cadence
 from tools.gait.tracking import PoseTrack, track_pose
-from tools.gait.video_io import VideoInfo, probe_video
-from tools.gait.view import ViewInfo, detect_view
+from tools.gait.video_io import FPS_FILE, VideoInfo, probe_video
+from tools.gait.view import ViewInfo, check_view_name, detect_view
 
 ProgressFn = Callable[[float, str], None]
 
@@ -37,6 +39,14 @@ _FILM_ADVICE = (
     "Film 10-30 seconds of steady running with the phone still at hip height, 3-5 m to the "
     "side (or behind), the whole body in view from head to feet, in good light."
 )
+#: A runner whose leg (hip to ankle) is shorter than this in the picture is too small to measure.
+MIN_LEG_PX = 60.0
+#: Fewer steps than this filmed from a usable view are refused, not reported.
+MIN_STEPS = 4
+#: Cadence from the steps found must agree with the legs' rhythm this closely (share).
+RHYTHM_AGREEMENT = 0.08
+#: Foot strike counts as consistent when at least this share of steps shows the same pattern.
+STRIKE_AGREEMENT = 0.75
 
 
 def _noop(fraction: float, message: str) -> None:
@@ -85,6 +95,97 @@ def _check_running(feet: list[FootEvents], steps: list[Step], info: VideoInfo) -
         )
 
 
+def _check_size(leg_px: float) -> None:
+    if leg_px < MIN_LEG_PX:
+        raise GaitAnalysisError(
+            "The runner is too small in the picture to measure (their leg is only about "
+            f"{leg_px:.0f} pixels long). Film closer, 3-5 m away, so the runner fills most of "
+            f"the picture's height. {_FILM_ADVICE}",
+            code="runner_too_small",
+        )
+
+
+def _check_view(view: ViewInfo, steps: list[Step]) -> None:
+    usable = [s for s in steps if view.fits(s.contact)]
+    if view.used_seconds() < 1.0 or not usable:
+        kinds = sorted({s.kind for s in view.segments}) or ["an angle"]
+        raise GaitAnalysisError(
+            f"The camera saw the runner from {' and '.join(kinds)}, never clearly from the side "
+            "or from behind, so the measures would be guesses. Film side-on (the camera at "
+            "right angles to the running direction) or straight from behind. " + _FILM_ADVICE,
+            code="wrong_view",
+        )
+    if len(usable) < MIN_STEPS:
+        where = "from the side" if view.view == "side" else "from behind"
+        raise GaitAnalysisError(
+            f"Only {len(usable)} steps were filmed {where} clearly enough to measure; I need at "
+            f"least {MIN_STEPS}, and 15 or more make the numbers solid. " + _FILM_ADVICE,
+            code="too_few_steps",
+        )
+
+
+def _strike_category(angle: float) -> str:
+    return "rearfoot" if angle > 8 else ("forefoot" if angle < -1.6 else "midfoot")
+
+
+def _gate(m: MetricSummary, name: str, rhythm_spm: float | None = None) -> MetricSummary:
+    """Plausibility band and step count (and, for cadence, agreement with the legs' rhythm): a
+    value that fails any is not measured, with why."""
+    spec = SPECS[name]
+    why = None
+    if m.n < spec.min_n:
+        what = "strides" if spec.per == "stride" else "steps"
+        why = f"only {m.n} {what} could be measured and it needs at least {spec.min_n}"
+    elif m.value is not None and spec.plausible is not None:
+        lo, hi = spec.plausible
+        if not lo <= m.value <= hi:
+            why = (
+                f"it came out outside what any runner has ({lo:g} to {hi:g} {m.unit}), "
+                "a sign of a wrong frame rate, lost steps or a view that doesn't fit"
+            )
+    disagrees = (
+        name == "cadence"
+        and m.value is not None
+        and rhythm_spm
+        and abs(m.value / rhythm_spm - 1) > RHYTHM_AGREEMENT
+    )
+    if why is None and disagrees:
+        why = (
+            f"the steps I found give {m.value:.1f} steps/min but the legs' rhythm gives "
+            f"{rhythm_spm:.1f}, so steps were missed or counted twice"
+        )
+    if why is not None:
+        m.not_measured = why
+        m.value = m.left = m.right = m.asymmetry_pct = m.side_difference = None
+        m.first_third = m.last_third = m.change = None
+        m.category = None
+        m.reliable = False
+        m.confidence = 0.0
+        m.reasons = [f"not measured, because {why}"]
+    return m
+
+
+def _foot_strike_evidence(m: MetricSummary, view: ViewInfo) -> None:
+    """Foot strike is only as reliable as its own steps agree, and as the running direction is
+    sure (the angle's sign depends on it)."""
+    if m.value is None:
+        return
+    m.category = _strike_category(m.value)
+    steps = [_strike_category(v) for v in m.per_step]
+    agree = steps.count(m.category) / len(steps) if steps else 0.0
+    score = m.confidence
+    if agree < STRIKE_AGREEMENT:  # the steps disagree: never reliable, however clean each is
+        score = min(score * agree, 0.9 * RELIABLE_MIN)
+        m.reasons.append(
+            f"only {agree:.0%} of the steps show the same pattern ({m.category}); the others differ"
+        )
+    if view.faces_confidence < 0.8:
+        score *= view.faces_confidence
+        m.reasons.append("the running direction was not clear, and the angle's sign depends on it")
+    m.confidence = round(score, 3)
+    m.reliable = score >= RELIABLE_MIN
+
+
 def _summaries(
     series: dict[str, MetricSeries],
     kin: Kinematics,
@@ -93,6 +194,7 @@ def _summaries(
     duration_s: float,
     height_cm: float | None,
     cadence_spm: float,
+    rhythm_spm: float | None = None,
 ) -> dict[str, MetricSummary]:
     out: dict[str, MetricSummary] = {}
     for name, s in series.items():
@@ -127,10 +229,11 @@ def _summaries(
         if name == "vertical_oscillation" and not height_cm:
             m.reference = None  # the literature values are in cm
             m.reasons.append("no runner height given, so it is relative to leg length, not in cm")
-        if name == "foot_strike_angle" and m.value is not None:
-            m.category = (
-                "rearfoot" if m.value > 8 else ("forefoot" if m.value < -1.6 else "midfoot")
-            )
+        if name == "cadence":
+            m.n = len(s.values)  # strides; the summary also uses toe-offs, never without them
+        m = _gate(m, name, rhythm_spm)
+        if name == "foot_strike_angle":
+            _foot_strike_evidence(m, view)
         out[name] = m
     return out
 
@@ -155,6 +258,20 @@ def _caveats(
     track: PoseTrack,
 ) -> list[str]:
     out = []
+    if view.note:
+        out.append(view.note)
+    others = [seg for seg in view.segments if seg.family != view.view]
+    if others:
+        spans = ", ".join(f"{seg.start_s:.1f}-{seg.end_s:.1f} s ({seg.kind})" for seg in others)
+        out.append(
+            f"Part of the clip was filmed from another view ({spans}); {view.view}-view measures "
+            f"use only the {view.view}-view part."
+        )
+    if info.fps_source != FPS_FILE:
+        out.append(
+            f"Timed at {info.fps:g} frames/s ({info.fps_source}); the file plays at "
+            f"{info.container_fps:g}."
+        )
     if pose_fps < 50:
         out.append(
             f"{pose_fps:.0f} frames/s: contact time is only good to about "
@@ -162,7 +279,9 @@ def _caveats(
             "film at 60 fps or more (slow motion) for contact and flight times."
         )
     for m in metrics.values():
-        if not m.reliable and m.value is not None:
+        if m.not_measured:
+            out.append(f"{m.label} is not measured, because {m.not_measured}.")
+        elif not m.reliable and m.value is not None:
             out.append(
                 f"{m.label} is not reliable here (confidence {m.confidence:.2f}): "
                 + ("; ".join(m.reasons[:2]) or "too few good steps")
@@ -209,15 +328,19 @@ def analyze_video(
 ) -> GaitReport:
     """Analyse a running clip (side or rear view) and return a GaitReport.
 
-    ``view`` is "side" or "rear" (detected when None); ``height_cm`` turns vertical oscillation into
-    cm; ``fps`` overrides the container frame rate (slow-motion clips). With ``out_dir`` the JSON
-    report, an annotated video, key frames and plots are written there. ``progress(fraction,
-    message)`` is called as the work goes on. ``pose_fps`` is how many frames per second of real
-    time get a pose estimate (default 30; fewer is faster and times events more coarsely);
-    ``workers`` the number of processes (default: one per core for longer clips);
-    ``browser_video`` writes the annotated clip as WebM (VP8) instead of MP4.
-    Raises GaitAnalysisError with advice on bad input.
+    ``view`` is "side" or "rear" (detected when None; a named view the picture clearly
+    contradicts is overruled, and the report says so); ``height_cm`` turns vertical oscillation
+    into cm; ``fps`` is the rate the clip was filmed at, for slow motion (else the phone's
+    capture-rate tag, else the file's rate). With ``out_dir`` the JSON report, an annotated
+    video, key frames and plots are written there. ``progress(fraction, message)`` is called as
+    the work goes on. ``pose_fps`` is how many frames per second of real time get a pose
+    estimate (default: every frame up to 60); ``workers`` the number of processes (default: one
+    per core for longer clips); ``browser_video`` writes the annotated clip as WebM (VP8).
+    Raises GaitAnalysisError with the specific reason and how to film: a bad file, no person,
+    slow motion nobody confirmed, a frame rate that makes the running impossible, no side or
+    rear view, a runner too small, too few steps.
     """
+
     report_progress = progress or _noop
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -233,8 +356,7 @@ def analyze_video(
             "(for example 60 or 240).",
             code="bad_fps",
         )
-    if view is not None:
-        detect_view(np.zeros((0, 33, 2)), np.zeros((0, 33)), view)  # validates the name early
+    check_view_name(view)
     info = probe_video(path, fps=fps)
     report_progress(0.02, "video opened")
     track = track_pose(
@@ -244,25 +366,66 @@ def analyze_video(
         progress=lambda f, m: report_progress(0.02 + 0.8 * f, m),
     )
     timings["pose"] = time.perf_counter() - t0
+    return analyze_track(
+        info,
+        track,
+        view=view,
+        height_cm=height_cm,
+        out_dir=out_dir,
+        progress=report_progress,
+        browser_video=browser_video,
+        timings=timings,
+    )
+
+
+def analyze_track(
+    info: VideoInfo,
+    track: PoseTrack,
+    *,
+    view: str | None = None,
+    height_cm: float | None = None,
+    out_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    browser_video: bool = False,
+    timings: dict[str, float] | None = None,
+) -> GaitReport:
+    """Everything after pose: the checks that refuse a clip, the events, the metrics and their
+    gates, and the outputs. Raises GaitAnalysisError with the specific reason and how to film."""
+    report_progress = progress or _noop
+    timings = {} if timings is None else timings
+    t0 = time.perf_counter()
     _check_person(track)
     raw, jumps = drop_identity_jumps(track.xy)
     raw, leg_swaps = fix_side_swaps(raw)
     raw, _ = fix_side_swaps(raw, ARM_CHAIN)
     leg_px = body_scale(raw)
+    _check_size(leg_px)
     xy = clean_trajectories(raw, track.fps, outlier_floor_px=0.25 * leg_px)
     kin = Kinematics(track.times, xy, track.visibility)
-    vinfo = detect_view(xy, track.visibility, view)
+    rhythm = leg_rhythm(kin.times, xy)
+    check_timing(info, rhythm)
+    vinfo = detect_view(xy, track.visibility, view, times=kin.times, leg_px=leg_px)
     feet = _detect_events(kin)
     steps = build_steps(feet)
     _check_running(feet, steps, info)
+    _check_view(vinfo, steps)
     cad = cadence(feet)
     if vinfo.view == "side":
         series = side_view_series(kin, steps, cad, vinfo, leg_px, height_cm)
     else:
         series = rear_view_series(kin, steps, cad, vinfo)
-    metrics = _summaries(series, kin, vinfo, track.fps, info.duration_s, height_cm, cad.spm)
+    metrics = _summaries(
+        series,
+        kin,
+        vinfo,
+        track.fps,
+        info.duration_s,
+        height_cm,
+        cad.spm,
+        rhythm.spm if rhythm.clear else None,
+    )
     overall = _overall(metrics, track, vinfo)
-    timings["analysis"] = time.perf_counter() - t0 - timings["pose"]
+    timings["analysis"] = time.perf_counter() - t0
     report = GaitReport(
         video={
             "file": info.path.name,
@@ -270,6 +433,9 @@ def analyze_video(
             "height": info.height,
             "fps": info.fps,
             "container_fps": info.container_fps,
+            "capture_fps": info.capture_fps,
+            "fps_source": info.fps_source,
+            "slow_motion_factor": round(info.slow_motion_factor, 3),
             "frames": info.frame_count,
             "duration_s": round(info.duration_s, 3),
             "rotation_deg": info.rotation_deg,
@@ -277,11 +443,15 @@ def analyze_video(
         },
         view={
             "view": vinfo.view,
+            "detected": vinfo.detected,
             "faces": vinfo.faces,
+            "faces_confidence": round(vinfo.faces_confidence, 3),
             "given": vinfo.given,
             "confidence": round(vinfo.confidence, 3),
             "near_side": vinfo.near_side,
             "width_ratio": vinfo.width_ratio,
+            "note": vinfo.note,
+            "segments": [seg.to_dict() for seg in vinfo.segments],
         },
         pose={
             "backend": track.backend,
@@ -292,13 +462,15 @@ def analyze_video(
             "leg_swaps_fixed": leg_swaps,
             "leg_length_px": round(leg_px, 1),
             "height_cm": height_cm,
+            "motion_cadence_spm": round(rhythm.spm, 1) if rhythm.clear else None,
         },
         metrics=metrics,
-        events=_events_list(steps),
+        events=_events_list([s for s in steps if vinfo.fits(s.contact)]),
         confidence=round(overall.score, 3),
         reasons=overall.reasons,
         caveats=_caveats(metrics, track.fps, vinfo, info, track),
         timings_s=timings,
+        advice=advice(metrics),
     )
     if overall.score < RELIABLE_MIN:
         report.caveats.insert(0, f"Overall confidence is low ({overall.score:.2f}). {_FILM_ADVICE}")
@@ -306,8 +478,9 @@ def analyze_video(
         from tools.gait.outputs import write_outputs
 
         report_progress(0.85, "drawing the annotated video and plots")
+        t1 = time.perf_counter()
         write_outputs(report, info, kin, steps, Path(out_dir), browser_video=browser_video)
-        timings["outputs"] = time.perf_counter() - t0 - timings["pose"] - timings["analysis"]
+        timings["outputs"] = time.perf_counter() - t1
         report.write_json(Path(out_dir) / "gait_report.json")
     report_progress(1.0, "done")
     return report

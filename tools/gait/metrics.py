@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tools.gait.frame_rate import RUNNING_SPM
 from tools.gait.kinematics import (
     Kinematics,
     angle_from_down,
@@ -28,7 +29,9 @@ LEG_TO_HEIGHT = 0.491
 class MetricSpec:
     """What a metric is: label, unit, the view it needs, the landmarks it reads, and how much
     stride-to-stride spread is normal (``tolerance``, in its unit). ``timing`` metrics depend on
-    the frame rate."""
+    the frame rate. ``plausible`` is the range a running human's value can have at all: a median
+    outside it is a measuring failure (wrong frame rate, lost steps, wrong view), never a
+    finding. ``min_n`` is how many steps (or strides) it needs before it is reported."""
 
     name: str
     label: str
@@ -38,6 +41,8 @@ class MetricSpec:
     tolerance: float
     timing: bool = False
     per: str = "step"
+    plausible: tuple[float, float] | None = None
+    min_n: int = 4
 
 
 _LEG = ("hip", "knee", "ankle", "heel", "foot_index")
@@ -46,11 +51,48 @@ _FOOT = ("heel", "foot_index")
 SPECS: dict[str, MetricSpec] = {
     s.name: s
     for s in (
-        MetricSpec("cadence", "Cadence", "steps/min", "any", _FOOT, 8.0, per="stride"),
-        MetricSpec("ground_contact", "Ground contact time", "ms", "side", _FOOT, 40.0, timing=True),
-        MetricSpec("flight", "Flight time", "ms", "side", _FOOT, 40.0, timing=True),
         MetricSpec(
-            "duty_factor", "Duty factor", "%", "side", _FOOT, 6.0, timing=True, per="stride"
+            "cadence",
+            "Cadence",
+            "steps/min",
+            "any",
+            _FOOT,
+            8.0,
+            per="stride",
+            plausible=RUNNING_SPM,
+            min_n=2,
+        ),
+        MetricSpec(
+            "ground_contact",
+            "Ground contact time",
+            "ms",
+            "side",
+            _FOOT,
+            40.0,
+            timing=True,
+            plausible=(80.0, 450.0),
+        ),
+        MetricSpec(
+            "flight",
+            "Flight time",
+            "ms",
+            "side",
+            _FOOT,
+            40.0,
+            timing=True,
+            plausible=(0.0, 300.0),
+        ),
+        MetricSpec(
+            "duty_factor",
+            "Duty factor",
+            "%",
+            "side",
+            _FOOT,
+            6.0,
+            timing=True,
+            per="stride",
+            plausible=(15.0, 55.0),
+            min_n=3,
         ),
         MetricSpec("foot_strike_angle", "Foot strike angle", "deg", "side", _FOOT, 8.0),
         MetricSpec(
@@ -60,11 +102,28 @@ SPECS: dict[str, MetricSpec] = {
             "side",
             ("hip", "heel"),
             8.0,
+            plausible=(-30.0, 60.0),
         ),
         MetricSpec("shank_angle", "Shank angle at contact", "deg", "side", ("knee", "ankle"), 5.0),
-        MetricSpec("vertical_oscillation", "Vertical oscillation", "cm", "side", ("hip",), 2.0),
         MetricSpec(
-            "trunk_lean", "Trunk lean", "deg", "side", ("shoulder", "hip"), 4.0, per="stride"
+            "vertical_oscillation",
+            "Vertical oscillation",
+            "cm",
+            "side",
+            ("hip",),
+            2.0,
+            plausible=(2.0, 20.0),
+        ),
+        MetricSpec(
+            "trunk_lean",
+            "Trunk lean",
+            "deg",
+            "side",
+            ("shoulder", "hip"),
+            4.0,
+            per="stride",
+            plausible=(-15.0, 40.0),
+            min_n=2,
         ),
         MetricSpec(
             "knee_flexion_contact",
@@ -73,6 +132,7 @@ SPECS: dict[str, MetricSpec] = {
             "side",
             ("hip", "knee", "ankle"),
             6.0,
+            plausible=(-5.0, 60.0),
         ),
         MetricSpec(
             "knee_flexion_peak",
@@ -81,6 +141,7 @@ SPECS: dict[str, MetricSpec] = {
             "side",
             ("hip", "knee", "ankle"),
             6.0,
+            plausible=(10.0, 90.0),
         ),
         MetricSpec(
             "hip_extension",
@@ -98,8 +159,18 @@ SPECS: dict[str, MetricSpec] = {
             ("shoulder", "elbow", "wrist"),
             10.0,
             per="stride",
+            plausible=(30.0, 180.0),
+            min_n=2,
         ),
-        MetricSpec("pelvic_drop", "Contralateral pelvic drop", "deg", "rear", ("hip",), 3.0),
+        MetricSpec(
+            "pelvic_drop",
+            "Contralateral pelvic drop",
+            "deg",
+            "rear",
+            ("hip",),
+            3.0,
+            plausible=(-5.0, 20.0),
+        ),
         MetricSpec(
             "step_width", "Step width", "% pelvis width", "rear", ("hip", "ankle", "heel"), 25.0
         ),
@@ -119,6 +190,8 @@ SPECS: dict[str, MetricSpec] = {
             ("shoulder", "wrist"),
             20.0,
             per="stride",
+            plausible=(-100.0, 100.0),
+            min_n=2,
         ),
     )
 }
@@ -153,8 +226,7 @@ def side_view_series(
     leg_px: float,
     height_cm: float | None,
 ) -> dict[str, MetricSeries]:
-    """All side-view metrics per step or stride."""
-    f = view.forward_sign
+    """All side-view metrics per step or stride, from the steps filmed side-on."""
     out = {name: MetricSeries(name) for name, s in SPECS.items() if s.view in ("side", "any")}
     for value, t in zip(cad.per_stride, cad.times, strict=True):
         out["cadence"].add(value, t, "")
@@ -165,6 +237,9 @@ def side_view_series(
         px_to_unit = height_cm * LEG_TO_HEIGHT / leg_px  # cm
     for st in steps:
         s, c, o = st.side, st.contact, st.toe_off
+        if not view.fits(c):
+            continue
+        f = view.forward_sign_at(c)
         out["ground_contact"].add(st.contact_ms, c, s)
         out["flight"].add(st.flight_ms, o, s)
         if st.stride_s:
@@ -240,6 +315,8 @@ def rear_view_series(
     mid_sh = kin.mid_track("left_shoulder", "right_shoulder")
     for st in steps:
         s, c, o = st.side, st.contact, st.toe_off
+        if not view.fits(c):
+            continue
         stance = kin.span(c, o)
         if len(stance):
             drop = (

@@ -30,7 +30,9 @@ def write_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coachg-render") as pool:
         pending = pool.submit(render, report, info, kin, steps, out_dir, browser=browser_video)
-        stride = stride_angle_plot(report, kin, steps, out_dir / "joint_angles_stride.png")
+        used = {e["contact_s"] for e in report.events}  # the steps filmed from the used view
+        in_view = [s for s in steps if round(s.contact, 4) in used]
+        stride = stride_angle_plot(report, kin, in_view, out_dir / "joint_angles_stride.png")
         per = metrics_plot(report, out_dir / "metrics_per_step.png")
         rendered = pending.result()
     report.artifacts["annotated_video"] = str(rendered.video)

@@ -64,14 +64,17 @@ def stride_angle_plot(
                 drawn = True
             if strides:
                 stance_pct = np.median([(o - c) / (n - c) * 100 for c, n, o in strides])
-                ax.axvline(stance_pct, color=_SIDE_COLOURS[side], ls=":", lw=1)
+                ax.axvline(
+                    stance_pct, color=_SIDE_COLOURS[side], ls=":", lw=1, label=f"{side} toe-off"
+                )
             ax.set_title(name, fontsize=10)
     if not drawn:
         plt.close(fig)
         return None
     for ax in axes[1]:
         ax.set_xlabel("% of stride (0 = foot contact; dotted = toe-off)")
-    axes[0, 0].legend(fontsize=8)
+    for ax in axes.flat:
+        ax.legend(fontsize=7, loc="best")
     fig.suptitle("Joint angles over the stride (mean ± SD)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -103,14 +106,15 @@ def metrics_plot(report: GaitReport, path: Path) -> Path | None:
                     ms=3,
                     lw=0.8,
                     color=_SIDE_COLOURS.get(side, "tab:gray"),
-                    label=side or None,
+                    label=f"{side} foot" if side else "each stride",
                 )
-        ax.axhline(m.value, color="k", lw=1)
+        ax.axhline(m.value, color="k", lw=1, label="median")
         ref = m.reference or {}
         if ref.get("low") is not None or ref.get("high") is not None:
             lo = ref.get("low") if ref.get("low") is not None else min([*m.per_step, m.value])
             hi = ref.get("high") if ref.get("high") is not None else max([*m.per_step, m.value])
-            ax.axhspan(lo, hi, color="green", alpha=0.08)
+            ax.axhspan(lo, hi, color="green", alpha=0.08, label="typical range")
+        ax.legend(fontsize=6, loc="best")
         flag = "" if m.reliable else " (not reliable)"
         ax.set_title(
             f"{m.label}{flag}\nmedian {m.value:.1f} {m.unit}, conf {m.confidence:.2f}", fontsize=8

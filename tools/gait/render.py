@@ -31,6 +31,9 @@ _BONES = [("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")] + [
 ]
 _COLOURS = {"left": (255, 160, 0), "right": (0, 140, 255), "": (220, 220, 220)}  # BGR
 _STANCE = (60, 220, 60)
+#: The annotated clip is drawn at most this many frames a second (encoding is its main cost;
+#: contacts are still marked on the frame nearest each).
+ANNOTATED_MAX_FPS = 30.0
 
 
 def _interp_all(kin: Kinematics, times: np.ndarray) -> np.ndarray:
@@ -67,14 +70,32 @@ def draw_pose(img: np.ndarray, pts: np.ndarray, scale: float, stance: set[str]) 
             cv2.circle(img, (int(p[0]), int(p[1])), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
 
 
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_MARGIN_PX = 12
+
+
+def text_scale(lines: list[str], width: int, height: int) -> float:
+    """The font scale for ``lines`` on a ``width`` x ``height`` image: sized to the picture's
+    height, shrunk until the longest line fits its width and all lines fit its height."""
+    fs = height / 1100
+    if not lines:
+        return fs
+    fs = min(fs, height / ((len(lines) + 1) * 34 * 1.4))
+
+    def widest(scale: float) -> int:
+        return max(cv2.getTextSize(line, _FONT, scale, 4)[0][0] for line in lines)
+
+    while fs > 0.2 and widest(fs) > width - 2 * _MARGIN_PX:
+        fs *= 0.93
+    return max(fs, 0.2)
+
+
 def _text(img: np.ndarray, lines: list[str]) -> None:
-    fs = img.shape[0] / 1100
+    fs = text_scale(lines, img.shape[1], img.shape[0])
     y = int(30 * fs * 1.4)
     for line in lines:
-        cv2.putText(img, line, (12, y), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), 4, cv2.LINE_AA)
-        cv2.putText(
-            img, line, (12, y), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), 1, cv2.LINE_AA
-        )
+        cv2.putText(img, line, (_MARGIN_PX, y), _FONT, fs, (0, 0, 0), 4, cv2.LINE_AA)
+        cv2.putText(img, line, (_MARGIN_PX, y), _FONT, fs, (255, 255, 255), 1, cv2.LINE_AA)
         y += int(34 * fs * 1.4)
 
 
@@ -97,19 +118,19 @@ def render(
     max_side: int | None = None,
     key_frame_count: int = 4,
 ) -> Rendered:
-    """Draw the annotated clip (at the analysed frame rate, cropped to the runner) and the key
-    frames, in one pass through the video.
+    """Draw the annotated clip (at the analysed frame rate up to ANNOTATED_MAX_FPS, cropped to
+    the runner) and the key frames, in one pass through the video.
 
     ``browser=True`` writes VP8 WebM (plays in any browser, frames up to 480 px); otherwise
     MPEG-4 Part 2 in MP4 (plays in desktop players, frames up to 720 px). Key frames are PNGs of
-    the whole picture at contacts from the middle of the clip, both feet.
+    the whole picture at typical contacts (see :func:`typical_steps`), both feet.
     """
     max_side = max_side or (480 if browser else 720)
-    step = max(1, round(info.fps / kin_fps(kin)))
+    step = max(1, round(info.fps / min(kin_fps(kin), ANNOTATED_MAX_FPS)))
     x0, y0, x1, y1 = runner_box(kin, info.width, info.height)
     scale = min(1.0, max_side / max(x1 - x0, y1 - y0))
     size = (2 * round((x1 - x0) * scale / 2), 2 * round((y1 - y0) * scale / 2))  # even sides
-    wanted = _key_frame_steps(steps, info.fps, key_frame_count)
+    wanted = _key_frame_steps(report, steps, info.fps, key_frame_count)
     done = Rendered(out_dir / ("annotated.webm" if browser else "annotated.mp4"))
     with VideoSink(done.video, info.fps / step, size) as sink:
         for index, full in iter_frames(info, step=step, also=set(wanted)):
@@ -183,11 +204,52 @@ def kin_fps(kin: Kinematics) -> float:
     return 1.0 / float(np.median(np.diff(kin.times))) if len(kin.times) > 1 else 30.0
 
 
-def _key_frame_steps(steps: list[Step], fps: float, count: int) -> dict[int, Step]:
-    """Frame index -> step, for ``count`` contacts from the middle of the clip."""
-    mid = len(steps) // 2
-    chosen = steps[max(0, mid - count // 2) : mid + (count + 1) // 2]
-    return {round(s.contact * fps): s for s in chosen}
+#: Metrics whose per-step values pick the typical steps for key frames.
+_TYPICAL_BY = ("ground_contact", "overstride", "knee_flexion_contact", "shank_angle")
+
+
+def typical_steps(report: GaitReport, steps: list[Step], count: int) -> list[Step]:
+    """``count`` steps typical of the clip: those whose values sit nearest the clip's medians
+    (in interquartile ranges), alternating feet, from the analysed view only, and never two of
+    one foot within one stride of each other (so one step never gets two labels)."""
+    used = {e["contact_s"] for e in report.events}
+    pool = [s for s in steps if round(s.contact, 4) in used] or list(steps)
+    strides = [s.stride_s for s in pool if s.stride_s]
+    stride = float(np.median(strides)) if strides else 0.7
+
+    def distance(st: Step) -> float:
+        total, seen = 0.0, 0
+        for name in _TYPICAL_BY:
+            m = report.metrics.get(name)
+            if m is None or m.value is None or m.p25 is None or m.p75 is None:
+                continue
+            for v, t in zip(m.per_step, m.per_step_times, strict=True):
+                if abs(t - st.contact) < 1e-3:
+                    total += abs(v - m.value) / max(m.p75 - m.p25, 1e-6)
+                    seen += 1
+        return total / seen if seen else 10.0
+
+    ranked = sorted(pool, key=distance)
+    chosen: list[Step] = []
+    for side in ("left", "right") * count:
+        if len(chosen) >= count:
+            break
+        for st in ranked:
+            clash = any(
+                c is st or (c.side == st.side and abs(c.contact - st.contact) < 0.9 * stride)
+                for c in chosen
+            )
+            if st.side == side and not clash:
+                chosen.append(st)
+                break
+    return sorted(chosen, key=lambda s: s.contact)
+
+
+def _key_frame_steps(
+    report: GaitReport, steps: list[Step], fps: float, count: int
+) -> dict[int, Step]:
+    """Frame index -> step, for ``count`` typical contacts."""
+    return {round(s.contact * fps): s for s in typical_steps(report, steps, count)}
 
 
 def _key_frame(

@@ -97,11 +97,16 @@ def compose_gait(result: ToolResult) -> str:
     metrics = [m for m in report["metrics"].values() if m.get("value") is not None]
     reliable = [m for m in metrics if m.get("reliable")]
     rough = [m for m in metrics if not m.get("reliable")]
-    view, pose = report["view"], report["pose"]
+    view, pose, video = report["view"], report["pose"], report["video"]
+    timing = ""
+    if video.get("fps_source") and video.get("fps_source") != "the file":
+        timing = f", timed at {video['fps']:g} frames/s from {video['fps_source']}"
     lines = [
         f"I analysed {len(report['events'])} steps of your running, filmed from the "
-        f"{view['view']} ({pose['analysed_fps']:.0f} frames/s)."
+        f"{view['view']} ({pose['analysed_fps']:.0f} frames/s{timing})."
     ]
+    if view.get("note"):
+        lines.append(view["note"])
     if reliable:
         lines += ["", "**Measured well**"]
         lines += [f"- {m['label']}: {_value(m)}{_typical(m)}" for m in reliable]
@@ -113,6 +118,17 @@ def compose_gait(result: ToolResult) -> str:
         for why, group in by_reason.items():
             shown = ", ".join(f"{m['label']} {_value(m)}" for m in group)
             lines.append(f"- {shown}" + (f": {why}" if why else ""))
+    missing = [m for m in report["metrics"].values() if m.get("not_measured")]
+    if missing:
+        lines += ["", "**Not measured** (no number is better than a wrong one)"]
+        lines += [f"- {m['label']}: not measured, because {m['not_measured']}" for m in missing]
+    tips = report.get("advice") or []
+    if tips:
+        lines += ["", "**What to work on** (what it may mean, never a diagnosis)"]
+        lines += [
+            f"- {tip['label']}: {tip['text']} (notes: *{tip['section']}*; {tip['source']})"
+            for tip in tips
+        ]
     sides = [line for m in reliable if (line := _side_line(m))][:_MOST_NOTES]
     if sides:
         lines += ["", "**Left and right**"] + [f"- {line}" for line in sides]
@@ -137,7 +153,13 @@ def compose_gait(result: ToolResult) -> str:
         "",
         confidence_sentence(result.confidence, _overall_reasons(rough, pose["analysed_fps"])),
     ]
-    notes = [c for c in result.caveats if "not reliable here" not in c][:_MOST_NOTES]
+    notes = [
+        c
+        for c in result.caveats
+        if "not reliable here" not in c
+        and "is not measured, because" not in c
+        and c != view.get("note")
+    ][:_MOST_NOTES]
     if notes:
         lines += [""] + [f"Note: {note}" for note in notes]
     return "\n".join(lines).strip()

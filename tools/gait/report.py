@@ -43,11 +43,13 @@ class MetricSummary:
     change: float | None = None
     category: str | None = None
     reference: dict[str, Any] | None = None
+    not_measured: str | None = None  # why there is no value (a failed gate), in words
 
     def text(self) -> str:
         """e.g. ``Cadence: 169.1 steps/min (IQR 167.0-171.2), confidence 0.86``."""
         if self.value is None:
-            return f"{self.label}: not measured"
+            why = f", because {self.not_measured}" if self.not_measured else ""
+            return f"{self.label}: not measured{why}"
         warn = "" if self.reliable else " — NOT RELIABLE"
         cat = f" ({self.category})" if self.category else ""
         return (
@@ -135,6 +137,7 @@ class GaitReport:
     caveats: list[str]
     artifacts: dict[str, str] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    advice: list[dict[str, str]] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
 
     def reliable_metrics(self) -> dict[str, MetricSummary]:

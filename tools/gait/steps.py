@@ -44,12 +44,29 @@ def _valid(intervals: np.ndarray, median: float) -> np.ndarray:
     return (intervals > lo * median) & (intervals < hi * median)
 
 
+#: A foot cannot land twice within this share of its median stride: the later landing is a
+#: doubled event (one step would get two labels), not a step.
+_MIN_STRIDE_SHARE = 0.5
+
+
+def _without_doubles(foot: FootEvents, median_stride: float) -> FootEvents:
+    if not np.isfinite(median_stride) or len(foot.contacts) < 2:
+        return foot
+    keep = [0]
+    for i in range(1, len(foot.contacts)):
+        if foot.contacts[i] - foot.contacts[keep[-1]] >= _MIN_STRIDE_SHARE * median_stride:
+            keep.append(i)
+    return FootEvents(foot.side, foot.contacts[keep], foot.toe_offs[keep])
+
+
 def build_steps(feet: list[FootEvents]) -> list[Step]:
-    """Every stance, in time order, linked to the next contact of each foot when it is plausible."""
+    """Every stance, in time order, linked to the next contact of each foot when it is
+    plausible; a foot's landing within half a stride of its previous one is dropped."""
     strides = np.concatenate(
         [np.diff(f.contacts) for f in feet if len(f.contacts) > 1] or [np.zeros(0)]
     )
     median_stride = float(np.median(strides)) if len(strides) else float("nan")
+    feet = [_without_doubles(f, median_stride) for f in feet]
     all_contacts = sorted((float(c), f.side) for f in feet for c in f.contacts)
     steps: list[Step] = []
     for f in feet:

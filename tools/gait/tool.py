@@ -185,6 +185,11 @@ def analyze_run_video(
     )
     if unreliable:
         message += " Not reliable from this clip: " + ", ".join(unreliable) + "."
+    missing = [m.label for m in report.metrics.values() if m.not_measured]
+    if missing:
+        message += " Not measured: " + ", ".join(missing) + "."
+    if report.view.get("note"):
+        message += " " + report.view["note"]
     facts = report_facts(report)
     caveats = list(report.caveats)
     if comparison is not None:

@@ -25,7 +25,7 @@ from tools.gait.video_io import VideoInfo, cpu_count, iter_frames
 ProgressFn = Callable[[float, str], None]
 
 #: Pose runs on at most about this many frames per second of real time; faster clips are sampled.
-TARGET_POSE_FPS = 30.0
+TARGET_POSE_FPS = 60.0
 #: Frames are shrunk to this longer side before pose estimation (the model itself sees 256 px).
 POSE_MAX_SIDE = 640
 _MIN_FRAMES_PER_WORKER = 120

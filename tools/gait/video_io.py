@@ -1,12 +1,20 @@
-"""Reading a runner's video: probe it, honour phone rotation, and decode frames cheaply."""
+"""Reading a runner's video: probe it, honour phone rotation, and decode frames cheaply.
+
+The frame rate that times everything is the real one: the rate the runner gave, else the capture
+rate a phone writes into a slow-motion clip (Android's ``com.android.capture.fps``; any container
+or stream tag named ``...capture.fps``), else the file's own rate. A slow-motion clip without such
+a tag is caught later, from the motion itself (:mod:`tools.gait.frame_rate`).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -15,6 +23,11 @@ from tools.gait.errors import GaitAnalysisError
 MAX_BYTES = 2 * 1024**3  # 2 GiB
 MAX_SECONDS = 120.0
 MIN_SECONDS = 1.5
+
+#: Metadata keys that hold the rate a clip was captured at (phones' slow motion).
+_CAPTURE_FPS_KEY = re.compile(r"capture[._-]?fps$|capture[._-]?frame[._-]?rate$", re.IGNORECASE)
+#: Where the timing frame rate came from, in the words the report uses.
+FPS_GIVEN, FPS_CAPTURE_TAG, FPS_FILE = "you said", "the clip's capture-rate tag", "the file"
 
 _ROTATIONS = {
     90: cv2.ROTATE_90_CLOCKWISE,
@@ -27,8 +40,10 @@ _ROTATIONS = {
 class VideoInfo:
     """What the container says about a clip, after phone rotation is applied.
 
-    ``fps`` is the real-time frame rate used for all timing (the container's, or the caller's
-    override for slow-motion clips); ``container_fps`` is what the file claims.
+    ``fps`` is the real-time frame rate used for all timing (the caller's, the capture rate a
+    phone wrote, or the container's); ``container_fps`` is what the file plays at;
+    ``capture_fps`` the capture-rate tag, when there is one; ``fps_source`` which of them
+    ``fps`` is (FPS_GIVEN, FPS_CAPTURE_TAG or FPS_FILE).
     """
 
     path: Path
@@ -40,6 +55,13 @@ class VideoInfo:
     rotation_deg: int
     codec: str
     size_bytes: int
+    capture_fps: float | None = None
+    fps_source: str = FPS_FILE
+
+    @property
+    def slow_motion_factor(self) -> float:
+        """How many times slower than real time the file plays (1.0: real time)."""
+        return self.fps / self.container_fps if self.container_fps else 1.0
 
     @property
     def duration_s(self) -> float:
@@ -50,6 +72,27 @@ class VideoInfo:
 def _fourcc_text(value: float) -> str:
     code = int(value)
     return "".join(chr((code >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ") or "?"
+
+
+def capture_fps(path: Path) -> float | None:
+    """The capture rate a phone wrote into the clip's metadata (container or video stream), or
+    None. A slow-motion clip filmed at 120 frames/s and played at 30 carries 120 here."""
+    try:
+        with av.open(str(path)) as container:
+            tags = dict(container.metadata)
+            for stream in container.streams.video:
+                tags.update(stream.metadata)
+    except (av.FFmpegError, OSError, UnicodeDecodeError):
+        return None
+    for key, value in tags.items():
+        if _CAPTURE_FPS_KEY.search(key):
+            try:
+                rate = float(str(value).strip())
+            except ValueError:
+                continue
+            if 1 < rate <= 2000:
+                return rate
+    return None
 
 
 def _open(path: Path) -> cv2.VideoCapture:
@@ -110,7 +153,13 @@ def probe_video(path: str | Path, *, fps: float | None = None) -> VideoInfo:
         container_fps = fps
     if rotation in (90, 270):
         w, h = h, w
-    real_fps = float(fps) if fps else container_fps
+    tagged = capture_fps(p)
+    if fps:
+        real_fps, source = float(fps), FPS_GIVEN
+    elif tagged is not None and tagged > 1.2 * container_fps:
+        real_fps, source = tagged, FPS_CAPTURE_TAG
+    else:
+        real_fps, source = container_fps, FPS_FILE
     info = VideoInfo(
         path=p,
         width=w,
@@ -121,6 +170,8 @@ def probe_video(path: str | Path, *, fps: float | None = None) -> VideoInfo:
         rotation_deg=rotation,
         codec=codec,
         size_bytes=size,
+        capture_fps=tagged,
+        fps_source=source,
     )
     if info.duration_s > MAX_SECONDS:
         raise GaitAnalysisError(

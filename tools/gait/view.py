@@ -1,15 +1,68 @@
-"""Which view the camera had (side or rear/front) and which way the runner faces."""
+"""Which view the camera had, stretch by stretch, and which way the runner faces.
+
+In a side view the shoulders and hips overlap (their width is small next to the torso length);
+seen from behind or the front they are wide apart, and in between (oblique, three-quarter) they are
+neither. Every frame is classed, and runs shorter than a second are merged into their neighbours,
+so a clip that turns from side to front is split into segments and each metric uses only the
+segments its view allows. A view the runner names is checked against the picture: when they
+disagree the picture wins, unless the detector is unsure.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 from models.pose import LANDMARK_INDEX as IDX
 from tools.gait.errors import GaitAnalysisError
 
+#: The views metrics are defined for ("rear" also stands for a front view, analysed mirrored).
 VIEWS = ("side", "rear")
+#: Shoulder-and-hip width over torso length: below SIDE_MAX a side view, from FRONTAL_MIN on a
+#: view from behind or the front, in between an oblique (three-quarter) view.
+SIDE_MAX = 0.35
+FRONTAL_MIN = 0.6
+#: A stretch shorter than this is merged into its neighbour.
+MIN_SEGMENT_S = 1.0
+#: Below this confidence the detector defers to a view the runner named.
+SURE = 0.6
+_WORDS = {"side": "the side", "rear": "behind", "front": "the front", "oblique": "an angle"}
+
+
+@dataclass(frozen=True)
+class ViewSegment:
+    """One stretch of the clip seen from one view: ``kind`` is "side", "rear", "front" or
+    "oblique"; ``faces`` "left"/"right" in a side view (with ``faces_confidence``), else ""."""
+
+    start_s: float
+    end_s: float
+    kind: str
+    width_ratio: float
+    faces: str = ""
+    faces_confidence: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """Length of the stretch."""
+        return self.end_s - self.start_s
+
+    @property
+    def family(self) -> str:
+        """The metric view it serves: "side", "rear" (rear or front) or "oblique"."""
+        return "rear" if self.kind == "front" else self.kind
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "start_s": round(self.start_s, 2),
+            "end_s": round(self.end_s, 2),
+            "view": self.kind,
+            "faces": self.faces,
+            "faces_confidence": round(self.faces_confidence, 2),
+            "width_ratio": round(self.width_ratio, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -17,7 +70,8 @@ class ViewInfo:
     """``view`` is "side" or "rear" (a front view is analysed like a rear one, mirrored);
     ``faces`` is "left"/"right" in a side view, "away"/"toward" otherwise; ``near_side`` the
     runner's side closer to the camera in a side view; ``right_sign`` is +1 when the runner's right
-    appears towards +x (image right)."""
+    appears towards +x (image right). ``detected`` is what the picture showed and ``note`` says
+    when it differs from the view the runner named; ``segments`` the stretches of the clip."""
 
     view: str
     faces: str
@@ -26,11 +80,40 @@ class ViewInfo:
     near_side: str
     right_sign: int
     width_ratio: float
+    detected: str = ""
+    faces_confidence: float = 1.0
+    note: str | None = None
+    segments: tuple[ViewSegment, ...] = field(default_factory=tuple)
 
     @property
     def forward_sign(self) -> int:
         """+1 when the runner moves towards +x in the image (side view)."""
         return 1 if self.faces == "right" else -1
+
+    def segment_at(self, t: float) -> ViewSegment | None:
+        """The stretch holding time ``t``."""
+        for seg in self.segments:
+            if seg.start_s <= t <= seg.end_s:
+                return seg
+        return None
+
+    def fits(self, t: float) -> bool:
+        """True when time ``t`` was filmed from the analysed view (always, without segments)."""
+        if not self.segments:
+            return True
+        seg = self.segment_at(t)
+        return seg is not None and seg.family == self.view
+
+    def forward_sign_at(self, t: float) -> int:
+        """Running direction at time ``t`` (the segment's own, else the clip's)."""
+        seg = self.segment_at(t)
+        if seg is not None and seg.faces:
+            return 1 if seg.faces == "right" else -1
+        return self.forward_sign
+
+    def used_seconds(self) -> float:
+        """Seconds of the clip filmed from the analysed view."""
+        return sum(s.seconds for s in self.segments if s.family == self.view)
 
 
 def _median(values: np.ndarray) -> float:
@@ -38,42 +121,169 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(finite)) if len(finite) else float("nan")
 
 
-def detect_view(xy: np.ndarray, visibility: np.ndarray, given: str | None = None) -> ViewInfo:
-    """Guess the view from body proportions, or check the one given.
+def _normalise(given: str | None) -> str | None:
+    if given is None:
+        return None
+    name = given.strip().lower()
+    name = {"front": "rear", "back": "rear", "behind": "rear"}.get(name, name)
+    if name not in VIEWS:
+        raise GaitAnalysisError(
+            f"I don't know the view {given!r}. Say view='side' (camera at hip height, "
+            "beside the runner) or view='rear' (camera behind the runner), or leave it out "
+            "and I'll detect it.",
+            code="bad_view",
+        )
+    return name
 
-    In a side view the shoulders and hips overlap (their width is small next to the torso length);
-    seen from behind or the front they are wide apart.
-    """
-    if given is not None:
-        given = given.strip().lower()
-        if given == "front":
-            given = "rear"
-        if given not in VIEWS:
-            raise GaitAnalysisError(
-                f"I don't know the view {given!r}. Say view='side' (camera at hip height, "
-                "beside the runner) or view='rear' (camera behind the runner), or leave it out "
-                "and I'll detect it.",
-                code="bad_view",
-            )
+
+def check_view_name(given: str | None) -> None:
+    """Raise GaitAnalysisError ``bad_view`` for a view name Coach G doesn't know."""
+    _normalise(given)
+
+
+def _width_ratio(xy: np.ndarray) -> np.ndarray:
     ls, rs = xy[:, IDX["left_shoulder"]], xy[:, IDX["right_shoulder"]]
     lh, rh = xy[:, IDX["left_hip"]], xy[:, IDX["right_hip"]]
     torso = np.linalg.norm((ls + rs) / 2 - (lh + rh) / 2, axis=1)
     width = (np.abs(ls[:, 0] - rs[:, 0]) + np.abs(lh[:, 0] - rh[:, 0])) / 2
-    ratio = _median(width / torso)
-    detected = "side" if ratio < 0.35 else "rear"
-    # distance of the ratio from the decision boundary, as a rough confidence
-    conf = float(np.clip(abs(ratio - 0.35) / 0.2, 0.2, 1.0)) if np.isfinite(ratio) else 0.2
-    view = given or detected
-    right_sign = 1 if _median(rh[:, 0] - lh[:, 0]) >= 0 else -1
-    nose = xy[:, IDX["nose"]]
-    ears = (xy[:, IDX["left_ear"]] + xy[:, IDX["right_ear"]]) / 2
-    toes = (xy[:, IDX["left_foot_index"]] + xy[:, IDX["right_foot_index"]]) / 2
-    heels = (xy[:, IDX["left_heel"]] + xy[:, IDX["right_heel"]]) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return width / torso
+
+
+def _facing(xy: np.ndarray, leg_px: float) -> tuple[str, float]:
+    """Running direction in a side-view stretch and how sure: the hips' travel across the
+    picture when the runner moves (overground), else where the nose and the toes point."""
+    hips = (xy[:, IDX["left_hip"], 0] + xy[:, IDX["right_hip"], 0]) / 2
+    finite = np.flatnonzero(np.isfinite(hips))
+    if len(finite) > 2:
+        travel = float(hips[finite[-1]] - hips[finite[0]])
+        if abs(travel) > leg_px:
+            return ("right" if travel > 0 else "left"), 1.0
+    nose = xy[:, IDX["nose"], 0]
+    ears = (xy[:, IDX["left_ear"], 0] + xy[:, IDX["right_ear"], 0]) / 2
+    toes = (xy[:, IDX["left_foot_index"], 0] + xy[:, IDX["right_foot_index"], 0]) / 2
+    heels = (xy[:, IDX["left_heel"], 0] + xy[:, IDX["right_heel"], 0]) / 2
+    votes = np.concatenate([np.sign(nose - ears), np.sign(toes - heels)])
+    votes = votes[np.isfinite(votes)]
+    if not len(votes):
+        return "", 0.0
+    mean = float(np.mean(votes))
+    return ("right" if mean > 0 else "left"), abs(mean)
+
+
+def _rear_or_front(visibility: np.ndarray, xy: np.ndarray) -> str:
+    right_sign = _median(xy[:, IDX["right_hip"], 0] - xy[:, IDX["left_hip"], 0])
+    face = _median(visibility[:, IDX["nose"]])
+    return "front" if face > 0.6 and right_sign < 0 else "rear"
+
+
+def _labels(ratio: np.ndarray, fps: float) -> np.ndarray:
+    smooth = ratio.copy()
+    finite = np.isfinite(smooth)
+    if finite.any():
+        smooth[~finite] = np.interp(np.flatnonzero(~finite), np.flatnonzero(finite), smooth[finite])
+        smooth = median_filter(smooth, size=max(3, round(fps)), mode="nearest")
+    labels = np.where(smooth < SIDE_MAX, "side", np.where(smooth < FRONTAL_MIN, "oblique", "rear"))
+    labels[~np.isfinite(smooth)] = "oblique"
+    return labels
+
+
+def view_segments(
+    times: np.ndarray, xy: np.ndarray, visibility: np.ndarray, leg_px: float
+) -> list[ViewSegment]:
+    """The clip split into stretches of one view each (none shorter than MIN_SEGMENT_S unless
+    the clip is)."""
+    if len(times) == 0:
+        return []
+    fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 30.0
+    ratio = _width_ratio(xy)
+    labels = _labels(ratio, fps)
+    runs: list[list[int]] = []  # [start, stop) sample ranges
+    for i in range(len(labels)):
+        if runs and labels[runs[-1][0]] == labels[i]:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    min_len = max(1, round(MIN_SEGMENT_S * fps))
+    merged: list[list[int]] = []
+    for run in runs:
+        if merged and (run[1] - run[0] < min_len or merged[-1][1] - merged[-1][0] < min_len):
+            longer = run if run[1] - run[0] > merged[-1][1] - merged[-1][0] else merged[-1]
+            kind = labels[longer[0]]
+            merged[-1][1] = run[1]
+            labels[merged[-1][0] : merged[-1][1]] = kind
+        else:
+            merged.append(run)
+    joined: list[list[int]] = []
+    for run in merged:
+        if joined and labels[joined[-1][0]] == labels[run[0]]:
+            joined[-1][1] = run[1]
+        else:
+            joined.append(run)
+    out = []
+    for a, b in joined:
+        kind = str(labels[a])
+        part = xy[a:b]
+        faces, sure = ("", 0.0)
+        if kind == "rear":
+            kind = _rear_or_front(visibility[a:b], part)
+        elif kind == "side":
+            faces, sure = _facing(part, leg_px)
+        end = float(times[b]) if b < len(times) else float(times[-1])
+        out.append(ViewSegment(float(times[a]), end, kind, _median(ratio[a:b]), faces, sure))
+    return out
+
+
+def detect_view(
+    xy: np.ndarray,
+    visibility: np.ndarray,
+    given: str | None = None,
+    *,
+    times: np.ndarray | None = None,
+    leg_px: float = 1.0,
+) -> ViewInfo:
+    """The view the clip was filmed from (segment by segment), checked against ``given``.
+
+    The analysed view is the one (side, or rear/front) that covers most of the clip. A named view
+    that the picture contradicts is overruled, with a note, unless the detector is unsure.
+    """
+    named = _normalise(given)
+    times = np.arange(len(xy)) / 30.0 if times is None else times
+    segments = view_segments(times, xy, visibility, leg_px)
+    seconds = {v: sum(s.seconds for s in segments if s.family == v) for v in VIEWS}
+    detected = max(VIEWS, key=lambda v: seconds[v]) if segments else "side"
+    ratio_all = _width_ratio(xy)
+    ratio = _median(ratio_all)
+    in_view = [s.width_ratio for s in segments if s.family == detected]
+    typical = float(np.median(in_view)) if in_view else ratio
+    conf = float(np.clip(abs(typical - SIDE_MAX) / 0.2, 0.2, 1.0)) if np.isfinite(typical) else 0.2
+    if seconds[detected] == 0:
+        conf = 0.2
+    view, note = detected, None
+    if named is not None and named != detected:
+        if conf >= SURE:
+            note = (
+                f"You said it was filmed from {_WORDS[named]}, but the picture shows a "
+                f"{detected} view (confidence {conf:.2f}), so I measured it as a {detected} view."
+            )
+        else:
+            view = named
+            note = (
+                f"The picture doesn't show the view clearly, so I went with what you said "
+                f"(filmed from {_WORDS[named]})."
+            )
+            conf = 0.5
+    right_sign = 1 if _median(xy[:, IDX["right_hip"], 0] - xy[:, IDX["left_hip"], 0]) >= 0 else -1
+    faces, faces_conf, near = "", 0.0, ""
     if view == "side":
-        votes = np.sign(_median(nose[:, 0] - ears[:, 0])) + np.sign(
-            _median(toes[:, 0] - heels[:, 0])
+        sides = sorted(
+            (s for s in segments if s.kind == "side" and s.faces), key=lambda s: -s.seconds
         )
-        faces = "right" if votes > 0 else "left"
+        if sides:
+            faces, faces_conf = sides[0].faces, sides[0].faces_confidence
+        else:
+            faces, faces_conf = _facing(xy, leg_px)
+        faces = faces or "left"
         near = (
             "left"
             if _median(
@@ -85,12 +295,23 @@ def detect_view(xy: np.ndarray, visibility: np.ndarray, given: str | None = None
             >= 0
             else "right"
         )
-        if votes == 0:
+        if faces_conf < 0.5:
             conf *= 0.6
     else:
-        face_vis = _median(visibility[:, IDX["nose"]])
-        faces = "toward" if face_vis > 0.6 and right_sign < 0 else "away"
-        near = ""
-    if given is not None:
-        conf = 1.0 if given == detected else 0.5
-    return ViewInfo(view, faces, conf, given is not None, near, right_sign, ratio)
+        frontal = [s for s in segments if s.family == "rear"]
+        kind = max(frontal, key=lambda s: s.seconds).kind if frontal else "rear"
+        faces = "toward" if kind == "front" else "away"
+        faces_conf = 1.0
+    return ViewInfo(
+        view=view,
+        faces=faces,
+        confidence=conf,
+        given=named is not None,
+        near_side=near,
+        right_sign=right_sign,
+        width_ratio=ratio,
+        detected=detected,
+        faces_confidence=faces_conf,
+        note=note,
+        segments=tuple(segments),
+    )

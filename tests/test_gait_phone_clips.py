@@ -1,0 +1,338 @@
+"""Gait analysis on the clips runners actually send: slow motion, mirrored, the wrong view named,
+the wrong frame rate given, too few steps, no runner. The clips are made from the real clip at
+test time (tests/gait_clips.py); pose runs once per clip (module fixtures) and once for the real
+clip per session (``real_clip_pose``), and the variants are analysed from those tracks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.extractors import EXTRACTORS
+from agent.verifier import ungrounded_numbers
+from tests import gait_clips
+from tests.test_gait_helpers import TRUTH, require
+from tools.gait.advice import TIPS, advice, note_section
+from tools.gait.analyze import _gate, analyze_track, analyze_video
+from tools.gait.confidence import Confidence
+from tools.gait.errors import GaitAnalysisError
+from tools.gait.frame_rate import RUNNING_SPM
+from tools.gait.metrics import SPECS
+from tools.gait.render import text_scale, typical_steps
+from tools.gait.reply import compose_gait
+from tools.gait.report import GaitReport, summarise
+from tools.gait.steps import Step
+from tools.gait.tool import report_facts
+from tools.gait.tracking import PoseTrack, track_pose
+from tools.gait.video_io import FPS_CAPTURE_TAG, FPS_FILE, FPS_GIVEN, VideoInfo, probe_video
+from tools.result import ToolResult
+
+
+@pytest.fixture(scope="module")
+def truth_spm() -> float:
+    return float(json.loads(require(TRUTH).read_text())["cadence_spm"]["value"])
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("phone_clips")
+
+
+@pytest.fixture(scope="module")
+def slow_clip(clips: Path) -> Path:
+    """2 s of real running interpolated to 120 frames/s, playing at 30 (4x slow motion)."""
+    return gait_clips.slow_motion(clips / "slow_4x.mp4", seconds=2.0)
+
+
+@pytest.fixture(scope="module")
+def slow_pose(slow_clip: Path) -> tuple[VideoInfo, PoseTrack]:
+    """Pose of every frame of the slow-motion clip, timed as the file says (30 frames/s)."""
+    info = probe_video(slow_clip)
+    return info, track_pose(info)
+
+
+def _retimed(info: VideoInfo, track: PoseTrack, fps: float) -> tuple[VideoInfo, PoseTrack]:
+    """The same frames and pose, timed at ``fps`` as if the runner had said so."""
+    new = replace(info, fps=fps, fps_source=FPS_GIVEN)
+    factor = fps / info.fps
+    return new, replace(track, times=track.frames / fps, fps=track.fps * factor)
+
+
+def _reply(report: GaitReport) -> tuple[str, ToolResult]:
+    result = ToolResult(
+        tool="analyze_run_video",
+        facts=report_facts(report),
+        data={"report": report.to_dict()},
+        confidence=report.confidence,
+        caveats=report.caveats,
+    )
+    return compose_gait(result), result
+
+
+def _assert_honest(report: GaitReport) -> None:
+    """No implausible value and no value without its steps is ever shown as measured, and the
+    reply quotes no number for a metric that was not measured."""
+    text, result = _reply(report)
+    for name, m in report.metrics.items():
+        spec = SPECS[name]
+        if m.value is None:
+            assert not m.reliable
+            assert f"{m.label}: {m.value}" not in text
+            continue
+        lo, hi = spec.plausible or (-np.inf, np.inf)
+        assert lo <= m.value <= hi, name
+        assert m.n >= spec.min_n, name
+    strike = report.metrics.get("foot_strike_angle")
+    if strike is not None and strike.reliable:
+        # reliable only when its own steps agree: rearfoot above 8 deg, forefoot below -1.6
+        kinds = ["rear" if v > 8 else "fore" if v < -1.6 else "mid" for v in strike.per_step]
+        assert max(kinds.count(k) for k in set(kinds)) >= 0.75 * len(kinds)
+    cadence = report.metrics["cadence"]
+    if cadence.value is not None:
+        assert len(cadence.per_step) >= 2  # never a cadence without strides
+    else:
+        assert "Cadence: not measured" in text
+    assert ungrounded_numbers(text, [result], [], "analyze my run video") == []
+
+
+# --- frame rate ------------------------------------------------------------------------------
+
+
+def test_capture_rate_tag_and_the_rate_given_set_the_timing(clips: Path, slow_clip: Path) -> None:
+    tagged = gait_clips.slow_motion(clips / "slow_4x_tagged.mp4", seconds=2.0, capture_fps=120.0)
+    info = probe_video(tagged)
+    assert (info.fps, info.container_fps, info.fps_source) == (120.0, 30.0, FPS_CAPTURE_TAG)
+    assert info.slow_motion_factor == pytest.approx(4.0)
+    plain = probe_video(slow_clip)
+    assert (plain.fps, plain.capture_fps, plain.fps_source) == (30.0, None, FPS_FILE)
+    given = probe_video(slow_clip, fps=120)
+    assert (given.fps, given.fps_source) == (120.0, FPS_GIVEN)
+    # the chat phrase sets it too
+    assert EXTRACTORS["fps"]("it's 240 fps slow-mo") == 240.0
+
+
+def test_slow_motion_without_its_rate_is_refused_with_what_to_say(
+    slow_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    info, track = slow_pose
+    with pytest.raises(GaitAnalysisError) as refused:
+        analyze_track(info, track)
+    assert refused.value.code == "slow_motion"
+    assert "120 fps" in refused.value.message  # 4 x 30: the rate to confirm
+
+
+def test_slow_motion_with_its_rate_confirmed_is_timed_right(
+    slow_pose: tuple[VideoInfo, PoseTrack], truth_spm: float
+) -> None:
+    report = analyze_track(*_retimed(*slow_pose, 120.0))
+    cadence = report.metrics["cadence"]
+    assert report.video["fps"] == 120.0 and report.video["fps_source"] == FPS_GIVEN
+    # 2 s of running: a few strides; measured near the truth, or honestly not measured
+    assert cadence.value is None or abs(cadence.value - truth_spm) <= 10.0
+    assert report.pose["motion_cadence_spm"] == pytest.approx(truth_spm, abs=10.0)
+    _assert_honest(report)
+    assert "timed at 120 frames/s" in _reply(report)[0]
+
+
+def test_a_wrong_rate_given_is_refused_not_measured(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    """The real 30 frames/s clip said to be 120 frames/s: the runner would take ~680 steps a
+    minute, so nothing is measured and the reply says which rate would fit."""
+    with pytest.raises(GaitAnalysisError) as refused:
+        analyze_track(*_retimed(*real_clip_pose, 120.0))
+    assert refused.value.code == "wrong_fps"
+    assert "At 30 frames/s" in refused.value.message
+
+
+# --- view and direction ----------------------------------------------------------------------
+
+
+def test_direction_is_right_on_the_mirrored_clip(clips: Path, truth_spm: float) -> None:
+    truth_faces = json.loads(require(TRUTH).read_text())["runner_faces"]
+    mirrored_faces = {"left": "right", "right": "left"}[truth_faces]
+    report = analyze_video(gait_clips.mirrored(clips / "mirrored.mp4", seconds=3.0))
+    assert report.view["view"] == "side"
+    assert report.view["faces"] == mirrored_faces
+    assert report.view["faces_confidence"] >= 0.8
+    cadence = report.metrics["cadence"]
+    assert cadence.value is None or abs(cadence.value - truth_spm) <= 8.0
+    _assert_honest(report)
+
+
+def test_the_picture_overrules_a_wrong_view_name(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    """'this is from behind, does my hip drop?' with a side-view clip: side-view measures,
+    the disagreement said, no rear-view metric at all."""
+    report = analyze_track(*real_clip_pose, view="rear")
+    assert report.view["view"] == "side" and report.view["given"]
+    assert report.view["detected"] == "side"
+    assert "side view" in report.view["note"]
+    assert not {"pelvic_drop", "arm_crossover", "step_width", "knee_fppa"} & set(report.metrics)
+    text, _ = _reply(report)
+    assert report.view["note"] in text
+    assert [s["view"] for s in report.view["segments"]] == ["side"]
+    _assert_honest(report)
+
+
+# --- steps and gates -------------------------------------------------------------------------
+
+
+def test_no_cadence_without_steps(real_clip_pose: tuple[VideoInfo, PoseTrack]) -> None:
+    """The first 1.6 s of the real clip holds about two strides per foot: either refused for
+    too few steps, or every metric without its steps is not measured."""
+    info, track = real_clip_pose
+    keep = track.times < 1.6
+    short = replace(
+        track,
+        frames=track.frames[keep],
+        times=track.times[keep],
+        xy=track.xy[keep],
+        visibility=track.visibility[keep],
+        frames_expected=int(keep.sum()),
+    )
+    try:
+        report = analyze_track(replace(info, frame_count=int(keep.sum())), short)
+    except GaitAnalysisError as refused:
+        assert refused.code in ("too_few_steps", "too_short", "not_running")
+        return
+    _assert_honest(report)
+
+
+def test_an_implausible_value_is_not_measured_and_says_why() -> None:
+    """Per-stride cadences of a slowed clip (84-86 steps/min) are outside what running allows."""
+    values = [84.0, 85.0, 86.0]
+    m = summarise(
+        "cadence",
+        "Cadence",
+        "steps/min",
+        values,
+        [0.0, 1.4, 2.8],
+        ["", "", ""],
+        Confidence(0.9, []),
+        4.0,
+    )
+    assert m.value == pytest.approx(85.0)  # the median, before the gate
+    gated = _gate(m, "cadence")
+    assert gated.value is None and not gated.reliable
+    lo, hi = RUNNING_SPM
+    assert f"{lo:g} to {hi:g} steps/min" in gated.not_measured
+    assert gated.text().startswith("Cadence: not measured, because")
+    # and a cadence that disagrees with the legs' own rhythm is not measured either
+    again = summarise(
+        "cadence", "Cadence", "steps/min", [170.0] * 3, [0, 1, 2], [""] * 3, Confidence(0.9), 4
+    )
+    assert _gate(again, "cadence", rhythm_spm=120.0).value is None
+
+
+def test_a_clip_with_no_runner_says_so(clips: Path) -> None:
+    with pytest.raises(GaitAnalysisError) as refused:
+        analyze_video(gait_clips.no_runner(clips / "garage.mp4", seconds=1.6))
+    assert refused.value.code == "no_person"
+    assert "whole body" in refused.value.message
+
+
+# --- what the report shows -------------------------------------------------------------------
+
+
+def test_advice_for_reliable_out_of_range_values_cites_existing_notes(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    for tip in TIPS:  # every sentence rests on a notes section that exists today
+        assert note_section(tip.note, tip.section) is not None, (tip.note, tip.section)
+    report = analyze_track(*real_clip_pose)
+    expected = set()
+    for tip in TIPS:
+        m = report.metrics.get(tip.metric)
+        if m is None or not m.reliable or m.value is None or not m.reference:
+            continue
+        low, high = m.reference.get("low"), m.reference.get("high")
+        if (tip.when == "low" and low is not None and m.value < low) or (
+            tip.when == "high" and high is not None and m.value > high
+        ):
+            expected.add(tip.metric)
+    got = {a["metric"] for a in report.advice}
+    assert expected <= got and got == {a["metric"] for a in advice(report.metrics)}
+    text, _ = _reply(report)
+    for tip in report.advice:
+        assert tip["section"] in text and tip["source"] in text
+    for unreliable in (m for m in report.metrics.values() if not m.reliable):
+        assert unreliable.name not in got
+
+
+def test_key_frames_are_typical_and_one_per_foot_and_step(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    report = analyze_track(*real_clip_pose)
+    steps = [Step(e["foot"], e["contact_s"], e["toe_off_s"], None, None) for e in report.events]
+    chosen = typical_steps(report, steps, 4)
+    assert len(chosen) == 4 and {s.side for s in chosen} == {"left", "right"}
+    stride = 120.0 / report.metrics["cadence"].value  # seconds per stride
+    for a in chosen:
+        for b in chosen:
+            if a is not b and a.side == b.side:
+                assert abs(a.contact - b.contact) > 0.5 * stride
+    # typical: each chosen step's contact time lies inside the clip's interquartile range
+    contact = report.metrics["ground_contact"]
+    for s in chosen:
+        assert contact.p25 - 1e-6 <= s.contact_ms <= contact.p75 + 1e-6
+
+
+def test_key_frame_text_fits_the_picture() -> None:
+    import cv2
+
+    lines = ["Overstride (heel ahead of hip): 12 % leg length", "left foot contact at 3.21 s"]
+    for width, height in ((270, 480), (540, 960), (1080, 1920), (960, 540)):
+        scale = text_scale(lines, width, height)
+        widest = max(
+            cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, 4)[0][0] for line in lines
+        )
+        assert widest <= width - 24
+
+
+def test_a_runner_too_small_to_measure_is_refused(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    """The real runner's landmarks at a fifth of their size (a leg of ~55 px, as from 20 m
+    away in a 720p picture): refused with how to film, not measured."""
+    info, track = real_clip_pose
+    far = replace(track, xy=track.xy * 0.2)
+    with pytest.raises(GaitAnalysisError) as refused:
+        analyze_track(info, far)
+    assert refused.value.code == "runner_too_small"
+    assert "closer" in refused.value.message
+
+
+def test_a_clip_that_turns_oblique_is_measured_from_its_side_view_part_only(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    """A stand-in for a clip that turns from side-on to three-quarter: from 6 s on, the
+    runner's right-hand landmarks sit half a torso length to the side of the left-hand ones, as
+    a camera moving round to the front would see them. Side-view measures use only 0-6 s."""
+    from models.pose import LANDMARK_NAMES
+
+    info, track = real_clip_pose
+    xy = track.xy.copy()
+    later = track.times >= 6.0
+    shoulders = (xy[:, 11] + xy[:, 12]) / 2
+    hips = (xy[:, 23] + xy[:, 24]) / 2
+    torso = float(np.nanmedian(np.linalg.norm(shoulders - hips, axis=1)))
+    right = [i for i, name in enumerate(LANDMARK_NAMES) if name.startswith("right_")]
+    xy[np.ix_(later, right, [0])] += 0.5 * torso
+    report = analyze_track(info, replace(track, xy=xy))
+    kinds = [s["view"] for s in report.view["segments"]]
+    assert kinds[0] == "side" and "side" not in kinds[1:], kinds
+    turn = report.view["segments"][1]["start_s"]
+    assert 5.0 <= turn <= 7.0
+    assert report.view["view"] == "side"
+    assert report.events and all(e["contact_s"] <= turn for e in report.events)
+    for name in ("ground_contact", "overstride", "knee_flexion_contact"):
+        assert all(t <= turn for t in report.metrics[name].per_step_times)
+    assert any("another view" in c for c in report.caveats)
+    _assert_honest(report)
