@@ -30,7 +30,7 @@ NOT_PEOPLE = {
     "that", "this", "what", "who", "how", "where", "when", "why", "let", "he", "she", "nothing",
     "something", "mine", "everyone", "anyone", "someone", "today's", "last", "next", "weekend",
     "parkrun", "marathon", "christmas", "easter", "new", "tempo", "zone", "you", "we", "they",
-    "u", "anybody", "nobody", "one", "all", "that's",
+    "u", "anybody", "nobody", "one", "all", "that's", "runner", "beginner", "lifter",
     *(calendar.day_name[d].lower() for d in range(7)),
     *(calendar.month_name[m].lower() for m in range(1, 13)),
 }  # fmt: skip

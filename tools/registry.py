@@ -13,6 +13,7 @@ from tools.gait import tool as gait
 from tools.importing import tool as importing
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
+from tools.strength import fix_tool, history_tool, log_tool, routines
 from tools.trends import changes, training_load
 
 __all__ = ["TOOLS", "ToolCallError", "ToolSpec", "available_tools", "get_tool", "tool_for_file"]
@@ -28,6 +29,10 @@ TOOLS: dict[str, ToolSpec] = {
         training_load.SPEC,
         changes.SPEC,
         checkin.SPEC,
+        log_tool.SPEC,
+        fix_tool.SPEC,
+        history_tool.SPEC,
+        routines.SPEC,
         *profile.SPECS,
         *planned.SPECS,
     )
