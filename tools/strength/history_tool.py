@@ -210,7 +210,9 @@ def _exercise_row(stats: ExerciseStats) -> dict[str, Any]:
 def _lines(data: dict[str, Any]) -> list[str]:
     period = data["period"]
     lines = [
-        f"**Strength, {period['start']} to {period['end']}** (last session {data['last_session']})"
+        f"**Strength, {period['start']} to {period['end']}**: {data['sessions']} sessions "
+        f"({data['per_week']} a week), {data['working_sets']} working sets, "
+        f"{data['volume_kg']} kg volume; last session {data['last_session']}."
     ]
     focus = data.get("focus_stats")
     if focus:
