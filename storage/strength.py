@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,13 +30,12 @@ def seed_library(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     """Store the shared library's exercises that are not stored yet (by ``source_id``); how
     many were added. Safe to call on every start and from two processes at once."""
     held = set(session.scalars(select(Exercise.source_id).where(Exercise.owner_id.is_(None))))
-    new = [Exercise(owner_id=None, **row) for row in rows if row["source_id"] not in held]
+    new = [{"owner_id": None, **row} for row in rows if row["source_id"] not in held]
     if not new:
         return 0
     try:
         with session.begin_nested():
-            session.add_all(new)
-            session.flush()
+            session.execute(insert(Exercise), new)
     except IntegrityError:  # another process seeded it meanwhile
         return 0
     return len(new)
@@ -52,6 +51,12 @@ def exercises_for(session: Session, actor: User, athlete_id: int) -> list[Exerci
             .order_by(Exercise.name)
         )
     )
+
+
+def own_exercises(session: Session, actor: User, athlete_id: int) -> list[Exercise]:
+    """The exercises ``athlete_id`` added themselves."""
+    require_access(session, actor, athlete_id)
+    return list(session.scalars(select(Exercise).where(Exercise.owner_id == athlete_id)))
 
 
 def get_exercise(session: Session, actor: User, athlete_id: int, exercise_id: int) -> Exercise:
@@ -168,6 +173,108 @@ def add_session(
     session.add(row)
     session.flush()
     return row, True
+
+
+def add_sessions(
+    session: Session, actor: User, athlete_id: int, news: Sequence[NewSession]
+) -> tuple[int, int, int]:
+    """Store many sessions at once (an app export): ``(sessions added, sessions already held,
+    sets added)``. Sessions already held (same source record) are left as they are."""
+    require_access(session, actor, athlete_id)
+    sources = {new.source for new in news}
+    held = {
+        (row[0], row[1])
+        for row in session.execute(
+            select(StrengthSession.source, StrengthSession.source_id).where(
+                StrengthSession.user_id == athlete_id, StrengthSession.source.in_(sources)
+            )
+        )
+    }
+    fresh = [new for new in news if (new.source, new.source_id[:200]) not in held]
+    rows = [
+        StrengthSession(
+            user_id=athlete_id,
+            day=new.day,
+            started_at=new.started_at,
+            name=new.name[:200],
+            source=new.source,
+            source_id=new.source_id[:200],
+            duration_s=new.duration_s,
+            notes=new.notes,
+        )
+        for new in fresh
+    ]
+    session.add_all(rows)
+    session.flush()
+    values = [
+        {
+            "session_id": row.id,
+            "exercise_id": item.exercise_id,
+            "exercise_name": item.exercise_name[:200],
+            "position": position,
+            "set_type": item.set_type,
+            "reps": item.reps,
+            "weight_kg": item.weight_kg,
+            "seconds": item.seconds,
+            "distance_m": item.distance_m,
+            "rpe": item.rpe,
+        }
+        for row, new in zip(rows, fresh, strict=True)
+        for position, item in enumerate(new.sets)
+    ]
+    if values:
+        session.execute(insert(StrengthSet), values)
+    return len(fresh), len(news) - len(fresh), len(values)
+
+
+def held_sources(session: Session, actor: User, athlete_id: int, source: str) -> set[str]:
+    """The source records of ``athlete_id``'s sessions from ``source`` (an app)."""
+    require_access(session, actor, athlete_id)
+    return set(
+        session.scalars(
+            select(StrengthSession.source_id).where(
+                StrengthSession.user_id == athlete_id, StrengthSession.source == source
+            )
+        )
+    )
+
+
+def set_table(
+    session: Session,
+    actor: User,
+    athlete_id: int,
+    start: str | None = None,
+    end: str | None = None,
+) -> list[Any]:
+    """``athlete_id``'s sets from ``start`` to ``end`` (ISO days, included) as plain rows with
+    their session's id, day, name, source and duration, in session and set order."""
+    require_access(session, actor, athlete_id)
+    query = (
+        select(
+            StrengthSession.id.label("session_id"),
+            StrengthSession.day,
+            StrengthSession.name,
+            StrengthSession.source,
+            StrengthSession.duration_s,
+            StrengthSet.id.label("set_id"),
+            StrengthSet.exercise_id,
+            StrengthSet.exercise_name,
+            StrengthSet.position,
+            StrengthSet.set_type,
+            StrengthSet.reps,
+            StrengthSet.weight_kg,
+            StrengthSet.seconds,
+            StrengthSet.rpe,
+        )
+        .join(StrengthSet, StrengthSet.session_id == StrengthSession.id)
+        .where(StrengthSession.user_id == athlete_id)
+        .order_by(StrengthSession.day, StrengthSession.id, StrengthSet.position)
+    )
+    if start:
+        query = query.where(StrengthSession.day >= start)
+    if end:
+        query = query.where(StrengthSession.day <= end)
+    return list(session.execute(query))
 
 
 def add_sets(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from storage.strength import NewSession, NewSet, add_session
+from storage.strength import NewSession, NewSet, add_sessions, held_sources
 from tools.context import ToolContext
 from tools.strength.library import Matcher
 from tools.strength.parsing import LB, MAX_REPS, MAX_WEIGHT_KG
@@ -231,13 +231,19 @@ def import_log(ctx: ToolContext, path: Path) -> StrengthImport:
     data = path.read_bytes()
     app, rows = read_log(data, path.name)
     report = StrengthImport(path.name, app)
-    matcher = Matcher.for_context(ctx)
-    matches = {n: matcher.match(n) for n in dict.fromkeys(r.exercise for r in rows)}
+    with ctx.session() as session:
+        held = held_sources(session, ctx.actor, ctx.athlete_id, app)
+    fresh = [r for r in rows if r.key[:200] not in held]
+    report.sessions_held = len({r.key for r in rows if r.key[:200] in held})
+    matcher = Matcher.for_context(ctx) if fresh else None
+    matches = (
+        {n: matcher.match(n) for n in dict.fromkeys(r.exercise for r in fresh)} if matcher else {}
+    )
     report.mapped = {n: m.name for n, m in matches.items() if m.sure}
     report.unmapped = sorted(n for n, m in matches.items() if not m.sure)
     sessions: OrderedDict[str, NewSession] = OrderedDict()
     bad = 0
-    for row in rows:
+    for row in fresh:
         empty = not (row.reps or row.weight_kg or row.seconds or row.distance_m)
         impossible = (row.reps or 0) > MAX_REPS or (row.weight_kg or 0) > MAX_WEIGHT_KG
         negative = any(v is not None and v < 0 for v in (row.reps, row.weight_kg, row.seconds))
@@ -279,13 +285,12 @@ def import_log(ctx: ToolContext, path: Path) -> StrengthImport:
             "Strong's export says no unit for weights; they were read as kilograms"
         )
     with ctx.session() as session:
-        for new in sessions.values():
-            _, created = add_session(session, ctx.actor, ctx.athlete_id, new)
-            if created:
-                report.sessions_added += 1
-                report.sets_added += len(new.sets)
-            else:
-                report.sessions_held += 1
+        added, also_held, sets = add_sessions(
+            session, ctx.actor, ctx.athlete_id, list(sessions.values())
+        )
+    report.sessions_added = added
+    report.sessions_held += also_held
+    report.sets_added = sets
     return report
 
 

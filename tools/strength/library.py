@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.models import Exercise
-from storage.strength import exercises_for, library_size, seed_library
+from storage.strength import exercises_for, library_size, own_exercises, seed_library
 from tools.context import ToolContext
 
 LIBRARY_FILE = Path(__file__).with_name("data") / "exercises.json"
@@ -234,9 +234,16 @@ def runner_groups(name: str, primary_muscles: Iterable[str], category: str) -> l
 
 def ensure_library(ctx: ToolContext) -> None:
     """Load the library into the database the first time it is needed."""
+    if ctx.db.url in _SEEDED:
+        return
     with ctx.session() as session:
         if library_size(session) < len(library_rows()):
             seed_library(session, library_rows())
+    _SEEDED.add(ctx.db.url)
+
+
+#: The databases whose library is known to be loaded (by URL).
+_SEEDED: set[str] = set()
 
 
 # -- words ------------------------------------------------------------------------------------
@@ -299,6 +306,10 @@ class _Entry:
     own: bool
 
 
+#: The shared library's matcher, per database (the library never changes once seeded).
+_LIBRARIES: dict[str, Matcher] = {}
+
+
 class Matcher:
     """Matches names to the exercises one athlete may use (the library and their own)."""
 
@@ -308,9 +319,11 @@ class Matcher:
     #: Below this, an exercise is not offered as a candidate.
     LIKE = 0.45
 
-    def __init__(self, exercises: Sequence[Exercise]) -> None:
-        self.entries: list[_Entry] = []
-        self.by_name: dict[str, _Entry] = {}
+    def __init__(self, exercises: Sequence[Exercise], library: Matcher | None = None) -> None:
+        """A matcher over ``exercises``, added to those of ``library`` (a matcher of the shared
+        library, built once per database)."""
+        self.entries: list[_Entry] = list(library.entries) if library else []
+        self.by_name: dict[str, _Entry] = dict(library.by_name) if library else {}
         for exercise in exercises:
             words, _ = words_of(exercise.name)
             entry = _Entry(
@@ -323,6 +336,10 @@ class Matcher:
             )
             self.entries.append(entry)
             self.by_name.setdefault(exercise.name.lower(), entry)
+        self.by_word: dict[str, list[_Entry]] = {}
+        for entry in self.entries:
+            for word in entry.words:
+                self.by_word.setdefault(word, []).append(entry)
         self.synonyms = {
             " ".join(words_of(k)[0]): self.by_name[v.lower()]
             for k, v in SYNONYMS.items()
@@ -331,9 +348,16 @@ class Matcher:
 
     @classmethod
     def for_context(cls, ctx: ToolContext) -> Matcher:
+        """The matcher of the context's athlete: the library and their own exercises."""
         ensure_library(ctx)
+        library = _LIBRARIES.get(ctx.db.url)
         with ctx.session() as session:
-            return cls(exercises_for(session, ctx.actor, ctx.athlete_id))
+            if library is None:
+                shared = [e for e in exercises_for(session, ctx.actor, ctx.athlete_id)
+                          if e.owner_id is None]  # fmt: skip
+                library = _LIBRARIES[ctx.db.url] = cls(shared)
+            own = own_exercises(session, ctx.actor, ctx.athlete_id)
+            return cls(own, library)
 
     def match(self, text: str) -> Match:
         """The exercise ``text`` names, or the candidates to ask about."""
@@ -354,10 +378,12 @@ class Matcher:
         phrase = " ".join(words)
         if (found := self._everyday(words, equipment)) is not None:
             return Match(text, found.exercise_id, found.name, "synonym")
+        sharing = {id(e): e for w in words for e in self.by_word.get(w, ())}
+        pool = list(sharing.values()) or self.entries
         ranked = sorted(
             (
                 Candidate(e.exercise_id, e.name, self._score(words, equipment, phrase, e))
-                for e in self.entries
+                for e in pool
             ),
             key=lambda c: -c.score,
         )

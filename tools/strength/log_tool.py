@@ -319,6 +319,8 @@ SPEC = ToolSpec(
         "glute bridges 3x15",
         "log yesterday's strength session",
         "I did 100 push-ups",
+        "did 50 reps of squats",
+        "20 reps of lunges each leg",
         "3x8x60 squats",
     ),
     writes=True,
@@ -326,5 +328,4 @@ SPEC = ToolSpec(
     phrase=_phrase,
     flow=log_flow,
     readers={"workout": lambda text: text.strip() or None},
-    remember=True,
 )

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import fmean
+from typing import Any
 
 from storage.models import Exercise
-from storage.strength import exercises_for, sessions_between
+from storage.strength import exercises_for, own_exercises, set_table
 from tools.context import ToolContext
 from tools.strength.library import ensure_library
 from tools.strength.stats import SetRow
@@ -33,9 +34,22 @@ class SessionSummary:
 
 
 def _exercise_index(ctx: ToolContext) -> dict[int, Exercise]:
+    """The exercises the athlete may use, by id (the library's read once per database)."""
     ensure_library(ctx)
+    library = _LIBRARY_INDEX.get(ctx.db.url)
     with ctx.session() as session:
-        return {e.id: e for e in exercises_for(session, ctx.actor, ctx.athlete_id)}
+        if library is None:
+            library = _LIBRARY_INDEX[ctx.db.url] = {
+                e.id: e
+                for e in exercises_for(session, ctx.actor, ctx.athlete_id)
+                if e.owner_id is None
+            }
+        own = {e.id: e for e in own_exercises(session, ctx.actor, ctx.athlete_id)}
+    return library | own
+
+
+#: The shared library by id, per database.
+_LIBRARY_INDEX: dict[str, dict[int, Exercise]] = {}
 
 
 def set_rows(
@@ -44,55 +58,56 @@ def set_rows(
     """The context's athlete's sets from ``start`` to ``end`` (days included) as flat rows,
     and their sessions summed up."""
     exercises = _exercise_index(ctx)
-    rows: list[SetRow] = []
-    summaries: list[SessionSummary] = []
     with ctx.session() as session:
-        held = sessions_between(
+        table = set_table(
             session,
             ctx.actor,
             ctx.athlete_id,
             start.isoformat() if start else None,
             end.isoformat() if end else None,
         )
-        for item in held:
-            day = date.fromisoformat(item.day)
-            session_rows = []
-            for s in item.sets:
-                exercise = exercises.get(s.exercise_id) if s.exercise_id else None
-                session_rows.append(
-                    SetRow(
-                        set_id=s.id,
-                        session_id=item.id,
-                        day=day,
-                        exercise=exercise.name if exercise else s.exercise_name,
-                        mapped=exercise is not None,
-                        muscles=tuple(exercise.primary_muscles) if exercise else (),
-                        groups=tuple(exercise.groups) if exercise else (),
-                        set_type=s.set_type,
-                        reps=s.reps,
-                        weight_kg=s.weight_kg,
-                        seconds=s.seconds,
-                        rpe=s.rpe,
-                        position=s.position,
-                    )
-                )
-            rows += session_rows
-            rpes = [r.rpe for r in session_rows if r.rpe is not None]
-            summaries.append(
-                SessionSummary(
-                    session_id=item.id,
-                    day=day,
-                    name=item.name,
-                    source=item.source,
-                    exercises=tuple(dict.fromkeys(r.exercise for r in session_rows)),
-                    sets=len(session_rows),
-                    working_sets=sum(r.working for r in session_rows),
-                    volume_kg=round(sum(r.volume for r in session_rows), 1),
-                    duration_min=round(item.duration_s / 60, 1) if item.duration_s else None,
-                    mean_rpe=round(fmean(rpes), 1) if rpes else None,
-                    set_ids=tuple(r.set_id for r in session_rows),
-                )
+    rows: list[SetRow] = []
+    by_session: dict[int, list[SetRow]] = {}
+    heads: dict[int, Any] = {}
+    for t in table:
+        exercise = exercises.get(t.exercise_id) if t.exercise_id else None
+        row = SetRow(
+            set_id=t.set_id,
+            session_id=t.session_id,
+            day=date.fromisoformat(t.day),
+            exercise=exercise.name if exercise else t.exercise_name,
+            mapped=exercise is not None,
+            muscles=tuple(exercise.primary_muscles) if exercise else (),
+            groups=tuple(exercise.groups) if exercise else (),
+            set_type=t.set_type,
+            reps=t.reps,
+            weight_kg=t.weight_kg,
+            seconds=t.seconds,
+            rpe=t.rpe,
+            position=t.position,
+        )
+        rows.append(row)
+        by_session.setdefault(t.session_id, []).append(row)
+        heads.setdefault(t.session_id, t)
+    summaries = []
+    for session_id, session_rows in by_session.items():
+        head = heads[session_id]
+        rpes = [r.rpe for r in session_rows if r.rpe is not None]
+        summaries.append(
+            SessionSummary(
+                session_id=session_id,
+                day=session_rows[0].day,
+                name=head.name,
+                source=head.source,
+                exercises=tuple(dict.fromkeys(r.exercise for r in session_rows)),
+                sets=len(session_rows),
+                working_sets=sum(r.working for r in session_rows),
+                volume_kg=round(sum(r.volume for r in session_rows), 1),
+                duration_min=round(head.duration_s / 60, 1) if head.duration_s else None,
+                mean_rpe=round(fmean(rpes), 1) if rpes else None,
+                set_ids=tuple(r.set_id for r in session_rows),
             )
+        )
     return rows, summaries
 
 
