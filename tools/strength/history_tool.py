@@ -249,9 +249,8 @@ def _plots(ctx: ToolContext, history: History, stats: ExerciseStats | None) -> l
         axes.plot(days, [v for _, v in stats.e1rm_by_day], marker="o", ms=3)
         axes.set_title(f"{stats.name}: estimated 1RM (Epley) per session")
         axes.set_ylabel("kg")
-        figure.autofmt_xdate()
-        figure.tight_layout()
-        figure.savefig(path, dpi=90)
+        figure.subplots_adjust(left=0.1, right=0.98, top=0.88, bottom=0.14)
+        figure.savefig(path, dpi=80)
         plt.close(figure)
         out.append(Artifact(path, "image", "estimated 1RM over time"))
     if len(history.weeks) >= 2:
@@ -261,9 +260,8 @@ def _plots(ctx: ToolContext, history: History, stats: ExerciseStats | None) -> l
         axes.bar(weeks, [w["volume_kg"] for w in history.weeks], width=5)
         axes.set_title("Weekly volume (kg × reps, working sets)")
         axes.set_ylabel("kg")
-        figure.autofmt_xdate()
-        figure.tight_layout()
-        figure.savefig(path, dpi=90)
+        figure.subplots_adjust(left=0.1, right=0.98, top=0.88, bottom=0.14)
+        figure.savefig(path, dpi=80)
         plt.close(figure)
         out.append(Artifact(path, "image", "weekly volume"))
     return out
