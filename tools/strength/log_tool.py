@@ -148,7 +148,15 @@ def _facts(data: dict[str, Any]) -> list[Fact]:
 def _next(data: dict[str, Any]) -> FlowStep:
     index = _unsure(data)
     if index is not None:
-        return FlowStep(ask=_question(data, index), data=data | {"stage": "pick", "asking": index})
+        options = data["entries"][index]["candidates"]
+        shown = ToolResult(
+            tool=TOOL, data={"options": [[n, o[1]] for n, o in enumerate(options, 1)]}
+        )
+        return FlowStep(
+            ask=_question(data, index),
+            data=data | {"stage": "pick", "asking": index},
+            shown=shown,
+        )
     return _confirm(data)
 
 

@@ -33,6 +33,8 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 #: Words around the exercise that are not its name.
 _FILLER = re.compile(
+    r"\b(?:core|legs?|upper body|lower body|full body|arms?|kettlebell|bodyweight|gym|hiit)"
+    r"\s+(?:session|workout|day|circuit|routine)\b|"
     r"\b(please|pls|can you|could you|just|i've|ive|i|have|had|log(?:ged)?|record(?:ed)?|add"
     r"(?:ed)?|note(?:d)?|down|save|saved|put|track|did|do|done|finished|smashed|completed|hit|"
     r"today's|todays|today|this morning|tonight|gym|session|workout|strength|training|my|it|"
