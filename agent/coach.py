@@ -216,7 +216,9 @@ class Coach:
                     clear_state(session, actor, about, kind)
         text = normalise(message)
 
-        if flow is not None and not files:
+        # A write waiting for a yes was asked after the conversation went elsewhere: the yes
+        # (or no) is its answer, not the waiting conversation's.
+        if flow is not None and not files and pending is None:
             if STOP.match(message):
                 self._clear(actor, about, FLOW)
                 return Reply(
