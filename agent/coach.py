@@ -431,6 +431,7 @@ class Coach:
                 step.ask,
                 results=[step.shown] if step.shown is not None else [],
                 backend=self.llm.name,
+                pending=call if step.confirming else None,
                 route=Route("tool", call.name, call.args, 1.0, "a step of a conversation"),
                 subject_ids=subject.ids,
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -325,3 +326,33 @@ def test_a_coach_sees_linked_athletes_strength_and_nobody_else_does(
     bob_ctx = ToolContext(db=db, actor=bob, settings=settings)
     result = strength_history(bob_ctx)
     assert result.data["focus_stats"]["heaviest_kg"] == 90.0
+
+
+def test_the_command_line_logs_looks_back_and_searches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``coachg strength ...`` through the real entry point, on its own COACHG_HOME."""
+    from ui.cli import main
+
+    for name in [n for n in os.environ if n.startswith("COACHG_")]:
+        if name != "COACHG_SECRET_KEY":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("COACHG_HOME", str(tmp_path / "home"))
+
+    def coachg(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main(["--user", "ann", *args])
+        return code, capsys.readouterr().out
+
+    code, out = coachg("strength", "log", "3x8x60 squats", "--yes")
+    assert code == 2 and "more than one way" in out
+    code, out = coachg("strength", "log", "3x5 squats at 100kg", "--day", "2026-11-20", "--yes")
+    assert code == 0 and "Barbell Squat" in out
+    code, out = coachg("strength", "history", "--json")
+    result = json.loads(out)
+    facts = {f["name"]: f["value"] for f in result["facts"]}
+    assert facts["estimated_1rm"] == round(100 * (1 + 5 / 30), 1) and facts["working_sets"] == 3
+    code, out = coachg("strength", "exercises", "--group", "hip_abductors", "--json")
+    found = {row["name"] for row in json.loads(out)}
+    library = _library()
+    assert found >= {n for n, e in library.items() if "abductors" in e["primaryMuscles"]}

@@ -205,7 +205,7 @@ def fix_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowStep:
             f"I'll {verb} {'this set' if len(lines) == 1 else f'these {len(lines)} sets'}{to}:"
             f"\n{listed}\n\nShall I? Say yes or no."
         )
-        return FlowStep(ask=text, data={"plan": plan})
+        return FlowStep(ask=text, data={"plan": plan}, confirming=True)
     if YES.match(message):
         return FlowStep(result=_apply(ctx, data["plan"]))
     if NO.match(message):

@@ -126,7 +126,7 @@ def _confirm(data: dict[str, Any]) -> FlowStep:
         ]
     )
     shown = ToolResult(tool=TOOL, facts=_facts(data), data={"day": data["day"]})
-    return FlowStep(ask=text, data=data | {"stage": "confirm"}, shown=shown)
+    return FlowStep(ask=text, data=data | {"stage": "confirm"}, shown=shown, confirming=True)
 
 
 def _facts(data: dict[str, Any]) -> list[Fact]:

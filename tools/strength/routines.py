@@ -295,7 +295,7 @@ def routine_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowSt
                 f"“{escape(built['name'])}”? Say yes or no.",
             ]
         )
-        return FlowStep(ask=text, data={"built": built}, shown=shown)
+        return FlowStep(ask=text, data={"built": built}, shown=shown, confirming=True)
     if YES.match(message):
         return FlowStep(result=_save(ctx, data["built"]))
     if NO.match(message):
