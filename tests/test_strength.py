@@ -356,3 +356,21 @@ def test_the_command_line_logs_looks_back_and_searches(
     found = {row["name"] for row in json.loads(out)}
     library = _library()
     assert found >= {n for n, e in library.items() if "abductors" in e["primaryMuscles"]}
+
+
+def test_a_workout_log_dropped_into_the_chat_imports_like_activities(
+    coach: Coach, db: Database, people: People, strength_dir: Path
+) -> None:
+    strong = strength_dir / "strong_export.csv"
+    with strong.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    reply = coach.turn(people.ann, "here's my Strong export", attachments=[strong])
+    assert [c.name for c in reply.tool_calls] == ["import_activities"]
+    result = reply.results[0]
+    assert result.fact("strength_sessions").value == len(
+        {(r["Date"], r["Workout Name"]) for r in rows}
+    )
+    assert result.fact("strength_sets").value == len(rows) == len(_sets(db, people.ann.id))
+    again = coach.turn(people.ann, "", attachments=[strong]).results[0]
+    assert again.fact("strength_sessions").value == 0
+    assert again.fact("strength_sessions_already_there").value == 15
