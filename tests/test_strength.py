@@ -314,6 +314,7 @@ def test_a_coach_sees_linked_athletes_strength_and_nobody_else_does(
     seen = coach.turn(cora, "what's Ann's squat PR?")
     assert seen.results and seen.results[0].ok
     assert seen.results[0].data["focus_stats"]["heaviest_kg"] == 70.0
+    assert not [c for c in seen.results[0].caveats if "no logged sets" in c]
     assert coach.turn(cora, "what's Bob's squat PR?").text == NOT_YOUR_ATHLETE
     assert coach.turn(ann, "what's Bob's squat PR?").text == NOT_YOUR_ATHLETE
     with pytest.raises(AccessDenied):

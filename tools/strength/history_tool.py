@@ -52,6 +52,7 @@ _NOT_AN_EXERCISE = re.compile(
 def exercise_words(text: str) -> str | None:
     """What is left of a history question once the history words are taken out ("when did I
     last deadlift" -> "deadlift"), or None."""
+    text = re.sub(r"\b\w+['’]s\b", " ", text)  # "what's", "Ann's"
     rest = " ".join(_NOT_AN_EXERCISE.sub(" ", re.sub(r"[^\w' -]", " ", text)).split())
     if not rest or len(rest.split()) > 5 or not names_an_exercise(rest):
         return None
@@ -210,7 +211,8 @@ def _exercise_row(stats: ExerciseStats) -> dict[str, Any]:
 def _lines(data: dict[str, Any]) -> list[str]:
     period = data["period"]
     lines = [
-        f"**Strength, {period['start']} to {period['end']}**: {data['sessions']} sessions "
+        f"**Strength, {period['start']} to {period['end']}**: {data['sessions']} "
+        f"session{'s' if data['sessions'] != 1 else ''} "
         f"({data['per_week']} a week), {data['working_sets']} working sets, "
         f"{data['volume_kg']} kg volume; last session {data['last_session']}."
     ]

@@ -14,6 +14,7 @@ import re
 import uuid
 from typing import Any
 
+from storage.models import User
 from storage.strength import NewSession, NewSet, add_exercise, add_session, add_sets
 from tools.context import ToolContext
 from tools.markdown import escape
@@ -51,7 +52,7 @@ def _read(ctx: ToolContext, message: str) -> dict[str, Any]:
         day = parse_workout(message, ctx.day).day
         return {"day": day.isoformat(), "entries": routine_workout(routine), "problems": [],
                 "routine": routine.name}  # fmt: skip
-    workout = parse_workout(message, ctx.day)
+    workout = parse_workout(_without_names(ctx, message), ctx.day)
     matcher = Matcher.for_context(ctx)
     entries = []
     for entry in workout.entries:
@@ -68,6 +69,16 @@ def _read(ctx: ToolContext, message: str) -> dict[str, Any]:
             }
         )
     return {"day": workout.day.isoformat(), "entries": entries, "problems": workout.problems}
+
+
+def _without_names(ctx: ToolContext, message: str) -> str:
+    """The message without the athlete's name ("log 3x8 squats for Ann", said by her coach)."""
+    with ctx.session() as session:
+        athlete = session.get(User, ctx.athlete_id)
+        names = {athlete.name, *athlete.display_name.split()} if athlete else set()
+    for name in sorted((n for n in names if len(n) > 1), key=len, reverse=True):
+        message = re.sub(rf"\b(?:for |to )?{re.escape(name)}(?:'s)?\b", " ", message, flags=re.I)
+    return message
 
 
 def _unsure(data: dict[str, Any]) -> int | None:
