@@ -222,7 +222,9 @@ class Coach:
                     clear_state(session, actor, about, kind)
         text = normalise(message)
 
-        if flow is not None and not files:
+        # A write waiting for a yes was asked after the conversation went elsewhere: the yes
+        # (or no) is its answer, not the waiting conversation's.
+        if flow is not None and not files and pending is None:
             if STOP.match(message):
                 self._clear(actor, about, FLOW)
                 return Reply(
@@ -440,6 +442,7 @@ class Coach:
                 step.ask,
                 results=[step.shown] if step.shown is not None else [],
                 backend=self.llm.name,
+                pending=call if step.confirming else None,
                 route=Route("tool", call.name, call.args, 1.0, "a step of a conversation"),
                 subject_ids=subject.ids,
             )

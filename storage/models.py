@@ -335,3 +335,95 @@ class ConversationState(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Exercise(Base):
+    """An exercise: one of the shared library's (``owner_id`` null, ``source_id`` the library's
+    id) or one a user added, seen by them (and by the coaches of whoever it belongs to) only.
+    Muscles, instructions and the runner-relevant ``groups`` are lists."""
+
+    __tablename__ = "exercises"
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    source_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    category: Mapped[str] = mapped_column(String(40), default="strength")
+    equipment: Mapped[str] = mapped_column(String(40), default="")
+    level: Mapped[str] = mapped_column(String(20), default="")
+    force: Mapped[str] = mapped_column(String(20), default="")
+    mechanic: Mapped[str] = mapped_column(String(20), default="")
+    primary_muscles: Mapped[list] = mapped_column(JSON, default=list)
+    secondary_muscles: Mapped[list] = mapped_column(JSON, default=list)
+    groups: Mapped[list] = mapped_column(JSON, default=list)
+    instructions: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class StrengthSession(Base):
+    """One strength workout of an athlete, on a day. ``source``/``source_id`` say where it came
+    from (``chat``, ``routine``, ``strong``, ``hevy``) and make an import idempotent."""
+
+    __tablename__ = "strength_sessions"
+    __table_args__ = (UniqueConstraint("user_id", "source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    day: Mapped[str] = mapped_column(String(10), index=True)  # YYYY-MM-DD, the athlete's day
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(20), default="chat")
+    source_id: Mapped[str] = mapped_column(String(200))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sets: Mapped[list[StrengthSet]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        order_by="StrengthSet.position",
+    )
+
+
+class StrengthSet(Base):
+    """One set: reps at a weight (kg; null for bodyweight), or a hold in seconds. ``exercise_id``
+    is null when the name could not be matched to the library; the name as given is kept."""
+
+    __tablename__ = "strength_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("strength_sessions.id", ondelete="CASCADE"), index=True
+    )
+    exercise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exercises.id", ondelete="SET NULL"), index=True
+    )
+    exercise_name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    set_type: Mapped[str] = mapped_column(String(16), default="normal")
+    reps: Mapped[int | None] = mapped_column(Integer)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    rpe: Mapped[float | None] = mapped_column(Float)
+
+    session: Mapped[StrengthSession] = relationship(back_populates="sets")
+
+
+class Routine(Base):
+    """A saved strength routine of an athlete: its items (exercise, sets, reps or seconds) and
+    how often and how long it is meant to be done."""
+
+    __tablename__ = "routines"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    per_week: Mapped[int | None] = mapped_column(Integer)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -68,7 +68,8 @@ def test_help_and_file_types_come_from_the_specs() -> None:
     for spec in TOOLS.values():
         assert spec.summary in text
     assert tool_for_file("clip.3gp") is not None and tool_for_file("clip.3gp").file_arg
-    assert tool_for_file("notes.csv") is None
+    assert tool_for_file("notes.docx") is None
+    assert tool_for_file("strong.csv").name == tool_for_file("a.fit").name  # workout logs
     takers = {spec.name for spec in available_tools() if spec.file_types}
     assert {tool_for_file(n).name for n in ("a.mp4", "a.fit", "export.zip")} == takers
 

@@ -13,6 +13,7 @@ Screenshots of every chart go to ``tests/artifacts/trends/`` (git-ignored) and, 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -648,3 +649,35 @@ def test_coach_roster_in_chromium(page: tuple[Any, set[str]], server: Any) -> No
     tab.get_by_role("option", name="Ann").click()
     tab.locator("#trends-summary").get_by_text("Ann").first.wait_for(timeout=30_000)
     tab.locator("#trends-volume .js-plotly-plot .gtitle").wait_for(timeout=30_000)
+
+
+@pytest.mark.browser
+def test_strength_tab_in_chromium(
+    page: tuple[Any, set[str]], server: Any, world: World, shared_data: Path
+) -> None:
+    """The Strength tab (ui/web_strength.py) on this module's server: Ann's imported Strong
+    export as sessions, estimated 1RM over time, weekly volume, sets per runner group and the
+    table by exercise; expected numbers from the CSV file."""
+    strong = shared_data / "strength" / "strong_export.csv"
+    with strong.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    sessions = {(r["Date"], r["Workout Name"]) for r in rows}
+    first, last = min(r["Date"][:10] for r in rows), max(r["Date"][:10] for r in rows)
+    assert not import_paths(world.ctx("ann"), [strong]).failed
+    tab, _ = page
+    login(tab, server.url, "ann", "ann-pass-1")
+    wait_logged_in(tab)
+    tab.get_by_role("tab", name="Strength").click()
+    summary = tab.locator("#strength-summary")
+    summary.get_by_text("sessions").wait_for(timeout=30_000)
+    text = summary.inner_text()
+    assert f"{len(sessions)} sessions" in text and first in text and last in text
+    assert "Epley" in text and "estimate" in text
+    e1rm = tab.locator("#strength-e1rm .gtitle").filter(has_text="estimated 1RM")
+    e1rm.wait_for(timeout=30_000)
+    tab.locator("#strength-volume .gtitle").wait_for(timeout=30_000)
+    tab.locator("#strength-groups .gtitle").wait_for(timeout=30_000)
+    # "Seated Row (Cable)", the most logged exercise, under its library name.
+    assert "Seated Cable Rows" in tab.locator("#strength-exercises").inner_text()
+    for elem_id in ("strength-e1rm", "strength-volume", "strength-groups"):
+        _save(tab.locator(f"#{elem_id}"), elem_id)

@@ -13,6 +13,7 @@ from tools.gait import tool as gait
 from tools.importing import tool as importing
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
+from tools.strength import fix_tool, history_tool, log_tool, routines
 from tools.trends import changes, compare, training_load
 
 __all__ = ["TOOLS", "ToolCallError", "ToolSpec", "available_tools", "get_tool", "tool_for_file"]
@@ -29,6 +30,10 @@ TOOLS: dict[str, ToolSpec] = {
         changes.SPEC,
         compare.SPEC,
         checkin.SPEC,
+        log_tool.SPEC,
+        fix_tool.SPEC,
+        history_tool.SPEC,
+        routines.SPEC,
         *profile.SPECS,
         *planned.SPECS,
     )

@@ -33,12 +33,15 @@ class FlowStep:
     """One step of a multi-turn tool (a weekly check-in): either the next question to ask,
     with what was gathered so far in ``data``, or the finished ``result``. ``shown`` holds the
     facts behind any numbers the question shows (a check-in opens with the week in numbers), so
-    they can be checked like a result's."""
+    they can be checked like a result's. ``confirming`` marks a question that asks before a
+    write."""
 
     ask: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     result: ToolResult | None = None
     shown: ToolResult | None = None
+    #: The question is "Shall I write this?": the chat offers Yes and No buttons.
+    confirming: bool = False
 
 
 #: A multi-turn tool's step: (context, what was gathered so far, the user's answer) -> next step.

@@ -31,6 +31,7 @@ from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
 from ui.web_session import acting_user, athlete_choices, header_text, password_check
 from ui.web_settings import SettingsHandler
 from ui.web_signup import signup_router
+from ui.web_strength import StrengthHandler
 from ui.web_trends import TrendsHandler
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
     imports = ImportHandler(db, settings)
     prefs = SettingsHandler(db, settings)
     trends = TrendsHandler(db, settings)
+    strength = StrengthHandler(db, settings)
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
         actor = acting_user(db, request)
@@ -121,10 +123,13 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
             )
         with gr.Tab("Trends", id="trends-tab") as trends_tab:
             trends.build(athlete, trends_tab)
+        with gr.Tab("Strength", id="strength-tab") as strength_tab:
+            strength.build(athlete, strength_tab)
         with gr.Tab("Activities", id="activities-tab"):
             gr.Markdown(
-                "Import .fit, .gpx or .tcx files (also gzipped), zips of them, or the zip of your "
-                "Strava bulk export. Activities already here are recognised and not added twice."
+                "Import .fit, .gpx or .tcx files (also gzipped), zips of them, the zip of your "
+                "Strava bulk export, or the CSV export of Strong or Hevy (strength sessions). "
+                "What is already here is recognised and not added twice."
             )
             files = gr.File(
                 label="Activity files",

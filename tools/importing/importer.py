@@ -17,6 +17,7 @@ from tools.context import ToolContext
 from tools.importing.errors import ActivityFileError, NotAnActivity
 from tools.importing.parsing import Outcome, default_workers, parse_jobs
 from tools.importing.planning import ImportJob, plan_import
+from tools.strength.importing import StrengthFileError, StrengthImport, import_log, strength_logs
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class ImportReport:
     quiet_skips: int = 0
     activity_ids: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Workout logs of strength apps (Strong, Hevy) imported with the activities.
+    strength: list[StrengthImport] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -52,7 +55,10 @@ class ImportReport:
             parts.append(f"{len(self.skipped)} skipped")
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
-        return ", ".join(parts) + "."
+        line = ", ".join(parts) + "."
+        if self.strength and not (self.imported or self.duplicates or self.skipped or self.failed):
+            line = ""  # a workout log alone: no word about activities
+        return " ".join([line, *(done.summary() for done in self.strength)]).strip()
 
 
 def _finish(outcome: Outcome, report: ImportReport) -> list[NewActivity]:
@@ -117,6 +123,12 @@ def import_paths(
     (default: one per core for large imports, else in this process)."""
     report = ImportReport()
     started = time.perf_counter()
+    logs, paths = strength_logs(list(paths))
+    for log_file in logs:
+        try:
+            report.strength.append(import_log(ctx, log_file))
+        except StrengthFileError as error:
+            report.failed.append((log_file.name, str(error)))
     plan = plan_import(paths)
     report.seconds["plan"] = time.perf_counter() - started
     report.failed.extend(plan.failed)

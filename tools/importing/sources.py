@@ -31,8 +31,9 @@ MB = 1024 * 1024
 
 Parser = Callable[[bytes, str], list[NewActivity]]
 PARSERS: dict[str, Parser] = {"fit": parse_fit, "gpx": parse_gpx, "tcx": parse_tcx}
-#: The files an import takes: activity files, gzipped ones, and zips of them (a Strava export).
-FILE_TYPES = frozenset({*(f".{suffix}" for suffix in PARSERS), ".gz", ".zip"})
+#: The files an import takes: activity files, gzipped ones, zips of them (a Strava export), and
+#: the CSV workout logs of strength apps (Strong, Hevy; see :mod:`tools.strength.importing`).
+FILE_TYPES = frozenset({*(f".{suffix}" for suffix in PARSERS), ".gz", ".zip", ".csv"})
 
 # Files a user's folder often holds besides activities: skipped without a word.
 QUIET_SKIP = {".ds_store", "thumbs.db", "desktop.ini"}

@@ -41,6 +41,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  skipped: {name}: {reason}")
     for warning in report.warnings:
         print(f"  note:    {warning}")
-    if report.imported + report.duplicates == 0 and not report.failed:
+    if report.imported + report.duplicates == 0 and not report.failed and not report.strength:
         print("No activity files found there; Coach G reads .fit, .gpx and .tcx (also .gz).")
     return 1 if report.failed else 0
