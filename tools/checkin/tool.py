@@ -31,6 +31,7 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import FlowStep, ToolSpec
+from tools.strength.sessions import strength_sessions_between
 from tools.trends.changes import OVERVIEW, overview
 from tools.trends.training_load import load_report
 
@@ -256,7 +257,17 @@ def week_in_numbers(ctx: ToolContext, week: date) -> dict[str, Any]:
     if videos:
         lines.append(f"- Video analyses this week: {len(videos)}.")
         facts["videos"] = len(videos)
-    lines.append("- Strength sessions: logging them is not built yet.")
+    strength = strength_sessions_between(ctx, week, min(end, ctx.day))
+    facts["strength_sessions"] = len(strength)
+    if strength:
+        sets = sum(s.working_sets for s in strength)
+        lines.append(
+            f"- Strength: {len(strength)} sessions, {sets} working sets ("
+            + "; ".join(escape(", ".join(s.exercises[:3])) for s in strength)
+            + ")."
+        )
+    else:
+        lines.append("- Strength: no sessions logged this week.")
     if last:
         said = [
             f"{item} {SCALE_WORDS.get(round(a['score']), '')} (“{escape(a['words'])}”)"

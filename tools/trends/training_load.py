@@ -20,6 +20,7 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
+from tools.strength.sessions import strength_sessions_between
 from tools.trends import load as maths
 from tools.trends.history import history
 
@@ -117,6 +118,9 @@ def training_load(
     result = _result(report, start, ctx.who, ctx.whose)
     if felt := recent_checkin(ctx, report.day):
         result.data["checkin"] = felt
+    strength = strength_sessions_between(ctx, report.day - timedelta(days=6), report.day)
+    if strength:  # strength work is not in the load figures: its sessions are counted beside
+        result.facts.append(Fact("past_week_strength_sessions", len(strength), "sessions"))
     return result
 
 
