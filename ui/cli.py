@@ -11,7 +11,17 @@ from storage.private_files import private_dir, private_process
 from storage.settings import Settings
 
 # Each module has register(subparsers); its parser sets ``func(args) -> int``.
-COMMANDS = ("serve", "users", "importing", "activities", "trends", "strava", "analyze", "ask")
+COMMANDS = (
+    "serve",
+    "users",
+    "importing",
+    "activities",
+    "trends",
+    "strava",
+    "analyze",
+    "ask",
+    "worker",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

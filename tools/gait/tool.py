@@ -251,4 +251,5 @@ SPEC = ToolSpec(
     ),
     phrase=_phrase,
     remember=True,
+    heavy=True,
 )

@@ -80,4 +80,5 @@ SPEC = ToolSpec(
     file_arg="paths",
     needs="Attach your FIT, GPX or TCX files, or your Strava export zip, and I'll import them.",
     remember=True,
+    heavy=True,
 )

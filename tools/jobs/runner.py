@@ -20,7 +20,7 @@ import pickle
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -145,23 +145,30 @@ class Job:
     def status(self) -> JobStatus:
         return self.runner.status(self.request)
 
-    def wait(self, progress: Progress = no_progress) -> Any:
-        """Block until the job is done, reporting each new status to ``progress``; return its
-        value or raise its error."""
+    def done(self) -> bool:
+        """Whether the job's outcome has arrived (kept here once read)."""
+        return self.result.get() is not None
+
+    def follow(self) -> Iterator[JobStatus]:
+        """Each new status of the job until it is done (:meth:`wait` then returns at once)."""
         shown: JobStatus | None = None
-        while True:
-            outcome = self.result.get()  # without blocking: None until it is done
-            if outcome is not None:
-                break
+        while not self.done():
             status = self.status()
             if status != shown:
-                progress(status.fraction, status.line())
+                yield status
                 shown = status
             if status.state == "finished":
                 self._finished_at = self._finished_at or time.monotonic()
                 if time.monotonic() - self._finished_at > LOST_AFTER_S:
                     raise RuntimeError("the job finished but its result was lost")
             time.sleep(POLL_S)
+
+    def wait(self, progress: Progress = no_progress) -> Any:
+        """Block until the job is done, reporting each new status to ``progress``; return its
+        value or raise its error."""
+        for status in self.follow():
+            progress(status.fraction, status.line())
+        outcome: JobOutcome = self.result.get()
         self.runner.huey.delete(self.runner.status_key(self.request))
         if outcome.error is not None:
             raise outcome.error
@@ -219,6 +226,13 @@ class JobRunner:
             if self._local is not None:
                 self._local.stop()
                 self._local = None
+
+    def work(self, workers: int) -> None:
+        """Work the queue in this process until interrupted (``coachg worker``): Huey's own
+        consumer loop, which lets running jobs finish on Ctrl+C."""
+        self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=False, max_delay=1.0
+        ).run()
 
     def submit(self, kind: str, ctx: ToolContext, **kwargs: Any) -> Job:
         """Queue ``KINDS[kind](ctx, **kwargs)`` as ``ctx.actor``'s next job."""
