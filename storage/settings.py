@@ -35,6 +35,8 @@ class Settings:
     #: survives restarts, ``redis://host:port/0`` so ``coachg worker`` on other machines can
     #: take jobs too (they need the same database and ``COACHG_HOME/media``).
     queue_url: str = field(default="", repr=False)  # a Redis URL may hold a password
+    #: The queue's name: installations sharing one Redis keep apart by name.
+    queue_name: str = "coachg"
     #: Job worker threads inside ``coachg serve`` (and a command); 0 leaves every job to
     #: ``coachg worker`` processes (with a Redis queue).
     queue_workers: int = 2
@@ -63,6 +65,7 @@ class Settings:
             strava_redirect_port=int(_env("STRAVA_REDIRECT_PORT", "8721")),
             log_level=_env("LOG_LEVEL", "INFO"),
             queue_url=_env("QUEUE_URL"),
+            queue_name=_env("QUEUE_NAME", "coachg"),
             queue_workers=int(_env("QUEUE_WORKERS", "2")),
             import_max_mb=int(_env("IMPORT_MAX_MB", "2048")),
             import_max_files=int(_env("IMPORT_MAX_FILES", "20000")),

@@ -1,9 +1,9 @@
 """Jobs: heavy work submitted by a chat turn, a tab or a command, run by a queue worker.
 
-A job is one call of a function in :data:`KINDS` for one user, described by a picklable
-:class:`JobRequest`. The worker (a thread of this process, or ``coachg worker`` elsewhere)
-rebuilds the tool context from the ids in the request against its own database, so the
-storage layer checks access there again.
+A job is one call of a function in :data:`tools.jobs.kinds.KINDS` for one user, described
+by a picklable :class:`JobRequest`. The worker (a thread of this process, or ``coachg
+worker`` elsewhere) rebuilds the tool context from the ids in the request against its own
+database, so the storage layer checks access there again.
 
 One job at a time per user, in order: each job draws its user's next *ticket* from an atomic
 counter in the queue's own storage; a worker runs ticket ``n`` only once the user's tickets
@@ -20,7 +20,7 @@ import pickle
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,10 +34,8 @@ from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
 from tools.context import Progress, ToolContext, no_progress
-from tools.gait.tool import analyze_and_store
-from tools.importing.importer import import_paths
 from tools.jobs.broker import LocalWorkers, make_huey
-from tools.registry import get_tool
+from tools.jobs.kinds import KINDS, function_of
 from tools.result import ToolResult
 
 log = logging.getLogger(__name__)
@@ -53,30 +51,6 @@ POLL_S = 0.2
 WRITE_S = 0.2
 #: A job said finished whose result never arrives is given up after this long.
 LOST_AFTER_S = 30.0
-
-
-def call_tool(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
-    """A tool by name (its spec validates the arguments)."""
-    return get_tool(name).call(ctx, args)
-
-
-def import_files(ctx: ToolContext, paths: list[str]) -> Any:
-    """:func:`tools.importing.importer.import_paths`, its progress as ``12/200 name``."""
-    return import_paths(
-        ctx,
-        paths,
-        progress=lambda done, total, name: ctx.progress(
-            done / max(total, 1), f"{done}/{total} {name}"
-        ),
-    )
-
-
-#: What a job may run: (context, keyword arguments) -> a picklable value.
-KINDS: dict[str, Callable[..., Any]] = {
-    "tool": call_tool,
-    "analyze_video": analyze_and_store,
-    "import_paths": import_files,
-}
 
 
 @dataclass(frozen=True)
@@ -141,13 +115,18 @@ class Job:
     request: JobRequest
     result: Result
     _finished_at: float | None = field(default=None, repr=False)
+    _outcome: JobOutcome | None = field(default=None, repr=False)
 
     def status(self) -> JobStatus:
+        if self._outcome is not None:
+            return JobStatus("finished", 1.0, "done")
         return self.runner.status(self.request)
 
     def done(self) -> bool:
         """Whether the job's outcome has arrived (kept here once read)."""
-        return self.result.get() is not None
+        if self._outcome is None:
+            self._outcome = self.result.get()
+        return self._outcome is not None
 
     def follow(self) -> Iterator[JobStatus]:
         """Each new status of the job until it is done (:meth:`wait` then returns at once)."""
@@ -168,7 +147,8 @@ class Job:
         value or raise its error."""
         for status in self.follow():
             progress(status.fraction, status.line())
-        outcome: JobOutcome = self.result.get()
+        outcome = self._outcome
+        assert outcome is not None
         self.runner.huey.delete(self.runner.status_key(self.request))
         if outcome.error is not None:
             raise outcome.error
@@ -189,11 +169,10 @@ class JobRunner:
         settings: Settings,
         huey: Huey | None = None,
         workers: int | None = None,
-        name: str = "coachg",
     ) -> None:
         self.db = db
         self.settings = settings
-        self.huey = huey if huey is not None else make_huey(settings.queue_url, name)
+        self.huey = huey if huey is not None else make_huey(settings.queue_url, settings.queue_name)
         self.workers = settings.queue_workers if workers is None else workers
         self._task = self.huey.task(name="coachg_job")(self._execute)
         self._local: LocalWorkers | None = None
@@ -235,7 +214,8 @@ class JobRunner:
         ).run()
 
     def submit(self, kind: str, ctx: ToolContext, **kwargs: Any) -> Job:
-        """Queue ``KINDS[kind](ctx, **kwargs)`` as ``ctx.actor``'s next job."""
+        """Queue the function of ``kind`` (see :data:`KINDS`) with ``ctx`` and ``kwargs`` as
+        ``ctx.actor``'s next job."""
         if kind not in KINDS:
             raise ValueError(f"no job kind {kind!r}")
         ticket = int(self.huey.storage.incr(self._user_key(ctx.actor.id, "issued")))
@@ -256,6 +236,8 @@ class JobRunner:
 
     def run_tool(self, name: str, ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         """A heavy tool as a job (arguments checked here first, so a bad call queues nothing)."""
+        from tools.registry import get_tool
+
         return self.run("tool", ctx, name=name, args=get_tool(name).validate(args))
 
     def status(self, request: JobRequest) -> JobStatus:
@@ -325,16 +307,16 @@ class JobRunner:
             progress=progress,
             today=request.today,
         )
-        return KINDS[request.kind](ctx, **request.kwargs)
+        return function_of(request.kind)(ctx, **request.kwargs)
 
 
-_RUNNERS: dict[tuple[str, str, Path], JobRunner] = {}
+_RUNNERS: dict[tuple[str, str, str, Path], JobRunner] = {}
 _RUNNERS_LOCK = threading.Lock()
 
 
 def runner_for(db: Database, settings: Settings) -> JobRunner:
     """The one started job runner of this process for ``db`` and ``settings``' queue."""
-    key = (settings.queue_url, db.url, settings.home)
+    key = (settings.queue_url, settings.queue_name, db.url, settings.home)
     with _RUNNERS_LOCK:
         runner = _RUNNERS.get(key)
         if runner is None:
