@@ -16,6 +16,7 @@ KINDS: dict[str, str] = {
     "tool": "tools.jobs.kinds:call_tool",
     "analyze_video": "tools.gait.tool:analyze_and_store",
     "import_paths": "tools.jobs.kinds:import_files",
+    "strava_sync": "tools.strava.sync:sync",
 }
 
 
