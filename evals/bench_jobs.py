@@ -1,8 +1,8 @@
 """Heavy work as jobs: what a hostile import costs now, and how long a chat turn waits while
 someone else's video is analysed.
 
-Run: ``python -m evals.bench_jobs hostile [--no-budgets]`` or ``python -m evals.bench_jobs
-chat``.
+Run: ``python -m evals.bench_jobs hostile [--no-budgets] [--cases bomb,gpx]`` or
+``python -m evals.bench_jobs chat``.
 
 * ``hostile`` imports, each in a fresh process (so its peak memory is its own): a 12 MB zip of
   200 members of 60 MB of zeros named ``.gpx`` beside one real FIT file, and a 55 MB GPX made
@@ -46,7 +46,7 @@ UNLIMITED = ImportLimits(
 
 def zip_bomb(path: Path, members: int = 200, size: int = 60 * MB) -> Path:
     zeros = bytes(size)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.writestr("run.fit", FIT.read_bytes())
         for n in range(members):
             zf.writestr(f"zeros/{n:03d}.gpx", zeros)
@@ -95,10 +95,12 @@ def import_one(path: Path, budgets: bool) -> dict:
     }
 
 
-def hostile(budgets: bool) -> None:
+def hostile(budgets: bool, cases: list[str]) -> None:
+    makers = {"bomb": (zip_bomb, "bomb.zip"), "gpx": (big_gpx, "huge.gpx")}
     with tempfile.TemporaryDirectory() as folder:
-        files = [zip_bomb(Path(folder) / "bomb.zip"), big_gpx(Path(folder) / "huge.gpx")]
-        for path in files:
+        for case in cases:
+            make, name = makers[case]
+            path = make(Path(folder) / name)
             flag = [] if budgets else ["--no-budgets"]
             done = subprocess.run(
                 [sys.executable, "-m", "evals.bench_jobs", "_one", str(path), *flag],
@@ -171,11 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=["hostile", "chat", "_one"])
     parser.add_argument("path", nargs="?")
     parser.add_argument("--no-budgets", action="store_true")
+    parser.add_argument(
+        "--cases", default="bomb,gpx", help="hostile files to try: bomb, gpx (default both)"
+    )
     args = parser.parse_args(argv)
     if args.what == "_one":
         print(json.dumps(import_one(Path(args.path), budgets=not args.no_budgets)))
     elif args.what == "hostile":
-        hostile(budgets=not args.no_budgets)
+        hostile(budgets=not args.no_budgets, cases=args.cases.split(","))
     else:
         chat()
     return 0

@@ -112,9 +112,9 @@ class ImportHandler:
         job = runner_for(self.db, self.settings).submit(
             "tool", ctx, name=TOOL, args={"paths": kept}
         )
-        for status in job.follow():
-            yield progress_line(status.fraction, status.line()), gr.skip(), gr.skip()
         try:
+            for status in job.follow():
+                yield progress_line(status.fraction, status.line()), gr.skip(), gr.skip()
             result = job.wait()
         except Exception:
             log.exception("import job failed")

@@ -132,9 +132,9 @@ class SettingsHandler:
             yield STRAVA_SETUP
             return
         job = runner_for(self.db, self.settings).submit("tool", ctx, name=TOOL, args={})
-        for status in job.follow():
-            yield progress_line(status.fraction, status.line())
         try:
+            for status in job.follow():
+                yield progress_line(status.fraction, status.line())
             result = job.wait()
         except Exception:
             log.exception("Strava sync failed")
