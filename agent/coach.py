@@ -44,6 +44,7 @@ from storage.settings import Settings
 from storage.users import athletes_of
 from tools.confidence_words import STATE_BELOW, confidence_sentence
 from tools.context import Progress, ToolContext, no_progress
+from tools.jobs.runner import JobRunner, runner_for
 from tools.registry import TOOLS, ToolCallError, get_tool
 from tools.result import Artifact, ToolResult
 from tools.spec import FlowStep
@@ -156,13 +157,22 @@ class Coach:
         llm: LLMBackend | None = None,
         today: date | None = None,
         classifier: IntentClassifier | None = None,
+        jobs: JobRunner | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
+        self._jobs = jobs  # None: this process's runner for the database, on first use
         self.llm = llm if llm is not None else load_backend(settings)
         self.today = today
         self.classifier = classifier  # None: the one trained on the registry's tools
         self._history: KnowledgeStore | None = None  # opened on first use
+
+    @property
+    def jobs(self) -> JobRunner:
+        """The queue that runs heavy tools (one job at a time per user)."""
+        if self._jobs is None:
+            self._jobs = runner_for(self.db, self.settings)
+        return self._jobs
 
     @property
     def uses_llm(self) -> bool:
@@ -514,7 +524,11 @@ class Coach:
 
     def _call(self, actor: User, athlete_id: int, call: ToolCall, progress: Progress) -> ToolResult:
         try:
-            result = get_tool(call.name).call(self._context(actor, athlete_id, progress), call.args)
+            spec, ctx = get_tool(call.name), self._context(actor, athlete_id, progress)
+            if spec.heavy:
+                result = self.jobs.run_tool(spec.name, ctx, call.args)
+            else:
+                result = spec.call(ctx, call.args)
         except ToolCallError as error:
             result = ToolResult.failure(call.name, f"I couldn't run that: {error}")
         except AccessDenied as error:

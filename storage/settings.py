@@ -30,6 +30,23 @@ class Settings:
     strava_base_url: str = "https://www.strava.com"
     strava_redirect_port: int = 8721
     log_level: str = "INFO"
+    #: Where heavy work (video analysis, imports, Strava syncs) is queued: "" for an in-memory
+    #: queue worked by threads of this process, ``sqlite:///path`` for a queue file that
+    #: survives restarts, ``redis://host:port/0`` so ``coachg worker`` on other machines can
+    #: take jobs too (they need the same database and ``COACHG_HOME/media``).
+    queue_url: str = field(default="", repr=False)  # a Redis URL may hold a password
+    #: The queue's name: installations sharing one Redis keep apart by name.
+    queue_name: str = "coachg"
+    #: Job worker threads inside ``coachg serve`` (and a command); 0 leaves every job to
+    #: ``coachg worker`` processes (with a Redis queue).
+    queue_workers: int = 2
+    #: Budgets of one import: uncompressed activity bytes, files, and minutes.
+    import_max_mb: int = 2048
+    import_max_files: int = 20_000
+    import_max_minutes: float = 30.0
+    #: One GPX or TCX file (a 55 MB GPX took 1.9 GB of memory to read); FIT files
+    #: are capped at ``tools.importing.sources.MAX_FILE_BYTES``.
+    import_max_xml_mb: int = 32
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,6 +64,13 @@ class Settings:
             strava_base_url=_env("STRAVA_BASE_URL", "https://www.strava.com").rstrip("/"),
             strava_redirect_port=int(_env("STRAVA_REDIRECT_PORT", "8721")),
             log_level=_env("LOG_LEVEL", "INFO"),
+            queue_url=_env("QUEUE_URL"),
+            queue_name=_env("QUEUE_NAME", "coachg"),
+            queue_workers=int(_env("QUEUE_WORKERS", "2")),
+            import_max_mb=int(_env("IMPORT_MAX_MB", "2048")),
+            import_max_files=int(_env("IMPORT_MAX_FILES", "20000")),
+            import_max_minutes=float(_env("IMPORT_MAX_MINUTES", "30")),
+            import_max_xml_mb=int(_env("IMPORT_MAX_XML_MB", "32")),
         )
 
     @property

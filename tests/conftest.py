@@ -1,7 +1,9 @@
 """Shared fixtures: the real recordings in ../shared/data, and real databases.
 
 Set ``COACHG_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``)
-and every test that uses ``db`` runs on SQLite *and* on a fresh PostgreSQL database.
+and every test that uses ``db`` runs on SQLite *and* on a fresh PostgreSQL database. Set
+``COACHG_TEST_REDIS_URL`` (e.g. ``redis://127.0.0.1:6379/0``) and the job queue's tests run on a
+real Redis too (``.ci/run`` starts one).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tools.context import ToolContext
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("COACHG_SHARED_DATA", REPO.parent / "shared" / "data"))
 POSTGRES_URL = os.environ.get("COACHG_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("COACHG_TEST_REDIS_URL", "")
 # Strava tokens are encrypted under a machine key: the tests bring their own (also to the
 # servers and commands they start), so none is ever written into the runner's home folder.
 os.environ.setdefault("COACHG_SECRET_KEY", Fernet.generate_key().decode())
@@ -38,6 +41,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data folder not found at {SHARED_DATA} (set COACHG_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A real Redis server's URL; tests skip when ``COACHG_TEST_REDIS_URL`` is not set."""
+    if not REDIS_URL:
+        pytest.skip("no Redis server: set COACHG_TEST_REDIS_URL (as .ci/run does)")
+    return REDIS_URL
 
 
 def _backends() -> list[str]:

@@ -66,7 +66,9 @@ class ToolSpec:
     arguments from a message (``{"metric": read_metric}``), where the shared extractors, chosen
     by argument name, do not know its words; a reader returns None when the message says nothing.
     ``phrase_many`` words one call's results for several athletes together (a coach's roster);
-    without it each athlete's reply follows the other.
+    without it each athlete's reply follows the other. A ``heavy`` tool (minutes of work: a
+    video, an import, a sync) runs as a job on the queue (:mod:`tools.jobs`): one at a time per
+    user, never in the way of another user's chat.
     """
 
     name: str
@@ -85,6 +87,7 @@ class ToolSpec:
     flow: Flow | None = None
     readers: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
     phrase_many: PhraseMany | None = None
+    heavy: bool = False
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

@@ -21,6 +21,7 @@ COMMANDS = (
     "strava",
     "analyze",
     "ask",
+    "worker",
 )
 
 

@@ -24,6 +24,7 @@ from starlette.routing import Mount
 from storage.db import Database, database
 from storage.private_files import private_dir, private_process
 from storage.settings import Settings
+from tools.jobs.runner import runner_for
 from ui.web_chat import ChatHandler, stored_history
 from ui.web_files import CHAT_FILE_TYPES
 from ui.web_guard import WebGuard
@@ -37,6 +38,10 @@ from ui.web_trends import TrendsHandler
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD = "2gb"
+#: Chat turns (and the import and sync buttons) of this many people run at once: heavy work
+#: waits on the job queue (tools/jobs), so one person's video never holds up another's chat.
+#: Gradio's default, one at a time per event, made everyone wait behind one video.
+CONCURRENT_TURNS = 16
 #: Gradio's default theme, with its bundled (local) fonts only.
 THEME = gr.themes.Default(primary_hue="orange", neutral_hue="zinc")
 CSS = """
@@ -161,16 +166,30 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
         ).then(prefs.account, None, [account], api_visibility="private").then(
             prefs.strava_status, None, [strava], api_visibility="private"
         )
-        box.submit(chat.respond, [box, history, athlete], chat_outputs, api_name="chat")
-        yes.click(chat.answer_yes, [history, athlete], chat_outputs, api_visibility="private")
-        no.click(chat.answer_no, [history, athlete], chat_outputs, api_visibility="private")
+        turns: dict[str, Any] = {
+            "concurrency_limit": CONCURRENT_TURNS,
+            "concurrency_id": "chat",
+        }
+        box.submit(chat.respond, [box, history, athlete], chat_outputs, api_name="chat", **turns)
+        yes.click(
+            chat.answer_yes, [history, athlete], chat_outputs, api_visibility="private", **turns
+        )
+        no.click(
+            chat.answer_no, [history, athlete], chat_outputs, api_visibility="private", **turns
+        )
         chatbot.clear(list, None, [history], api_visibility="private")
         athlete.change(imports.table, [athlete], [table], api_visibility="private")
         import_button.click(
-            imports.run_import, [files, athlete], [report, table, files], api_name="import"
+            imports.run_import,
+            [files, athlete],
+            [report, table, files],
+            api_name="import",
+            concurrency_limit=CONCURRENT_TURNS,
         )
         connect.click(prefs.connect, None, [strava], api_visibility="private")
-        sync.click(prefs.sync, None, [strava], api_visibility="private")
+        sync.click(
+            prefs.sync, None, [strava], api_visibility="private", concurrency_limit=CONCURRENT_TURNS
+        )
         disconnect.click(prefs.disconnect, None, [strava], api_visibility="private")
     return demo
 
@@ -222,7 +241,9 @@ def serve(host: str = "127.0.0.1", port: int = 7860, allow_signup: bool = True) 
     private_dir(settings.home)
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "web-cache"))
     private_dir(settings.media_dir)
-    app = make_server_app(database(settings.database_url), settings, allow_signup=allow_signup)
+    db = database(settings.database_url)
+    runner_for(db, settings)  # the job queue's worker threads (none with COACHG_QUEUE_WORKERS=0)
+    app = make_server_app(db, settings, allow_signup=allow_signup)
     print(f"Coach G is running on http://{host}:{port} (Ctrl+C stops it).", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Coach G is reachable from other machines on %s; use HTTPS in front.", host)

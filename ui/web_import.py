@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -12,7 +13,9 @@ from storage.db import Database
 from storage.settings import Settings
 from tools.context import ToolContext
 from tools.importing.sources import FILE_TYPES
+from tools.jobs.runner import runner_for
 from tools.markdown import escape, safe_markdown
+from ui.web_chat import progress_line
 from ui.web_files import is_upload, keep_upload
 from ui.web_session import acting_user, resolve_athlete
 
@@ -79,32 +82,46 @@ class ImportHandler:
         return [[row.get(key) for key, _ in TABLE_COLUMNS] for row in rows]
 
     def run_import(
-        self,
-        files: list[str] | None,
-        athlete_choice: str | None,
-        request: gr.Request,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects it
-    ) -> tuple[str, list[list[Any]], Any]:
-        """Keep the uploaded files in the athlete's media folder, import them, and report."""
-        from tools.importing.tool import import_activities
+        self, files: list[str] | None, athlete_choice: str | None, request: gr.Request
+    ) -> Iterator[tuple[str, Any, Any]]:
+        """Keep the uploaded files in the athlete's media folder, import them as a job (its
+        place in the user's queue and its progress shown as it goes), and report."""
+        from tools.importing.tool import TOOL
 
         if not files:
-            return "Choose one or more .fit, .gpx, .tcx or .zip files first.", gr.skip(), gr.skip()
+            yield "Choose one or more .fit, .gpx, .tcx or .zip files first.", gr.skip(), gr.skip()
+            return
         try:
             ctx = self._context(request, athlete_choice)
         except AccessDenied as error:
-            return str(error), gr.skip(), gr.skip()
+            yield str(error), gr.skip(), gr.skip()
+            return
         if not all(is_upload(f) for f in files):
-            return "Only files uploaded here can be imported; choose them again.", gr.skip(), None
-        ctx.progress = lambda fraction, step: progress(fraction, desc=step)
+            yield "Only files uploaded here can be imported; choose them again.", gr.skip(), None
+            return
         try:
             kept = [str(keep_upload(f, ctx.media_dir, kind="imports")) for f in files]
         except OSError:
             log.exception("could not keep an import upload")
-            return (
+            yield (
                 "Could not save the files (is the disk full?). Free space and try again.",
                 gr.skip(),
                 gr.skip(),
             )
-        result = import_activities(ctx, kept)
-        return report_markdown(result), self.table(athlete_choice, request), gr.File(value=None)
+            return
+        job = runner_for(self.db, self.settings).submit(
+            "tool", ctx, name=TOOL, args={"paths": kept}
+        )
+        try:
+            for status in job.follow():
+                yield progress_line(status.fraction, status.line()), gr.skip(), gr.skip()
+            result = job.wait()
+        except Exception:
+            log.exception("import job failed")
+            yield (
+                "The import stopped on an error; your files are kept. Try again.",
+                gr.skip(),
+                gr.skip(),
+            )
+            return
+        yield report_markdown(result), self.table(athlete_choice, request), gr.File(value=None)

@@ -17,7 +17,9 @@ from storage.db import Database
 from storage.settings import Settings
 from storage.strava_tokens import get_sync_state, get_token
 from tools.context import ToolContext
+from tools.jobs.runner import runner_for
 from tools.markdown import escape
+from ui.web_chat import progress_line
 from ui.web_session import acting_user
 
 log = logging.getLogger(__name__)
@@ -120,19 +122,25 @@ class SettingsHandler:
         else:
             yield str(outcome.get("message", "Strava was not connected."))
 
-    def sync(self, request: gr.Request) -> str:
-        """Fetch new activities from the connected Strava account."""
-        from tools.strava.tool import sync_strava
+    def sync(self, request: gr.Request) -> Iterator[str]:
+        """Fetch new activities from the connected Strava account, as a job (its place in the
+        user's queue and its progress shown as it goes)."""
+        from tools.strava.tool import TOOL
 
         ctx = self._context(request)
         if not strava_configured(self.settings):
-            return STRAVA_SETUP
+            yield STRAVA_SETUP
+            return
+        job = runner_for(self.db, self.settings).submit("tool", ctx, name=TOOL, args={})
         try:
-            result = sync_strava(ctx)
+            for status in job.follow():
+                yield progress_line(status.fraction, status.line())
+            result = job.wait()
         except Exception:
             log.exception("Strava sync failed")
-            return "The Strava sync stopped on an error; nothing was lost. Try again later."
-        return result.message
+            yield "The Strava sync stopped on an error; nothing was lost. Try again later."
+            return
+        yield result.message
 
     def disconnect(self, request: gr.Request) -> str:
         """Revoke Coach G's access at Strava and forget this user's tokens.

@@ -256,4 +256,5 @@ SPEC = ToolSpec(
     ),
     phrase=_phrase,
     remember=True,
+    heavy=True,
 )

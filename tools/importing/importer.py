@@ -7,16 +7,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from storage.activities import NewActivity, add_activity, held_record
 from tools.context import ToolContext
+from tools.importing.budget import ImportBudget, ImportLimits, unpacked_size
 from tools.importing.errors import ActivityFileError, NotAnActivity
 from tools.importing.parsing import Outcome, default_workers, parse_jobs
 from tools.importing.planning import ImportJob, plan_import
+from tools.importing.sources import activity_format
 from tools.strength.importing import StrengthFileError, StrengthImport, import_log, strength_logs
 
 log = logging.getLogger(__name__)
@@ -112,15 +114,39 @@ def _store(ctx: ToolContext, job: ImportJob, new: NewActivity, report: ImportRep
         report.duplicates += 1
 
 
+def within_budget(job: ImportJob, budget: ImportBudget) -> ImportJob:
+    """``job``, reading its file only while the import's budget allows: a file that would go
+    over it fails on its own (a Strava export row then keeps its CSV summary)."""
+
+    def read() -> tuple[bytes, str] | None:
+        budget.check_time(job.name)
+        kind = activity_format(job.name)
+        if kind is not None and not kind[1]:  # the stored size is the unpacked size
+            budget.check_size(job.name, kind[0], job.size)
+        payload = job.read()
+        if payload is None:
+            return None
+        data, name = payload
+        if (kind := activity_format(name)) is not None:
+            size = unpacked_size(data, kind[1])
+            budget.check_size(job.name, kind[0], size)
+            budget.spend(size)
+        return payload
+
+    return replace(job, read=read)
+
+
 def import_paths(
     ctx: ToolContext,
     paths: Iterable[str | Path],
     progress: ImportProgress | None = None,
     workers: int | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportReport:
     """Import every activity under ``paths`` (files, folders, zips, Strava exports) for
     ``ctx.athlete_id``, acting as ``ctx.actor``. Files are parsed in ``workers`` processes
-    (default: one per core for large imports, else in this process)."""
+    (default: one per core for large imports, else in this process). ``limits`` (default: the
+    settings') bound what the import may read; a file past them fails with the reason."""
     report = ImportReport()
     started = time.perf_counter()
     logs, paths = strength_logs(list(paths))
@@ -129,7 +155,8 @@ def import_paths(
             report.strength.append(import_log(ctx, log_file))
         except StrengthFileError as error:
             report.failed.append((log_file.name, str(error)))
-    plan = plan_import(paths)
+    budget = ImportBudget(limits or ImportLimits.from_settings(ctx.settings))
+    plan = plan_import(paths, budget)
     report.seconds["plan"] = time.perf_counter() - started
     report.failed.extend(plan.failed)
     for skip in plan.skipped:
@@ -151,7 +178,7 @@ def import_paths(
                 if progress is not None:
                     progress(done, total, job.name)
             else:
-                yield job
+                yield within_budget(job, budget)
 
     try:
         tick = time.perf_counter()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from storage.activities import NewActivity
+from tools.importing.budget import ImportBudget
 from tools.importing.errors import ActivityFileError
 from tools.importing.sources import (
     MAX_ZIP_MEMBERS,
@@ -50,6 +51,8 @@ class ImportJob:
     #: and whether it has a file with samples, so a record already held can be passed over.
     record: tuple[str, str] | None = None
     has_samples: bool = False
+    #: The file's size as stored (a zip member's declared size), known before reading it.
+    size: int = 0
 
 
 @dataclass
@@ -60,6 +63,7 @@ class ImportPlan:
     skipped: list[Skip] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     archives: list[zipfile.ZipFile] = field(default_factory=list)
+    budget: ImportBudget = field(default_factory=ImportBudget)
 
     def close(self) -> None:
         """Close the zip archives the jobs read from."""
@@ -69,11 +73,17 @@ class ImportPlan:
 
 
 def _file_job(path: Path, label: str) -> ImportJob:
-    return ImportJob(label, lambda: (read_file(path), path.name))
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # reading it says what is wrong
+    return ImportJob(label, lambda: (read_file(path), path.name), size=size)
 
 
 def _member_job(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> ImportJob:
-    return ImportJob(label, lambda: (read_member(archive, info), info.filename))
+    return ImportJob(
+        label, lambda: (read_member(archive, info), info.filename), size=info.file_size
+    )
 
 
 def _export_row_job(row: ExportRow, label: str, load: Callable[[str], bytes] | None) -> ImportJob:
@@ -165,6 +175,11 @@ def _plan_zip(path: Path, plan: ImportPlan, label: str) -> None:
             )
         )
         return
+    if too_many := plan.budget.too_many_files(
+        sum(1 for info in members if activity_format(info.filename))
+    ):
+        plan.failed.append((label, too_many))
+        return
     by_name: dict[str, zipfile.ZipInfo] = {}
     for info in members:
         clean = safe_member_name(info.filename)
@@ -238,10 +253,13 @@ def _plan_file(path: Path, plan: ImportPlan, label: str) -> None:
         plan.skipped.append(describe_unknown(label))
 
 
-def plan_import(paths: Iterable[str | Path]) -> ImportPlan:
+def plan_import(paths: Iterable[str | Path], budget: ImportBudget | None = None) -> ImportPlan:
     """The jobs for ``paths`` (files, folders, zips, Strava exports), and what is skipped or
-    missing. Reads folder listings, zip directories and export CSVs only."""
-    plan = ImportPlan()
+    missing. Reads folder listings, zip directories and export CSVs only.
+
+    A zip with more activity files than ``budget`` allows fails as a whole; files of folders
+    past that many fail together with one reason."""
+    plan = ImportPlan(budget=budget or ImportBudget())
     for raw in paths:
         path = Path(raw).expanduser()
         label = path.name or str(path)
@@ -251,4 +269,16 @@ def plan_import(paths: Iterable[str | Path]) -> ImportPlan:
             _plan_dir(path, plan, label)
         else:
             _plan_file(path, plan, label)
+    limit = plan.budget.limits.max_files
+    if len(plan.jobs) > limit:
+        over = plan.jobs[limit:]
+        del plan.jobs[limit:]
+        more = f" and {len(over) - 1} more files" if len(over) > 1 else ""
+        plan.failed.append(
+            (
+                f"{over[0].name}{more}",
+                f"not read: over the limit of {limit} activity files for one import; "
+                "import them on their own",
+            )
+        )
     return plan

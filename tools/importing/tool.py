@@ -118,4 +118,5 @@ SPEC = ToolSpec(
     needs="Attach your FIT, GPX or TCX files, your Strava export zip, or the CSV export of Strong "
     "or Hevy, and I'll import them.",
     remember=True,
+    heavy=True,
 )

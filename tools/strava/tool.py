@@ -85,4 +85,5 @@ SPEC = ToolSpec(
         "sync your whole Strava history" if args.get("full") else "sync your new Strava activities"
     ),
     remember=True,
+    heavy=True,
 )

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from tools.gait.errors import GaitAnalysisError
-from tools.gait.tool import analyze_and_store
-from ui.commands.common import open_context
+from ui.commands.common import command_jobs, job_progress_bar, open_context
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,29 +31,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bar = tqdm(
-        total=100,
-        unit="%",
-        desc="analysing",
-        leave=False,
-        file=sys.stderr,
-        disable=True if args.json else None,  # None: only on a terminal
-    )
-
-    def progress(fraction: float, message: str) -> None:
-        bar.set_description(message[:30])
-        bar.update(max(0, round(fraction * 100) - bar.n))
-
     ctx = open_context(args, args.athlete)
-    ctx.progress = progress
+    bar, progress = job_progress_bar("analysing", quiet=args.json)
     try:
-        stored = analyze_and_store(
-            ctx,
-            Path(args.video),
-            view=args.view,
-            height_cm=args.height_cm,
-            fps=args.fps,
-            out_dir=Path(args.out) if args.out else None,
+        stored = (
+            command_jobs(ctx)
+            .submit(
+                "analyze_video",
+                ctx,
+                video=Path(args.video).resolve(),
+                view=args.view,
+                height_cm=args.height_cm,
+                fps=args.fps,
+                out_dir=Path(args.out).resolve() if args.out else None,
+            )
+            .wait(progress)
         )
     except GaitAnalysisError as error:
         bar.close()

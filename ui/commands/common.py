@@ -7,11 +7,15 @@ import os
 import sys
 from collections.abc import Sequence
 
+from tqdm import tqdm
+
 from storage.account_policy import CLI_DEFAULT_USER, name_problem
 from storage.db import Database, database
 from storage.settings import Settings
 from storage.users import create_user, get_user
-from tools.context import ToolContext
+from tools.context import Progress, ToolContext
+from tools.jobs.broker import is_shared
+from tools.jobs.runner import JobRunner
 
 
 def acting_user_source(args: argparse.Namespace) -> tuple[str, str]:
@@ -51,6 +55,27 @@ def open_context(args: argparse.Namespace, athlete: str | None = None) -> ToolCo
         return ToolContext(db=db, actor=actor, settings=settings, athlete_id=athlete_id)
     except PermissionError as error:
         raise SystemExit(str(error)) from error
+
+
+def command_jobs(ctx: ToolContext) -> JobRunner:
+    """The job queue a command submits to. With the default in-memory queue the command works
+    its jobs itself; with a shared one (Redis, a queue file) ``coachg serve`` or ``coachg
+    worker`` processes do, and the command waits for them."""
+    shared = is_shared(ctx.settings.queue_url)
+    workers = 0 if shared else max(1, ctx.settings.queue_workers)
+    return JobRunner(ctx.db, ctx.settings, workers=workers).start()
+
+
+def job_progress_bar(desc: str, quiet: bool = False) -> tuple[tqdm, Progress]:
+    """A progress bar on stderr (only on a terminal) and the callback that moves it; a job
+    waiting in the queue says so in the bar."""
+    bar = tqdm(total=100, unit="%", desc=desc, leave=False, file=sys.stderr, disable=quiet or None)
+
+    def progress(fraction: float, message: str) -> None:
+        bar.set_description(message[:40])
+        bar.update(max(0, round(fraction * 100) - bar.n))
+
+    return bar, progress
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from tqdm import tqdm
-
-from tools.importing.importer import import_paths
-from ui.commands.common import open_context
+from ui.commands.common import command_jobs, job_progress_bar, open_context
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,13 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     ctx = open_context(args, args.athlete)
-    with tqdm(total=0, unit="file", desc="Importing", disable=None, file=sys.stderr) as bar:
-
-        def progress(done: int, total: int, name: str) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        report = import_paths(ctx, args.paths, progress=progress)
+    bar, progress = job_progress_bar("importing")
+    try:
+        report = command_jobs(ctx).submit("import_paths", ctx, paths=args.paths).wait(progress)
+    finally:
+        bar.close()
     print(report.summary())
     for name, reason in report.failed:
         print(f"  failed:  {name}: {reason}")

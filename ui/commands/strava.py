@@ -11,8 +11,8 @@ from tqdm import tqdm
 
 from tools.strava.oauth import ConnectError, connect, disconnect, token_expiry_text
 from tools.strava.status import strava_status
-from tools.strava.sync import SyncOptions, sync
-from ui.commands.common import open_context
+from tools.strava.sync import SyncOptions
+from ui.commands.common import command_jobs, open_context
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -92,8 +92,7 @@ def run_sync(args: argparse.Namespace) -> int:
             bar.n = max(0.0, min(fraction, 1.0))
             bar.refresh()
 
-        ctx.progress = progress
-        report = sync(ctx, options)
+        report = command_jobs(ctx).submit("strava_sync", ctx, options=options).wait(progress)
     if args.json:
         print(
             json.dumps(

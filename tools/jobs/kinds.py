@@ -1,0 +1,48 @@
+"""What a job may run, by name: each a function ``(context, **keyword arguments) -> a picklable
+value``, imported only when a job of its kind runs (a worker that only imports files never
+loads the video or language libraries)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from tools.context import ToolContext
+from tools.result import ToolResult
+
+#: kind -> "module:function".
+KINDS: dict[str, str] = {
+    "tool": "tools.jobs.kinds:call_tool",
+    "analyze_video": "tools.gait.tool:analyze_and_store",
+    "import_paths": "tools.jobs.kinds:import_files",
+    "strava_sync": "tools.strava.sync:sync",
+}
+
+
+def function_of(kind: str) -> Callable[..., Any]:
+    """The function behind a job kind; ValueError for a kind that is not in :data:`KINDS`."""
+    if kind not in KINDS:
+        raise ValueError(f"no job kind {kind!r}")
+    module, name = KINDS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def call_tool(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
+    """A tool by name (its spec validates the arguments)."""
+    from tools.registry import get_tool
+
+    return get_tool(name).call(ctx, args)
+
+
+def import_files(ctx: ToolContext, paths: list[str]) -> Any:
+    """:func:`tools.importing.importer.import_paths`, its progress as ``12/200 name``."""
+    from tools.importing.importer import import_paths
+
+    return import_paths(
+        ctx,
+        paths,
+        progress=lambda done, total, name: ctx.progress(
+            done / max(total, 1), f"{done}/{total} {name}"
+        ),
+    )

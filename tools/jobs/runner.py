@@ -1,0 +1,324 @@
+"""Jobs: heavy work submitted by a chat turn, a tab or a command, run by a queue worker.
+
+A job is one call of a function in :data:`tools.jobs.kinds.KINDS` for one user, described
+by a picklable :class:`JobRequest`. The worker (a thread of this process, or ``coachg
+worker`` elsewhere) rebuilds the tool context from the ids in the request against its own
+database, so the storage layer checks access there again.
+
+One job at a time per user, in order: each job draws its user's next *ticket* from an atomic
+counter in the queue's own storage; a worker runs ticket ``n`` only once the user's tickets
+before it are finished, and otherwise puts the job back on the queue for a moment (so a
+waiting job holds no worker). A job's place in its user's line is its ticket minus the
+finished count. A running job beats every few seconds; a job whose worker died (no beat for
+:data:`STALE_S`) is passed over, so its user is not stuck behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from huey import Huey
+from huey.api import Result
+from huey.exceptions import RetryTask
+
+from storage.db import Database
+from storage.models import User
+from storage.settings import Settings
+from tools.context import Progress, ToolContext, no_progress
+from tools.jobs.broker import LocalWorkers, make_huey
+from tools.jobs.kinds import KINDS, function_of
+from tools.result import ToolResult
+
+log = logging.getLogger(__name__)
+
+#: A waiting job looks again this often (the scheduler moves it back to the queue).
+RETRY_S = 1
+#: A running job beats this often; one silent for STALE_S is taken as dead.
+BEAT_S = 5.0
+STALE_S = 120.0
+#: The submitter looks at a job's progress this often.
+POLL_S = 0.2
+#: Progress is written to the queue's storage at most this often.
+WRITE_S = 0.2
+#: A job said finished whose result never arrives is given up after this long.
+LOST_AFTER_S = 30.0
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """One job: what to run, for whom, and its place in its user's line."""
+
+    id: str
+    kind: str
+    actor_id: int
+    athlete_id: int
+    kwargs: dict[str, Any]
+    today: date | None
+    ticket: int
+
+
+@dataclass
+class JobOutcome:
+    """What a job gave: its value, or the error it raised (re-raised where it was waited for)."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where a job is: ``queued`` (``ahead`` of the user's own jobs before it), ``running``
+    (with its progress) or ``finished``."""
+
+    state: str
+    fraction: float = 0.0
+    message: str = ""
+    ahead: int = 0
+
+    def line(self) -> str:
+        """The status in words, e.g. ``in the queue: number 2 of yours (one runs at a time)``."""
+        if self.state == "queued" and self.ahead:
+            jobs = "job" if self.ahead == 1 else "jobs"
+            return (
+                f"in the queue: number {self.ahead + 1} of yours, after {self.ahead} earlier "
+                f"{jobs} (one runs at a time)"
+            )
+        if self.state == "queued":
+            return "waiting for a free worker"
+        return self.message or self.state
+
+
+def portable(error: BaseException) -> BaseException:
+    """``error`` if it survives pickling (to travel back from another machine), else a plain
+    RuntimeError with its words."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+@dataclass
+class Job:
+    """A submitted job: follow it with :meth:`status`, collect it with :meth:`wait`."""
+
+    runner: JobRunner
+    request: JobRequest
+    result: Result
+    _finished_at: float | None = field(default=None, repr=False)
+    _outcome: JobOutcome | None = field(default=None, repr=False)
+
+    def status(self) -> JobStatus:
+        if self._outcome is not None:
+            return JobStatus("finished", 1.0, "done")
+        return self.runner.status(self.request)
+
+    def done(self) -> bool:
+        """Whether the job's outcome has arrived (kept here once read)."""
+        if self._outcome is None:
+            self._outcome = self.result.get()
+        return self._outcome is not None
+
+    def follow(self) -> Iterator[JobStatus]:
+        """Each new status of the job until it is done (:meth:`wait` then returns at once)."""
+        shown: JobStatus | None = None
+        while not self.done():
+            status = self.status()
+            if status != shown:
+                yield status
+                shown = status
+            if status.state == "finished":
+                self._finished_at = self._finished_at or time.monotonic()
+                if time.monotonic() - self._finished_at > LOST_AFTER_S:
+                    raise RuntimeError("the job finished but its result was lost")
+            time.sleep(POLL_S)
+
+    def wait(self, progress: Progress = no_progress) -> Any:
+        """Block until the job is done, reporting each new status to ``progress``; return its
+        value or raise its error."""
+        for status in self.follow():
+            progress(status.fraction, status.line())
+        outcome = self._outcome
+        assert outcome is not None
+        self.runner.huey.delete(self.runner.status_key(self.request))
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
+
+
+class JobRunner:
+    """Submits jobs to the queue and, as a worker, runs them (see the module docstring).
+
+    ``db`` and ``settings`` are those of this process: a worker runs jobs against them.
+    ``workers`` threads (default ``settings.queue_workers``) work the queue here once
+    :meth:`start` is called; more may run elsewhere (``coachg worker``).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        huey: Huey | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.huey = huey if huey is not None else make_huey(settings.queue_url, settings.queue_name)
+        self.workers = settings.queue_workers if workers is None else workers
+        self._task = self.huey.task(name="coachg_job")(self._execute)
+        self._local: LocalWorkers | None = None
+        self._lock = threading.Lock()
+
+    # -- keys in the queue's storage --------------------------------------------------------
+
+    @staticmethod
+    def _user_key(actor_id: int, what: str) -> str:
+        return f"coachg:user:{actor_id}:{what}"
+
+    @staticmethod
+    def status_key(request: JobRequest) -> str:
+        return f"coachg:job:{request.id}"
+
+    def _finished(self, actor_id: int) -> int:
+        return int(self.huey.storage.incr(self._user_key(actor_id, "finished"), 0))
+
+    # -- submitting -----------------------------------------------------------------------
+
+    def start(self) -> JobRunner:
+        """Start this process's worker threads (once; none when ``workers`` is 0)."""
+        with self._lock:
+            if self._local is None and self.workers > 0:
+                self._local = LocalWorkers(self.huey, self.workers)
+        return self
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._local is not None:
+                self._local.stop()
+                self._local = None
+
+    def work(self, workers: int) -> None:
+        """Work the queue in this process until interrupted (``coachg worker``): Huey's own
+        consumer loop, which lets running jobs finish on Ctrl+C."""
+        self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=False, max_delay=1.0
+        ).run()
+
+    def submit(self, kind: str, ctx: ToolContext, **kwargs: Any) -> Job:
+        """Queue the function of ``kind`` (see :data:`KINDS`) with ``ctx`` and ``kwargs`` as
+        ``ctx.actor``'s next job."""
+        if kind not in KINDS:
+            raise ValueError(f"no job kind {kind!r}")
+        ticket = int(self.huey.storage.incr(self._user_key(ctx.actor.id, "issued")))
+        request = JobRequest(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            actor_id=ctx.actor.id,
+            athlete_id=ctx.athlete_id,
+            kwargs=kwargs,
+            today=ctx.today,
+            ticket=ticket,
+        )
+        return Job(self, request, self._task(request))
+
+    def run(self, kind: str, ctx: ToolContext, **kwargs: Any) -> Any:
+        """Submit a job and wait for it, its progress going to ``ctx.progress``."""
+        return self.submit(kind, ctx, **kwargs).wait(ctx.progress)
+
+    def run_tool(self, name: str, ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+        """A heavy tool as a job (arguments checked here first, so a bad call queues nothing)."""
+        from tools.registry import get_tool
+
+        return self.run("tool", ctx, name=name, args=get_tool(name).validate(args))
+
+    def status(self, request: JobRequest) -> JobStatus:
+        written = self.huey.get(self.status_key(request), peek=True)
+        if written is not None:
+            return written
+        ahead = max(0, request.ticket - 1 - self._finished(request.actor_id))
+        return JobStatus("queued", ahead=ahead)
+
+    # -- working --------------------------------------------------------------------------
+
+    def _pass_over_dead(self, actor_id: int, ticket: int) -> bool:
+        """Whether the job holding ``ticket`` is dead and now passed over."""
+        beat = self.huey.get(self._user_key(actor_id, "beat"), peek=True)
+        if beat is None or beat[0] != ticket or time.time() - beat[1] < STALE_S:
+            return False
+        if self.huey.storage.put_if_empty(self._user_key(actor_id, f"passed:{ticket}"), b"1"):
+            log.warning("a job of user %s stopped beating; the next one goes ahead", actor_id)
+            self.huey.storage.incr(self._user_key(actor_id, "finished"))
+        return True
+
+    def _execute(self, request: JobRequest) -> JobOutcome:
+        while (finished := self._finished(request.actor_id)) < request.ticket - 1:
+            if not self._pass_over_dead(request.actor_id, finished + 1):
+                raise RetryTask(delay=RETRY_S)  # an earlier job of this user runs first
+        beat_key = self._user_key(request.actor_id, "beat")
+        stop = threading.Event()
+
+        def beat() -> None:
+            while True:
+                self.huey.put(beat_key, (request.ticket, time.time()))
+                if stop.wait(BEAT_S):
+                    return
+
+        threading.Thread(target=beat, name="coachg-job-beat", daemon=True).start()
+        self.huey.put(self.status_key(request), JobStatus("running", 0.0, "starting"))
+        last = 0.0
+
+        def progress(fraction: float, message: str) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= WRITE_S or fraction >= 1.0:
+                last = now
+                status = JobStatus("running", float(fraction), str(message))
+                self.huey.put(self.status_key(request), status)
+
+        try:
+            return JobOutcome(value=self._call(request, progress))
+        except Exception as error:
+            log.exception("job %s (%s) failed", request.id, request.kind)
+            return JobOutcome(error=portable(error))
+        finally:
+            stop.set()
+            self.huey.put(self.status_key(request), JobStatus("finished", 1.0, "done"))
+            self.huey.storage.incr(self._user_key(request.actor_id, "finished"))
+
+    def _call(self, request: JobRequest, progress: Progress) -> Any:
+        with self.db.session() as session:
+            actor = session.get(User, request.actor_id)
+        if actor is None:
+            raise PermissionError("the user of this job no longer exists")
+        ctx = ToolContext(
+            db=self.db,
+            actor=actor,
+            settings=self.settings,
+            athlete_id=request.athlete_id,
+            progress=progress,
+            today=request.today,
+        )
+        return function_of(request.kind)(ctx, **request.kwargs)
+
+
+_RUNNERS: dict[tuple[str, str, str, Path], JobRunner] = {}
+_RUNNERS_LOCK = threading.Lock()
+
+
+def runner_for(db: Database, settings: Settings) -> JobRunner:
+    """The one started job runner of this process for ``db`` and ``settings``' queue."""
+    key = (settings.queue_url, settings.queue_name, db.url, settings.home)
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(key)
+        if runner is None:
+            runner = _RUNNERS[key] = JobRunner(db, settings).start()
+        return runner
