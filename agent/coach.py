@@ -23,8 +23,9 @@ from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
 from agent.reading import normalise
 from agent.router import Route, for_tool, route
-from agent.safety import RED_FLAG
+from agent.safety import MEDICATION, RED_FLAG
 from agent.verifier import is_grounded
+from knowledge import scope
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import DENIED, AccessDenied, can_see
 from storage.chat import add_message
@@ -88,6 +89,17 @@ SEE_A_DOCTOR = (
     "training once you've been checked."
 )
 NOT_YOUR_ATHLETE = DENIED
+
+
+def decline_answer(reason: str) -> str:
+    """The fixed answer to a message the safety rules stopped, for ``reason``."""
+    if reason == RED_FLAG:
+        return SEE_A_DOCTOR
+    if reason == MEDICATION:
+        return scope.MEDICATION.answer
+    return DECLINE
+
+
 NOT_SURE = "I'm not sure what you'd like. " + "{help}"
 SOMETHING_WENT_WRONG = "Something went wrong on my side running that; nothing was changed."
 ONE_AT_A_TIME = "Let's do that for one athlete at a time: name the one you mean."
@@ -339,7 +351,7 @@ class Coach:
             return Reply(text, backend=name, route=proposed, subject_ids=subject.ids)
 
         if proposed.kind == "decline":
-            return say(SEE_A_DOCTOR if proposed.reason == RED_FLAG else DECLINE)
+            return say(decline_answer(proposed.reason))
         if proposed.kind == "smalltalk":
             if re.search(r"\b(thanks|thank you|thx|cheers|ty|appreciate)\b", message.lower()):
                 return say("You're welcome! Happy running.")
