@@ -11,6 +11,7 @@ history never comes back in another's search.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,10 @@ from storage.settings import Settings
 
 NOTES = "coachg_notes"
 HISTORY = "coachg_history"
+#: Note embeddings by embedder and passage digest.
+_NOTE_VECTORS: weakref.WeakKeyDictionary[Embedder, dict[str, list[float]]] = (
+    weakref.WeakKeyDictionary()
+)
 #: How much the best word match adds to a cosine similarity (measured, see the module text).
 WORD_WEIGHT = 0.1
 
@@ -92,7 +97,7 @@ class KnowledgeStore:
             self._notes.upsert(
                 ids=[p.id for p in stale],
                 documents=[p.text for p in stale],
-                embeddings=self._embedder.embed([p.searchable for p in stale]),
+                embeddings=self._note_vectors(stale),
                 metadatas=[
                     {"title": p.title, "topic": p.topic, "source": p.source, "digest": p.digest}
                     for p in stale
@@ -101,6 +106,17 @@ class KnowledgeStore:
         if stale or gone:
             self._words = None
         return len(stale)
+
+    def _note_vectors(self, passages: list[Passage]) -> list[list[float]]:
+        """The passages' embeddings, each computed once per process and embedder (a new home,
+        a test's or a second server's, indexes the same notes again)."""
+        known = _NOTE_VECTORS.setdefault(self._embedder, {})
+        missing = [p for p in passages if p.digest not in known]
+        for passage, vector in zip(
+            missing, self._embedder.embed([p.searchable for p in missing]), strict=True
+        ):
+            known[passage.digest] = vector
+        return [known[p.digest] for p in passages]
 
     def _word_index(self) -> tuple[list[str], BM25]:
         """The note ids and a BM25 index of their searchable text, built once per store."""

@@ -73,7 +73,7 @@ def cadence(ctx: ToolContext, whose: str) -> OwnNumbers | None:
     first, last = days.min().date(), days.max().date()
     sentence = (
         f"{whose} cadence over the last 3 months was {low}-{high} steps/min in the middle half of "
-        f"{facts[3].render()} of 10 minutes or more (median {median} steps/min), from "
+        f"{facts[3].render()} of 10 minutes or more, median {median} steps/min, from "
         f"{_day(first)} to {_day(last)}."
     )
     return OwnNumbers(sentence, facts)
@@ -98,7 +98,7 @@ def weekly_distance(ctx: ToolContext, whose: str) -> OwnNumbers | None:
     ]
     shown = ", ".join(f"{t:.1f}" for t in totals[:-1]) + f" and {totals[-1]:.1f} km"
     sentence = (
-        f"{whose} running distance in the last {WEEKS} full weeks (from {_day(weeks[0])}) was "
+        f"{whose} running distance in the last {WEEKS} full weeks, from {_day(weeks[0])}, was "
         f"{shown}."
     )
     recent = days >= ctx.day - timedelta(days=LONGEST_DAYS)
@@ -121,8 +121,8 @@ def gait_metric(name: str) -> Callable[[ToolContext, str], OwnNumbers | None]:
                 fact = Fact(name, round(float(metric["value"]), 1), str(metric.get("unit", "")))
                 label = str(metric.get("label") or name.replace("_", " ")).lower()
                 sentence = (
-                    f"In {whose.lower()} latest video analysis that measured it "
-                    f"({_day(report.created_at.date())}), the {label} was {fact.render()}."
+                    f"In {whose.lower()} latest video analysis that measured it, on "
+                    f"{_day(report.created_at.date())}, the {label} was {fact.render()}."
                 )
                 return OwnNumbers(sentence, [fact])
         return None
