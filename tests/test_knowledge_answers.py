@@ -20,6 +20,7 @@ from evals.knowledge_retrieval import DANGLING, SETS, cited, load_questions, sup
 from knowledge import scope
 from knowledge.notes import load_passages
 from storage.db import Database
+from storage.gait_reports import save_gait_report
 from storage.settings import Settings
 from storage.users import create_user
 from tests.worlds import World
@@ -172,3 +173,29 @@ def test_an_answer_quotes_the_runners_own_cadence_and_weekly_distance(
     )
     reply = compose(search_knowledge(coach, "why does cadence matter?"))
     assert f"This athlete's cadence over the last 3 months was {low}-{high}" in reply
+
+
+def test_a_technique_answer_quotes_the_latest_reliable_video_value(runner: ToolContext) -> None:
+    with runner.session() as session:
+        walker = create_user(session, "walker", password="walker-pass-1")
+        overstride = {"label": "Overstride (heel ahead of hip)", "unit": "% leg length"}
+        save_gait_report(
+            session,
+            walker,
+            walker.id,
+            {"metrics": {"overstride": {**overstride, "value": 14.3, "reliable": True}}},
+            "first.mp4",
+        )
+        save_gait_report(
+            session,
+            walker,
+            walker.id,
+            {"metrics": {"overstride": {**overstride, "value": 30.0, "reliable": False}}},
+            "shaky.mp4",
+        )
+    ctx = ToolContext(db=runner.db, actor=walker, settings=runner.settings)
+    reply = compose(search_knowledge(ctx, "what is overstriding"))
+    assert "Souza" in reply
+    assert "the overstride (heel ahead of hip) was 14.3 % leg length" in reply.replace("\\", "")
+    assert "30.0" not in reply  # the newer analysis could not measure it reliably
+    assert "Your" not in compose(search_knowledge(runner, "what is overstriding"))

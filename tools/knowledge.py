@@ -24,8 +24,9 @@ CANDIDATES = 6
 MARGIN = 0.02
 #: At most this many sections are cited.
 MOST = 2
-#: A history entry this close to the question is shown.
-HISTORY_RELEVANT = 0.45
+#: A history entry this close to the question is shown, at most this many.
+HISTORY_RELEVANT = RELEVANT
+SHOWN_HISTORY = 3
 CAVEAT = "These notes summarise published studies; they are general, not a diagnosis."
 
 
@@ -45,7 +46,7 @@ def cited_sections(hits: list[Hit]) -> list[Hit]:
     return [best, *close][:MOST]
 
 
-def search_knowledge(ctx: ToolContext, query: str, k: int = 4) -> ToolResult:
+def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
     """Look up running biomechanics and training notes (with sources) and the athlete's own
     numbers and history.
 
@@ -53,7 +54,7 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 4) -> ToolResult:
 
     Args:
         query: the question, in the user's words.
-        k: how many history entries may be shown (1-10).
+        k: how many entries of the athlete's history may be shown (1-3).
     """
     query = query.strip()[:500]
     if not query:
@@ -73,7 +74,7 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 4) -> ToolResult:
     hits = store.search(query, visible, k=CANDIDATES)
     notes = cited_sections(hits)
     history = [h for h in hits if h.kind == "history" and h.score >= HISTORY_RELEVANT]
-    history = history[: max(1, min(k, 10))][:2]
+    history = history[: max(1, min(k, SHOWN_HISTORY))]
     if not notes and not history:
         return ToolResult(
             tool="search_knowledge",
