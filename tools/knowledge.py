@@ -123,7 +123,7 @@ def _phrase(result: ToolResult) -> str:
     hits = result.data.get("hits") or []
     for hit in hits:
         if hit.get("kind") == "note":
-            lines.append(f"- **{hit['title']}.** {hit['text']} Source: {hit['source']}")
+            lines.append(f"- **{hit['title']}.** {hit['text']}  \n  Source: {hit['source']}")
     if own := result.data.get("own_numbers"):
         lines += ["", escape(own)]
     for hit in hits:
