@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent import subjects
-from agent.composer import compose_many, help_text, render_draft
+from agent.composer import compose_many, help_text, render_draft, with_sources
 from agent.extractors import bare_period, extract, shift_count, shift_period
 from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
@@ -540,7 +540,7 @@ class Coach:
             draft = draft_with_llm(self.llm, message, results)
             rendered = render_draft(draft, results, [c.args for c in calls], message)
             if rendered and is_grounded(rendered, results, [c.args for c in calls], message):
-                text = rendered
+                text = with_sources(rendered, results)
                 confidence = min(r.confidence for r in results)
                 if confidence < STATE_BELOW:
                     reasons = [x for r in results for x in r.reasons]

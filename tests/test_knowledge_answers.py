@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent.coach import DECLINE, decline_answer
-from agent.composer import compose
+from agent.composer import compose, with_sources
 from agent.reading import normalise
 from agent.safety import MEDICATION, OUTSIDE, check
 from evals.knowledge_retrieval import DANGLING, SETS, cited, load_questions, supports
@@ -26,6 +26,7 @@ from storage.users import create_user
 from tests.worlds import World
 from tools.context import ToolContext
 from tools.knowledge import search_knowledge
+from tools.result import ToolResult
 
 #: The topics a runner asks about (issue 10), each a note file.
 TOPICS = {
@@ -199,3 +200,22 @@ def test_a_technique_answer_quotes_the_latest_reliable_video_value(runner: ToolC
     assert "the overstride (heel ahead of hip) was 14.3 % leg length" in reply.replace("\\", "")
     assert "30.0" not in reply  # the newer analysis could not measure it reliably
     assert "Your" not in compose(search_knowledge(runner, "what is overstriding"))
+
+
+def test_a_drafted_knowledge_reply_gets_its_sources_written_out() -> None:
+    note = load_passages()[0]
+    hits = [
+        {"kind": "note", "text": note.text, "source": note.source},
+        {"kind": "note", "text": "Another claim.", "source": note.source},
+        {"kind": "history", "text": "2026-01-02 a chat turn", "source": ""},
+    ]
+    result = ToolResult(tool="search_knowledge", data={"hits": hits})
+    text = with_sources("Swinging your arms is worth it.", [result])
+    assert text.splitlines() == [
+        "Swinging your arms is worth it.",
+        "",
+        "Sources:",
+        f"- {note.source}",
+    ]
+    listing = ToolResult(tool="list_activities", data={"activities": []})
+    assert with_sources("You ran twice.", [listing]) == "You ran twice."
