@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent import subjects
-from agent.composer import compose_many, help_text, render_draft
+from agent.composer import compose_many, help_text, render_draft, with_sources
 from agent.extractors import bare_period, extract, shift_count, shift_period
 from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
 from agent.reading import normalise
 from agent.router import Route, for_tool, route
-from agent.safety import RED_FLAG
+from agent.safety import MEDICATION, RED_FLAG
 from agent.verifier import is_grounded
+from knowledge import scope
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import DENIED, AccessDenied, can_see
 from storage.chat import add_message
@@ -89,6 +90,17 @@ SEE_A_DOCTOR = (
     "training once you've been checked."
 )
 NOT_YOUR_ATHLETE = DENIED
+
+
+def decline_answer(reason: str) -> str:
+    """The fixed answer to a message the safety rules stopped, for ``reason``."""
+    if reason == RED_FLAG:
+        return SEE_A_DOCTOR
+    if reason == MEDICATION:
+        return scope.MEDICATION.answer
+    return DECLINE
+
+
 NOT_SURE = "I'm not sure what you'd like. " + "{help}"
 SOMETHING_WENT_WRONG = "Something went wrong on my side running that; nothing was changed."
 #: Leaving a multi-turn conversation.
@@ -360,7 +372,7 @@ class Coach:
             return Reply(text, backend=name, route=proposed, subject_ids=subject.ids)
 
         if proposed.kind == "decline":
-            return say(SEE_A_DOCTOR if proposed.reason == RED_FLAG else DECLINE)
+            return say(decline_answer(proposed.reason))
         if proposed.kind == "smalltalk":
             if re.search(r"\b(thanks|thank you|thx|cheers|ty|appreciate)\b", message.lower()):
                 return say("You're welcome! Happy running.")
@@ -558,7 +570,7 @@ class Coach:
             draft = draft_with_llm(self.llm, message, results)
             rendered = render_draft(draft, results, [c.args for c in calls], message)
             if rendered and is_grounded(rendered, results, [c.args for c in calls], message):
-                text = rendered
+                text = with_sources(rendered, results)
                 confidence = min(r.confidence for r in results)
                 if confidence < STATE_BELOW:
                     reasons = [x for r in results for x in r.reasons]

@@ -166,6 +166,22 @@ def render_draft(
     return _PLACEHOLDER.sub(lambda m: table[m[1]], draft)
 
 
+def with_sources(text: str, results: Sequence[ToolResult]) -> str:
+    """A model's reply with the sources of the notes it was given written out beneath it, so a
+    drafted knowledge answer cites in full as the template does."""
+    sources = list(
+        dict.fromkeys(
+            str(hit["source"])
+            for result in results
+            for hit in result.data.get("hits") or []
+            if hit.get("kind") == "note" and hit.get("source")
+        )
+    )
+    if not sources:
+        return text
+    return "\n".join([text, "", "Sources:", *(f"- {source}" for source in sources)])
+
+
 def _stem_in(word: str, given: set[str]) -> bool:
     """Whether ``word`` or a form of it (runs/running/ran aside) is among ``given``."""
     return word in given or any(

@@ -1,10 +1,12 @@
 """The safety rules, run first on every message and deterministic: red-flag symptoms get "see a
 doctor"; other people's data, secrets, attempts to change Coach G's instructions and requests for
-a diagnosis or medication are declined, whatever else the message asks."""
+a diagnosis are declined, and a medication question gets who to ask instead (the words and the
+answer are ``knowledge.scope.MEDICATION``'s), whatever else the message asks."""
 
 from __future__ import annotations
 
 from agent.reading import has
+from knowledge.scope import MEDICATION_WORDS
 
 _OTHERS = (
     r"friend|mate|buddy|teammate|team ?mate|training partner|partner|girlfriend|boyfriend|wife"
@@ -56,9 +58,6 @@ _DECLINE = (
     r"(^|\s)\.env\b|\benv (file|vars?)\b|\b(config|settings|secrets?) files?\b",
     # diagnosis and medication
     r"\bdiagnos(e|is|ing)\b",
-    r"\b(prescribe|prescription|medication|medicine|painkillers?|ibuprofen|paracetamol"
-    r"|acetaminophen|naproxen|aspirin|dosage|pills|tablets|meds|inhaler|steroids?|doses?"
-    r"|melatonin|sleeping pills?|antibiotics?)\b",
     r"\b(do i have|is (it|this|that)|could (it|this|that) be|sounds like)\b.{0,30}(fracture"
     r"|tendin|tendon|fasciitis|splints|syndrome|torn|tear|sprain|strain|bursitis|arthritis|injur"
     r"|labral|meniscus|impingement|hernia)",
@@ -74,6 +73,8 @@ _PAIN = (
 #: Symptoms during or after exercise that need a doctor, not a running coach, whatever is asked.
 RED_FLAG = "a symptom that needs a doctor"
 OUTSIDE = "outside what Coach G may do"
+#: Medicines and doses: answered with who to ask (``knowledge.scope.MEDICATION``).
+MEDICATION = "a medication question"
 _RED_FLAGS = (
     r"\bchest (pain|pains|tight\w*|pressure|hurts?)\b|\b(tight|pain in( my)?|pressure in( my)?) "
     r"(my )?chest\b(?! straps?)|\b(dizzy|dizziness|light-?headed|faint(ed|ing)?|passed out"
@@ -108,6 +109,10 @@ def check(text: str) -> str | None:
     """Why the (normalised) message must not go to a tool, or None when it may."""
     if has(text, _RED_FLAGS):
         return RED_FLAG
-    if has(text, *_DECLINE) or (has(text, _PAIN) and has(text, _WHATS_WRONG, _CONDITION_QUESTION)):
+    if has(text, *_DECLINE):
+        return OUTSIDE
+    if has(text, MEDICATION_WORDS):
+        return MEDICATION
+    if has(text, _PAIN) and has(text, _WHATS_WRONG, _CONDITION_QUESTION):
         return OUTSIDE
     return None

@@ -44,6 +44,7 @@ from agent.coach import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach, Reply
 from agent.composer import help_text
 from agent.router import Route
 from agent.verifier import is_grounded
+from knowledge.scope import MEDICATION
 from storage import models as storage_models
 from storage.activities import NewActivity, add_activity
 from storage.db import Database
@@ -62,6 +63,7 @@ FIXED_TEXTS = (
     DECLINE,
     NOT_YOUR_ATHLETE,
     SEE_A_DOCTOR,
+    MEDICATION.answer,
     *(spec.needs for spec in TOOLS.values() if spec.needs),
     *CHECKIN_QUESTIONS.values(),  # the check-in's questions ("1 (very well) to 7")
 )

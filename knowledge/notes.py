@@ -22,8 +22,14 @@ class Passage:
     source: str
 
     @property
+    def searchable(self) -> str:
+        """What is embedded and matched: the note's topic and the section title with the claim."""
+        return f"{self.topic}: {self.title}. {self.text}"
+
+    @property
     def digest(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+        """Changes whenever what is embedded or shown changes."""
+        return hashlib.sha256(f"{self.searchable}\n{self.source}".encode()).hexdigest()[:16]
 
 
 def load_passages(folder: Path = NOTES_DIR) -> list[Passage]:

@@ -1,77 +1,136 @@
-"""The ``search_knowledge`` tool: biomechanics notes with their sources, and the athlete's own
-history, as far as the acting user may see it."""
+"""The ``search_knowledge`` tool: what the notes say, each claim with its source written out, the
+athlete's own numbers that belong beside it, and what their history holds on it, as far as the
+acting user may see it. Nutrition and medication questions get who to ask instead."""
 
 from __future__ import annotations
 
-from knowledge.store import KnowledgeStore
+from dataclasses import replace
+
+from knowledge import scope
+from knowledge.store import Hit, KnowledgeStore
 from storage.access import visible_athlete_ids
 from tools.context import ToolContext
 from tools.markdown import escape
+from tools.own_numbers import own_numbers
 from tools.reply import standard_reply
 from tools.result import ToolResult
 from tools.spec import ToolSpec
 
 # Below this cosine similarity a passage is treated as not about the question.
 RELEVANT = 0.35
+#: Note sections searched before choosing which to cite.
+CANDIDATES = 6
+#: Further sections of the best one's note are cited when they rank within this of it.
+MARGIN = 0.02
+#: At most this many sections are cited.
+MOST = 2
+#: A history entry this close to the question is shown, at most this many.
+HISTORY_RELEVANT = RELEVANT
+SHOWN_HISTORY = 3
+CAVEAT = "These notes summarise published studies; they are general, not a diagnosis."
 
 
-def search_knowledge(ctx: ToolContext, query: str, k: int = 4) -> ToolResult:
-    """Look up running biomechanics notes (with sources) and the athlete's own history.
+def cited_sections(hits: list[Hit]) -> list[Hit]:
+    """The note sections an answer cites: the best one, and those of the same note that rank
+    almost as well (a second note's section is more often beside the point than not)."""
+    notes = [hit for hit in hits if hit.kind == "note" and hit.score >= RELEVANT]
+    if not notes:
+        return []
+    best = notes[0]
+    note = best.id.rsplit("-", 1)[0]
+    close = [
+        hit
+        for hit in notes[1:]
+        if hit.id.rsplit("-", 1)[0] == note and hit.rank_score >= best.rank_score - MARGIN
+    ]
+    return [best, *close][:MOST]
+
+
+def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
+    """Look up running biomechanics and training notes (with sources) and the athlete's own
+    numbers and history.
 
     Use for "why", "what does the research say" and "what did we find last time" questions.
 
     Args:
         query: the question, in the user's words.
-        k: how many passages to return (1-10).
+        k: how many entries of the athlete's history may be shown (1-3).
     """
     query = query.strip()[:500]
     if not query:
         return ToolResult.failure("search_knowledge", "Ask me what you would like to know.")
+    if (kind := scope.outside(query)) is not None:
+        return ToolResult(
+            tool="search_knowledge",
+            message=kind.answer,
+            data={"outside": kind.topic},
+            confidence=0.9,
+            reasons=[f"a {kind.topic} question is outside what the notes cover"],
+        )
     store = KnowledgeStore.open(ctx.settings)
     store.index_notes()
     with ctx.session() as session:
         visible = visible_athlete_ids(session, ctx.actor) & {ctx.athlete_id}
-    hits = [
-        hit for hit in store.search(query, visible, k=max(1, min(k, 10))) if hit.score >= RELEVANT
-    ]
-    if not hits:
+    hits = store.search(query, visible, k=CANDIDATES)
+    notes = cited_sections(hits)
+    history = [h for h in hits if h.kind == "history" and h.score >= HISTORY_RELEVANT]
+    history = history[: max(1, min(k, SHOWN_HISTORY))]
+    if not notes and not history:
         return ToolResult(
             tool="search_knowledge",
             message="I found nothing in my notes or your history about that.",
             confidence=0.2,
             reasons=["no passage was close enough to the question"],
         )
-    best = hits[0].score
+    own = own_numbers(ctx, notes[0].id.rsplit("-", 1)[0]) if notes else None
+    best = max(h.score for h in [*notes, *history])
+    topic = notes[0].topic if notes else ""
     return ToolResult(
         tool="search_knowledge",
+        message=f"What the research says about {topic[:1].lower()}{topic[1:]}:"
+        if notes
+        else "From your history:",
+        facts=own.facts if own else [],
         data={
             "hits": [
                 {
                     "kind": h.kind,
+                    "id": h.id,
                     "title": h.title,
                     "text": h.text,
                     "source": h.source,
                     "when": h.when,
                     "score": round(h.score, 3),
                 }
-                for h in hits
-            ]
+                for h in [*notes, *history]
+            ],
+            "own_numbers": own.sentence if own else "",
         },
         confidence=0.9 if best >= 0.5 else 0.7 if best >= 0.4 else 0.5,
         reasons=["the notes cite published studies"]
         if best >= 0.5
         else ["the closest notes are only loosely related to the question"],
-        caveats=["Notes summarise published studies; they are general, not a diagnosis."],
+        caveats=[CAVEAT] if notes else [],
     )
 
 
 def _phrase(result: ToolResult) -> str:
+    """Each cited claim with its source written out in full, then the athlete's own numbers and
+    history; nothing points at text the reader cannot see."""
+    if not result.ok or result.data.get("outside"):
+        return standard_reply(result)
     lines = []
-    for hit in (result.data.get("hits") or [])[:3]:
-        source = f" ({hit['source']})" if hit.get("source") else ""
-        text = hit["text"] if hit.get("kind") == "note" else escape(hit["text"])
-        lines.append(f"- {text}{source}")
-    return standard_reply(result, lines)
+    hits = result.data.get("hits") or []
+    for hit in hits:
+        if hit.get("kind") == "note":
+            lines.append(f"- **{hit['title']}.** {hit['text']}  \n  Source: {hit['source']}")
+    if own := result.data.get("own_numbers"):
+        lines += ["", escape(own)]
+    for hit in hits:
+        if hit.get("kind") == "history":
+            when = f" ({escape(hit['when'][:10])})" if hit.get("when") else ""
+            lines += ["", f"**From your history{when}:** {escape(hit['text'])}"]
+    return standard_reply(replace(result, facts=[]), lines)
 
 
 SPEC = ToolSpec(

@@ -1,0 +1,155 @@
+"""The runner's own numbers that a knowledge answer quotes beside a note: cadence from their runs
+of the last three months, weekly distance and the longest recent run beside the notes on load and
+progression, and the latest video analysis beside the notes on technique. Every number is a
+``Fact`` computed here, read through the acting user's access to the athlete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from storage.gait_reports import list_gait_reports
+from tools.context import ToolContext
+from tools.result import Fact
+from tools.trends.changes import MIN_RUN_MIN
+from tools.trends.history import history
+
+#: How far back "your cadence lately" looks.
+RECENT_DAYS = 91
+#: Fewer runs than this and a range says nothing.
+MIN_RUNS = 3
+#: Full weeks of distance shown beside the notes on load and progression.
+WEEKS = 4
+#: "The longest run of the previous 30 days" (the single-session spike note).
+LONGEST_DAYS = 30
+
+
+@dataclass(frozen=True)
+class OwnNumbers:
+    """A sentence about the athlete and the facts behind every number in it."""
+
+    sentence: str
+    facts: list[Fact] = field(default_factory=list)
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _runs(ctx: ToolContext, since: date) -> pd.DataFrame:
+    frame = history(ctx)
+    if frame.empty:
+        return frame
+    keep = (
+        (frame["sport"] == "run")
+        & (frame["date"] >= pd.Timestamp(since))
+        & (frame["date"] <= pd.Timestamp(ctx.day))
+    )
+    return frame[keep]
+
+
+def cadence(ctx: ToolContext, whose: str) -> OwnNumbers | None:
+    """The middle half and median of the cadence of runs of 10 minutes or more lately."""
+    runs = _runs(ctx, ctx.day - timedelta(days=RECENT_DAYS))
+    if runs.empty:
+        return None
+    runs = runs[runs["duration_min"] >= MIN_RUN_MIN]
+    values = runs["cadence_spm"].to_numpy(dtype=float)
+    ok = np.isfinite(values)
+    if ok.sum() < MIN_RUNS:
+        return None
+    values, days = values[ok], runs["date"][ok]
+    low, median, high = (round(float(v)) for v in np.percentile(values, [25, 50, 75]))
+    facts = [
+        Fact("cadence_low", low, "steps/min"),
+        Fact("cadence_high", high, "steps/min"),
+        Fact("cadence_median", median, "steps/min"),
+        Fact("runs_counted", int(ok.sum()), "runs"),
+    ]
+    first, last = days.min().date(), days.max().date()
+    sentence = (
+        f"{whose} cadence over the last 3 months was {low}-{high} steps/min in the middle half of "
+        f"{facts[3].render()} of 10 minutes or more, median {median} steps/min, from "
+        f"{_day(first)} to {_day(last)}."
+    )
+    return OwnNumbers(sentence, facts)
+
+
+def weekly_distance(ctx: ToolContext, whose: str) -> OwnNumbers | None:
+    """Running distance in each of the last full weeks, and the longest run lately."""
+    this_monday = ctx.day - timedelta(days=ctx.day.weekday())
+    start = this_monday - timedelta(weeks=WEEKS)
+    runs = _runs(ctx, start)
+    if runs.empty:
+        return None
+    weeks = [start + timedelta(weeks=i) for i in range(WEEKS)]
+    distance = runs["distance_km"].fillna(0.0).to_numpy(dtype=float)
+    days = runs["date"].dt.date.to_numpy()
+    totals = [
+        round(float(distance[(days >= w) & (days < w + timedelta(weeks=1))].sum()), 1)
+        for w in weeks
+    ]
+    facts = [
+        Fact(f"week_of_{w.isoformat()}_km", t, "km") for w, t in zip(weeks, totals, strict=True)
+    ]
+    shown = ", ".join(f"{t:.1f}" for t in totals[:-1]) + f" and {totals[-1]:.1f} km"
+    sentence = (
+        f"{whose} running distance in the last {WEEKS} full weeks, from {_day(weeks[0])}, was "
+        f"{shown}."
+    )
+    recent = days >= ctx.day - timedelta(days=LONGEST_DAYS)
+    if recent.any():
+        longest = round(float(distance[recent].max()), 1)
+        facts.append(Fact("longest_run_last_30_days", longest, "km"))
+        sentence += f" The longest run in the last {LONGEST_DAYS} days was {longest:.1f} km."
+    return OwnNumbers(sentence, facts)
+
+
+def gait_metric(name: str) -> Callable[[ToolContext, str], OwnNumbers | None]:
+    """A reader of ``name`` from the athlete's latest video analysis that measured it reliably."""
+
+    def read(ctx: ToolContext, whose: str) -> OwnNumbers | None:
+        with ctx.session() as session:
+            for report in list_gait_reports(session, ctx.actor, ctx.athlete_id):
+                metric = (report.report.get("metrics") or {}).get(name) or {}
+                if metric.get("value") is None or not metric.get("reliable"):
+                    continue
+                fact = Fact(name, round(float(metric["value"]), 1), str(metric.get("unit", "")))
+                label = str(metric.get("label") or name.replace("_", " ")).lower()
+                sentence = (
+                    f"In {whose.lower()} latest video analysis that measured it, on "
+                    f"{_day(report.created_at.date())}, the {label} was {fact.render()}."
+                )
+                return OwnNumbers(sentence, [fact])
+        return None
+
+    return read
+
+
+#: Which of the athlete's numbers belong beside which note (by note file name).
+READERS: dict[str, Callable[[ToolContext, str], OwnNumbers | None]] = {
+    "cadence": cadence,
+    "training_load": weekly_distance,
+    "progression": weekly_distance,
+    "overstriding": gait_metric("overstride"),
+    "vertical_oscillation": gait_metric("vertical_oscillation"),
+    "contact_time": gait_metric("ground_contact"),
+    "trunk_lean": gait_metric("trunk_lean"),
+    "hip_and_pelvis": gait_metric("pelvic_drop"),
+    "knee_alignment": gait_metric("knee_fppa"),
+    "arm_swing": gait_metric("arm_crossover"),
+    "foot_strike": gait_metric("foot_strike_angle"),
+}
+
+
+def own_numbers(ctx: ToolContext, note: str) -> OwnNumbers | None:
+    """The athlete's numbers that belong beside note ``note`` (its file name), if they have any."""
+    reader = READERS.get(note)
+    if reader is None:
+        return None
+    whose = "Your" if ctx.actor.id == ctx.athlete_id else "This athlete's"
+    return reader(ctx, whose)
