@@ -31,7 +31,7 @@ from tools.importing.importer import ImportReport, import_paths
 from tools.strength.history_tool import strength_history
 from tools.strength.library import LIBRARY_FILE, ensure_library, search
 from tools.strength.sessions import strength_sessions_between
-from tools.strength.suggest import suggest_exercises
+from tools.strength.suggest import for_gait_advice, suggest_exercises
 
 TODAY = date(2026, 11, 29)
 LB = 0.45359237
@@ -301,6 +301,15 @@ def test_library_search_and_suggestions(ann_ctx: ToolContext) -> None:
     suggested = suggest_exercises(ann_ctx, "pelvic drop")
     assert suggested and all(s.exercise in library and s.reason and s.source for s in suggested)
     assert suggest_exercises(ann_ctx, "shoe colour") == []
+
+    # a video analysis's "what to work on" items that strength addresses get library exercises
+    tips = [
+        {"metric": "pelvic_drop", "label": "Pelvic drop"},
+        {"metric": "cadence", "label": "Cadence"},  # not a strength matter
+    ]
+    linked = for_gait_advice(ann_ctx, tips)
+    assert linked and {e["for"] for e in linked} == {"Pelvic drop"}
+    assert all(e["exercise"] in library and e["source"] for e in linked)
 
 
 def test_a_coach_sees_linked_athletes_strength_and_nobody_else_does(

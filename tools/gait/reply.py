@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.confidence_words import confidence_sentence
+from tools.markdown import escape
 from tools.result import ToolResult
 
 #: A side difference or a change within the clip is mentioned only when at least this large,
@@ -129,6 +130,14 @@ def compose_gait(result: ToolResult) -> str:
             f"- {tip['label']}: {tip['text']} (notes: *{tip['section']}*; {tip['source']})"
             for tip in tips
         ]
+    if exercises := result.data.get("exercises"):
+        lines += ["", "**Strength work that may help** (from the exercise library)"]
+        lines += [
+            f"- {escape(e['exercise'])}, {e['dose']}, for {e['for'].lower()}: {e['reason']} "
+            f"({e['source']})"
+            for e in exercises
+        ]
+        lines.append(result.data["exercises_note"])
     sides = [line for m in reliable if (line := _side_line(m))][:_MOST_NOTES]
     if sides:
         lines += ["", "**Left and right**"] + [f"- {line}" for line in sides]

@@ -17,6 +17,7 @@ from tools.gait.report import GaitReport
 from tools.reply import standard_reply
 from tools.result import Artifact, Fact, ToolResult
 from tools.spec import ToolSpec
+from tools.strength.suggest import CAREFUL, for_gait_advice
 
 TOOL = "analyze_run_video"
 
@@ -209,13 +210,15 @@ def analyze_run_video(
         Artifact(Path(p), kinds.get(k, "image"), k.replace("_", " "))
         for k, p in report.artifacts.items()
     ]
+    exercises = for_gait_advice(ctx, report.advice)
     return ToolResult(
         tool=TOOL,
         ok=True,
         message=message,
         facts=facts,
         data={"report_id": stored.report_id, "report": report.to_dict()}
-        | ({"comparison": comparison.to_dict()} if comparison else {}),
+        | ({"comparison": comparison.to_dict()} if comparison else {})
+        | ({"exercises": exercises, "exercises_note": CAREFUL} if exercises else {}),
         confidence=report.confidence,
         reasons=report.reasons,
         caveats=caveats,

@@ -119,3 +119,26 @@ def suggest_exercises(ctx: ToolContext, finding: str, limit: int = 3) -> list[Su
             )
         )
     return out
+
+
+#: The gait analysis's metrics that strength work addresses, and the finding each one is.
+GAIT_FINDINGS = {"pelvic_drop": "pelvic_drop", "knee_fppa": "knee_alignment"}
+
+
+def for_gait_advice(ctx: ToolContext, advice: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Library exercises for the gait analysis's "what to work on" items that strength work
+    addresses (pelvic drop, the knee moving inward), each with what it is for."""
+    out = []
+    for tip in advice:
+        finding = GAIT_FINDINGS.get(tip.get("metric", ""))
+        for s in suggest_exercises(ctx, finding) if finding else []:
+            out.append(
+                {
+                    "for": tip.get("label", finding),
+                    "exercise": s.exercise,
+                    "dose": s.dose,
+                    "reason": s.reason,
+                    "source": s.source,
+                }
+            )
+    return out
