@@ -638,9 +638,13 @@ def _read_by_other(tool: str, text: str) -> Route | None:
     cadence?" names a metric only the change detector reads), as a route."""
     found = []
     for spec in TOOLS.values():
-        if spec.name == tool or not spec.available or spec.file_arg:
+        if spec.name == tool or not spec.available or spec.file_arg or spec.writes:
             continue
-        args = {k: v for k, read in spec.readers.items() if (v := read(text)) is not None}
+        args = {
+            k: v
+            for k, read in spec.readers.items()
+            if (v := read(text)) is not None and v != text.strip()  # not the whole message
+        }
         if args:
             found.append(Route("tool", spec.name, args, 0.85, "a follow-up naming what it reads"))
     return found[0] if len(found) == 1 else None

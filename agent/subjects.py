@@ -42,7 +42,7 @@ NOT_PEOPLE = {
     "parkrun", "marathon", "christmas", "easter", "new", "tempo", "zone", "you", "we", "they",
     "u", "anybody", "nobody", "one", "all", "that's", "whatever", "anything", "somebody",
     "everybody", "other", "another", "each", "every", "which", "whichever", "strava's",
-    "runner", "beginner", "lifter",
+    "runner", "beginner", "lifter", "squad", "team", "group", "club",
     *(calendar.day_name[d].lower() for d in range(7)),
     *(calendar.month_name[m].lower() for m in range(1, 13)),
 }  # fmt: skip

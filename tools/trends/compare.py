@@ -100,6 +100,9 @@ def compare_training(ctx: ToolContext, weeks: int = 4) -> ToolResult:
             "before": _row(earlier),
             "after": _row(later),
             "run_km_change_pct": change,
+            "run_km_change_words": (
+                f"{abs(change)} % {'more' if change >= 0 else 'less'}" if change is not None else ""
+            ),
             "load_change_pct": load_change,
             "scale": SCALE,
         },
@@ -179,11 +182,10 @@ def _phrase(result: ToolResult) -> str:
     weeks = data["weeks"]
     span = "week against the week" if weeks == 1 else f"{weeks} weeks against the {weeks} weeks"
     lines = [f"**{data['whose'].capitalize()} last {span} before**", ""]
-    change = data.get("run_km_change_pct")
-    if change is not None:
-        more = "more" if change >= 0 else "less"
+    if data.get("run_km_change_words"):
         lines.append(
-            f"Running: {after['run_km']} km against {before['run_km']} km, {abs(change)} % {more}."
+            f"Running: {after['run_km']} km against {before['run_km']} km, "
+            f"{data['run_km_change_words']}."
         )
     lines += [
         "",
