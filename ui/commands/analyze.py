@@ -10,8 +10,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from tools.gait.errors import GaitAnalysisError
-from tools.gait.tool import analyze_and_store
-from ui.commands.common import open_context
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,17 +46,26 @@ def run(args: argparse.Namespace) -> int:
         bar.set_description(message[:30])
         bar.update(max(0, round(fraction * 100) - bar.n))
 
-    ctx = open_context(args, args.athlete)
-    ctx.progress = progress
+    # Pose starts first, in worker processes, while this one loads the rest of the program and
+    # opens the database (imported here, not at the top, for the same reason).
+    from tools.gait.analyze import start_pose
+
     try:
-        stored = analyze_and_store(
-            ctx,
-            Path(args.video),
-            view=args.view,
-            height_cm=args.height_cm,
-            fps=args.fps,
-            out_dir=Path(args.out) if args.out else None,
-        )
+        with start_pose(Path(args.video), fps=args.fps) as job:
+            from tools.gait.tool import analyze_and_store
+            from ui.commands.common import open_context
+
+            ctx = open_context(args, args.athlete)
+            ctx.progress = progress
+            stored = analyze_and_store(
+                ctx,
+                Path(args.video),
+                view=args.view,
+                height_cm=args.height_cm,
+                fps=args.fps,
+                out_dir=Path(args.out) if args.out else None,
+                pose_job=job,
+            )
     except GaitAnalysisError as error:
         bar.close()
         print(error.message)
