@@ -14,6 +14,10 @@ included):
 The ratio analyse / decode is the figure to quote: absolute seconds vary between machines much
 more than ratios. Goal: 3x or less for both clips (long-run aim 1.5x).
 
+With ``--before DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/old COMMIT``)
+that commit's ``coachg analyze`` is timed too, alternating with this one, so a change is judged
+by two ratios measured under the same load.
+
 Clips: the real 12 s 720x1280 30 fps side-view clip, and a 15 s 1080x1920 60 fps H.264 clip made
 from it (the motion interpolated to 60 frames/s along dense optical flow, upscaled, looped), made
 in a temporary folder.
@@ -59,17 +63,25 @@ class Bench:
     frames: int
     analyse_s: float
     decode_s: float
+    before_s: float | None = None
 
     @property
     def ratio(self) -> float:
         """Analysis time over decode time."""
         return self.analyse_s / self.decode_s if self.decode_s else float("nan")
 
+    @property
+    def before_ratio(self) -> float | None:
+        """The earlier commit's analysis time over decode time (with ``--before``)."""
+        return self.before_s / self.decode_s if self.before_s and self.decode_s else None
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+
+def _timed(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
+) -> tuple[float, str]:
     t0 = time.perf_counter()
     done = subprocess.run(
-        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
@@ -83,13 +95,14 @@ def decode_seconds(path: Path) -> tuple[float, int]:
     return seconds, int(out.strip().splitlines()[-1])
 
 
-def analyse_seconds(path: Path, work: Path) -> float:
-    """Wall seconds of ``coachg analyze`` with every output, in a fresh home folder."""
+def analyse_seconds(path: Path, work: Path, repo: Path = REPO) -> float:
+    """Wall seconds of ``coachg analyze`` (of the code in ``repo``) with every output, in a fresh
+    home folder."""
     home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACHG_")}
     env["COACHG_HOME"] = str(home)
     cmd = [sys.executable, "-m", "ui.cli", "--user", "bench", "analyze", str(path)]
-    seconds, _ = _timed([*cmd, "--out", str(home / "out")], env)
+    seconds, _ = _timed([*cmd, "--out", str(home / "out")], env, cwd=repo)
     return seconds
 
 
@@ -121,20 +134,31 @@ def make_1080p60(src: Path, dst: Path, seconds: float = 15.0) -> Path:
     return dst
 
 
-def bench(path: Path, name: str, work: Path, repeats: int) -> Bench:
-    """Median of ``repeats`` runs of each, alternating, so load changes hit both alike."""
-    analyse, decode, frames = [], [], 0
+def bench(path: Path, name: str, work: Path, repeats: int, before: Path | None = None) -> Bench:
+    """Median of ``repeats`` runs of each, alternating, so load changes hit all alike."""
+    analyse, decode, old, frames = [], [], [], 0
     for _ in range(repeats):
         seconds, frames = decode_seconds(path)
         decode.append(seconds)
+        if before is not None:
+            old.append(analyse_seconds(path, work, before))
         analyse.append(analyse_seconds(path, work))
-    return Bench(name, frames, statistics.median(analyse), statistics.median(decode))
+    return Bench(
+        name,
+        frames,
+        statistics.median(analyse),
+        statistics.median(decode),
+        statistics.median(old) if old else None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the comparison for both clips."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each (median)")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of an earlier commit, timed alternately too"
+    )
     args = parser.parse_args(argv)
     src = shared_data_dir() / VIDEO
     if not src.exists():
@@ -145,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         big = make_1080p60(src, work / "run_1080p60.mp4")
         rows = [
-            bench(src, "real 720x1280 30 fps, 12 s", work, args.repeats),
-            bench(big, "made 1080x1920 60 fps, 15 s", work, args.repeats),
+            bench(src, "real 720x1280 30 fps, 12 s", work, args.repeats, args.before),
+            bench(big, "made 1080x1920 60 fps, 15 s", work, args.repeats, args.before),
         ]
     print(
         "coachg analyze (all outputs) vs decoding the same file, each a fresh process "
@@ -155,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'clip':30s} {'frames':>6s} {'analyse s':>9s} {'decode s':>8s} {'ratio':>6s}")
     for r in rows:
         print(f"{r.name:30s} {r.frames:6d} {r.analyse_s:9.2f} {r.decode_s:8.2f} {r.ratio:6.2f}")
+    for r in rows:
+        if r.before_s is not None:
+            print(f"before ({args.before}): {r.name}: {r.before_s:.2f} s, {r.before_ratio:.2f}x")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     for r in rows:
         verdict = "met" if r.ratio <= GOAL_RATIO else "NOT met"
         print(f"goal: within {GOAL_RATIO:g}x of decoding, {r.name}: {verdict} ({r.ratio:.1f}x)")

@@ -13,6 +13,7 @@ from agent.dates import parse_dates
 from agent.extractors import _height_cm
 from agent.reading import normalise
 from evals.routing_accuracy import KINDS, RoutingResults, evaluate, load_set, report
+from tools.registry import TOOLS
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,9 @@ def test_the_set_is_large_and_covers_every_kind() -> None:
     cases = load_set()
     assert len(cases) >= 150
     kinds = Counter(case.kind for case in cases)
-    assert set(kinds) == set(KINDS)
+    planned = any(spec.planned for spec in TOOLS.values())
+    # "coming soon" answers exist only while some tool is planned (none is, since strength)
+    assert set(kinds) == set(KINDS) - (set() if planned else {"coming_soon"})
     tools = {case.tool for case in cases}
     assert {
         "import_activities",

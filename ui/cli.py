@@ -25,7 +25,20 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_word(argv: list[str]) -> str | None:
+    """The first word of ``argv`` that is neither an option nor ``--user``'s value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--user":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given ``argv`` that names a subcommand, only that subcommand's
+    module is imported (``coachg analyze`` need not load the agent, Chroma or Strava)."""
     parser = argparse.ArgumentParser(
         prog="coachg", description="Coach G: a running coach that works on your own data."
     )
@@ -36,8 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        importlib.import_module(f"ui.commands.{name}").register(subparsers)
+    word = _command_word(argv) if argv is not None else None
+    if word in COMMANDS:  # a module that registers a command of its own name
+        importlib.import_module(f"ui.commands.{word}").register(subparsers)
+    if word not in subparsers.choices:  # help, a typo, or a command another module registers
+        for name in COMMANDS:
+            if name != word:
+                importlib.import_module(f"ui.commands.{name}").register(subparsers)
     for command in subparsers.choices.values():
         _accept_user_anywhere(command)
     return parser
@@ -53,7 +71,8 @@ def _accept_user_anywhere(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     private_process()  # what Coach G writes is its user's alone (umask 077)

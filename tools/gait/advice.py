@@ -56,16 +56,16 @@ TIPS: tuple[Tip, ...] = (
         "The heel lands well ahead of the hips, which can mean overstriding; a common approach "
         "is a slightly higher step rate (about 5%) so the foot lands closer under the body, "
         "checked on a new video.",
-        "foot_strike",
-        "Overstriding",
+        "overstriding",
+        "Landing far ahead of the body links to braking and knee load",
     ),
     Tip(
         "shank_angle",
         "high",
         "The shin is tilted forward of vertical at landing, one of the signs of overstriding "
         "that video shows; a slightly higher step rate is the usual first thing runners try.",
-        "foot_strike",
-        "Overstriding",
+        "overstriding",
+        "Landing far ahead of the body links to braking and knee load",
     ),
     Tip(
         "knee_flexion_peak",
@@ -82,8 +82,8 @@ TIPS: tuple[Tip, ...] = (
         "The trunk leans forward more than typical; a strong lean from the hips is something "
         "runners commonly ease gradually (running tall, leaning slightly from the ankles), "
         "since large imposed changes cost energy at first.",
-        "economy",
-        "Self-optimisation",
+        "trunk_lean",
+        "Forward trunk lean shifts load from knee to hip",
     ),
     Tip(
         "vertical_oscillation",
@@ -91,8 +91,8 @@ TIPS: tuple[Tip, ...] = (
         "The hips bounce more than typical; more vertical motion has been linked with a higher "
         "energy cost, and runners commonly work on it with a slightly quicker, lighter step, "
         "changing little at a time.",
-        "economy",
-        "Technique explains part of running economy",
+        "vertical_oscillation",
+        "Less bounce goes with better economy",
     ),
     Tip(
         "ground_contact",
@@ -100,8 +100,8 @@ TIPS: tuple[Tip, ...] = (
         "Each foot stays on the ground longer than typical; contact time shortens with speed, "
         "so compare it at your usual pace before reading much into it, and change technique "
         "only gradually.",
-        "economy",
-        "Technique explains part of running economy",
+        "contact_time",
+        "Judge contact time at the same speed",
     ),
     Tip(
         "ground_contact",
@@ -125,16 +125,16 @@ TIPS: tuple[Tip, ...] = (
         "high",
         "The knee moves inward in stance more than typical; from video this is a screening "
         "sign, not a diagnosis, and runners commonly work on hip and knee control and re-film.",
-        "hip_and_pelvis",
-        "What a video can show",
+        "knee_alignment",
+        "Knee inward movement on video",
     ),
     Tip(
         "arm_crossover",
         "high",
         "The hands cross the body's midline; this is a screening sign from video, and runners "
         "who want to change it commonly cue a forward-and-back arm swing.",
-        "hip_and_pelvis",
-        "What a video can show",
+        "arm_swing",
+        "Arm crossover on video",
     ),
 )
 

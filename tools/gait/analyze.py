@@ -19,7 +19,7 @@ from tools.gait.kinematics import Kinematics
 from tools.gait.metrics import SPECS, MetricSeries, rear_view_series, side_view_series
 from tools.gait.report import GaitReport, MetricSummary, summarise
 from tools.gait.steps import Step, build_steps, cadence
-from tools.gait.tracking import PoseTrack, track_pose
+from tools.gait.tracking import PoseJob, PoseTrack
 from tools.gait.video_io import FPS_FILE, VideoInfo, probe_video
 from tools.gait.view import ViewInfo, check_view_name, detect_view
 
@@ -314,6 +314,19 @@ def _events_list(steps: list[Step]) -> list[dict[str, object]]:
     ]
 
 
+def start_pose(
+    path: str | Path,
+    *,
+    fps: float | None = None,
+    pose_fps: float | None = None,
+    workers: int | None = None,
+) -> PoseJob:
+    """Open the clip (GaitAnalysisError when it cannot be used) and begin pose on it: worker
+    processes start at once, so they run while the caller loads what else it needs."""
+    info = probe_video(path, fps=fps)
+    return PoseJob(info, pose_fps=pose_fps, workers=workers)
+
+
 def analyze_video(
     path: str | Path,
     *,
@@ -325,6 +338,7 @@ def analyze_video(
     workers: int | None = None,
     pose_fps: float | None = None,
     browser_video: bool = False,
+    pose_job: PoseJob | None = None,
 ) -> GaitReport:
     """Analyse a running clip (side or rear view) and return a GaitReport.
 
@@ -338,7 +352,8 @@ def analyze_video(
     per core for longer clips); ``browser_video`` writes the annotated clip as WebM (VP8).
     Raises GaitAnalysisError with the specific reason and how to film: a bad file, no person,
     slow motion nobody confirmed, a frame rate that makes the running impossible, no side or
-    rear view, a runner too small, too few steps.
+    rear view, a runner too small, too few steps. ``pose_job``: pose of this clip already
+    begun by :func:`start_pose` (with this ``fps``, ``pose_fps`` and ``workers``).
     """
 
     report_progress = progress or _noop
@@ -357,14 +372,11 @@ def analyze_video(
             code="bad_fps",
         )
     check_view_name(view)
-    info = probe_video(path, fps=fps)
-    report_progress(0.02, "video opened")
-    track = track_pose(
-        info,
-        pose_fps=pose_fps,
-        workers=workers,
-        progress=lambda f, m: report_progress(0.02 + 0.8 * f, m),
-    )
+    job = pose_job or start_pose(path, fps=fps, pose_fps=pose_fps, workers=workers)
+    with job:
+        info = job.info
+        report_progress(0.02, "video opened")
+        track = job.finish(lambda f, m: report_progress(0.02 + 0.8 * f, m))
     timings["pose"] = time.perf_counter() - t0
     return analyze_track(
         info,

@@ -73,10 +73,12 @@ def stride_angle_plot(
         return None
     for ax in axes[1]:
         ax.set_xlabel("% of stride (0 = foot contact; dotted = toe-off)")
-    for ax in axes.flat:
-        ax.legend(fontsize=7, loc="best")
-    fig.suptitle("Joint angles over the stride (mean ± SD)")
-    fig.tight_layout()
+    # one legend for all four panels, at fixed places: "best" and tight_layout searched
+    # every position and bounding box, most of the plot's time
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", fontsize=8, ncols=2)
+    fig.suptitle("Joint angles over the stride (mean ± SD)", x=0.02, ha="left")
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.86, hspace=0.25, wspace=0.2)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
@@ -114,7 +116,6 @@ def metrics_plot(report: GaitReport, path: Path) -> Path | None:
             lo = ref.get("low") if ref.get("low") is not None else min([*m.per_step, m.value])
             hi = ref.get("high") if ref.get("high") is not None else max([*m.per_step, m.value])
             ax.axhspan(lo, hi, color="green", alpha=0.08, label="typical range")
-        ax.legend(fontsize=6, loc="best")
         flag = "" if m.reliable else " (not reliable)"
         ax.set_title(
             f"{m.label}{flag}\nmedian {m.value:.1f} {m.unit}, conf {m.confidence:.2f}", fontsize=8
@@ -122,8 +123,15 @@ def metrics_plot(report: GaitReport, path: Path) -> Path | None:
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(ms) :]:
         ax.axis("off")
+    # one legend for every panel at a fixed place (see stride_angle_plot)
+    seen: dict[str, object] = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    fig.legend(list(seen.values()), list(seen), loc="upper center", ncols=5, fontsize=8)
     fig.supxlabel("time in clip (s); green band = literature range")
-    fig.tight_layout()
+    top = 1 - 0.85 / (2.6 * rows)  # room for the legend above the first titles
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.3 / rows, top=top, hspace=0.75)
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path

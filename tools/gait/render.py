@@ -132,6 +132,8 @@ def render(
     size = (2 * round((x1 - x0) * scale / 2), 2 * round((y1 - y0) * scale / 2))  # even sides
     wanted = _key_frame_steps(report, steps, info.fps, key_frame_count)
     done = Rendered(out_dir / ("annotated.webm" if browser else "annotated.mp4"))
+    drawn = np.arange(0, info.frame_count, step)
+    landmarks = _interp_all(kin, drawn / info.fps)  # every drawn frame's landmarks at once
     with VideoSink(done.video, info.fps / step, size) as sink:
         for index, full in iter_frames(info, step=step, also=set(wanted)):
             if index in wanted:
@@ -141,7 +143,8 @@ def render(
             if index % step:
                 continue
             frame = cv2.resize(full[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
-            _annotate(frame, report, kin, steps, index / info.fps, (x0, y0), scale, step / info.fps)
+            pts = landmarks[min(index // step, len(drawn) - 1)] - (x0, y0)
+            _annotate(frame, report, pts, steps, index / info.fps, scale, step / info.fps)
             sink.write(frame)
     return done
 
@@ -149,15 +152,14 @@ def render(
 def _annotate(
     frame: np.ndarray,
     report: GaitReport,
-    kin: Kinematics,
+    pts: np.ndarray,
     steps: list[Step],
     t: float,
-    origin: tuple[int, int],
     scale: float,
     frame_s: float,
 ) -> None:
-    """Skeleton, contact markers and live numbers on one frame of the annotated clip."""
-    pts = _interp_all(kin, np.array([t]))[0] - origin
+    """Skeleton, contact markers and live numbers on one frame of the annotated clip (``pts``:
+    the landmarks at ``t`` in the cropped frame's pixels before ``scale``)."""
     stance = {s.side for s in steps if s.contact <= t <= s.toe_off}
     draw_pose(frame, pts, scale, stance)
     for s in steps:

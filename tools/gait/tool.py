@@ -14,6 +14,7 @@ from tools.gait.errors import GaitAnalysisError
 from tools.gait.history import Comparison, compare_with_previous
 from tools.gait.reply import compose_gait
 from tools.gait.report import GaitReport
+from tools.gait.tracking import PoseJob
 from tools.reply import standard_reply
 from tools.result import Artifact, Fact, ToolResult
 from tools.spec import ToolSpec
@@ -115,9 +116,11 @@ def analyze_and_store(
     height_cm: float | None = None,
     fps: float | None = None,
     out_dir: Path | None = None,
+    pose_job: PoseJob | None = None,
 ) -> StoredAnalysis:
     """Analyse ``video``, compare it with the athlete's previous analysis of the same view, and
-    store it in their history. Raises :class:`GaitAnalysisError` for a clip it cannot use."""
+    store it in their history (``pose_job``: pose of ``video`` already begun). Raises
+    :class:`GaitAnalysisError` for a clip it cannot use."""
     report = analyze_video(
         video,
         view=view,
@@ -126,6 +129,7 @@ def analyze_and_store(
         out_dir=out_dir or _out_dir(ctx, video),
         progress=ctx.progress,
         browser_video=True,
+        pose_job=pose_job,
     )
     data = report.to_dict()
     with ctx.session() as session:

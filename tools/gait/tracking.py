@@ -144,55 +144,52 @@ def _track_chunk(
     return np.asarray(indices), np.stack(rows)
 
 
-def _track_parallel(
-    info: VideoInfo,
-    chunks: list[tuple[int, int]],
-    step: int,
-    progress: ProgressFn | None,
-    n_samples: int,
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The first chunk in this process, the others in worker processes, all at once.
+class _Workers:
+    """Worker processes tracking chunks of a clip, started now and collected later.
 
     Workers are fresh interpreters (``python -m tools.gait.pose_worker``), not forks: forking a
     process whose MediaPipe graph has run crashes, and multiprocessing's spawn would re-import the
     caller's main module.
     """
-    with tempfile.TemporaryDirectory(prefix="coachg-pose-") as tmp:
-        procs = []
-        for k, (a, b) in enumerate(chunks[1:]):
-            out = Path(tmp) / f"chunk{k}.npz"
+
+    def __init__(self, info: VideoInfo, chunks: list[tuple[int, int]], step: int) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="coachg-pose-")
+        self._info, self._step = info, step
+        self._procs: list[tuple[subprocess.Popen[bytes], Path, int, int]] = []
+        for k, (a, b) in enumerate(chunks):
+            out = Path(self._tmp.name) / f"chunk{k}.npz"
             args = {"path": str(info.path), "fps": info.fps, "start": a, "stop": b, "step": step}
             cmd = [sys.executable, "-m", "tools.gait.pose_worker", json.dumps(args), str(out)]
-            procs.append(
-                (
-                    subprocess.Popen(
-                        cmd, cwd=_REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-                    ),
-                    out,
-                    a,
-                    b,
-                )
+            proc = subprocess.Popen(
+                cmd, cwd=_REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-        try:
-            first = _track_chunk(info, chunks[0][0], chunks[0][1], step, progress, n_samples)
-            results = [first]
-            for proc, out, a, b in procs:
-                if proc.wait() == 0 and out.exists():
-                    with np.load(out) as data:
-                        results.append((data["frames"], data["landmarks"]))
-                else:  # a worker failed: do its part here rather than lose it
-                    results.append(_track_chunk(info, a, b, step))
-        finally:
-            for proc, *_ in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-    return results
+            self._procs.append((proc, out, a, b))
+
+    def collect(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every chunk's frames and landmarks, in order (a failed worker's chunk done here)."""
+        results = []
+        for proc, out, a, b in self._procs:
+            if proc.wait() == 0 and out.exists():
+                with np.load(out) as data:
+                    results.append((data["frames"], data["landmarks"]))
+            else:  # a worker failed: do its part here rather than lose it
+                results.append(_track_chunk(self._info, a, b, self._step))
+        return results
+
+    def close(self) -> None:
+        """Stop any worker still running and remove their files."""
+        for proc, *_ in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self._tmp.cleanup()
 
 
 def _chunks(frame_count: int, step: int, workers: int) -> list[tuple[int, int]]:
     """Contiguous frame ranges, the first (run in this process) longer by the time a worker
-    interpreter needs to start, so that all finish together."""
+    interpreter needs to start, so that all finish together. (The same ranges however early the
+    workers start: MediaPipe's tracking restarts at each range, so other ranges would give
+    slightly different numbers for the same clip.)"""
     n_samples = -(-frame_count // step)
     if workers <= 1:
         return [(0, frame_count)]
@@ -200,6 +197,67 @@ def _chunks(frame_count: int, step: int, workers: int) -> list[tuple[int, int]]:
     per_worker = (n_samples - head) / workers
     cuts = [0] + [round(head + per_worker * k) * step for k in range(1, workers)] + [frame_count]
     return [(a, min(b, frame_count)) for a, b in itertools.pairwise(cuts) if a < b]
+
+
+class PoseJob:
+    """Pose over a clip, begun: the worker processes (if any) start at once; :meth:`finish` runs
+    the first chunk in this process and returns the track. Starting early lets the workers run
+    while this process loads the rest of the program. Use as a context manager, or call
+    :meth:`finish` (a job never finished leaves no process behind once closed)."""
+
+    def __init__(
+        self,
+        info: VideoInfo,
+        *,
+        step: int | None = None,
+        pose_fps: float | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.info = info
+        self.step = pose_step(info.fps, pose_fps) if step is None else step
+        self.n_samples = -(-info.frame_count // self.step)
+        if workers is None:
+            workers = min(cpu_count(), max(1, self.n_samples // _MIN_FRAMES_PER_WORKER), 4)
+        self.chunks = _chunks(info.frame_count, self.step, max(1, workers))
+        self._workers = _Workers(info, self.chunks[1:], self.step) if len(self.chunks) > 1 else None
+
+    def finish(self, progress: ProgressFn | None = None) -> PoseTrack:
+        """Track the first chunk here, collect the workers' and return the whole track."""
+        info, step = self.info, self.step
+        try:
+            a, b = self.chunks[0]
+            results = [_track_chunk(info, a, b, step, progress, self.n_samples)]
+            if self._workers is not None:
+                results += self._workers.collect()
+        finally:
+            self.close()
+        frames = np.concatenate([r[0] for r in results])
+        data = np.concatenate([r[1] for r in results])
+        if progress is not None:
+            progress(1.0, "pose done")
+        return PoseTrack(
+            frames=frames,
+            times=frames / info.fps,
+            xy=data[:, :, :2] if len(data) else np.zeros((0, NUM_LANDMARKS, 2)),
+            visibility=np.nan_to_num(data[:, :, 2]) if len(data) else np.zeros((0, NUM_LANDMARKS)),
+            fps=info.fps / step,
+            width=info.width,
+            height=info.height,
+            backend=PoseEstimator.backend,
+            frames_expected=self.n_samples,
+        )
+
+    def close(self) -> None:
+        """Stop the workers (nothing when finished)."""
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
+
+    def __enter__(self) -> PoseJob:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def track_pose(
@@ -211,27 +269,4 @@ def track_pose(
     progress: ProgressFn | None = None,
 ) -> PoseTrack:
     """Run pose over the clip and return the raw per-frame landmarks of the runner."""
-    step = pose_step(info.fps, pose_fps) if step is None else step
-    n_samples = -(-info.frame_count // step)
-    if workers is None:
-        workers = min(cpu_count(), max(1, n_samples // _MIN_FRAMES_PER_WORKER), 4)
-    chunks = _chunks(info.frame_count, step, max(1, workers))
-    if len(chunks) <= 1:
-        results = [_track_chunk(info, 0, info.frame_count, step, progress, n_samples)]
-    else:
-        results = _track_parallel(info, chunks, step, progress, n_samples)
-    frames = np.concatenate([r[0] for r in results]) if results else np.zeros(0, dtype=int)
-    data = np.concatenate([r[1] for r in results]) if results else np.zeros((0, NUM_LANDMARKS, 3))
-    if progress is not None:
-        progress(1.0, "pose done")
-    return PoseTrack(
-        frames=frames,
-        times=frames / info.fps,
-        xy=data[:, :, :2] if len(data) else np.zeros((0, NUM_LANDMARKS, 2)),
-        visibility=np.nan_to_num(data[:, :, 2]) if len(data) else np.zeros((0, NUM_LANDMARKS)),
-        fps=info.fps / step,
-        width=info.width,
-        height=info.height,
-        backend=PoseEstimator.backend,
-        frames_expected=n_samples,
-    )
+    return PoseJob(info, step=step, pose_fps=pose_fps, workers=workers).finish(progress)
