@@ -19,7 +19,9 @@ import gradio as gr
 from storage.access import DENIED, AccessDenied, require_access
 from storage.db import Database
 from storage.models import User
+from storage.settings import Settings
 from storage.users import athletes_of, authenticate, get_user
+from tools.context import ToolContext
 from tools.markdown import escape
 
 #: The coach's dropdown value meaning "whoever my message names".
@@ -126,3 +128,18 @@ def resolve_athlete(db: Database, actor: User, choice: str | None) -> int | None
             raise AccessDenied(DENIED)
         require_access(session, actor, target.id)
         return target.id
+
+
+def tab_context(
+    db: Database, settings: Settings, request: gr.Request, athlete_choice: str | None
+) -> tuple[ToolContext, str]:
+    """The checked context of whom a tab (Trends, Strength) shows, and their name as shown: the
+    athlete picked, or the user themselves."""
+    actor = acting_user(db, request)
+    athlete_id = resolve_athlete(db, actor, athlete_choice) or actor.id
+    ctx = ToolContext(db=db, actor=actor, settings=settings, athlete_id=athlete_id)
+    if athlete_id == actor.id:
+        return ctx, actor.display_name or actor.name
+    with db.session() as session:
+        names = {a.id: a.display_name or a.name for a in athletes_of(session, actor)}
+    return ctx, names.get(athlete_id, "")

@@ -14,7 +14,6 @@ from storage.access import AccessDenied
 from storage.db import Database
 from storage.settings import Settings
 from storage.strength import routines_of
-from storage.users import athletes_of
 from tools.context import ToolContext
 from tools.markdown import escape, safe_markdown
 from tools.strength.library import GROUPS
@@ -22,7 +21,7 @@ from tools.strength.routines import item_line
 from tools.strength.sessions import set_rows
 from tools.strength.stats import EPLEY, History, history_of
 from ui import trends_figures as figures
-from ui.web_session import acting_user, resolve_athlete
+from ui.web_session import tab_context
 
 EXERCISE_HEADERS = [
     "Exercise",
@@ -147,14 +146,7 @@ class StrengthHandler:
         self.settings = settings
 
     def _context(self, request: gr.Request, athlete_choice: str | None) -> tuple[ToolContext, str]:
-        actor = acting_user(self.db, request)
-        athlete_id = resolve_athlete(self.db, actor, athlete_choice) or actor.id
-        ctx = ToolContext(db=self.db, actor=actor, settings=self.settings, athlete_id=athlete_id)
-        if athlete_id == actor.id:
-            return ctx, actor.display_name or actor.name
-        with self.db.session() as session:
-            names = {a.id: a.display_name or a.name for a in athletes_of(session, actor)}
-        return ctx, names.get(athlete_id, "")
+        return tab_context(self.db, self.settings, request, athlete_choice)
 
     def refresh(
         self,

@@ -38,7 +38,7 @@ from tools.trends.history import history
 from tools.trends.metrics import local_date
 from tools.trends.training_load import load_report, training_load
 from ui import trends_figures as figures
-from ui.web_session import acting_user, resolve_athlete
+from ui.web_session import acting_user, tab_context
 
 log = logging.getLogger(__name__)
 
@@ -432,15 +432,7 @@ class TrendsHandler:
         self.settings = settings
 
     def _context(self, request: gr.Request, athlete_choice: str | None) -> tuple[ToolContext, str]:
-        """The checked context of whom the tab shows, and their name as shown."""
-        actor = acting_user(self.db, request)
-        athlete_id = resolve_athlete(self.db, actor, athlete_choice) or actor.id
-        ctx = ToolContext(db=self.db, actor=actor, settings=self.settings, athlete_id=athlete_id)
-        if athlete_id == actor.id:
-            return ctx, actor.display_name or actor.name
-        with self.db.session() as session:
-            names = {a.id: a.display_name or a.name for a in athletes_of(session, actor)}
-        return ctx, names.get(athlete_id, "")
+        return tab_context(self.db, self.settings, request, athlete_choice)
 
     def refresh(
         self,
