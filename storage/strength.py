@@ -146,7 +146,17 @@ def add_session(
     )
     if held is not None:
         return held, False
-    row = StrengthSession(
+    row = _session_row(athlete_id, new)
+    for position, item in enumerate(new.sets):
+        row.sets.append(StrengthSet(**_set_values(item, position)))
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def _session_row(athlete_id: int, new: NewSession) -> StrengthSession:
+    """A session row (without its sets) for ``new``."""
+    return StrengthSession(
         user_id=athlete_id,
         day=new.day,
         started_at=new.started_at,
@@ -156,23 +166,21 @@ def add_session(
         duration_s=new.duration_s,
         notes=new.notes,
     )
-    for position, item in enumerate(new.sets):
-        row.sets.append(
-            StrengthSet(
-                exercise_id=item.exercise_id,
-                exercise_name=item.exercise_name[:200],
-                position=position,
-                set_type=item.set_type,
-                reps=item.reps,
-                weight_kg=item.weight_kg,
-                seconds=item.seconds,
-                distance_m=item.distance_m,
-                rpe=item.rpe,
-            )
-        )
-    session.add(row)
-    session.flush()
-    return row, True
+
+
+def _set_values(item: NewSet, position: int) -> dict[str, Any]:
+    """The columns of one set (all but its session)."""
+    return {
+        "exercise_id": item.exercise_id,
+        "exercise_name": item.exercise_name[:200],
+        "position": position,
+        "set_type": item.set_type,
+        "reps": item.reps,
+        "weight_kg": item.weight_kg,
+        "seconds": item.seconds,
+        "distance_m": item.distance_m,
+        "rpe": item.rpe,
+    }
 
 
 def add_sessions(
@@ -191,34 +199,11 @@ def add_sessions(
         )
     }
     fresh = [new for new in news if (new.source, new.source_id[:200]) not in held]
-    rows = [
-        StrengthSession(
-            user_id=athlete_id,
-            day=new.day,
-            started_at=new.started_at,
-            name=new.name[:200],
-            source=new.source,
-            source_id=new.source_id[:200],
-            duration_s=new.duration_s,
-            notes=new.notes,
-        )
-        for new in fresh
-    ]
+    rows = [_session_row(athlete_id, new) for new in fresh]
     session.add_all(rows)
     session.flush()
     values = [
-        {
-            "session_id": row.id,
-            "exercise_id": item.exercise_id,
-            "exercise_name": item.exercise_name[:200],
-            "position": position,
-            "set_type": item.set_type,
-            "reps": item.reps,
-            "weight_kg": item.weight_kg,
-            "seconds": item.seconds,
-            "distance_m": item.distance_m,
-            "rpe": item.rpe,
-        }
+        {"session_id": row.id, **_set_values(item, position)}
         for row, new in zip(rows, fresh, strict=True)
         for position, item in enumerate(new.sets)
     ]
