@@ -31,6 +31,21 @@ QUESTIONS = {
 SCALE_WORDS = {1: "very good", 2: "good", 3: "fairly good", 4: "so-so", 5: "poor", 6: "bad",
                7: "very bad"}  # fmt: skip
 
+
+def scored(answers: dict[str, dict]) -> dict[str, dict]:
+    """The scored items of stored answers that have a score, each as its score, its word on the
+    scale ("bad") and the athlete's own words."""
+    return {
+        item: {
+            "score": a["score"],
+            "word": SCALE_WORDS.get(round(a["score"]), ""),
+            "words": a.get("words", ""),
+        }
+        for item, a in answers.items()
+        if item in SCORED and a.get("score") is not None
+    }
+
+
 SKIP = re.compile(r"^\s*(skip|pass|next|rather not say|prefer not to say|no comment|dunno|"
                   r"don'?t know|not sure|n/?a)\b", re.I)  # fmt: skip
 NOTHING = re.compile(r"^\s*(none|no|nope|nothing|nah|all good|no pain|not really|nothing much|"

@@ -24,7 +24,15 @@ import pandas as pd
 
 from storage.gait_reports import list_gait_reports
 from storage.wellness import finished_entries, get_entry, save_entry
-from tools.checkin.answers import ITEMS, QUESTIONS, SCALE_WORDS, SCORED, Answer, read_message
+from tools.checkin.answers import (
+    ITEMS,
+    QUESTIONS,
+    SCALE_WORDS,
+    SCORED,
+    Answer,
+    read_message,
+    scored,
+)
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
@@ -270,9 +278,8 @@ def week_in_numbers(ctx: ToolContext, week: date) -> dict[str, Any]:
         lines.append("- Strength: no sessions logged this week.")
     if last:
         said = [
-            f"{item} {SCALE_WORDS.get(round(a['score']), '')} (“{escape(a['words'])}”)"
-            for item, a in last[0].answers.items()
-            if item in SCORED and a.get("score") is not None
+            f"{item} {a['word']} (“{escape(a['words'])}”)"
+            for item, a in scored(last[0].answers).items()
         ]
         if said:
             lines.append(f"- Last check-in ({last[0].week}): " + "; ".join(said) + ".")
@@ -425,9 +432,7 @@ def _roster(results: Sequence[ToolResult]) -> str:
             missing.append(f"{name} (last: {latest['week']})" if latest else f"{name} (never)")
         if latest is not None:
             scores = [
-                f"{item} {SCALE_WORDS.get(round(a['score']), '')}".strip()
-                for item, a in latest["answers"].items()
-                if item in SCORED and a.get("score") is not None
+                f"{item} {a['word']}".strip() for item, a in scored(latest["answers"]).items()
             ]
             lines.append(
                 f"- {name}, week of {latest['week']}: " + ("; ".join(scores) or "no scores")

@@ -13,7 +13,7 @@ import pandas as pd
 from storage.metrics import get_profile
 from storage.wellness import finished_entries
 from tools.activities import no_activities, parse_day
-from tools.checkin.answers import SCALE_WORDS, SCORED
+from tools.checkin.answers import scored
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
@@ -135,15 +135,7 @@ def recent_checkin(ctx: ToolContext, day: date) -> dict[str, Any] | None:
         )
         if latest is None:
             return None
-        said = {
-            item: {
-                "score": a["score"],
-                "word": SCALE_WORDS.get(round(a["score"]), ""),
-                "words": a.get("words", ""),
-            }
-            for item, a in latest.answers.items()
-            if item in SCORED and a.get("score") is not None
-        }
+        said = scored(latest.answers)
         return {"week": latest.week, "items": said} if said else None
 
 
