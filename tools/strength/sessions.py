@@ -57,7 +57,6 @@ def set_rows(
 ) -> tuple[list[SetRow], list[SessionSummary]]:
     """The context's athlete's sets from ``start`` to ``end`` (days included) as flat rows,
     and their sessions summed up."""
-    exercises = _exercise_index(ctx)
     with ctx.session() as session:
         table = set_table(
             session,
@@ -66,6 +65,9 @@ def set_rows(
             start.isoformat() if start else None,
             end.isoformat() if end else None,
         )
+    if not table:  # nothing logged: the library is not loaded just to say so
+        return [], []
+    exercises = _exercise_index(ctx)
     rows: list[SetRow] = []
     by_session: dict[int, list[SetRow]] = {}
     heads: dict[int, Any] = {}
