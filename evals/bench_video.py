@@ -14,6 +14,11 @@ included):
 The ratio analyse / decode is the figure to quote: absolute seconds vary between machines much
 more than ratios. Goal: 3x or less for both clips (long-run aim 1.5x).
 
+It also prints the floor the pose model alone sets: the milliseconds one warm MediaPipe estimator
+takes per frame of the clip (median over a run of frames, decoding not counted), times the
+frames ``coachg analyze`` runs pose on, shared over every core, against the same decode time.
+No analysis that runs this model on every analysed frame can be faster than that.
+
 With ``--before DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/old COMMIT``)
 that commit's ``coachg analyze`` is timed too, alternating with this one, so a change is judged
 by two ratios measured under the same load.
@@ -64,6 +69,7 @@ class Bench:
     analyse_s: float
     decode_s: float
     before_s: float | None = None
+    pose_floor: tuple[float, float, int] = (0.0, 0.0, 0)
 
     @property
     def ratio(self) -> float:
@@ -104,6 +110,34 @@ def analyse_seconds(path: Path, work: Path, repo: Path = REPO) -> float:
     cmd = [sys.executable, "-m", "ui.cli", "--user", "bench", "analyze", str(path)]
     seconds, _ = _timed([*cmd, "--out", str(home / "out")], env, cwd=repo)
     return seconds
+
+
+def pose_floor_seconds(path: Path, sample: int = 90) -> tuple[float, float, int]:
+    """``(ms per frame, floor seconds, frames analysed)``: one warm pose estimator's median time
+    per frame over ``sample`` frames of the clip (shrunk and cropped as the analysis does), and
+    that time for every frame the analysis runs pose on, spread over all cores."""
+    import numpy as np
+
+    from models.pose import PoseEstimator
+    from tools.gait.tracking import POSE_MAX_SIDE, pose_step
+    from tools.gait.video_io import iter_frames, probe_video
+
+    info = probe_video(path)
+    step = pose_step(info.fps)
+    frames = [
+        cv2.cvtColor(f, cv2.COLOR_BGR2RGB)
+        for _, f in iter_frames(info, stop=sample * step, step=step, max_side=POSE_MAX_SIDE)
+    ]
+    times = []
+    with PoseEstimator(tracking=True) as estimator:
+        estimator.estimate(frames[0])  # the first call builds the graph's state
+        for frame in frames:
+            t0 = time.perf_counter()
+            estimator.estimate(frame)
+            times.append(time.perf_counter() - t0)
+    per_frame = float(np.median(times))
+    analysed = -(-info.frame_count // step)
+    return 1000 * per_frame, per_frame * analysed / cpu_count(), analysed
 
 
 def make_1080p60(src: Path, dst: Path, seconds: float = 15.0) -> Path:
@@ -149,6 +183,7 @@ def bench(path: Path, name: str, work: Path, repeats: int, before: Path | None =
         statistics.median(analyse),
         statistics.median(decode),
         statistics.median(old) if old else None,
+        pose_floor_seconds(path),
     )
 
 
@@ -182,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         if r.before_s is not None:
             print(f"before ({args.before}): {r.name}: {r.before_s:.2f} s, {r.before_ratio:.2f}x")
+    print("floor set by the pose model alone (warm, decoding not counted, all cores)")
+    for r in rows:
+        ms, floor, analysed = r.pose_floor
+        print(
+            f"{r.name:30s} {analysed:5d} frames x {ms:.1f} ms / {cpu_count()} cores = "
+            f"{floor:.2f} s = {floor / r.decode_s:.2f}x decode"
+        )
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     for r in rows:
         verdict = "met" if r.ratio <= GOAL_RATIO else "NOT met"

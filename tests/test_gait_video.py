@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -154,3 +155,43 @@ def test_the_reply_separates_what_is_measured_well_from_what_is_rough(report: Ga
     for m in report.metrics.values():
         if m.unit in ("deg", "% leg length"):
             assert m.asymmetry_pct is None
+
+
+def _frames(path: Path) -> list:
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while (read := cap.read())[0]:
+        frames.append(read[1])
+    cap.release()
+    return frames
+
+
+def test_the_pose_pass_keeps_the_clips_own_frames(real_clip_pose: tuple) -> None:
+    """The frames kept for drawing are the clip's frames, in order, shrunk as the pose model saw
+    them, and close to the decoded picture (JPEG loses little)."""
+    info, track = real_clip_pose
+    kept = track.images
+    assert kept is not None and list(kept.indices) == list(track.frames)
+    decoded = _frames(require(VIDEO))
+    for index in (0, 179, 180, len(decoded) - 1):  # both sides of the workers' split
+        image = kept.image(index)
+        assert image.shape[1] == round(info.width * kept.scale)
+        small = cv2.resize(decoded[index], image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+        assert float(cv2.absdiff(image, small).mean()) < 4.0
+    assert kept.nearest(10_000) == len(decoded) - 1
+
+
+def test_the_annotated_clip_drawn_from_kept_frames_matches_one_decoded_again(
+    report: GaitReport, real_clip_pose: tuple, tmp_path: Path
+) -> None:
+    info, track = real_clip_pose
+    again = analyze_track(info, replace(track, images=None), out_dir=tmp_path, height_cm=178)
+    kept = _frames(Path(report.artifacts["annotated_video"]))
+    decoded = _frames(Path(again.artifacts["annotated_video"]))
+    assert len(kept) == len(decoded) == info.frame_count
+    assert kept[0].shape == decoded[0].shape
+    for k in (0, len(kept) // 2, len(kept) - 1):
+        assert float(cv2.absdiff(kept[k], decoded[k]).mean()) < 8.0
+    assert [Path(p).name for k, p in report.artifacts.items() if k.startswith("key_frame")] == [
+        Path(p).name for k, p in again.artifacts.items() if k.startswith("key_frame")
+    ]

@@ -19,8 +19,8 @@ from tools.gait.kinematics import Kinematics
 from tools.gait.metrics import SPECS, MetricSeries, rear_view_series, side_view_series
 from tools.gait.report import GaitReport, MetricSummary, summarise
 from tools.gait.steps import Step, build_steps, cadence
-from tools.gait.tracking import PoseJob, PoseTrack
-from tools.gait.video_io import FPS_FILE, VideoInfo, probe_video
+from tools.gait.tracking import PoseJob, PoseTrack, start_pose
+from tools.gait.video_io import FPS_FILE, VideoInfo
 from tools.gait.view import ViewInfo, check_view_name, detect_view
 
 ProgressFn = Callable[[float, str], None]
@@ -314,19 +314,6 @@ def _events_list(steps: list[Step]) -> list[dict[str, object]]:
     ]
 
 
-def start_pose(
-    path: str | Path,
-    *,
-    fps: float | None = None,
-    pose_fps: float | None = None,
-    workers: int | None = None,
-) -> PoseJob:
-    """Open the clip (GaitAnalysisError when it cannot be used) and begin pose on it: worker
-    processes start at once, so they run while the caller loads what else it needs."""
-    info = probe_video(path, fps=fps)
-    return PoseJob(info, pose_fps=pose_fps, workers=workers)
-
-
 def analyze_video(
     path: str | Path,
     *,
@@ -491,7 +478,15 @@ def analyze_track(
 
         report_progress(0.85, "drawing the annotated video and plots")
         t1 = time.perf_counter()
-        write_outputs(report, info, kin, steps, Path(out_dir), browser_video=browser_video)
+        write_outputs(
+            report,
+            info,
+            kin,
+            steps,
+            Path(out_dir),
+            browser_video=browser_video,
+            images=track.images,
+        )
         timings["outputs"] = time.perf_counter() - t1
         report.write_json(Path(out_dir) / "gait_report.json")
     report_progress(1.0, "done")

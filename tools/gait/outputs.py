@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tools.gait.frame_store import FrameStore
 from tools.gait.kinematics import Kinematics
 from tools.gait.plots import metrics_plot, stride_angle_plot
 from tools.gait.render import render
@@ -21,15 +22,19 @@ def write_outputs(
     out_dir: Path,
     *,
     browser_video: bool = False,
+    images: FrameStore | None = None,
 ) -> None:
     """Create ``out_dir`` and fill it; paths are recorded in ``report.artifacts``.
 
-    The annotated video and key frames come from one pass through the clip, on a second thread
-    (OpenCV and the encoder release the GIL), while the plots are drawn here.
+    The annotated video and key frames come from one pass through the clip (or through the
+    frames the pose pass kept, ``images``), on a second thread (OpenCV and the encoder release
+    the GIL), while the plots are drawn here.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="coachg-render") as pool:
-        pending = pool.submit(render, report, info, kin, steps, out_dir, browser=browser_video)
+        pending = pool.submit(
+            render, report, info, kin, steps, out_dir, browser=browser_video, images=images
+        )
         used = {e["contact_s"] for e in report.events}  # the steps filmed from the used view
         in_view = [s for s in steps if round(s.contact, 4) in used]
         stride = stride_angle_plot(report, kin, in_view, out_dir / "joint_angles_stride.png")

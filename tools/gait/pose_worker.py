@@ -2,15 +2,15 @@
 
 Usage: ``python -m tools.gait.pose_worker ARGS_JSON OUT.npz``.
 
-Runs the same tracker as the parent on one chunk of frames and saves the landmarks to OUT.npz.
+Runs the same tracker as the parent on one chunk of frames and saves the landmarks (and, when
+asked, the frames) to OUT.npz; OUT.done holds how many frames are done so far.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-
-import numpy as np
+from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
@@ -19,10 +19,18 @@ def main(argv: list[str]) -> int:
     from tools.gait.video_io import probe_video
 
     args = json.loads(argv[0])
+    out = Path(argv[1])
     info = probe_video(args["path"], fps=args["fps"])
-    frames, landmarks = _track_chunk(info, args["start"], args["stop"], args["step"])
-    with open(argv[1], "wb") as fh:
-        np.savez(fh, frames=frames, landmarks=landmarks)
+    chunk = _track_chunk(
+        info,
+        args["start"],
+        args["stop"],
+        args["step"],
+        done=lambda n: out.with_suffix(".done").write_text(str(n)),
+        keep=bool(args.get("keep")),
+        warm_up=int(args.get("warm_up", 0)),
+    )
+    chunk.save(out)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import cv2
 import numpy as np
 
 from models.pose import LANDMARK_INDEX as IDX
+from tools.gait.frame_store import FrameStore
 from tools.gait.kinematics import Kinematics
 from tools.gait.report import GaitReport
 from tools.gait.steps import Step
@@ -90,8 +92,8 @@ def text_scale(lines: list[str], width: int, height: int) -> float:
     return max(fs, 0.2)
 
 
-def _text(img: np.ndarray, lines: list[str]) -> None:
-    fs = text_scale(lines, img.shape[1], img.shape[0])
+def _text(img: np.ndarray, lines: list[str], fs: float | None = None) -> None:
+    fs = fs or text_scale(lines, img.shape[1], img.shape[0])
     y = int(30 * fs * 1.4)
     for line in lines:
         cv2.putText(img, line, (_MARGIN_PX, y), _FONT, fs, (0, 0, 0), 4, cv2.LINE_AA)
@@ -107,6 +109,20 @@ class Rendered:
     key_frames: list[Path] = field(default_factory=list)
 
 
+def _source(
+    info: VideoInfo, images: FrameStore | None, drawn: np.ndarray, wanted: set[int]
+) -> Iterator[tuple[int, np.ndarray, float]]:
+    """``(frame index, image, image pixels per full-size pixel)`` for the drawn frames and the
+    key frames: from the frames kept by the pose pass, else decoded again."""
+    if images is not None:
+        for index in sorted({*map(int, drawn), *wanted}):
+            yield index, images.image(index), images.scale
+        return
+    step = int(drawn[1] - drawn[0]) if len(drawn) > 1 else 1
+    for index, full in iter_frames(info, step=step, also=wanted):
+        yield index, full, 1.0
+
+
 def render(
     report: GaitReport,
     info: VideoInfo,
@@ -117,36 +133,63 @@ def render(
     browser: bool = False,
     max_side: int | None = None,
     key_frame_count: int = 4,
+    images: FrameStore | None = None,
 ) -> Rendered:
     """Draw the annotated clip (at the analysed frame rate up to ANNOTATED_MAX_FPS, cropped to
-    the runner) and the key frames, in one pass through the video.
+    the runner) and the key frames, in one pass through the video (``images``: the frames the
+    pose pass kept, which spare decoding it again).
 
     ``browser=True`` writes VP8 WebM (plays in any browser, frames up to 480 px); otherwise
     MPEG-4 Part 2 in MP4 (plays in desktop players, frames up to 720 px). Key frames are PNGs of
     the whole picture at typical contacts (see :func:`typical_steps`), both feet.
     """
     max_side = max_side or (480 if browser else 720)
-    step = max(1, round(info.fps / min(kin_fps(kin), ANNOTATED_MAX_FPS)))
     x0, y0, x1, y1 = runner_box(kin, info.width, info.height)
     scale = min(1.0, max_side / max(x1 - x0, y1 - y0))
     size = (2 * round((x1 - x0) * scale / 2), 2 * round((y1 - y0) * scale / 2))  # even sides
-    wanted = _key_frame_steps(report, steps, info.fps, key_frame_count)
+    if images is not None:
+        drawn = images.indices[:: max(1, round(kin_fps(kin) / ANNOTATED_MAX_FPS))]
+        wanted = {
+            images.nearest(i): s
+            for i, s in _key_frame_steps(report, steps, info.fps, key_frame_count).items()
+        }
+    else:
+        step = max(1, round(info.fps / min(kin_fps(kin), ANNOTATED_MAX_FPS)))
+        drawn = np.arange(0, info.frame_count, step)
+        wanted = _key_frame_steps(report, steps, info.fps, key_frame_count)
+    frame_s = float(np.median(np.diff(drawn))) / info.fps if len(drawn) > 1 else 1 / info.fps
     done = Rendered(out_dir / ("annotated.webm" if browser else "annotated.mp4"))
-    drawn = np.arange(0, info.frame_count, step)
     landmarks = _interp_all(kin, drawn / info.fps)  # every drawn frame's landmarks at once
-    with VideoSink(done.video, info.fps / step, size) as sink:
-        for index, full in iter_frames(info, step=step, also=set(wanted)):
+    row = {int(index): k for k, index in enumerate(drawn)}
+    lines = _live_lines(report, steps, 0.0)
+    font = text_scale([*lines, "last contact L 1000 ms"], *size)
+    with VideoSink(done.video, 1 / frame_s, size) as sink:
+        for index, image, zoom in _source(info, images, drawn, set(wanted)):
             if index in wanted:
                 done.key_frames.append(
-                    _key_frame(report, info, kin, full, index, wanted[index], out_dir)
+                    _key_frame(report, info, kin, image, index, wanted[index], out_dir)
                 )
-            if index % step:
+            if index not in row:
                 continue
-            frame = cv2.resize(full[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
-            pts = landmarks[min(index // step, len(drawn) - 1)] - (x0, y0)
-            _annotate(frame, report, pts, steps, index / info.fps, scale, step / info.fps)
+            box = image[round(y0 * zoom) : round(y1 * zoom), round(x0 * zoom) : round(x1 * zoom)]
+            frame = cv2.resize(box, size, interpolation=cv2.INTER_LINEAR)
+            pts = landmarks[row[index]] - (x0, y0)
+            _annotate(frame, report, pts, steps, index / info.fps, scale, frame_s, font)
             sink.write(frame)
     return done
+
+
+def _live_lines(report: GaitReport, steps: list[Step], t: float) -> list[str]:
+    """The numbers written on the annotated clip at time ``t``."""
+    lines = [f"t {t:5.2f} s"]
+    cad = report.metrics.get("cadence")
+    if cad is not None and cad.value is not None:
+        lines.append(f"cadence {cad.value:.0f} spm")
+    finished = [s for s in steps if s.toe_off <= t]
+    if finished:
+        last = finished[-1]
+        lines.append(f"last contact {last.side[0].upper()} {last.contact_ms:.0f} ms")
+    return lines
 
 
 def _annotate(
@@ -157,9 +200,11 @@ def _annotate(
     t: float,
     scale: float,
     frame_s: float,
+    font: float,
 ) -> None:
-    """Skeleton, contact markers and live numbers on one frame of the annotated clip (``pts``:
-    the landmarks at ``t`` in the cropped frame's pixels before ``scale``)."""
+    """Skeleton, contact markers and live numbers (at font scale ``font``) on one frame of the
+    annotated clip (``pts``: the landmarks at ``t`` in the cropped frame's pixels before
+    ``scale``)."""
     stance = {s.side for s in steps if s.contact <= t <= s.toe_off}
     draw_pose(frame, pts, scale, stance)
     for s in steps:
@@ -168,15 +213,7 @@ def _annotate(
             if np.isfinite(p).all():
                 centre = (int(p[0]), int(p[1]))
                 cv2.circle(frame, centre, int(frame.shape[0] / 40), (0, 0, 255), 3)
-    lines = [f"t {t:5.2f} s"]
-    cad = report.metrics.get("cadence")
-    if cad is not None and cad.value is not None:
-        lines.append(f"cadence {cad.value:.0f} spm")
-    finished = [s for s in steps if s.toe_off <= t]
-    if finished:
-        last = finished[-1]
-        lines.append(f"last contact {last.side[0].upper()} {last.contact_ms:.0f} ms")
-    _text(frame, lines)
+    _text(frame, _live_lines(report, steps, t), font)
 
 
 def runner_box(

@@ -2,16 +2,21 @@
 
 The runner is followed through a region of interest (ROI) around their last landmarks, so people
 passing at the edge of the picture are not picked up, and MediaPipe's own tracking mode keeps the
-same person between frames. Long clips are split into contiguous chunks, one process per core.
+same person between frames. Long clips are split into contiguous chunks, one worker process per
+core, all started at once (this process loads the analysis code meanwhile, and never loads
+MediaPipe). The small frames the pose model saw are kept, JPEG-compressed, for drawing the
+annotated clip (:mod:`tools.gait.frame_store`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +25,8 @@ import cv2
 import numpy as np
 
 from models.pose import NUM_LANDMARKS, PoseEstimator
-from tools.gait.video_io import VideoInfo, cpu_count, iter_frames
+from tools.gait.frame_store import MAX_KEPT, FrameStore, encode
+from tools.gait.video_io import VideoInfo, cpu_count, iter_frames, probe_video
 
 ProgressFn = Callable[[float, str], None]
 
@@ -29,7 +35,8 @@ TARGET_POSE_FPS = 60.0
 #: Frames are shrunk to this longer side before pose estimation (the model itself sees 256 px).
 POSE_MAX_SIDE = 640
 _MIN_FRAMES_PER_WORKER = 120
-_WORKER_START_SAMPLES = 40  # frames this process tracks while a worker starts (~0.8 s)
+#: Each chunk after the first starts pose this many analysed frames early (results dropped).
+WARM_UP_SAMPLES = 15
 _REPO_ROOT = str(Path(__file__).resolve().parents[2])
 _LOST_FRAMES_BEFORE_RESET = 5
 _ROI_MARGIN = 0.35
@@ -53,6 +60,7 @@ class PoseTrack:
     height: int
     backend: str
     frames_expected: int
+    images: FrameStore | None = None
 
     @property
     def detected_fraction(self) -> float:
@@ -101,21 +109,32 @@ def _track_chunk(
     start: int,
     stop: int,
     step: int,
-    progress: ProgressFn | None = None,
-    n_samples: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pose of every ``step``-th frame in ``[start, stop)``: frame indices and (n, 33, 3) array."""
+    done: Callable[[int], None] | None = None,
+    keep: bool = False,
+    seed: np.ndarray | None = None,
+    warm_up: int = 0,
+) -> Chunk:
+    """Pose of every ``step``-th frame in ``[start, stop)`` (with ``keep``, the frames too);
+    ``done(n)`` is told every ten frames how many are done. ``seed``: the runner's landmarks
+    (full-size pixels) just before ``start``, to look for them there first. ``warm_up``: pose
+    starts this many analysed frames before ``start`` (their results are dropped), so the
+    tracker is settled on the runner when the chunk begins, as it would be in one pass."""
     indices: list[int] = []
     rows: list[np.ndarray] = []
+    images: list[np.ndarray] = []
+    scale = 1.0
     missing = np.full((NUM_LANDMARKS, 3), np.nan)
     roi: tuple[int, int, int, int] | None = None
     lost = 0
     with PoseEstimator(tracking=True) as estimator:
+        first = max(0, start - warm_up * step)
         for index, frame in iter_frames(
-            info, start=start, stop=stop, step=step, max_side=POSE_MAX_SIDE
+            info, start=first, stop=stop, step=step, max_side=POSE_MAX_SIDE
         ):
             h, w = frame.shape[:2]
             scale = info.width / w
+            if seed is not None and (box := _bbox(seed / [scale, scale, 1])) is not None:
+                roi, seed = _expand(box, w, h), None
             x0, y0, x1, y1 = roi if roi is not None else (0, 0, w, h)
             crop = np.ascontiguousarray(frame[y0:y1, x0:x1])
             landmarks = estimator.estimate(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
@@ -123,7 +142,7 @@ def _track_chunk(
                 lost += 1
                 if lost >= _LOST_FRAMES_BEFORE_RESET:
                     roi = None
-                rows.append(missing)
+                row = missing
             else:
                 lost = 0
                 landmarks[:, 0] += x0
@@ -131,17 +150,79 @@ def _track_chunk(
                 box = _bbox(landmarks)
                 if box is not None and (roi is None or not _inside(box, roi)):
                     roi = _expand(box, w, h)
-                scaled = landmarks.copy()
-                scaled[:, :2] *= scale
-                rows.append(scaled)
+                row = landmarks.copy()
+                row[:, :2] *= scale
+            if index < start:  # warming up the tracker on the chunk before
+                continue
+            rows.append(row)
             indices.append(index)
-            if progress is not None and len(indices) % 10 == 0:
-                # the other chunks run at the same pace in parallel
-                done = len(indices) * n_samples / max(1, (stop - start) // step)
-                progress(min(1.0, done / max(1, n_samples)), "finding the runner's pose")
+            if keep:
+                images.append(encode(frame))
+            if done is not None and len(indices) % 10 == 0:
+                done(len(indices))
+    store = FrameStore.pack(indices, images, 1.0 / scale) if keep else None
     if not rows:
-        return np.zeros(0, dtype=int), np.zeros((0, NUM_LANDMARKS, 3))
-    return np.asarray(indices), np.stack(rows)
+        return Chunk(np.zeros(0, dtype=int), np.zeros((0, NUM_LANDMARKS, 3)), store)
+    return Chunk(np.asarray(indices), np.stack(rows), store)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One range of frames tracked: their indices, (n, 33, 3) landmarks (x, y in full-size
+    pixels, visibility) and, when asked for, the frames themselves."""
+
+    frames: np.ndarray
+    landmarks: np.ndarray
+    images: FrameStore | None = None
+
+    def save(self, path: Path) -> None:
+        """Write the chunk to an ``.npz`` file (what a worker process hands back)."""
+        extra = {}
+        if self.images is not None:
+            extra = {
+                "image_indices": self.images.indices,
+                "image_offsets": self.images.offsets,
+                "image_data": self.images.data,
+                "image_scale": np.float64(self.images.scale),
+            }
+        with open(path, "wb") as fh:
+            np.savez(fh, frames=self.frames, landmarks=self.landmarks, **extra)
+
+    @classmethod
+    def load(cls, path: Path) -> Chunk:
+        """Read a chunk written by :meth:`save`."""
+        with np.load(path) as data:
+            images = None
+            if "image_data" in data:
+                images = FrameStore(
+                    data["image_indices"],
+                    data["image_offsets"],
+                    data["image_data"],
+                    float(data["image_scale"]),
+                )
+            return cls(data["frames"], data["landmarks"], images)
+
+
+def _first_found(landmarks: np.ndarray) -> np.ndarray | None:
+    found = np.flatnonzero(np.isfinite(landmarks[:, 0, 0]))
+    return landmarks[found[0]] if len(found) else None
+
+
+def _last_found(landmarks: np.ndarray) -> np.ndarray | None:
+    found = np.flatnonzero(np.isfinite(landmarks[:, 0, 0]))
+    return landmarks[found[-1]] if len(found) else None
+
+
+def _same_person(a: np.ndarray, b: np.ndarray | None) -> bool:
+    """True when two poses (33 x 3, full-size pixels) a moment apart can be one runner: boxes
+    of about the same height, centred within a third of that height of each other."""
+    box_a, box_b = _bbox(a), _bbox(b) if b is not None else None
+    if box_a is None or box_b is None:
+        return True  # too little found on one side to tell: nothing to mend
+    ha, hb = box_a[3] - box_a[1], box_b[3] - box_b[1]
+    ca = np.array([box_a[0] + box_a[2], box_a[1] + box_a[3]]) / 2
+    cb = np.array([box_b[0] + box_b[2], box_b[1] + box_b[3]]) / 2
+    return abs(hb / ha - 1) < 0.25 and float(np.linalg.norm(ca - cb)) < ha / 3
 
 
 class _Workers:
@@ -152,28 +233,51 @@ class _Workers:
     caller's main module.
     """
 
-    def __init__(self, info: VideoInfo, chunks: list[tuple[int, int]], step: int) -> None:
+    def __init__(
+        self, info: VideoInfo, chunks: list[tuple[int, int]], step: int, keep: bool
+    ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="coachg-pose-")
-        self._info, self._step = info, step
+        self._info, self._step, self._keep = info, step, keep
         self._procs: list[tuple[subprocess.Popen[bytes], Path, int, int]] = []
         for k, (a, b) in enumerate(chunks):
             out = Path(self._tmp.name) / f"chunk{k}.npz"
-            args = {"path": str(info.path), "fps": info.fps, "start": a, "stop": b, "step": step}
+            args = {
+                "path": str(info.path),
+                "fps": info.fps,
+                "start": a,
+                "stop": b,
+                "step": step,
+                "keep": keep,
+                "warm_up": WARM_UP_SAMPLES if a > 0 else 0,
+            }
             cmd = [sys.executable, "-m", "tools.gait.pose_worker", json.dumps(args), str(out)]
             proc = subprocess.Popen(
                 cmd, cwd=_REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             self._procs.append((proc, out, a, b))
 
-    def collect(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every chunk's frames and landmarks, in order (a failed worker's chunk done here)."""
+    def _frames_done(self) -> int:
+        total = 0
+        for _, out, _, _ in self._procs:
+            with contextlib.suppress(OSError, ValueError):  # not written yet, or mid-write
+                total += int(out.with_suffix(".done").read_text() or 0)
+        return total
+
+    def collect(self, progress: ProgressFn | None = None, n_samples: int = 1) -> list[Chunk]:
+        """Every chunk, in order (a failed worker's chunk done here); ``progress`` hears how far
+        the workers are while they run."""
+        while progress is not None and any(p.poll() is None for p, *_ in self._procs):
+            progress(min(1.0, self._frames_done() / n_samples), "finding the runner's pose")
+            time.sleep(0.25)
         results = []
         for proc, out, a, b in self._procs:
             if proc.wait() == 0 and out.exists():
-                with np.load(out) as data:
-                    results.append((data["frames"], data["landmarks"]))
+                results.append(Chunk.load(out))
             else:  # a worker failed: do its part here rather than lose it
-                results.append(_track_chunk(self._info, a, b, self._step))
+                warm_up = WARM_UP_SAMPLES if a > 0 else 0
+                results.append(
+                    _track_chunk(self._info, a, b, self._step, keep=self._keep, warm_up=warm_up)
+                )
         return results
 
     def close(self) -> None:
@@ -186,24 +290,23 @@ class _Workers:
 
 
 def _chunks(frame_count: int, step: int, workers: int) -> list[tuple[int, int]]:
-    """Contiguous frame ranges, the first (run in this process) longer by the time a worker
-    interpreter needs to start, so that all finish together. (The same ranges however early the
-    workers start: MediaPipe's tracking restarts at each range, so other ranges would give
-    slightly different numbers for the same clip.)"""
+    """``workers`` contiguous frame ranges of about equal length, each starting on an analysed
+    frame. (MediaPipe's tracking restarts at each range, so the same clip split differently
+    gives slightly different numbers: the split depends only on the clip and the core count.)"""
     n_samples = -(-frame_count // step)
     if workers <= 1:
         return [(0, frame_count)]
-    head = min(_WORKER_START_SAMPLES, n_samples // (2 * workers))
-    per_worker = (n_samples - head) / workers
-    cuts = [0] + [round(head + per_worker * k) * step for k in range(1, workers)] + [frame_count]
+    per_worker = n_samples / workers
+    cuts = [0] + [round(per_worker * k) * step for k in range(1, workers)] + [frame_count]
     return [(a, min(b, frame_count)) for a, b in itertools.pairwise(cuts) if a < b]
 
 
 class PoseJob:
-    """Pose over a clip, begun: the worker processes (if any) start at once; :meth:`finish` runs
-    the first chunk in this process and returns the track. Starting early lets the workers run
-    while this process loads the rest of the program. Use as a context manager, or call
-    :meth:`finish` (a job never finished leaves no process behind once closed)."""
+    """Pose over a clip, begun: with more than one chunk, every chunk goes to a worker process
+    started at once, so they run while the caller loads what else it needs; :meth:`finish`
+    collects them (or tracks a single chunk in this process) and returns the track. Use as a
+    context manager, or call :meth:`finish` (a job never finished leaves no process behind once
+    closed)."""
 
     def __init__(
         self,
@@ -216,23 +319,29 @@ class PoseJob:
         self.info = info
         self.step = pose_step(info.fps, pose_fps) if step is None else step
         self.n_samples = -(-info.frame_count // self.step)
+        self.keep = self.n_samples <= MAX_KEPT
         if workers is None:
             workers = min(cpu_count(), max(1, self.n_samples // _MIN_FRAMES_PER_WORKER), 4)
         self.chunks = _chunks(info.frame_count, self.step, max(1, workers))
-        self._workers = _Workers(info, self.chunks[1:], self.step) if len(self.chunks) > 1 else None
+        self._workers = (
+            _Workers(info, self.chunks, self.step, self.keep) if len(self.chunks) > 1 else None
+        )
 
     def finish(self, progress: ProgressFn | None = None) -> PoseTrack:
-        """Track the first chunk here, collect the workers' and return the whole track."""
+        """Collect the workers' chunks (or track the one chunk here) and return the whole track."""
         info, step = self.info, self.step
         try:
-            a, b = self.chunks[0]
-            results = [_track_chunk(info, a, b, step, progress, self.n_samples)]
             if self._workers is not None:
-                results += self._workers.collect()
+                results = self._workers.collect(progress, self.n_samples)
+            else:
+                a, b = self.chunks[0]
+                results = [_track_chunk(info, a, b, step, self._told(progress), self.keep)]
         finally:
             self.close()
-        frames = np.concatenate([r[0] for r in results])
-        data = np.concatenate([r[1] for r in results])
+        results = self._stitch(results)
+        frames = np.concatenate([r.frames for r in results])
+        data = np.concatenate([r.landmarks for r in results])
+        stores = [r.images for r in results]
         if progress is not None:
             progress(1.0, "pose done")
         return PoseTrack(
@@ -245,7 +354,24 @@ class PoseJob:
             height=info.height,
             backend=PoseEstimator.backend,
             frames_expected=self.n_samples,
+            images=None if None in stores else FrameStore.join(stores),  # type: ignore[arg-type]
         )
+
+    def _stitch(self, results: list[Chunk]) -> list[Chunk]:
+        """Chunks whose start finds someone else than the end of the chunk before (a passer-by
+        the pose model saw first) are tracked again here, starting from where the runner was."""
+        out = results[:1]
+        for (a, b), chunk in zip(self.chunks[1:], results[1:], strict=True):
+            before = _last_found(out[-1].landmarks)
+            if before is not None and not _same_person(before, _first_found(chunk.landmarks)):
+                chunk = _track_chunk(self.info, a, b, self.step, keep=self.keep, seed=before)
+            out.append(chunk)
+        return out
+
+    def _told(self, progress: ProgressFn | None) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        return lambda n: progress(n / self.n_samples, "finding the runner's pose")
 
     def close(self) -> None:
         """Stop the workers (nothing when finished)."""
@@ -258,6 +384,18 @@ class PoseJob:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def start_pose(
+    path: str | Path,
+    *,
+    fps: float | None = None,
+    pose_fps: float | None = None,
+    workers: int | None = None,
+) -> PoseJob:
+    """Open the clip (GaitAnalysisError when it cannot be used) and begin pose on it: worker
+    processes start at once, so they run while the caller loads what else it needs."""
+    return PoseJob(probe_video(path, fps=fps), pose_fps=pose_fps, workers=workers)
 
 
 def track_pose(

@@ -4,8 +4,10 @@ loads the video or language libraries)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tools.context import ToolContext
@@ -14,7 +16,7 @@ from tools.result import ToolResult
 #: kind -> "module:function".
 KINDS: dict[str, str] = {
     "tool": "tools.jobs.kinds:call_tool",
-    "analyze_video": "tools.gait.tool:analyze_and_store",
+    "analyze_video": "tools.jobs.kinds:analyze_video",
     "import_paths": "tools.jobs.kinds:import_files",
     "strava_sync": "tools.strava.sync:sync",
 }
@@ -33,6 +35,22 @@ def call_tool(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
     from tools.registry import get_tool
 
     return get_tool(name).call(ctx, args)
+
+
+def analyze_video(
+    ctx: ToolContext, video: Path, *, fps: float | None = None, **options: Any
+) -> Any:
+    """:func:`tools.gait.tool.analyze_and_store`, with pose begun first: its worker processes
+    start before the analysis and drawing code is loaded (seconds of imports), so the two
+    overlap."""
+    from tools.gait.tracking import start_pose
+
+    usable = fps is None or 10 <= fps <= 1000  # else analyze_and_store refuses it, with why
+    with start_pose(video, fps=fps) if usable else contextlib.nullcontext() as pose:
+        import tools.gait.outputs  # noqa: F401  (plots and drawing: loaded while pose runs)
+        from tools.gait.tool import analyze_and_store
+
+        return analyze_and_store(ctx, video, fps=fps, pose_job=pose, **options)
 
 
 def import_files(ctx: ToolContext, paths: list[str]) -> Any:
