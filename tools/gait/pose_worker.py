@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import json
 import sys
+import types
 from pathlib import Path
+
+
+def _without_matplotlib() -> None:
+    """Importing MediaPipe imports matplotlib.pyplot for its drawing helpers, which a worker
+    never calls: about 0.8 s of its start-up, paid by every worker of every analysis. Empty
+    stand-ins are registered instead, in this process only."""
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        sys.modules.setdefault(name, types.ModuleType(name))
 
 
 def main(argv: list[str]) -> int:
     """Track one chunk; exit status 0 on success."""
+    _without_matplotlib()
     from tools.gait.tracking import _track_chunk
     from tools.gait.video_io import probe_video
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from tools.gait.frame_store import MAX_KEPT, FrameStore, encode
 from tools.gait.video_io import VideoInfo, cpu_count, iter_frames, probe_video
 
 ProgressFn = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 #: Pose runs on at most about this many frames per second of real time; faster clips are sampled.
 TARGET_POSE_FPS = 60.0
@@ -274,6 +276,7 @@ class _Workers:
             if proc.wait() == 0 and out.exists():
                 results.append(Chunk.load(out))
             else:  # a worker failed: do its part here rather than lose it
+                log.warning("pose worker for frames %d-%d failed (exit %s)", a, b, proc.returncode)
                 warm_up = WARM_UP_SAMPLES if a > 0 else 0
                 results.append(
                     _track_chunk(self._info, a, b, self._step, keep=self._keep, warm_up=warm_up)
