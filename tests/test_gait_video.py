@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from agent.composer import compose
@@ -15,6 +16,7 @@ from tests.test_gait_helpers import TRUTH, VIDEO, require
 from tools.gait.analyze import analyze_track, analyze_video
 from tools.gait.report import SCHEMA_VERSION, GaitReport
 from tools.gait.tool import report_facts
+from tools.gait.tracking import _same_person
 from tools.result import ToolResult
 
 
@@ -127,9 +129,29 @@ def test_a_passer_by_does_not_take_the_runners_place(
     writer.release()
 
     crowded = analyze_video(clip)
-    assert crowded.metrics["cadence"].value == pytest.approx(truth["cadence_spm"]["value"], abs=1.0)
+    # the truth's ±0.5 plus how far a different split between pose workers moves this clip's
+    # cadence (up to 1.4 steps/min, `python -m evals.gait_split`)
+    assert crowded.metrics["cadence"].value == pytest.approx(truth["cadence_spm"]["value"], abs=1.9)
     leg = report.pose["leg_length_px"]
     assert crowded.pose["leg_length_px"] == pytest.approx(leg, rel=0.1)  # the big runner, always
+
+
+def test_a_pose_a_moment_later_is_the_same_runner_and_a_passer_by_is_not(
+    real_clip_pose: tuple,
+) -> None:
+    """Where one pose worker's range ends and the next begins, the poses are compared: the
+    runner a frame later is the same person; a smaller or distant figure is someone else."""
+    _, track = real_clip_pose
+    pose = np.dstack([track.xy, track.visibility])
+    now, next_frame = pose[100], pose[101]
+    assert _same_person(now, next_frame)
+    smaller = next_frame.copy()
+    smaller[:, :2] = (smaller[:, :2] - smaller[0, :2]) * 0.6 + smaller[0, :2]
+    assert not _same_person(now, smaller)
+    across = next_frame.copy()
+    across[:, 0] += 0.5 * (np.nanmax(now[:, 1]) - np.nanmin(now[:, 1]))
+    assert not _same_person(now, across)
+    assert _same_person(now, None)  # nobody found: nothing to mend
 
 
 def test_the_reply_separates_what_is_measured_well_from_what_is_rough(report: GaitReport) -> None:

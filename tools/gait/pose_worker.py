@@ -38,7 +38,6 @@ def main(argv: list[str]) -> int:
         args["step"],
         done=lambda n: out.with_suffix(".done").write_text(str(n)),
         keep=bool(args.get("keep")),
-        warm_up=int(args.get("warm_up", 0)),
     )
     chunk.save(out)
     return 0

@@ -37,8 +37,6 @@ TARGET_POSE_FPS = 60.0
 #: Frames are shrunk to this longer side before pose estimation (the model itself sees 256 px).
 POSE_MAX_SIDE = 640
 _MIN_FRAMES_PER_WORKER = 120
-#: Each chunk after the first starts pose this many analysed frames early (results dropped).
-WARM_UP_SAMPLES = 15
 _REPO_ROOT = str(Path(__file__).resolve().parents[2])
 _LOST_FRAMES_BEFORE_RESET = 5
 _ROI_MARGIN = 0.35
@@ -114,13 +112,10 @@ def _track_chunk(
     done: Callable[[int], None] | None = None,
     keep: bool = False,
     seed: np.ndarray | None = None,
-    warm_up: int = 0,
 ) -> Chunk:
     """Pose of every ``step``-th frame in ``[start, stop)`` (with ``keep``, the frames too);
     ``done(n)`` is told every ten frames how many are done. ``seed``: the runner's landmarks
-    (full-size pixels) just before ``start``, to look for them there first. ``warm_up``: pose
-    starts this many analysed frames before ``start`` (their results are dropped), so the
-    tracker is settled on the runner when the chunk begins, as it would be in one pass."""
+    (full-size pixels) just before ``start``, to look for them there first."""
     indices: list[int] = []
     rows: list[np.ndarray] = []
     images: list[np.ndarray] = []
@@ -129,9 +124,8 @@ def _track_chunk(
     roi: tuple[int, int, int, int] | None = None
     lost = 0
     with PoseEstimator(tracking=True) as estimator:
-        first = max(0, start - warm_up * step)
         for index, frame in iter_frames(
-            info, start=first, stop=stop, step=step, max_side=POSE_MAX_SIDE
+            info, start=start, stop=stop, step=step, max_side=POSE_MAX_SIDE
         ):
             h, w = frame.shape[:2]
             scale = info.width / w
@@ -154,8 +148,6 @@ def _track_chunk(
                     roi = _expand(box, w, h)
                 row = landmarks.copy()
                 row[:, :2] *= scale
-            if index < start:  # warming up the tracker on the chunk before
-                continue
             rows.append(row)
             indices.append(index)
             if keep:
@@ -250,7 +242,6 @@ class _Workers:
                 "stop": b,
                 "step": step,
                 "keep": keep,
-                "warm_up": WARM_UP_SAMPLES if a > 0 else 0,
             }
             cmd = [sys.executable, "-m", "tools.gait.pose_worker", json.dumps(args), str(out)]
             proc = subprocess.Popen(
@@ -277,10 +268,7 @@ class _Workers:
                 results.append(Chunk.load(out))
             else:  # a worker failed: do its part here rather than lose it
                 log.warning("pose worker for frames %d-%d failed (exit %s)", a, b, proc.returncode)
-                warm_up = WARM_UP_SAMPLES if a > 0 else 0
-                results.append(
-                    _track_chunk(self._info, a, b, self._step, keep=self._keep, warm_up=warm_up)
-                )
+                results.append(_track_chunk(self._info, a, b, self._step, keep=self._keep))
         return results
 
     def close(self) -> None:

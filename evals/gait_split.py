@@ -1,0 +1,84 @@
+"""How much the split of a clip between pose workers moves the cadence.
+
+Run: ``python -m evals.gait_split``.
+
+Pose runs in one worker process per core, each on a contiguous range of frames, and MediaPipe's
+tracking starts afresh at each range. This prints the cadence of the real side-view clip, and of
+a copy with a smaller second runner crossing behind (the passer-by of ``tests/test_gait_video``),
+tracked in one pass and split in two at several frames. The ground truth is 168.9 ± 0.5
+steps/min (measured without a pose model). The spread is the run-to-run wobble a different core
+count (hence split) can put on a cadence.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from evals.gait_accuracy import VIDEO, shared_data_dir
+from tools.gait import tracking
+from tools.gait.analyze import analyze_track
+from tools.gait.video_io import VideoInfo, probe_video
+
+SPLITS = (160, 180, 200)
+
+
+def passer_by(src: Path, dst: Path) -> Path:
+    """``src`` with a 60 % copy of the runner, 3 s out of phase, crossing the picture behind."""
+    cap = cv2.VideoCapture(str(src))
+    frames = []
+    while (read := cap.read())[0]:
+        frames.append(read[1])
+    cap.release()
+    height, width = frames[0].shape[:2]
+    box = (slice(height * 42 // 100, height), slice(width // 8, width * 3 // 4))
+    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), 30, (width, height))
+    for i, frame in enumerate(frames):
+        other = cv2.resize(frames[(i + 90) % len(frames)][box], None, fx=0.6, fy=0.6)
+        x = int((width - other.shape[1]) * (1 - i / len(frames)))
+        frame[100 : 100 + other.shape[0], x : x + other.shape[1]] = other
+        writer.write(frame)
+    writer.release()
+    return dst
+
+
+def cadence(info: VideoInfo, split: int | None) -> float:
+    """Cadence with pose in one pass (``split`` None) or in two workers split at ``split``."""
+    chunks = tracking._chunks
+    try:
+        if split is not None:
+            tracking._chunks = lambda n, step, workers: [(0, split), (split, n)]
+        track = tracking.PoseJob(info, workers=1 if split is None else 2).finish()
+    finally:
+        tracking._chunks = chunks
+    value = analyze_track(info, track).metrics["cadence"].value
+    return float("nan") if value is None else float(value)
+
+
+def main() -> int:
+    """Print the table."""
+    src = shared_data_dir() / VIDEO
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = {"real clip": src, "with a passer-by": passer_by(src, Path(tmp) / "p.mp4")}
+        print(
+            f"{'clip':18s} {'warm-up':>7s} {'one pass':>8s} "
+            + " ".join(f"{'split ' + str(s):>9s}" for s in SPLITS)
+            + f" {'spread':>6s}"
+        )
+        for name, path in clips.items():
+            info = probe_video(path)
+            one = cadence(info, None)
+            split = [cadence(info, s) for s in SPLITS]
+            spread = float(np.ptp([one, *split]))
+            cells = " ".join(f"{v:9.2f}" for v in split)
+            print(f"{name:18s} {one:8.2f} {cells} {spread:6.2f}")
+    print("steps/min; ground truth 168.9 ± 0.5; spread = highest - lowest of the row")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
