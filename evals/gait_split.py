@@ -65,7 +65,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         clips = {"real clip": src, "with a passer-by": passer_by(src, Path(tmp) / "p.mp4")}
         print(
-            f"{'clip':18s} {'warm-up':>7s} {'one pass':>8s} "
+            f"{'clip':18s} {'one pass':>8s} "
             + " ".join(f"{'split ' + str(s):>9s}" for s in SPLITS)
             + f" {'spread':>6s}"
         )
