@@ -12,7 +12,8 @@ included):
   2 threads), the floor any analysis pays.
 
 The ratio analyse / decode is the figure to quote: absolute seconds vary between machines much
-more than ratios. Goal: 3x or less for both clips (long-run aim 1.5x).
+more than ratios. The CPU seconds of each run (user + system, all its processes) are printed too:
+on a busy machine they move far less than wall time, so they show whether work was cut. Goal: 3x or less for both clips (long-run aim 1.5x).
 
 It also prints the floor the pose model alone sets: the milliseconds one warm MediaPipe estimator
 takes per frame of the clip (median over a run of frames, decoding not counted), times the
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -82,22 +84,32 @@ class Bench:
         return self.before_s / self.decode_s if self.before_s and self.decode_s else None
 
 
+#: CPU seconds (user + system) of every process each timed run started, its own included.
+CPU: dict[str, list[float]] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _timed(
-    cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO, what: str = ""
 ) -> tuple[float, str]:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _children_cpu()
     done = subprocess.run(
         cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
         raise RuntimeError(f"{cmd[:4]} failed ({done.returncode}): {done.stdout[-500:]}")
+    CPU.setdefault(what, []).append(_children_cpu() - c0)
     return seconds, done.stdout
 
 
 def decode_seconds(path: Path) -> tuple[float, int]:
     """Wall seconds of a fresh process that decodes every frame, and the frame count."""
-    seconds, out = _timed([sys.executable, "-c", _DECODE, str(path)])
+    seconds, out = _timed([sys.executable, "-c", _DECODE, str(path)], what=f"decode {path}")
     return seconds, int(out.strip().splitlines()[-1])
 
 
@@ -108,7 +120,8 @@ def analyse_seconds(path: Path, work: Path, repo: Path = REPO) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACHG_")}
     env["COACHG_HOME"] = str(home)
     cmd = [sys.executable, "-m", "ui.cli", "--user", "bench", "analyze", str(path)]
-    seconds, _ = _timed([*cmd, "--out", str(home / "out")], env, cwd=repo)
+    what = f"analyse {path} {repo}"
+    seconds, _ = _timed([*cmd, "--out", str(home / "out")], env, cwd=repo, what=what)
     return seconds
 
 
@@ -224,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.name:30s} {analysed:5d} frames x {ms:.1f} ms / {cpu_count()} cores = "
             f"{floor:.2f} s = {floor / r.decode_s:.2f}x decode"
         )
+    print("CPU seconds (user + system, every process of the run; load moves these far less)")
+    for key, values in CPU.items():
+        print(f"  {key}: {statistics.median(values):.2f} (median of {len(values)})")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     for r in rows:
         verdict = "met" if r.ratio <= GOAL_RATIO else "NOT met"
