@@ -30,6 +30,7 @@ from tools.gait.steps import Step
 from tools.gait.tool import report_facts
 from tools.gait.tracking import PoseTrack, track_pose
 from tools.gait.video_io import FPS_CAPTURE_TAG, FPS_FILE, FPS_GIVEN, VideoInfo, probe_video
+from tools.gait.view import check_view_name
 from tools.result import ToolResult
 
 
@@ -336,3 +337,42 @@ def test_a_clip_that_turns_oblique_is_measured_from_its_side_view_part_only(
         assert all(t <= turn for t in report.metrics[name].per_step_times)
     assert any("another view" in c for c in report.caveats)
     _assert_honest(report)
+
+
+def _turned_to_face(track: PoseTrack, right_shift: float, face: float) -> PoseTrack:
+    """The real runner's landmarks as a camera in front of or behind them would place them: the
+    right-hand landmarks moved ``right_shift`` torso lengths sideways (negative: to the image's
+    left, as seen from the front), with the face's visibility set to ``face``."""
+    from models.pose import LANDMARK_NAMES
+
+    xy, visibility = track.xy.copy(), track.visibility.copy()
+    shoulders = (xy[:, 11] + xy[:, 12]) / 2
+    hips = (xy[:, 23] + xy[:, 24]) / 2
+    torso = float(np.nanmedian(np.linalg.norm(shoulders - hips, axis=1)))
+    right = [i for i, name in enumerate(LANDMARK_NAMES) if name.startswith("right_")]
+    xy[:, right, 0] += right_shift * torso
+    visibility[:, :11] = face  # nose, eyes, ears, mouth
+    return replace(track, xy=xy, visibility=visibility)
+
+
+def test_a_clip_from_the_front_is_refused_and_one_from_behind_is_not(
+    real_clip_pose: tuple[VideoInfo, PoseTrack],
+) -> None:
+    """From the front the runner's right is on the image's left and the face is seen: refused,
+    saying so and how to film. The same picture with the right on the image's right and no face
+    (from behind) is measured as a rear view."""
+    info, track = real_clip_pose
+    with pytest.raises(GaitAnalysisError) as refused:
+        analyze_track(info, _turned_to_face(track, -0.9, face=0.95))
+    assert refused.value.code == "front_view"
+    assert "the front" in refused.value.message and "from behind" in refused.value.message
+    rear = analyze_track(info, _turned_to_face(track, 0.9, face=0.1))
+    assert rear.view["view"] == "rear" and rear.view["faces"] == "away"
+    assert {s["view"] for s in rear.view["segments"]} == {"rear"}
+    _assert_honest(rear)
+
+
+def test_naming_the_front_view_is_answered_with_how_to_film() -> None:
+    with pytest.raises(GaitAnalysisError) as refused:
+        check_view_name("front")
+    assert refused.value.code == "front_view" and "behind" in refused.value.message

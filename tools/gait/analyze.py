@@ -21,7 +21,7 @@ from tools.gait.report import GaitReport, MetricSummary, summarise
 from tools.gait.steps import Step, build_steps, cadence
 from tools.gait.tracking import PoseJob, PoseTrack, start_pose
 from tools.gait.video_io import FPS_FILE, VideoInfo
-from tools.gait.view import ViewInfo, check_view_name, detect_view
+from tools.gait.view import VIEW_WORDS, ViewInfo, check_view_name, detect_view
 
 ProgressFn = Callable[[float, str], None]
 
@@ -108,12 +108,14 @@ def _check_size(leg_px: float) -> None:
 def _check_view(view: ViewInfo, steps: list[Step]) -> None:
     usable = [s for s in steps if view.fits(s.contact)]
     if view.used_seconds() < 1.0 or not usable:
-        kinds = sorted({s.kind for s in view.segments}) or ["an angle"]
+        seen = sorted({s.kind for s in view.segments}, key=lambda k: k != "front") or ["oblique"]
+        front = seen[0] == "front"
+        why = "I measure side and rear views only" if front else "the measures would be guesses"
         raise GaitAnalysisError(
-            f"The camera saw the runner from {' and '.join(kinds)}, never clearly from the side "
-            "or from behind, so the measures would be guesses. Film side-on (the camera at "
-            "right angles to the running direction) or straight from behind. " + _FILM_ADVICE,
-            code="wrong_view",
+            f"The camera saw the runner from {' and '.join(VIEW_WORDS[k] for k in seen)}, never "
+            f"clearly from the side or from behind, and {why}. Film side-on (the camera at right "
+            "angles to the running direction) or straight from behind. " + _FILM_ADVICE,
+            code="front_view" if front else "wrong_view",
         )
     if len(usable) < MIN_STEPS:
         where = "from the side" if view.view == "side" else "from behind"
@@ -260,7 +262,7 @@ def _caveats(
     out = []
     if view.note:
         out.append(view.note)
-    others = [seg for seg in view.segments if seg.family != view.view]
+    others = [seg for seg in view.segments if seg.kind != view.view]
     if others:
         spans = ", ".join(f"{seg.start_s:.1f}-{seg.end_s:.1f} s ({seg.kind})" for seg in others)
         out.append(

@@ -4,8 +4,10 @@ In a side view the shoulders and hips overlap (their width is small next to the 
 seen from behind or the front they are wide apart, and in between (oblique, three-quarter) they are
 neither. Every frame is classed, and runs shorter than a second are merged into their neighbours,
 so a clip that turns from side to front is split into segments and each metric uses only the
-segments its view allows. A view the runner names is checked against the picture: when they
-disagree the picture wins, unless the detector is unsure.
+segments its view allows. A view from the front is told from one from behind by the face and by
+which side the runner's right hip is on; it is not measured (see ``VIEWS``). A view the runner
+names is checked against the picture: when they disagree the picture wins, unless the detector
+is unsure.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from scipy.ndimage import median_filter
 from models.pose import LANDMARK_INDEX as IDX
 from tools.gait.errors import GaitAnalysisError
 
-#: The views metrics are defined for ("rear" also stands for a front view, analysed mirrored).
+#: The views metrics are defined for. A front view is not one of them: its left and right are
+#: mirrored and MediaPipe's labels of them less sure, and the frontal-plane measures (pelvic drop,
+#: knee alignment, step width) are defined here from behind, so a clip from the front is refused
+#: with how to film it.
 VIEWS = ("side", "rear")
 #: Shoulder-and-hip width over torso length: below SIDE_MAX a side view, from FRONTAL_MIN on a
 #: view from behind or the front, in between an oblique (three-quarter) view.
@@ -28,7 +33,8 @@ FRONTAL_MIN = 0.6
 MIN_SEGMENT_S = 1.0
 #: Below this confidence the detector defers to a view the runner named.
 SURE = 0.6
-_WORDS = {"side": "the side", "rear": "behind", "front": "the front", "oblique": "an angle"}
+#: How each view is said in a sentence ("filmed from ...").
+VIEW_WORDS = {"side": "the side", "rear": "behind", "front": "the front", "oblique": "an angle"}
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,6 @@ class ViewSegment:
         """Length of the stretch."""
         return self.end_s - self.start_s
 
-    @property
-    def family(self) -> str:
-        """The metric view it serves: "side", "rear" (rear or front) or "oblique"."""
-        return "rear" if self.kind == "front" else self.kind
-
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {
@@ -67,8 +68,8 @@ class ViewSegment:
 
 @dataclass(frozen=True)
 class ViewInfo:
-    """``view`` is "side" or "rear" (a front view is analysed like a rear one, mirrored);
-    ``faces`` is "left"/"right" in a side view, "away"/"toward" otherwise; ``near_side`` the
+    """``view`` is "side" or "rear"; ``faces`` is "left"/"right" in a side view, "away" from
+    behind; ``near_side`` the
     runner's side closer to the camera in a side view; ``right_sign`` is +1 when the runner's right
     appears towards +x (image right). ``detected`` is what the picture showed and ``note`` says
     when it differs from the view the runner named; ``segments`` the stretches of the clip."""
@@ -102,7 +103,7 @@ class ViewInfo:
         if not self.segments:
             return True
         seg = self.segment_at(t)
-        return seg is not None and seg.family == self.view
+        return seg is not None and seg.kind == self.view
 
     def forward_sign_at(self, t: float) -> int:
         """Running direction at time ``t`` (the segment's own, else the clip's)."""
@@ -113,7 +114,7 @@ class ViewInfo:
 
     def used_seconds(self) -> float:
         """Seconds of the clip filmed from the analysed view."""
-        return sum(s.seconds for s in self.segments if s.family == self.view)
+        return sum(s.seconds for s in self.segments if s.kind == self.view)
 
 
 def _median(values: np.ndarray) -> float:
@@ -125,7 +126,15 @@ def _normalise(given: str | None) -> str | None:
     if given is None:
         return None
     name = given.strip().lower()
-    name = {"front": "rear", "back": "rear", "behind": "rear"}.get(name, name)
+    name = {"back": "rear", "behind": "rear"}.get(name, name)
+    if name == "front":
+        raise GaitAnalysisError(
+            "I measure clips filmed from the side or from behind, not from the front. For "
+            "cadence, contact time and knee and hip angles film side-on (the camera at right "
+            "angles to the running direction); for pelvic drop and knee alignment film from "
+            "straight behind, at hip height.",
+            code="front_view",
+        )
     if name not in VIEWS:
         raise GaitAnalysisError(
             f"I don't know the view {given!r}. Say view='side' (camera at hip height, "
@@ -250,11 +259,11 @@ def detect_view(
     named = _normalise(given)
     times = np.arange(len(xy)) / 30.0 if times is None else times
     segments = view_segments(times, xy, visibility, leg_px)
-    seconds = {v: sum(s.seconds for s in segments if s.family == v) for v in VIEWS}
+    seconds = {v: sum(s.seconds for s in segments if s.kind == v) for v in VIEWS}
     detected = max(VIEWS, key=lambda v: seconds[v]) if segments else "side"
     ratio_all = _width_ratio(xy)
     ratio = _median(ratio_all)
-    in_view = [s.width_ratio for s in segments if s.family == detected]
+    in_view = [s.width_ratio for s in segments if s.kind == detected]
     typical = float(np.median(in_view)) if in_view else ratio
     conf = float(np.clip(abs(typical - SIDE_MAX) / 0.2, 0.2, 1.0)) if np.isfinite(typical) else 0.2
     if seconds[detected] == 0:
@@ -263,14 +272,14 @@ def detect_view(
     if named is not None and named != detected:
         if conf >= SURE:
             note = (
-                f"You said it was filmed from {_WORDS[named]}, but the picture shows a "
+                f"You said it was filmed from {VIEW_WORDS[named]}, but the picture shows a "
                 f"{detected} view (confidence {conf:.2f}), so I measured it as a {detected} view."
             )
         else:
             view = named
             note = (
                 f"The picture doesn't show the view clearly, so I went with what you said "
-                f"(filmed from {_WORDS[named]})."
+                f"(filmed from {VIEW_WORDS[named]})."
             )
             conf = 0.5
     right_sign = 1 if _median(xy[:, IDX["right_hip"], 0] - xy[:, IDX["left_hip"], 0]) >= 0 else -1
@@ -298,10 +307,7 @@ def detect_view(
         if faces_conf < 0.5:
             conf *= 0.6
     else:
-        frontal = [s for s in segments if s.family == "rear"]
-        kind = max(frontal, key=lambda s: s.seconds).kind if frontal else "rear"
-        faces = "toward" if kind == "front" else "away"
-        faces_conf = 1.0
+        faces, faces_conf = "away", 1.0
     return ViewInfo(
         view=view,
         faces=faces,
