@@ -9,9 +9,11 @@ real Redis too (``.ci/run`` starts one).
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
-from storage.users import create_user, link_coach
+from storage.users import create_user, hash_password, link_coach
 from tests.worlds import World, build_world
 from tools.context import ToolContext
 
@@ -55,20 +57,52 @@ def _backends() -> list[str]:
     return ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file: each test's database starts as a copy of it, so the
+    migrations run once per session (the migration tests still run them on their copy)."""
+    path = tmp_path_factory.mktemp("template") / "coachg.db"
+    Database(f"sqlite:///{path}").dispose()  # closing the last connection empties the WAL
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated, empty PostgreSQL database, the template each test's database is created
+    from (``CREATE DATABASE ... TEMPLATE``), so the migrations run once per session."""
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"coachg_template_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        Database(_postgres_url(name)).dispose()  # no connection may stay open on a template
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _postgres_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(params=_backends())
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database: SQLite in a temp folder, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'coachg.db'}")
+        path = tmp_path / "coachg.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite:///{path}")
         yield database
         database.dispose()
         return
-    admin_url = make_url(POSTGRES_URL)
+    template = request.getfixturevalue("postgres_template")
     name = f"coachg_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(admin_url.set(database=name).render_as_string(hide_password=False))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    database = Database(_postgres_url(name))
     try:
         yield database
     finally:
@@ -97,12 +131,21 @@ def history_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     world.db.dispose()
 
 
+@cache
+def password_hash(password: str) -> str:
+    """A real salted hash of ``password`` (``storage.users.hash_password``), made once per
+    session: scrypt is slow on purpose, and hundreds of tests start with the same people."""
+    return hash_password(password)
+
+
 @pytest.fixture
 def people(db: Database) -> People:
     with db.session() as session:
-        ann = create_user(session, "ann", password="ann-pass-1")
-        bob = create_user(session, "bob", password="bob-pass-1")
-        cora = create_user(session, "cora", role="coach", password="cora-pass-1")
+        ann = create_user(session, "ann")
+        bob = create_user(session, "bob")
+        cora = create_user(session, "cora", role="coach")
+        for user in (ann, bob, cora):
+            user.password_hash = password_hash(f"{user.name}-pass-1")
         link_coach(session, cora, ann)
     return People(ann=ann, bob=bob, cora=cora)
 
