@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +27,7 @@ from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
 from storage.users import create_user, hash_password, link_coach
+from tests.browser import Server, keep_router_embeddings, running_server
 from tests.worlds import World, build_world
 from tools.context import ToolContext
 
@@ -66,25 +69,64 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class FreshPostgres:
+    """New PostgreSQL databases, each a copy of one migrated per session (``CREATE DATABASE ...
+    TEMPLATE``, so the migrations run once). A thread keeps :data:`AHEAD` copies made in
+    advance and drops used ones, so the server copies while the tests run."""
+
+    AHEAD = 2
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.template = f"coachg_template_{uuid.uuid4().hex[:12]}"
+        self._sql(f'CREATE DATABASE "{self.template}"')
+        Database(self.url_of(self.template)).dispose()  # none may stay connected to a template
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coachg-test-pg")
+        self._ready = deque(self._thread.submit(self._create) for _ in range(self.AHEAD))
+        self._dropped: list[Future[None]] = []
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _sql(self, statement: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(statement))
+
+    def _create(self) -> str:
+        name = f"coachg_test_{uuid.uuid4().hex[:12]}"
+        self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def take(self) -> str:
+        """The name of a new, migrated, empty database (made ahead, or waited for)."""
+        name = self._ready.popleft().result()
+        self._ready.append(self._thread.submit(self._create))
+        return name
+
+    def drop(self, name: str) -> None:
+        self._dropped.append(
+            self._thread.submit(self._sql, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+
+    def close(self) -> None:
+        """Drop every database this made (the template last); a failed drop is raised."""
+        for made in self._ready:
+            self.drop(made.result())
+        self._thread.shutdown(wait=True)
+        try:
+            for dropped in self._dropped:
+                dropped.result()
+        finally:
+            self._sql(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+            self.admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A migrated, empty PostgreSQL database, the template each test's database is created
-    from (``CREATE DATABASE ... TEMPLATE``), so the migrations run once per session."""
-    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    name = f"coachg_template_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        Database(_postgres_url(name)).dispose()  # no connection may stay open on a template
-        yield name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _postgres_url(name: str) -> str:
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+def fresh_postgres() -> Iterator[FreshPostgres]:
+    made = FreshPostgres(POSTGRES_URL)
+    yield made
+    made.close()
 
 
 @pytest.fixture(params=_backends())
@@ -97,19 +139,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         yield database
         database.dispose()
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"coachg_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    database = Database(_postgres_url(name))
+    postgres: FreshPostgres = request.getfixturevalue("fresh_postgres")
+    name = postgres.take()
+    database = Database(postgres.url_of(name))
     try:
         yield database
     finally:
         database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        postgres.drop(name)
 
 
 @dataclass
@@ -171,3 +208,43 @@ def real_clip_pose() -> tuple:
 
     info = probe_video(require(VIDEO))
     return info, track_pose(info)
+
+
+@dataclass
+class SharedServer:
+    """The session's one server for the tests that drive it over HTTP: its people, their
+    passwords, its database and ``COACHG_HOME``."""
+
+    server: Server
+    db: Database
+    home: Path
+    users: dict[str, User]
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
+    """A real server (``ui.web.serve`` in a subprocess, real SQLite, the rules backend, the
+    default in-process job queue) shared by test_web_hardening and test_jobs_web, which start
+    one the same way and never need each other's people: Ann, Bob and Tess are athletes, Cora
+    coaches Ann. Its router starts from this process's training embeddings."""
+    passwords = {"ann": "ann-pass-1", "bob": "bob-pass-1", "cora": "cora-pass-1"}
+    passwords["tess"] = "tess-pass-1"
+    home = tmp_path_factory.mktemp("shared-server") / "home"
+    url = f"sqlite:///{home / 'coachg.db'}"
+    db = Database(url)
+    with db.session() as session:
+        users = {
+            name: create_user(
+                session, name, password=password, role="coach" if name == "cora" else "athlete"
+            )
+            for name, password in passwords.items()
+        }
+        link_coach(session, users["cora"], users["ann"])
+    keep_router_embeddings(home)
+    with running_server(home, url, env={"COACHG_LLM": "rules"}) as server:
+        yield SharedServer(server, db, home, users, passwords)
+        # A chat turn may still be composing its reply: nothing is left to check.
+        server.process.kill()
+        server.process.wait(10)
+    db.dispose()
