@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from storage.activities import NewActivity, add_activity
 from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
@@ -30,6 +31,7 @@ from storage.users import create_user, hash_password, link_coach
 from tests.browser import Server, keep_router_embeddings, running_server
 from tests.worlds import World, build_world
 from tools.context import ToolContext
+from tools.importing.sources import parse_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("COACHG_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -196,6 +198,31 @@ def settings(tmp_path: Path, db: Database) -> Settings:
 def ann_ctx(db: Database, people: People, settings: Settings) -> ToolContext:
     """A tool context for Ann acting on her own data."""
     return ToolContext(db=db, actor=people.ann, settings=settings)
+
+
+@pytest.fixture(scope="session")
+def fit_runs(shared_data: Path) -> list[NewActivity]:
+    """The activities of the real FIT files in ``activity_files/fit`` (the damaged ones in
+    ``invalid/`` left out), in the order an import of the folder reads them, parsed once per
+    session by the importer's own parser (``tools.importing.sources.parse_bytes``)."""
+    folder = shared_data / "activity_files" / "fit"
+    return [
+        new
+        for path in sorted(folder.glob("*.fit"))
+        for new in parse_bytes(path.read_bytes(), path.name)
+    ]
+
+
+@pytest.fixture
+def ann_runs(ann_ctx: ToolContext, fit_runs: list[NewActivity]) -> None:
+    """Ann's real FIT runs, stored as an import of the folder stores them (one
+    ``add_activity`` per activity, repeats not added twice): the parsing is shared, the
+    storing is every test's own."""
+    created = 0
+    for new in fit_runs:
+        with ann_ctx.session() as session:
+            created += add_activity(session, ann_ctx.actor, ann_ctx.athlete_id, new)[1]
+    assert created > 5
 
 
 @pytest.fixture(scope="session")
