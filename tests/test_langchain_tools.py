@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from langchain_core.tools import BaseTool, StructuredTool
@@ -15,18 +14,11 @@ from storage.settings import Settings
 from tests.conftest import People
 from tools.activities import list_activities
 from tools.context import ToolContext
-from tools.importing.importer import import_paths
 from tools.langchain_tools import langchain_tools
 from tools.registry import TOOLS, available_tools
 from tools.spec import ToolSpec
 
 YEAR_2015 = {"since": "2015-01-01", "until": "2015-12-31"}
-
-
-@pytest.fixture
-def ann_runs(ann_ctx: ToolContext, shared_data: Path) -> None:
-    report = import_paths(ann_ctx, [shared_data / "activity_files" / "fit"])
-    assert report.imported > 5
 
 
 def _by_name(tools: list[BaseTool]) -> dict[str, BaseTool]:

@@ -21,8 +21,6 @@ from storage.activities import list_activities as stored_activities
 from storage.db import Database
 from storage.settings import Settings
 from tests.conftest import People
-from tools.context import ToolContext
-from tools.importing.importer import import_paths
 
 VAGUE = "gimme the rundown on my stuff"
 
@@ -62,11 +60,6 @@ class ChatServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture
-def ann_runs(ann_ctx: ToolContext, shared_data: Path) -> None:
-    import_paths(ann_ctx, [shared_data / "activity_files" / "fit"])
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from tools.strava.status import strava_status
 from tools.strava.sync import SyncOptions, sync
 from tools.strava.tool import sync_strava
 from tools.strava.webhook import handle_deauthorization
+from ui.cli import main as cli_main
 from ui.web_settings import SettingsHandler
 
 REPO = Path(__file__).resolve().parents[1]
@@ -326,22 +327,45 @@ def test_no_secret_in_logs_reports_or_status(
             assert secret not in text
 
 
-def _coachg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", CLI, *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def _coachg_here(
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+) -> subprocess.CompletedProcess[str]:
+    """``coachg ARGS`` through the same entry point (``ui.cli.main``) in this process, with
+    the ``COACHG_`` settings of ``env`` only; the logging and umask it sets are put back."""
+    for name in [n for n in os.environ if n.startswith(("COACHG_", "STRAVA_"))]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("COACHG_"):
+            monkeypatch.setenv(name, value)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    quiet = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    umask = os.umask(0o022)
+    os.umask(umask)
+    capsys.readouterr()
+    try:
+        code = cli_main(list(args))
+    finally:
+        os.umask(umask)
+        root.handlers[:], root.level = handlers, level
+        for name, was in quiet.items():
+            logging.getLogger(name).setLevel(was)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out, err)
 
 
 def test_cli_connect_sync_status_disconnect(
     tmp_path: Path,
     fake_strava: FakeStrava,  # noqa: F811
     shared_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """``coachg strava connect`` as a real process (it waits for the browser's redirect), then
+    sync, status and disconnect through the same entry point in this process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACHG_", "STRAVA_"))}
     env.update(
         COACHG_HOME=str(tmp_path / "home"),
@@ -372,18 +396,22 @@ def test_cli_connect_sync_status_disconnect(
     assert "Connected to Strava" in out
     outputs = [out, err]
 
-    synced = _coachg(env, "-v", "--user", "ann", "strava", "sync", "--streams", "1")
+    synced = _coachg_here(
+        env, monkeypatch, capsys, "-v", "--user", "ann", "strava", "sync", "--streams", "1"
+    )
     assert synced.returncode == 0, synced.stderr
     total = len({a["id"] for a in recorded(shared_data)})
     assert f"Synced {total} new activities" in synced.stdout
     assert "streams of 1 run " in synced.stdout
-    again = _coachg(env, "--user", "ann", "strava", "sync", "--json", "--no-streams")
+    again = _coachg_here(
+        env, monkeypatch, capsys, "--user", "ann", "strava", "sync", "--json", "--no-streams"
+    )
     assert json.loads(again.stdout)["new"] == 0
-    shown = _coachg(env, "--user", "ann", "strava", "status")
+    shown = _coachg_here(env, monkeypatch, capsys, "--user", "ann", "strava", "status")
     assert "connected" in shown.stdout and "Activities from Strava" in shown.stdout
-    gone = _coachg(env, "--user", "ann", "strava", "disconnect")
+    gone = _coachg_here(env, monkeypatch, capsys, "--user", "ann", "strava", "disconnect")
     assert "disconnected" in gone.stdout
-    after = _coachg(env, "--user", "ann", "strava", "sync")
+    after = _coachg_here(env, monkeypatch, capsys, "--user", "ann", "strava", "sync")
     assert after.returncode == 1 and "coachg strava connect" in after.stderr
     outputs += [p.stdout + p.stderr for p in (synced, again, shown, gone, after)]
     assert "DEBUG" in synced.stderr  # -v really logged at DEBUG

@@ -32,6 +32,7 @@ from tests.browser import (
     Server,
     chromium,
     free_port,
+    keep_router_embeddings,
     login,
     require_chromium,
     running_server,
@@ -85,6 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterato
         eve = create_user(session, "eve", password="eve-pass-1", display_name=HOSTILE_DISPLAY)
         walt = create_user(session, "walt", password="walt-pass-1")
     users = {"ann": ann, "bob": bob, "cora": cora, "eve": eve, "walt": walt}
+    keep_router_embeddings(home)
     with FakeStrava(shared_data / "strava_api") as strava:
         env = {
             "COACHG_LLM": "rules",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +17,9 @@ import requests
 from storage.chat import add_message
 from storage.db import Database
 from storage.models import User
-from storage.users import create_user, get_user, link_coach
-from tests.browser import Server, running_server
+from storage.users import get_user
+from tests.browser import Server
+from tests.conftest import SharedServer
 from ui.web_files import publish
 from ui.web_login import FREE_PER_ADDRESS, FREE_PER_NAME
 
@@ -50,21 +50,11 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    home = tmp_path_factory.mktemp("guard") / "home"
-    url = f"sqlite:///{home / 'coachg.db'}"
-    db = Database(url)
-    with db.session() as session:
-        users = {
-            name: create_user(
-                session, name, password=password, role="coach" if name == "cora" else "athlete"
-            )
-            for name, password in PASSWORDS.items()
-        }
-        link_coach(session, users["cora"], users["ann"])
-    with running_server(home, url, env={"COACHG_LLM": "rules"}) as server:
-        yield World(server, db, home, users)
-    db.dispose()
+def world(web_server: SharedServer) -> World:
+    """The session's shared server (tests/conftest.py): Ann, Bob and Tess are athletes, Cora
+    coaches Ann."""
+    assert web_server.passwords == PASSWORDS
+    return World(web_server.server, web_server.db, web_server.home, web_server.users)
 
 
 def mode(path: Path) -> int:
