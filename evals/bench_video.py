@@ -13,7 +13,8 @@ included):
 
 The ratio analyse / decode is the figure to quote: absolute seconds vary between machines much
 more than ratios. The CPU seconds of each run (user + system, all its processes) are printed too:
-on a busy machine they move far less than wall time, so they show whether work was cut. Goal: 3x or less for both clips (long-run aim 1.5x).
+on a busy machine they move far less than wall time, so they show whether work was cut.
+Goal: 3x or less for both clips (long-run aim 1.5x).
 
 It also prints the floor the pose model alone sets: the milliseconds one warm MediaPipe estimator
 takes per frame of the clip (median over a run of frames, decoding not counted), times the
