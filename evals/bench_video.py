@@ -21,7 +21,7 @@ takes per frame of the clip (median over a run of frames, decoding not counted),
 frames ``coachg analyze`` runs pose on, shared over every core, against the same decode time.
 No analysis that runs this model on every analysed frame can be faster than that.
 
-With ``--before DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/old COMMIT``)
+With ``--before DIR`` (a checkout of an earlier commit, e.g. ``git worktree add ../before COMMIT``)
 that commit's ``coachg analyze`` is timed too, alternating with this one, so a change is judged
 by two ratios measured under the same load.
 

@@ -16,34 +16,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from evals.gait_accuracy import VIDEO, shared_data_dir
+from tests.gait_clips import passer_by
 from tools.gait import tracking
 from tools.gait.analyze import analyze_track
 from tools.gait.video_io import VideoInfo, probe_video
 
 SPLITS = (160, 180, 200)
-
-
-def passer_by(src: Path, dst: Path) -> Path:
-    """``src`` with a 60 % copy of the runner, 3 s out of phase, crossing the picture behind."""
-    cap = cv2.VideoCapture(str(src))
-    frames = []
-    while (read := cap.read())[0]:
-        frames.append(read[1])
-    cap.release()
-    height, width = frames[0].shape[:2]
-    box = (slice(height * 42 // 100, height), slice(width // 8, width * 3 // 4))
-    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), 30, (width, height))
-    for i, frame in enumerate(frames):
-        other = cv2.resize(frames[(i + 90) % len(frames)][box], None, fx=0.6, fy=0.6)
-        x = int((width - other.shape[1]) * (1 - i / len(frames)))
-        frame[100 : 100 + other.shape[0], x : x + other.shape[1]] = other
-        writer.write(frame)
-    writer.release()
-    return dst
 
 
 def cadence(info: VideoInfo, split: int | None) -> float:
@@ -63,7 +44,7 @@ def main() -> int:
     """Print the table."""
     src = shared_data_dir() / VIDEO
     with tempfile.TemporaryDirectory() as tmp:
-        clips = {"real clip": src, "with a passer-by": passer_by(src, Path(tmp) / "p.mp4")}
+        clips = {"real clip": src, "with a passer-by": passer_by(Path(tmp) / "p.mp4", src)}
         print(
             f"{'clip':18s} {'one pass':>8s} "
             + " ".join(f"{'split ' + str(s):>9s}" for s in SPLITS)

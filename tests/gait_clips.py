@@ -80,6 +80,26 @@ def write_clip(
     return path
 
 
+def passer_by(path: Path, src: Path | None = None) -> Path:
+    """The real clip (or ``src``) with a 60 % copy of its runner, 3 s out of phase, crossing the
+    picture behind the real one from right to left, written to ``path`` at full size."""
+    cap = cv2.VideoCapture(str(src or require(VIDEO)))
+    frames = []
+    while (read := cap.read())[0]:
+        frames.append(read[1])
+    cap.release()
+    height, width = frames[0].shape[:2]
+    box = (slice(height * 42 // 100, height), slice(width // 8, width * 3 // 4))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, (width, height))
+    for i, frame in enumerate(frames):
+        other = cv2.resize(frames[(i + 90) % len(frames)][box], None, fx=0.6, fy=0.6)
+        x = int((width - other.shape[1]) * (1 - i / len(frames)))
+        frame[100 : 100 + other.shape[0], x : x + other.shape[1]] = other
+        writer.write(frame)
+    writer.release()
+    return path
+
+
 def _warp(image: np.ndarray, flow: np.ndarray, share: float, grid: np.ndarray) -> np.ndarray:
     """``image`` moved back along ``share`` of ``flow`` (sampling where each pixel came from)."""
     where = grid - share * flow

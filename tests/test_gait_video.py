@@ -12,6 +12,7 @@ import pytest
 
 from agent.composer import compose
 from agent.verifier import ungrounded_numbers
+from tests.gait_clips import passer_by
 from tests.test_gait_helpers import TRUTH, VIDEO, require
 from tools.gait.analyze import analyze_track, analyze_video
 from tools.gait.report import SCHEMA_VERSION, GaitReport
@@ -112,21 +113,7 @@ def test_a_passer_by_does_not_take_the_runners_place(
 ) -> None:
     """A smaller second runner (the same clip, 3 s out of phase, at 60 % size) crosses the
     picture behind the real one: the analysis keeps following the real runner."""
-    cap = cv2.VideoCapture(str(require(VIDEO)))
-    frames = []
-    while (read := cap.read())[0]:
-        frames.append(read[1])
-    cap.release()
-    height, width = frames[0].shape[:2]
-    box = (slice(height * 42 // 100, height), slice(width // 8, width * 3 // 4))
-    clip = tmp_path / "passer_by.mp4"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 30, (width, height))
-    for i, frame in enumerate(frames):
-        other = cv2.resize(frames[(i + 90) % len(frames)][box], None, fx=0.6, fy=0.6)
-        x = int((width - other.shape[1]) * (1 - i / len(frames)))
-        frame[100 : 100 + other.shape[0], x : x + other.shape[1]] = other
-        writer.write(frame)
-    writer.release()
+    clip = passer_by(tmp_path / "passer_by.mp4")
 
     crowded = analyze_video(clip)
     # the truth's ±0.5 plus how far a different split between pose workers moves this clip's

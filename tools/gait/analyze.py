@@ -20,7 +20,7 @@ from tools.gait.metrics import SPECS, MetricSeries, rear_view_series, side_view_
 from tools.gait.report import GaitReport, MetricSummary, summarise
 from tools.gait.steps import Step, build_steps, cadence
 from tools.gait.tracking import PoseJob, PoseTrack, start_pose
-from tools.gait.video_io import FPS_FILE, VideoInfo
+from tools.gait.video_io import FPS_FILE, VideoInfo, check_fps
 from tools.gait.view import VIEW_WORDS, ViewInfo, check_view_name, detect_view
 
 ProgressFn = Callable[[float, str], None]
@@ -354,12 +354,7 @@ def analyze_video(
             "(for example 178).",
             code="bad_height",
         )
-    if fps is not None and not 10 <= fps <= 1000:
-        raise GaitAnalysisError(
-            f"fps={fps} looks wrong; give the frame rate the clip was filmed at "
-            "(for example 60 or 240).",
-            code="bad_fps",
-        )
+    check_fps(fps)
     check_view_name(view)
     job = pose_job or start_pose(path, fps=fps, pose_fps=pose_fps, workers=workers)
     with job:

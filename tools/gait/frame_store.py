@@ -46,9 +46,10 @@ class FrameStore:
         return cls(np.asarray(indices, dtype=np.int64), offsets, data, scale)
 
     @classmethod
-    def join(cls, parts: list[FrameStore]) -> FrameStore | None:
-        """The parts in order as one store (None when any part is missing)."""
-        if not parts:
+    def join(cls, stores: list[FrameStore | None]) -> FrameStore | None:
+        """The stores in order as one (None when there are none, or any is missing)."""
+        parts = [p for p in stores if p is not None]
+        if not parts or len(parts) < len(stores):
             return None
         shift = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
         offsets = [p.offsets[:-1] + s for p, s in zip(parts, shift, strict=True)]
@@ -58,9 +59,6 @@ class FrameStore:
             np.concatenate([p.data for p in parts]),
             parts[0].scale,
         )
-
-    def __len__(self) -> int:
-        return len(self.indices)
 
     def nearest(self, index: int) -> int:
         """The kept frame index nearest ``index``."""

@@ -332,7 +332,6 @@ class PoseJob:
         results = self._stitch(results)
         frames = np.concatenate([r.frames for r in results])
         data = np.concatenate([r.landmarks for r in results])
-        stores = [r.images for r in results]
         if progress is not None:
             progress(1.0, "pose done")
         return PoseTrack(
@@ -345,7 +344,7 @@ class PoseJob:
             height=info.height,
             backend=PoseEstimator.backend,
             frames_expected=self.n_samples,
-            images=None if None in stores else FrameStore.join(stores),  # type: ignore[arg-type]
+            images=FrameStore.join([r.images for r in results]),
         )
 
     def _stitch(self, results: list[Chunk]) -> list[Chunk]:

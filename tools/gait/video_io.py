@@ -95,6 +95,16 @@ def capture_fps(path: Path) -> float | None:
     return None
 
 
+def check_fps(fps: float | None) -> None:
+    """Raise GaitAnalysisError ``bad_fps`` for a frame rate no clip is filmed at."""
+    if fps is not None and not 10 <= fps <= 1000:
+        raise GaitAnalysisError(
+            f"fps={fps} looks wrong; give the frame rate the clip was filmed at "
+            "(for example 60 or 240).",
+            code="bad_fps",
+        )
+
+
 def _open(path: Path) -> cv2.VideoCapture:
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     # We rotate ourselves from the metadata, so the behaviour does not depend on the build.

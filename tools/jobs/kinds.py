@@ -4,7 +4,6 @@ loads the video or language libraries)."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -44,9 +43,10 @@ def analyze_video(
     start before the analysis and drawing code is loaded (seconds of imports), so the two
     overlap."""
     from tools.gait.tracking import start_pose
+    from tools.gait.video_io import check_fps
 
-    usable = fps is None or 10 <= fps <= 1000  # else analyze_and_store refuses it, with why
-    with start_pose(video, fps=fps) if usable else contextlib.nullcontext() as pose:
+    check_fps(fps)
+    with start_pose(video, fps=fps) as pose:
         import tools.gait.outputs  # noqa: F401  (plots and drawing: loaded while pose runs)
         from tools.gait.tool import analyze_and_store
 
