@@ -6,7 +6,8 @@ Numbers always come from code: a tool puts each figure it wants to be quotable i
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,48 @@ class Artifact:
     title: str = ""
 
 
+#: The kinds of answer a question can want (read once per message by :mod:`agent.question`).
+ANSWER_KINDS = ("extreme", "judgement", "trend", "should", "what_next", "lookup", "listing")
+_NAMED = re.compile(r"\{([a-z0-9_]+)\}")
+
+
+@dataclass
+class Finding:
+    """One conclusion a coach would lead with, written from facts by name.
+
+    ``verdict`` and ``evidence`` are templates whose ``{fact}`` names are filled from the
+    result's facts (so every figure stays traceable); ``action`` says what to do; ``margin``
+    says how close the verdict is to its line ("form -30.3 % against a -30 % cut-off") and what
+    assumption would flip it; ``answers`` names the kinds of question it answers; ``priority``
+    orders findings (lower first); ``source`` is the study or rule it rests on.
+    """
+
+    topic: str
+    verdict: str
+    evidence: tuple[str, ...] = ()
+    action: str = ""
+    source: str = ""
+    confidence: float = 1.0
+    margin: str = ""
+    answers: tuple[str, ...] = ("judgement", "should", "what_next", "trend")
+    priority: int = 5
+
+    def render(self, facts: list[Fact]) -> Finding:
+        """This finding with every ``{fact}`` written out; raises KeyError for an unknown fact."""
+        table = {fact.name: fact.render() for fact in facts}
+
+        def fill(text: str) -> str:
+            return _NAMED.sub(lambda m: table[m[1]], text)
+
+        return replace(
+            self,
+            verdict=fill(self.verdict),
+            evidence=tuple(fill(e) for e in self.evidence),
+            action=fill(self.action),
+            margin=fill(self.margin),
+        )
+
+
 @dataclass
 class ToolResult:
     """What a tool returns: facts to quote, data to show, and how sure it is.
@@ -71,6 +114,8 @@ class ToolResult:
     reasons: list[str] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
+    #: What a coach concludes from the facts, most important first (see :class:`Finding`).
+    findings: list[Finding] = field(default_factory=list)
 
     @classmethod
     def failure(cls, tool: str, message: str, **data: Any) -> ToolResult:
@@ -80,6 +125,12 @@ class ToolResult:
     def fact(self, name: str) -> Fact | None:
         """The fact called ``name``, or None."""
         return next((f for f in self.facts if f.name == name), None)
+
+    def rendered_findings(self, kind: str | None = None) -> list[Finding]:
+        """The findings with their facts written out, in priority order; with ``kind``, only
+        those that answer that kind of question."""
+        chosen = [f for f in self.findings if kind is None or kind in f.answers]
+        return [f.render(self.facts) for f in sorted(chosen, key=lambda f: f.priority)]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view (paths as strings)."""
