@@ -2,7 +2,9 @@
 before them, the way a coach lays two blocks side by side.
 
 Both periods are whole days ending today: the later one is the ``weeks`` × 7 days up to
-and including it, the earlier one the same number of days before that. Running volume, sessions,
+and including it, the earlier one the same number of days before that. When neither holds
+anything because the athlete's data ends long before today, the later one ends at the latest
+activity instead, and the reply says so first. Running volume, sessions,
 the long run, running pace and heart rate come from the stored activities; training load from the
 same session loads as ``training_load`` (one scale for every sport).
 """
@@ -16,13 +18,14 @@ from typing import Any
 
 import pandas as pd
 
-from tools.activities import no_activities, pace_text
+from tools.activities import no_activities, pace_text, shift_words
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
+from tools.trends.history import history
 from tools.trends.training_load import NO_ACTIVITIES, SCALE, load_report
 
 TOOL = "compare_training"
@@ -59,21 +62,23 @@ def compare_training(ctx: ToolContext, weeks: int = 4) -> ToolResult:
     if not 1 <= weeks <= MAX_WEEKS:
         return ToolResult.failure(TOOL, f"Compare between 1 and {MAX_WEEKS} weeks at a time.")
     end = ctx.day
-    report = load_report(ctx, end)
+    stored = history(ctx)
+    report = load_report(ctx, end, stored)
     frame = report.sessions.frame
     if frame.empty:
         return ToolResult.failure(TOOL, no_activities(ctx, NO_ACTIVITIES))
     days = 7 * weeks
     later = _block(frame, end - timedelta(days=days - 1), end)
+    shifted: dict[str, str] = {}
+    if frame["date"].max().date() < end - timedelta(days=2 * days - 1):
+        # Both periods are empty: the data ends long before today, so its last weeks are
+        # compared (a later period empty after a full earlier one is a real break, and shown).
+        end = frame["date"].max().date()
+        frame = load_report(ctx, end, stored).sessions.frame
+        later = _block(frame, end - timedelta(days=days - 1), end)
+        shifted = {"from": later.first.isoformat(), "to": end.isoformat()}
+        shifted["latest"] = end.isoformat()
     earlier = _block(frame, later.first - timedelta(days=days), later.first - timedelta(days=1))
-    if not later.sessions and not earlier.sessions:
-        last = frame["date"].max().date().isoformat()
-        return ToolResult.failure(
-            TOOL,
-            f"{ctx.who.capitalize() if ctx.about_someone_else else 'You'} had no sessions from "
-            f"{earlier.first.isoformat()} to {end.isoformat()}; the latest one stored is from "
-            f"{last}.",
-        )
     facts = [
         Fact(f"{key}_{when}", value, unit)
         for when, block in (("before", earlier), ("after", later))
@@ -90,8 +95,15 @@ def compare_training(ctx: ToolContext, weeks: int = 4) -> ToolResult:
     caveats = []
     if min(earlier.runs, later.runs) < 3:
         caveats.append("a period has fewer than 3 runs, so its pace and heart rate say little")
+    message = ""
+    if shifted:
+        message = shift_words(ctx, end, days).replace(
+            f"the {days} days to that day",
+            f"the {_weeks_words(weeks)} to that day against the {_weeks_words(weeks)} before",
+        )
     return ToolResult(
         tool=TOOL,
+        message=message,
         facts=facts,
         confidence=0.9 if min(earlier.sessions, later.sessions) else 0.7,
         data={
@@ -105,10 +117,15 @@ def compare_training(ctx: ToolContext, weeks: int = 4) -> ToolResult:
             ),
             "load_change_pct": load_change,
             "scale": SCALE,
+            **({"shifted": shifted} if shifted else {}),
         },
         reasons=reasons,
         caveats=caveats,
     )
+
+
+def _weeks_words(weeks: int) -> str:
+    return "week" if weeks == 1 else f"{weeks} weeks"
 
 
 def _block(frame: pd.DataFrame, first: date, last: date) -> Block:
@@ -181,7 +198,13 @@ def _phrase(result: ToolResult) -> str:
     before, after = data["before"], data["after"]
     weeks = data["weeks"]
     span = "week against the week" if weeks == 1 else f"{weeks} weeks against the {weeks} weeks"
-    lines = [f"**{data['whose'].capitalize()} last {span} before**", ""]
+    lines = [result.message, ""] if result.message else []
+    if data.get("shifted"):
+        span = span.replace("against", f"to {data['shifted']['to']} against", 1)
+        lines.append(f"**{data['whose'].capitalize()} {span} before**")
+    else:
+        lines.append(f"**{data['whose'].capitalize()} last {span} before**")
+    lines.append("")
     if data.get("run_km_change_words"):
         lines.append(
             f"Running: {after['run_km']} km against {before['run_km']} km, "
@@ -228,7 +251,11 @@ def _roster(results: Sequence[ToolResult]) -> str:
             f"| {name} | {b['run_km']} | {a['run_km']} | {km_change} | {b['load']} | "
             f"{a['load']} | {load_change} |"
         )
-    lines += [f"- {escape(r.data.get('athlete', ''))}: {r.message}" for r in results if not r.ok]
+    lines += [
+        f"- {escape(r.data.get('athlete', ''))}: {r.message}"
+        for r in results
+        if r.message and (not r.ok or r.data.get("shifted"))
+    ]
     return "\n".join(lines)
 
 
