@@ -1,0 +1,315 @@
+"""Records ("my longest run in 2025", "my biggest week") and questions about a period long after
+the data ends ("this week", asked more than a year after the last activity), on Ann's 1132
+recorded Strava activities (the shared history world). Every expected figure is computed here
+from the recorded API pages (``world.raw``), not by the code tested."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from agent.coach import Coach
+from agent.extractors import extract
+from tests.worlds import World
+from tools.activities import SPEC, list_activities, read_order
+from tools.context import ToolContext
+from tools.trends.compare import _phrase as compare_phrase
+from tools.trends.compare import compare_training
+
+#: Long after Ann's data ends (2025-10-19): a Monday, so "this week" is one day so far.
+LATE = date(2026, 12, 7)
+
+
+@pytest.fixture
+def world(history_world: World) -> World:
+    return history_world
+
+
+def _ctx(world: World, today: date) -> ToolContext:
+    return ToolContext(db=world.db, actor=world.ann, settings=world.settings, today=today)
+
+
+def _runs(world: World) -> list[dict[str, Any]]:
+    return [item for item in world.raw if item["type"] == "Run"]
+
+
+def _in_2025(item: dict[str, Any]) -> bool:
+    return item["start_date"].startswith("2025-")  # the period filter is on the UTC start
+
+
+def _local_day(item: dict[str, Any]) -> date:
+    return date.fromisoformat(item["start_date_local"][:10])
+
+
+def _pace(seconds_per_km: float) -> str:
+    whole = round(seconds_per_km)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _value(result: Any, name: str) -> Any:
+    fact = result.fact(name)
+    assert fact is not None, f"no fact {name}: {[f.name for f in result.facts]}"
+    return fact.value
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def test_the_longest_run_of_2025_leads_the_answer_with_its_runners_up(world: World) -> None:
+    runs = sorted((i for i in _runs(world) if _in_2025(i)), key=lambda i: -i["distance"])
+    best, second = runs[0], runs[1]
+    assert round(best["distance"] / 1000, 1) == 35.4  # the recording itself
+    assert _local_day(best) == date(2025, 10, 4)
+
+    result = list_activities(
+        _ctx(world, LATE), since="2025-01-01", until="2025-12-31", sport="run", order="longest"
+    )
+
+    assert _value(result, "longest_distance") == round(best["distance"] / 1000, 1)
+    assert _value(result, "longest_date") == _local_day(best).isoformat()
+    assert _value(result, "longest_name") == best["name"]
+    assert _value(result, "count") == len(runs)
+    [finding] = result.rendered_findings("extreme")
+    assert finding.verdict == (
+        f"Your longest run in 2025 was {best['distance'] / 1000:.1f} km on "
+        f"{_local_day(best).isoformat()} (“{best['name']}”)."
+    )
+    assert finding.evidence[0] == (
+        f"Next: {second['distance'] / 1000:.1f} km on {_local_day(second).isoformat()} "
+        f"(“{second['name']}”)."
+    )
+    assert not result.rendered_findings("trend")  # it answers only "what was my longest"
+
+    text = SPEC.phrase(result)  # type: ignore[misc]
+    lines = text.splitlines()
+    assert lines[0] == finding.verdict
+    ranked = [line for line in lines if line[:2] in {f"{n}." for n in range(1, 10)}]
+    assert len(ranked) == 5  # the top 5, not the 10 newest
+    for line, item in zip(ranked, runs[:5], strict=True):
+        assert f"{item['distance'] / 1000:.1f} km" in line
+        assert _local_day(item).isoformat() in line
+
+
+def test_the_fastest_run_is_the_best_average_pace_of_runs_of_3_km_or_more(world: World) -> None:
+    runs = [
+        i
+        for i in _runs(world)
+        if _in_2025(i) and i["distance"] >= 3000 and (i["moving_time"] or i["elapsed_time"])
+    ]
+    runs.sort(key=lambda i: (i["moving_time"] or i["elapsed_time"]) / i["distance"])
+    best = runs[0]
+
+    # No sport said: "fastest" still ranks runs (a ride is always "faster").
+    result = list_activities(_ctx(world, LATE), since="2025-01-01", until="2025-12-31",
+                             order="fastest")  # fmt: skip
+
+    assert _value(result, "fastest_pace") == _pace(best["moving_time"] / best["distance"] * 1000)
+    assert result.fact("fastest_pace").unit == "/km"  # type: ignore[union-attr]
+    assert _value(result, "fastest_date") == _local_day(best).isoformat()
+    assert _value(result, "fastest_distance") == round(best["distance"] / 1000, 1)
+    verdict = result.rendered_findings("extreme")[0].verdict
+    assert verdict.startswith(
+        f"Your fastest run in 2025 (of 3 km or more) was "
+        f"{_pace(best['moving_time'] / best['distance'] * 1000)} /km"
+    )
+    assert {row["sport"] for row in result.data["rows"]} == {"run"}
+    assert all(row["distance_km"] >= 3 for row in result.data["rows"])
+
+
+def _biggest(world: World, first_of: Any) -> list[tuple[float, date, int]]:
+    """Ann's running distance per period (by local day), biggest first: (km, first day, runs)."""
+    km: dict[date, float] = defaultdict(float)
+    count: dict[date, int] = defaultdict(int)
+    for item in _runs(world):
+        start = first_of(_local_day(item))
+        km[start] += item["distance"] / 1000
+        count[start] += 1
+    return sorted(
+        ((k, d, count[d]) for d, k in km.items()), key=lambda t: (-t[0], -t[1].toordinal())
+    )
+
+
+def test_the_biggest_week_is_a_monday_to_sunday_week_of_local_days(world: World) -> None:
+    weeks = _biggest(world, lambda day: day - timedelta(days=day.weekday()))
+    km, monday, runs = weeks[0]
+
+    result = list_activities(_ctx(world, LATE), sport="run", order="biggest_week")
+
+    assert _value(result, "biggest_week_distance") == round(km, 1)
+    assert _value(result, "biggest_week_start") == monday.isoformat()
+    assert _value(result, "biggest_week_end") == (monday + timedelta(days=6)).isoformat()
+    assert _value(result, "biggest_week_count") == runs
+    assert _value(result, "biggest_week_2_distance") == round(weeks[1][0], 1)
+    assert result.rendered_findings("extreme")[0].verdict == (
+        f"Your biggest week of running was {km:.1f} km from {monday.isoformat()} to "
+        f"{(monday + timedelta(days=6)).isoformat()} ({runs} runs)."
+    )
+    assert [e["date"] for e in result.data["ranked"]] == [w[1].isoformat() for w in weeks[:5]]
+
+
+def test_the_biggest_month_is_a_calendar_month(world: World) -> None:
+    months = _biggest(world, lambda day: day.replace(day=1))
+    km, first, runs = months[0]
+
+    result = list_activities(_ctx(world, LATE), sport="run", order="biggest_month")
+
+    assert _value(result, "biggest_month_distance") == round(km, 1)
+    assert _value(result, "biggest_month") == f"{first:%B %Y}"
+    assert _value(result, "biggest_month_count") == runs
+
+
+@pytest.mark.parametrize(
+    ("message", "order"),
+    [
+        ("what was my longest run in 2025", "longest"),
+        ("my furthest ride", "longest"),
+        ("what's my fastest run this year", "fastest"),
+        ("quickest 10k", "fastest"),
+        ("which run had my best pace", "fastest"),
+        ("what was my biggest week", "biggest_week"),
+        ("highest mileage week ever", "biggest_week"),
+        ("most km in a week", "biggest_week"),
+        ("most kilometres i ran in a single week", "biggest_week"),
+        ("my biggest month of training", "biggest_month"),
+        ("which run had the most climbing", "most_climb"),
+        ("how many km did i run this week", None),
+        ("my last 5 runs", None),
+        ("biggest run this week", "longest"),
+    ],
+)
+def test_the_record_asked_is_read_from_the_message(message: str, order: str | None) -> None:
+    assert read_order(message) == order
+
+
+def test_a_longest_run_question_reads_its_period_sport_and_order() -> None:
+    args = extract(SPEC, "what was my longest run in 2025", "", LATE).args
+    assert args == {"since": "2025-01-01", "until": "2025-12-31", "sport": "run",
+                    "order": "longest"}  # fmt: skip
+
+
+def test_the_coach_answers_the_longest_run_with_the_record_first(world: World) -> None:
+    runs = sorted((i for i in _runs(world) if _in_2025(i)), key=lambda i: -i["distance"])
+    reply = Coach(world.db, world.settings, today=LATE).turn(
+        world.ann, "what was my longest run in 2025?"
+    )
+    assert [c.name for c in reply.tool_calls] == ["list_activities"]
+    assert reply.tool_calls[0].args.get("order") == "longest"
+    assert f"{runs[0]['distance'] / 1000:.1f} km on {_local_day(runs[0]).isoformat()}" in (
+        reply.text
+    )
+
+
+# --- a period long after the data ends ---------------------------------------------------------
+
+
+def _latest_utc_day(world: World) -> date:
+    return max(date.fromisoformat(i["start_date"][:10]) for i in world.raw)
+
+
+def test_this_week_long_after_the_data_ends_shows_the_week_to_the_latest_activity(
+    world: World,
+) -> None:
+    latest = _latest_utc_day(world)
+    first = latest - timedelta(days=6)
+    inside = [i for i in world.raw if first <= date.fromisoformat(i["start_date"][:10]) <= latest]
+    assert inside
+
+    result = list_activities(_ctx(world, LATE), since=LATE.isoformat())  # "this week", a Monday
+
+    said = f"Your latest activity is {latest.day} {latest:%b %Y}; here are the 7 days to that day."
+    assert said == "Your latest activity is 19 Oct 2025; here are the 7 days to that day."
+    assert result.message == said
+    assert result.data["shifted"]["from"] == first.isoformat()
+    assert result.data["shifted"]["to"] == latest.isoformat()
+    assert _value(result, "count") == len(inside)
+    assert _value(result, "total_distance") == round(sum(i["distance"] for i in inside) / 1000, 1)
+    text = SPEC.phrase(result)  # type: ignore[misc]
+    assert text.startswith(said)
+    assert text.count("latest activity") == 1  # said once
+
+
+def test_last_week_ending_yesterday_is_shifted_but_a_past_month_is_not(world: World) -> None:
+    latest = _latest_utc_day(world)
+    last_week = list_activities(_ctx(world, LATE), since="2026-11-30", until="2026-12-06")
+    assert last_week.data["shifted"]["to"] == latest.isoformat()
+    assert _value(last_week, "count") > 0
+
+    explicit = list_activities(_ctx(world, LATE), since="2026-06-01", until="2026-06-30")
+    assert "shifted" not in explicit.data
+    assert _value(explicit, "count") == 0
+    assert explicit.message.startswith("No activities from 2026-06-01 to 2026-06-30.")
+    assert latest.isoformat() in explicit.message
+
+
+def test_a_week_with_activities_is_not_shifted(world: World) -> None:
+    latest = _latest_utc_day(world)
+    monday = latest - timedelta(days=latest.weekday())
+    result = list_activities(_ctx(world, latest), since=monday.isoformat())
+    assert "shifted" not in result.data
+    assert result.message == ""
+    assert _value(result, "count") == sum(
+        monday <= date.fromisoformat(i["start_date"][:10]) <= latest for i in world.raw
+    )
+
+
+def test_the_longest_run_this_year_after_the_data_ends_is_over_the_year_to_it(
+    world: World,
+) -> None:
+    latest = max(date.fromisoformat(i["start_date"][:10]) for i in _runs(world))
+    first = latest - timedelta(days=364)  # 2026 is 365 days long
+    inside = [i for i in _runs(world) if first <= date.fromisoformat(i["start_date"][:10])]
+    best = max(inside, key=lambda i: i["distance"])
+
+    result = list_activities(_ctx(world, LATE), since="2026-01-01", sport="run", order="longest")
+
+    assert result.message.startswith(f"Your latest run is {latest.day} {latest:%b %Y}; ")
+    assert _value(result, "longest_distance") == round(best["distance"] / 1000, 1)
+    assert _value(result, "longest_date") == _local_day(best).isoformat()
+
+
+def _foot_km(world: World, first: date, last: date) -> float:
+    return sum(
+        i["distance"] / 1000
+        for i in world.raw
+        if i["type"] in ("Run", "Walk", "Hike")
+        and i["distance"] > 0
+        and first <= _local_day(i) <= last
+    )
+
+
+def test_comparing_four_weeks_long_after_the_data_ends_compares_the_last_four(
+    world: World,
+) -> None:
+    latest = max(_local_day(i) for i in world.raw)
+    after = (latest - timedelta(days=27), latest)
+    before = (latest - timedelta(days=55), latest - timedelta(days=28))
+
+    result = compare_training(_ctx(world, LATE), weeks=4)
+
+    assert result.ok, result.message
+    assert result.data["shifted"]["to"] == latest.isoformat()
+    assert result.data["after"]["period"] == f"{after[0].isoformat()} to {after[1].isoformat()}"
+    assert result.data["before"]["period"] == (
+        f"{before[0].isoformat()} to {before[1].isoformat()}"
+    )
+    assert _value(result, "run_km_after") == round(_foot_km(world, *after), 1)
+    assert _value(result, "run_km_before") == round(_foot_km(world, *before), 1)
+    said = (
+        f"Your latest activity is {latest.day} {latest:%b %Y}; here are the 4 weeks to that day "
+        "against the 4 weeks before."
+    )
+    assert result.message == said
+    text = compare_phrase(result)
+    assert text.startswith(said)
+    assert text.count("latest activity") == 1
+
+
+def test_comparing_weeks_that_hold_training_is_not_shifted(world: World) -> None:
+    latest = max(_local_day(i) for i in world.raw)
+    result = compare_training(_ctx(world, latest + timedelta(days=3)), weeks=4)
+    assert "shifted" not in result.data
+    assert result.message == ""
+    assert result.data["after"]["period"].endswith((latest + timedelta(days=3)).isoformat())
