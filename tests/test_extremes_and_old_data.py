@@ -148,6 +148,12 @@ def test_the_biggest_week_is_a_monday_to_sunday_week_of_local_days(world: World)
         f"{(monday + timedelta(days=6)).isoformat()} ({runs} runs)."
     )
     assert [e["date"] for e in result.data["ranked"]] == [w[1].isoformat() for w in weeks[:5]]
+    # Every week, by the local day of each run (a Sunday-evening run in New York is Monday in
+    # UTC): "my 1000 biggest weeks" ranks them all.
+    every = list_activities(_ctx(world, LATE), sport="run", order="biggest_week", limit=1000)
+    assert [(e["date"], e["distance_km"]) for e in every.data["ranked"]] == [
+        (w[1].isoformat(), round(w[0], 1)) for w in weeks
+    ]
 
 
 def test_the_biggest_month_is_a_calendar_month(world: World) -> None:

@@ -129,7 +129,7 @@ def list_activities(
     if order == "fastest" and wanted is None:
         wanted = "run"  # a pace compares like with like; a ride is always "faster"
     picked = max(1, min(int(limit), MAX_LIMIT)) if limit else None
-    shifted: dict[str, str] | None = None
+    shifted: dict[str, Any] | None = None
     with ctx.session() as session:
 
         def fetch(first: datetime | None, last: datetime | None) -> list[Activity]:
