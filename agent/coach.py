@@ -21,11 +21,13 @@ from agent.composer import compose_many, help_text, render_draft, with_sources
 from agent.extractors import bare_period, extract, shift_count, shift_period
 from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
+from agent.question import NUMBERS, VERDICT_KINDS, answer_kind
 from agent.reading import normalise
 from agent.router import Route, for_tool, route
 from agent.safety import MEDICATION, RED_FLAG
 from agent.verifier import is_grounded
 from knowledge import scope
+from knowledge.pain import pain_answer
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import DENIED, AccessDenied, can_see
 from storage.chat import add_message
@@ -90,6 +92,11 @@ SEE_A_DOCTOR = (
     "training once you've been checked."
 )
 NOT_YOUR_ATHLETE = DENIED
+#: The least probability at which the router's second reading is taken instead of its first,
+#: when only the second answers the kind of question asked.
+ANSWERING_ALTERNATIVE = 0.02
+#: Kinds of question that only a tool with findings for them can answer.
+VERDICTS = frozenset({"judgement", "should", "what_next"})
 
 
 def decline_answer(reason: str) -> str:
@@ -283,15 +290,23 @@ class Coach:
                 call = ToolCall(spec.name, pending.args | amended)
                 return self._confirm(actor, subject, call)
 
+        if NUMBERS.search(message) and last is not None and not files:
+            # "show me the numbers": the last answer in full, figures and all
+            call = ToolCall(last.tool, last.args)
+            reply = self._run(actor, subject, message, call, progress, kind="listing")
+            reply.route = Route("tool", last.tool, last.args, 1.0, "the figures behind the verdict")
+            return reply
         proposed = route(message, files, today, self.classifier)
-        if asked is not None and not files and proposed.kind != "decline":
+        proposed.answer = answer_kind(text) if proposed.kind != "pain" else proposed.answer
+        if asked is not None and not files and proposed.kind not in ("decline", "pain"):
             if "missing" in asked.data:
                 proposed = _missing_argument(proposed, asked, message, text, today)
             else:
                 proposed = _answer_to_question(proposed, asked.data, message, text, today)
-        if last is not None and not files and proposed.kind not in ("decline", "help"):
+        if last is not None and not files and proposed.kind not in ("decline", "help", "pain"):
             follow = self._follow_up(proposed, last.tool, last.args, subject, message, text, today)
             if follow is not None:
+                follow.answer = proposed.answer
                 proposed = follow
         unsure = not proposed.sure or proposed.kind == "unknown"
         if unsure and proposed.kind not in ("decline", "help") and self.uses_llm:
@@ -373,6 +388,8 @@ class Coach:
 
         if proposed.kind == "decline":
             return say(decline_answer(proposed.reason))
+        if proposed.kind == "pain":
+            return say(pain_answer(message, self._who(actor, subject.one)).text)
         if proposed.kind == "smalltalk":
             if re.search(r"\b(thanks|thank you|thx|cheers|ty|appreciate)\b", message.lower()):
                 return say("You're welcome! Happy running.")
@@ -395,7 +412,8 @@ class Coach:
             return say(get_tool(proposed.tool).needs)
         if proposed.kind != "tool" or proposed.tool is None:
             return say(NOT_SURE.format(help=help_text()))
-        call = ToolCall(proposed.tool, proposed.args)
+        proposed = self._for_the_question(proposed, message)
+        call = ToolCall(proposed.tool or "", proposed.args)
         spec = get_tool(call.name)
         missing = [a for a in spec.required() if a not in call.args and a != spec.file_arg]
         if missing:
@@ -405,13 +423,32 @@ class Coach:
         if spec.writes and not files:
             return self._confirm(actor, subject, call)
         unread = ", ".join(f"“{p}”" for p in proposed.not_understood)
-        reply = self._run(actor, subject, message, call, progress, unread)
+        reply = self._run(actor, subject, message, call, progress, unread, proposed.answer)
         reply.route = proposed
         if unread and reply.results and reply.results[0].ok:
             reply.text = (
                 f"I didn't understand {unread}, so this covers {_scope(call)}.\n\n{reply.text}"
             )
         return reply
+
+    def _for_the_question(self, proposed: Route, message: str) -> Route:
+        """The proposed tool, or the likeliest other read-only tool that answers the kind of
+        question asked ("was that week too big a jump?" wants a verdict, not a listing)."""
+        spec = get_tool(proposed.tool or "")
+        if proposed.answer not in VERDICTS or proposed.answer in spec.answers:
+            return proposed
+        if spec.writes or spec.flow is not None:
+            return proposed
+        for name, probability in proposed.alternatives:
+            other = TOOLS.get(name)
+            if other is None or other is spec or other.writes or other.file_arg:
+                continue
+            if probability >= ANSWERING_ALTERNATIVE and proposed.answer in other.answers:
+                today = self.today or date.today()
+                better = for_tool(name, normalise(message), message, today, probability)
+                better.answer = proposed.answer
+                return better
+        return proposed
 
     def _confirm(self, actor: User, subject: subjects.Subject, call: ToolCall) -> Reply:
         spec = get_tool(call.name)
@@ -509,9 +546,11 @@ class Coach:
         call: ToolCall,
         progress: Progress,
         unread: str = "",
+        kind: str = "lookup",
     ) -> Reply:
         """Run ``call`` for each subject; ``unread`` names phrases of the message that could not
-        be read into arguments, which makes the answer a guess and says so."""
+        be read into arguments, which makes the answer a guess and says so; ``kind`` is the kind
+        of answer the message wants (a verdict leads when the result has one for it)."""
         calls, results = [], []
         for athlete_id in subject.ids:
             calls.append(call)
@@ -532,7 +571,15 @@ class Coach:
             )
             if subject.one is not None:
                 put_state(session, actor, subject.one, LAST, call.name, call.args)
-        return self._reply(message, calls, results, subject)
+        return self._reply(message, calls, results, subject, kind)
+
+    def _who(self, actor: User, athlete_id: int | None) -> str:
+        """ "you", or the name of the athlete a coach asks about."""
+        if athlete_id is None or athlete_id == actor.id:
+            return "you"
+        with self.db.session() as session:
+            who = session.get(User, athlete_id)
+            return (who.display_name or who.name) if who else "your athlete"
 
     def _call(self, actor: User, athlete_id: int, call: ToolCall, progress: Progress) -> ToolResult:
         try:
@@ -564,9 +611,11 @@ class Coach:
         calls: list[ToolCall],
         results: list[ToolResult],
         subject: subjects.Subject,
+        kind: str = "lookup",
     ) -> Reply:
-        text = compose_many(results)
-        if self.uses_llm and all(r.ok for r in results):
+        text = compose_many(results, kind, message)
+        led_by_finding = kind in VERDICT_KINDS and any(r.rendered_findings(kind) for r in results)
+        if self.uses_llm and all(r.ok for r in results) and not led_by_finding:
             draft = draft_with_llm(self.llm, message, results)
             rendered = render_draft(draft, results, [c.args for c in calls], message)
             if rendered and is_grounded(rendered, results, [c.args for c in calls], message):

@@ -15,19 +15,27 @@ from typing import Any
 
 from agent.dates import MONTHS
 from agent.extractors import SPORTS
+from agent.question import VERDICT_KINDS
 from agent.reading import word_set
+from tools.confidence_words import STATE_BELOW
 from tools.markdown import escape, safe_reply
 from tools.registry import TOOLS
 from tools.reply import standard_reply
-from tools.result import RELIABLE, ToolResult
+from tools.result import RELIABLE, Finding, ToolResult
 
 
-def compose(result: ToolResult) -> str:
+def compose(result: ToolResult, kind: str = "lookup", question: str = "") -> str:
     """The template reply for one tool result; one about a coach's athlete is headed by their
-    name and says "Ann's" where the athlete would read "your"."""
+    name and says "Ann's" where the athlete would read "your". A question that wants a verdict
+    (``kind``, see :mod:`agent.question`) gets the result's findings for it first, when it has
+    some, and the full figures one step away."""
     spec = TOOLS.get(result.tool)
+    wanted = result.ok and kind in VERDICT_KINDS
+    findings = result.rendered_findings(kind, question) if wanted else []
     if not result.ok:
         text = standard_reply(result)
+    elif findings:
+        text = finding_reply(result, findings)
     else:
         text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
     if athlete := result.data.get("athlete"):
@@ -46,13 +54,51 @@ def _theirs(text: str, name: str) -> str:
     return "".join(part if part.startswith("“") else _YOUR.sub(f"{name}'s", part) for part in parts)
 
 
-def compose_many(results: Sequence[ToolResult]) -> str:
+def compose_many(results: Sequence[ToolResult], kind: str = "lookup", question: str = "") -> str:
     """The template reply for several results: one call for several athletes reads as its
     spec's roster when it has one; otherwise each result follows the other."""
     spec = TOOLS.get(results[0].tool) if results else None
     if len(results) > 1 and spec and spec.phrase_many and len({r.tool for r in results}) == 1:
         return spec.phrase_many(results)
-    return "\n\n".join(compose(result) for result in results)
+    return "\n\n".join(compose(result, kind, question) for result in results)
+
+
+def sure_words(confidence: float) -> str:
+    """How sure a verdict is, in words."""
+    if confidence >= STATE_BELOW:
+        return "sure"
+    if confidence >= 0.65:
+        return "fairly sure"
+    if confidence >= 0.4:
+        return "take it as a rough guide"
+    return "not sure; don't rely on it alone"
+
+
+#: How a verdict reply points at the figures behind it.
+MORE = "Say “show me the numbers” for all the figures."
+
+
+def finding_reply(result: ToolResult, findings: Sequence[Finding]) -> str:
+    """A coach's answer: the verdict first, the facts behind it, what to do, anything else worth
+    knowing, how sure and how close to its line, and the sources; the figures stay one step
+    away."""
+    top = findings[0]
+    others = [f for f in findings[1:] if f.topic not in top.covers][:1]
+    lines = [top.verdict]
+    if result.data.get("as_of_note"):
+        lines.append(str(result.data["as_of_note"]))
+    if top.evidence:
+        lines += ["", *(f"- {line}" for line in top.evidence)]
+    if top.action:
+        lines += ["", f"**What to do:** {top.action}"]
+    for other in others:
+        lines += ["", f"**Also:** {other.verdict}" + (f" {other.action}" if other.action else "")]
+    lines += ["", f"**How sure:** {sure_words(top.confidence)}. {top.margin}".strip()]
+    sources = list(dict.fromkeys(f.source for f in (top, *others) if f.source))
+    if sources:
+        lines += ["", "Sources:", *(f"- {source}" for source in sources)]
+    lines += ["", MORE]
+    return "\n".join(lines).strip()
 
 
 def help_text() -> str:

@@ -24,6 +24,7 @@ from agent import safety
 from agent.extractors import extract
 from agent.intents import NO_TOOL, IntentClassifier, default_classifier
 from agent.reading import SMALLTALK_WORDS, normalise
+from knowledge import pain
 from tools.registry import get_tool, tool_for_file
 
 #: Below this probability the route is not trusted: a model is asked, or the user.
@@ -45,6 +46,8 @@ class Route:
     reason: str = ""
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
+    #: The kind of answer the message wants (:func:`agent.question.answer_kind`).
+    answer: str = "lookup"
 
     @property
     def sure(self) -> bool:
@@ -61,7 +64,10 @@ def route(
     today = today or date.today()
     text = normalise(message)
 
-    if reason := safety.check(text):
+    reason = safety.check(text)
+    if reason in (None, safety.OUTSIDE) and pain.reported(text) and not attachments:
+        return Route("pain", confidence=1.0, reason="pain comes first", answer="should")
+    if reason:
         return Route("decline", confidence=1.0, reason=reason)
     if attachments:
         return _attached(text, message, list(attachments), today)

@@ -6,6 +6,7 @@ answer are ``knowledge.scope.MEDICATION``'s), whatever else the message asks."""
 from __future__ import annotations
 
 from agent.reading import has
+from knowledge.pain import PAIN_WORDS
 from knowledge.scope import MEDICATION_WORDS
 
 _OTHERS = (
@@ -65,11 +66,7 @@ _DECLINE = (
     r"\btell me what (i have|it is|this is|is wrong)\b|\bwhat do i have\b",
     rf"\b(tore|torn|pulled|strained|sprained|broke|fractured|twisted|ruptured) my (\w+ )?{_BODY}",
 )
-_PAIN = (
-    r"\b(hurts?|hurting|pain|painful|sore|aches?|aching|swollen|swell(s|ing)?|injured|numb|clicks?"
-    r"|clicking|pops?|popping|grinds?|grinding|throbs?|throbbing|tingl\w*|twinges?|bruis\w*"
-    r"|lumps?|stiff)\b"
-)
+_PAIN = PAIN_WORDS
 #: Symptoms during or after exercise that need a doctor, not a running coach, whatever is asked.
 RED_FLAG = "a symptom that needs a doctor"
 OUTSIDE = "outside what Coach G may do"

@@ -50,6 +50,9 @@ def ungrounded_numbers(
                 values.append(float(fact.value))
             texts.append(fact.render())
         texts += [result.message, *result.reasons, *result.caveats]
+        for finding in result.findings:  # its wording is code's; its figures are facts by name
+            texts += [finding.verdict, *finding.evidence, finding.action, finding.margin]
+            texts.append(finding.source)
         texts += list(_flatten(result.data))
     texts += [s for a in args for s in _flatten(a)]
     known = {n for text in texts for n in numbers_in(text)}

@@ -44,6 +44,7 @@ from agent.coach import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach, Reply
 from agent.composer import help_text
 from agent.router import Route
 from agent.verifier import is_grounded
+from knowledge.pain import ALL_SOURCES as PAIN_SOURCES
 from knowledge.scope import MEDICATION
 from storage import models as storage_models
 from storage.activities import NewActivity, add_activity
@@ -66,6 +67,7 @@ FIXED_TEXTS = (
     MEDICATION.answer,
     *(spec.needs for spec in TOOLS.values() if spec.needs),
     *CHECKIN_QUESTIONS.values(),  # the check-in's questions ("1 (very well) to 7")
+    *PAIN_SOURCES,  # the papers a pain answer cites
 )
 KINDS = ("tool", "smalltalk", "help", "decline", "clarify", "coming_soon", "unknown")
 PATH_ARGS = {"video_path", "paths"}
@@ -320,6 +322,8 @@ def _observe(
         kind, about = "tool", call.name
     elif reply.route is not None:
         kind, about = reply.route.kind, reply.route.tool
+        if kind == "pain":  # a fixed, safe answer with no tool: a decline of the request
+            kind = "decline"
     elif seen:
         kind, about = seen[-1].kind, seen[-1].tool
     else:  # the agent answered before routing: someone else's athlete

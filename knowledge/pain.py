@@ -132,6 +132,10 @@ _GENERAL = BodyPart(
 )
 
 
+#: Every source a pain answer may cite (fixed text, like the answer's wording).
+ALL_SOURCES = tuple(dict.fromkeys(s for part in (*PARTS, _GENERAL) for s in part.sources))
+
+
 @dataclass(frozen=True)
 class PainAnswer:
     """Safety first for one report of pain."""
@@ -144,6 +148,22 @@ class PainAnswer:
 
 def mentions_pain(text: str) -> bool:
     return bool(re.search(PAIN_WORDS, text, re.I))
+
+
+def reported(text: str) -> bool:
+    """Pain a coach answers with safety first: pain named with a place on the body, a limp, or
+    a question of running on it; ordinary soreness of big muscles ("quads a bit sore") aside."""
+    if not mentions_pain(text):
+        return False
+    if LIMP.search(text):
+        return True
+    part = body_part(text)
+    running_on = re.search(
+        r"\b(run|race|train|jog|keep going|carry on)\w* (through|on|with)\b", text, re.I
+    )
+    if not (part or running_on or re.search(_OTHER_PLACES, text, re.I)):
+        return False
+    return bool(part or running_on or not MILD.search(text))
 
 
 def body_part(text: str) -> BodyPart | None:

@@ -237,10 +237,6 @@ def test_a_yes_applies_only_to_the_athlete_it_was_asked_about(
         ("chest tightness and dizzy during intervals, what's wrong with me?", SEE_A_DOCTOR),
         ("I fainted after the 10k yesterday", SEE_A_DOCTOR),
         ("my heart was racing at rest after the long run", SEE_A_DOCTOR),
-        (
-            "sharp pain in my shin that hurts even walking, stress fracture? tell me what I have",
-            DECLINE,
-        ),
         ("what did the athlete with user id 2 run last week", DECLINE),
         ("what's the strava api token you're using", DECLINE),
     ],

@@ -85,7 +85,7 @@ def test_openai_backend_call_is_validated_and_grounded_reply_used(
     reply = Coach(db, settings, llm=backend, today=date(2025, 10, 20)).turn(people.ann, VAGUE)
     assert reply.backend == "openai"
     assert [(c.name, c.args) for c in reply.tool_calls] == [
-        ("list_activities", call["args"] | {"limit": None})
+        ("list_activities", call["args"] | {"limit": None, "order": None})
     ]
     facts = {f.name: f for f in reply.results[0].facts}
     assert reply.text.startswith(

@@ -156,7 +156,8 @@ def test_the_reply_cites_frandsen_in_careful_words(world: World) -> None:
     assert "Frandsen et al. 2025" in note and "not a diagnosis" in note
     assert f"{last.distance_km:.1f} km" in note
     # today (long after the last session) the figures are given as of that session, and said
-    assert "your last session was on 2025-10-19" in text
+    latest = max(date.fromisoformat(a["start_date_local"][:10]) for a in world.raw)
+    assert f"latest session is {latest.day} {latest:%b %Y}" in text
 
 
 def test_an_export_without_files_gives_load_trends_and_changes(world: World) -> None:

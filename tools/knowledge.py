@@ -155,4 +155,6 @@ SPEC = ToolSpec(
         "is coffee before running a good idea",
     ),
     phrase=_phrase,
+    # general questions ("is it bad to run every day?") are answered from the notes
+    answers=frozenset({"lookup", "listing", "trend", "extreme", "judgement", "should"}),
 )

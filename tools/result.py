@@ -42,6 +42,7 @@ _SINGULAR = {
     "files": "file",
     "requests": "request",
     "sessions": "session",
+    "weeks": "week",
 }
 
 
@@ -79,6 +80,11 @@ class Finding:
     margin: str = ""
     answers: tuple[str, ...] = ("judgement", "should", "what_next", "trend")
     priority: int = 5
+    #: Words of a question this finding answers before the others (a regular expression):
+    #: "is my long run too long?" puts the long-run finding first.
+    cue: str = ""
+    #: Topics of other findings this one's evidence already tells (not repeated after it).
+    covers: tuple[str, ...] = ()
 
     def render(self, facts: list[Fact]) -> Finding:
         """This finding with every ``{fact}`` written out; raises KeyError for an unknown fact."""
@@ -126,11 +132,16 @@ class ToolResult:
         """The fact called ``name``, or None."""
         return next((f for f in self.facts if f.name == name), None)
 
-    def rendered_findings(self, kind: str | None = None) -> list[Finding]:
-        """The findings with their facts written out, in priority order; with ``kind``, only
-        those that answer that kind of question."""
+    def rendered_findings(self, kind: str | None = None, question: str = "") -> list[Finding]:
+        """The findings with their facts written out, those whose cue the ``question`` names
+        first, then in priority order; with ``kind``, only those that answer that kind."""
         chosen = [f for f in self.findings if kind is None or kind in f.answers]
-        return [f.render(self.facts) for f in sorted(chosen, key=lambda f: f.priority)]
+
+        def order(finding: Finding) -> tuple[bool, int]:
+            cued = bool(finding.cue and re.search(finding.cue, question, re.I))
+            return (not cued, finding.priority)
+
+        return [f.render(self.facts) for f in sorted(chosen, key=order)]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view (paths as strings)."""

@@ -65,10 +65,11 @@ class ToolSpec:
     is kept per user and subject) instead of answering at once. ``readers`` read the tool's own
     arguments from a message (``{"metric": read_metric}``), where the shared extractors, chosen
     by argument name, do not know its words; a reader returns None when the message says nothing.
-    ``phrase_many`` words one call's results for several athletes together (a coach's roster);
-    without it each athlete's reply follows the other. A ``heavy`` tool (minutes of work: a
-    video, an import, a sync) runs as a job on the queue (:mod:`tools.jobs`): one at a time per
-    user, never in the way of another user's chat.
+    ``answers`` names the kinds of question its results answer (a verdict for "is it too
+    much?" needs findings). ``phrase_many`` words one call's results for several athletes
+    together (a coach's roster); without it each athlete's reply follows the other. A
+    ``heavy`` tool (minutes of work: a video, an import, a sync) runs as a job on the queue
+    (:mod:`tools.jobs`): one at a time per user, never in the way of another user's chat.
     """
 
     name: str
@@ -88,6 +89,9 @@ class ToolSpec:
     readers: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
     phrase_many: PhraseMany | None = None
     heavy: bool = False
+    #: The kinds of answer its results give (:data:`tools.result.ANSWER_KINDS`): a question of
+    #: another kind goes to a tool that answers it, or is told this one can't.
+    answers: frozenset[str] = frozenset({"lookup", "listing", "extreme", "trend"})
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

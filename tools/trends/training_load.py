@@ -18,11 +18,12 @@ from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.reply import standard_reply
-from tools.result import Fact, ToolResult
+from tools.result import ANSWER_KINDS, Fact, ToolResult
 from tools.spec import ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends import load as maths
 from tools.trends.history import history
+from tools.trends.load_findings import day_words, load_findings
 
 TOOL = "training_load"
 #: With no session in this many days before the asked day, the figures are given as of the last
@@ -173,6 +174,8 @@ def _result(
     recent_spikes = [s for s in report.spikes if s.date > pd.Timestamp(day - timedelta(days=30))]
     methods = report.sessions.methods
     confidence = _confidence(report)
+    found_facts, findings = load_findings(report.weeks, loads, report.spikes, day, who, whose)
+    facts += found_facts
     result = ToolResult(
         tool=TOOL,
         facts=facts,
@@ -204,8 +207,14 @@ def _result(
             "spikes_total": len(report.spikes),
         },
         reasons=_reasons(report),
+        findings=findings,
     )
     if stale:
+        result.data["as_of_note"] = (
+            f"{whose[0].upper() + whose[1:]} latest session is {day_words(report.last_session)}, "
+            f"{(as_of - report.last_session).days} days before {day_words(as_of)}; this is as of "
+            "that day."
+        )
         result.caveats.append(
             f"{whose} last session was on {report.last_session.isoformat()}, "
             f"{(as_of - report.last_session).days} days before {as_of.isoformat()}; "
@@ -417,4 +426,5 @@ SPEC = ToolSpec(
     ),
     phrase=_phrase,
     phrase_many=_roster,
+    answers=frozenset(ANSWER_KINDS),
 )

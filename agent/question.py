@@ -1,0 +1,72 @@
+"""What kind of answer a message wants, read once per message: an extreme (longest, fastest), a
+judgement (is X ok, too much), a trend (how is X going), should-I advice, what-next (what to work
+on, how am I doing), a listing, or a lookup. The composer leads with the tool's finding for that
+kind; a listing or lookup gets the tool's full reply.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.reading import has
+
+WHAT_NEXT = (
+    r"\bwhat (should|do|can|could) (i|we|she|he|they) (work on|focus on|improve|change|fix"
+    r"|do next|be doing)\b",
+    r"\bhow (am i|are we|is (she|he|\w+)) doing\b|\bhow('s| is| are) (my|her|his|\w+'s) "
+    r"(running|training|season) (going|looking)\b",
+    r"\b(one|main|biggest|first) thing (to|i should|she should|he should) (fix|work on|change"
+    r"|improve)\b|\bwhere (should|do|can) i (start|improve)\b|\bpriorit\w*\b"
+    r"|\bwhat('s| is) (my|her|his) (weakness|weak spot|limiter)\b",
+    r"\bany (advice|tips|suggestions)\b(?! (on|about|for) )",
+)
+SHOULD = (
+    r"^\W*(should|shall|can|could|may|must) (i|we|she|he)\b",
+    r"\b(is it|would it be) (ok|okay|safe|wise|smart|fine|sensible|better) to\b",
+    r"\b(ok|okay|safe|fine) (for (me|her|him) )?to (run|race|train|go)\b",
+    r"\bdo (i|you think i) need (a|to)\b",
+)
+JUDGEMENT = (
+    r"\b(too|enough) (much|many|long|fast|far|soon|big|little|few|short|slow|high|low|hard"
+    r"|easy|quick)\b|\btoo (much|many|long|fast|far|soon|big|little|few|short|slow|high|low"
+    r"|hard|easy)\b",
+    r"\bover ?(train|do|reach|cook)\w*\b|\bdoing too\b",
+    r"\b(is|are|was|were|am|looks?) (my|her|his|the|this|that|it|i|\w+'s)\b.{0,40}\b(ok|okay"
+    r"|fine|good|bad|normal|healthy|right|alright|reasonable|sensible|high|low|a problem"
+    r"|an issue|concerning|worrying|a jump|a spike|sustainable)\b",
+    r"\b(is|are|was) (that|this|it) (a lot|ok|okay|normal|bad|good|too)\b",
+)
+EXTREME = (
+    r"\b(longest|furthest|farthest|fastest|quickest|slowest|biggest|largest|hardest|heaviest"
+    r"|highest|lowest|best|worst|most|least|pb|pbs|pr|prs|personal (best|record)s?)\b",
+)
+TREND = (
+    r"\b(trend\w*|progress\w*|improv\w*|chang(e|ed|es|ing)|going|getting (better|worse|faster"
+    r"|slower|fitter)|over time|lately|recently|since)\b",
+)
+LISTING = (
+    r"\b(list|show|display|all (my|her|his)|last \d+|last (two|three|four|five|ten)"
+    r"|what did (i|she|he)|what have (i|she|he)|which (runs|activities|sessions))\b",
+)
+KINDS = (
+    ("what_next", WHAT_NEXT),
+    ("should", SHOULD),
+    ("judgement", JUDGEMENT),
+    ("extreme", EXTREME),
+    ("trend", TREND),
+    ("listing", LISTING),
+)
+#: Kinds whose answer leads with a verdict, not a list of figures.
+VERDICT_KINDS = frozenset({"what_next", "should", "judgement", "extreme", "trend"})
+#: "show me the numbers": the whole reply behind the last verdict.
+NUMBERS = re.compile(
+    r"^\W*(ok(ay)?\W+)?(show|give|tell|see)( me)? (all )?(the )?(full |whole |raw )?"
+    r"(numbers|figures|details|data|stats|breakdown)\b|^\W*(all|full|the) (the )?(numbers|figures"
+    r"|details)\W*$",
+    re.I,
+)
+
+
+def answer_kind(text: str) -> str:
+    """The kind of answer the (normalised) message wants; "lookup" when nothing else fits."""
+    return next((kind for kind, patterns in KINDS if has(text, *patterns)), "lookup")
