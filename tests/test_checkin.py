@@ -167,6 +167,21 @@ def test_last_weeks_check_in_opens_this_weeks(world: World, runner) -> None:
         ("tired legs and low motivation", None, {"soreness": 5, "mood": 5}),
         ("easy", "effort", {"effort": 3}),
         ("none", "pain", {"pain": 0}),
+        # a number on the scale the question states (mood: 1 great ... 7 very low)
+        ("maybe a 4", "mood", {"mood": 4}),
+        ("8", "sleep", {"sleep": None}),  # no score of 7: asked again
+        ("slept 6-7h, ok", "sleep", {"sleep": 4}),  # hours are no score
+        ("slept well, 6/7", "sleep", {"sleep": 2}),  # 6/7 meant as good, as the words say
+        ("slept fine, work stress low", "sleep", {"sleep": 2, "stress": 2}),
+        # only the question asked, and those answered clearly in the same message
+        ("slept badly, mood 3/7", "sleep", {"sleep": 5, "mood": 3}),
+        ("mood 3/7", "sleep", {"mood": 3}),
+        ("pain went away, all good", "sleep", {"sleep": 2, "pain": 0}),
+        ("no soreness, and all my sessions felt easy, like 4/10", "soreness",
+         {"soreness": 2, "effort": 4}),
+        ("my left calf is sore and I'm limping", "constraints", {"soreness": 5, "pain": 1}),
+        ("the long run was hard, 8", "effort", {"effort": 8}),
+        ("intervals 8 and long run 6", "effort", {"effort": 8}),  # each kept; see sessions
     ],
 )  # fmt: skip
 def test_free_answers_are_read_as_a_person_would(
