@@ -146,7 +146,9 @@ def test_an_answer_quotes_the_runners_own_cadence_and_weekly_distance(
     )
     reply = compose(search_knowledge(ctx, "why does cadence matter?"))
     assert "Heiderscheit" in reply and "Source: " in reply
-    assert f"Your cadence over the last 3 months was {low}-{high} steps/min" in reply, reply
+    last = max(date.fromisoformat(r["start_date_local"][:10]) for r in recent)
+    to = f"{last.day} {last:%b %Y}"
+    assert f"Your cadence over the 3 months to {to} was {low}-{high} steps/min" in reply, reply
     assert f"{len(recent)} runs of 10 minutes or more, median {median} steps/min" in reply
 
     mondays = [date(2025, 9, 22) + timedelta(weeks=i) for i in range(4)]

@@ -378,9 +378,13 @@ def test_a_weekly_check_in_through_coachg_ask(
     assert ask("slept badly, legs are fine, work was mad").startswith("And your mood")
     assert ask("skip").startswith("How hard did your key sessions feel")
     assert ask("7").startswith("Any pain")
-    assert ask("a little ache in my left knee on downhills").startswith("Anything that limits")
+    # pain in a joint gets safety first (stop, get it assessed), then whether a race is near
+    knee = ask("a little ache in my left knee on downhills")
+    assert knee.startswith("Stop running on your left knee")
+    assert knee.rstrip().endswith("Is a race coming up in the next weeks?")
+    assert ask("no").startswith("Anything that limits")
     done = ask("nothing")
-    focus = done.split("Focus for next week", 1)[1]
-    assert "pain-free" in focus and "physio" in focus  # the pain comes first, with whom to see
+    focus = done.split("**Focus for next week**", 1)[1]
+    assert focus.strip().startswith("- Get it assessed before running") and "physio" in focus
     assert "Mood: skipped." in done and "“work was mad”" in done
     assert DENIED in ask("how did bob's check-in go?", user="dave")

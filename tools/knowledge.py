@@ -11,7 +11,7 @@ from knowledge.store import Hit, KnowledgeStore
 from storage.access import visible_athlete_ids
 from tools.context import ToolContext
 from tools.markdown import escape
-from tools.own_numbers import own_numbers
+from tools.own_numbers import own_numbers, range_finding
 from tools.reply import standard_reply
 from tools.result import ToolResult
 from tools.spec import ToolSpec
@@ -82,7 +82,9 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
             confidence=0.2,
             reasons=["no passage was close enough to the question"],
         )
-    own = own_numbers(ctx, notes[0].id.rsplit("-", 1)[0]) if notes else None
+    note = notes[0].id.rsplit("-", 1)[0] if notes else ""
+    own = own_numbers(ctx, note) if notes else None
+    judged = range_finding(note, own, ctx.whose) if own else None
     best = max(h.score for h in [*notes, *history])
     topic = notes[0].topic if notes else ""
     return ToolResult(
@@ -111,6 +113,7 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
         if best >= 0.5
         else ["the closest notes are only loosely related to the question"],
         caveats=[CAVEAT] if notes else [],
+        findings=[judged] if judged else [],
     )
 
 

@@ -1,7 +1,11 @@
 """The runner's own numbers that a knowledge answer quotes beside a note: cadence from their runs
 of the last three months, weekly distance and the longest recent run beside the notes on load and
 progression, and the latest video analysis beside the notes on technique. Every number is a
-``Fact`` computed here, read through the acting user's access to the athlete."""
+``Fact`` computed here, read through the acting user's access to the athlete.
+
+"Lately" ends at the athlete's latest run when that is before today (data that stopped long ago
+still answers, with its dates said), and a value with a typical range in the literature gets a
+verdict against it (:func:`range_finding`)."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from knowledge.reference_ranges import RANGES
 from storage.gait_reports import list_gait_reports
 from tools.context import ToolContext
-from tools.result import Fact
+from tools.result import Fact, Finding
 from tools.trends.changes import MIN_RUN_MIN
 from tools.trends.history import history
 
@@ -40,28 +45,37 @@ def _day(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def _runs(ctx: ToolContext, since: date) -> pd.DataFrame:
+def latest_day(ctx: ToolContext) -> date:
+    """The day "lately" ends: today, or the athlete's latest run when that was before."""
+    frame = history(ctx)
+    runs = frame[(frame["sport"] == "run") & (frame["date"] <= pd.Timestamp(ctx.day))]
+    return runs["date"].max().date() if not runs.empty else ctx.day
+
+
+def _runs(ctx: ToolContext, days: int, end: date) -> pd.DataFrame:
+    """The runs of the ``days`` up to ``end``."""
     frame = history(ctx)
     if frame.empty:
         return frame
     keep = (
         (frame["sport"] == "run")
-        & (frame["date"] >= pd.Timestamp(since))
-        & (frame["date"] <= pd.Timestamp(ctx.day))
+        & (frame["date"] > pd.Timestamp(end - timedelta(days=days)))
+        & (frame["date"] <= pd.Timestamp(end))
     )
     return frame[keep]
 
 
 def cadence(ctx: ToolContext, whose: str) -> OwnNumbers | None:
-    """The middle half and median of the cadence of runs of 10 minutes or more lately."""
-    runs = _runs(ctx, ctx.day - timedelta(days=RECENT_DAYS))
+    """The middle half and median of the cadence of runs of 10 minutes or more lately; the
+    latest video's cadence when the runs have too little."""
+    runs = _runs(ctx, RECENT_DAYS, latest_day(ctx))
     if runs.empty:
-        return None
+        return gait_metric("cadence")(ctx, whose)
     runs = runs[runs["duration_min"] >= MIN_RUN_MIN]
     values = runs["cadence_spm"].to_numpy(dtype=float)
     ok = np.isfinite(values)
     if ok.sum() < MIN_RUNS:
-        return None
+        return gait_metric("cadence")(ctx, whose)
     values, days = values[ok], runs["date"][ok]
     low, median, high = (round(float(v)) for v in np.percentile(values, [25, 50, 75]))
     facts = [
@@ -72,18 +86,20 @@ def cadence(ctx: ToolContext, whose: str) -> OwnNumbers | None:
     ]
     first, last = days.min().date(), days.max().date()
     sentence = (
-        f"{whose} cadence over the last 3 months was {low}-{high} steps/min in the middle half of "
-        f"{facts[3].render()} of 10 minutes or more, median {median} steps/min, from "
-        f"{_day(first)} to {_day(last)}."
+        f"{whose} cadence over the 3 months to {_day(last)} was {low}-{high} steps/min in the "
+        f"middle half of {facts[3].render()} of 10 minutes or more, median {median} steps/min, "
+        f"from {_day(first)} to {_day(last)}."
     )
     return OwnNumbers(sentence, facts)
 
 
 def weekly_distance(ctx: ToolContext, whose: str) -> OwnNumbers | None:
     """Running distance in each of the last full weeks, and the longest run lately."""
-    this_monday = ctx.day - timedelta(days=ctx.day.weekday())
+    end = latest_day(ctx)
+    after = end + timedelta(days=1)  # full weeks end before the week that holds the next day
+    this_monday = after - timedelta(days=after.weekday())
     start = this_monday - timedelta(weeks=WEEKS)
-    runs = _runs(ctx, start)
+    runs = _runs(ctx, (end - start).days + 1, end)
     if runs.empty:
         return None
     weeks = [start + timedelta(weeks=i) for i in range(WEEKS)]
@@ -101,7 +117,7 @@ def weekly_distance(ctx: ToolContext, whose: str) -> OwnNumbers | None:
         f"{whose} running distance in the last {WEEKS} full weeks, from {_day(weeks[0])}, was "
         f"{shown}."
     )
-    recent = days >= ctx.day - timedelta(days=LONGEST_DAYS)
+    recent = days > end - timedelta(days=LONGEST_DAYS)
     if recent.any():
         longest = round(float(distance[recent].max()), 1)
         facts.append(Fact("longest_run_last_30_days", longest, "km"))
@@ -151,5 +167,49 @@ def own_numbers(ctx: ToolContext, note: str) -> OwnNumbers | None:
     reader = READERS.get(note)
     if reader is None:
         return None
-    whose = "Your" if ctx.actor.id == ctx.athlete_id else "This athlete's"
+    whose = ctx.whose[0].upper() + ctx.whose[1:]
     return reader(ctx, whose)
+
+
+#: The fact that holds a metric's level in each reader's numbers.
+LEVEL_FACTS = {"cadence": ("cadence_median", "cadence")}
+
+
+def range_finding(note: str, own: OwnNumbers, whose: str) -> Finding | None:
+    """A verdict on the athlete's value against the literature's typical range, when the note's
+    metric has one: within it, or below or above it, which on its own is no problem. ``whose``
+    is "your" or an athlete's name with "'s"."""
+    metric = {"contact_time": "ground_contact", "hip_and_pelvis": "pelvic_drop",
+              "knee_alignment": "knee_fppa", "arm_swing": "arm_crossover",
+              "overstriding": "overstride"}.get(note, note)  # fmt: skip
+    typical = RANGES.get(metric)
+    names = LEVEL_FACTS.get(metric, (metric,))
+    fact = next((f for f in own.facts if f.name in names), None)
+    if typical is None or typical.low is None or typical.high is None or fact is None:
+        return None
+    value = float(fact.value)
+    span = f"{typical.low:g}-{typical.high:g} {typical.unit}"
+    if typical.low <= value <= typical.high:
+        verdict = f"Yes, {whose} {metric.replace('_', ' ')} is fine: {{{fact.name}}} is "
+        verdict += f"within the typical {span}."
+        action = "Nothing to change for its own sake."
+    else:
+        side = "below" if value < typical.low else "above"
+        verdict = f"{whose[:1].upper()}{whose[1:]} {metric.replace('_', ' ')} is OK, a little {side} the typical {span}: "
+        verdict += f"{{{fact.name}}}, which on its own is not a problem."
+        action = (
+            "Change it only for a reason (such as overstriding), gradually, about 5 % at a time."
+            if metric == "cadence"
+            else "Treat it as something to watch, not a fault."
+        )
+    return Finding(
+        topic=f"{metric}_range",
+        verdict=verdict,
+        evidence=(typical.note,),
+        action=action,
+        source=" ".join(s.cite() for s in typical.sources),
+        confidence=0.7,
+        margin=f"The typical range is {span}; there is no single ideal value.",
+        answers=("judgement", "should", "trend"),
+        priority=1,
+    )
