@@ -175,7 +175,7 @@ def test_an_answer_quotes_the_runners_own_cadence_and_weekly_distance(
         today=today,
     )
     reply = compose(search_knowledge(coach, "why does cadence matter?"))
-    assert f"This athlete's cadence over the last 3 months was {low}-{high}" in reply
+    assert f"Bob's cadence over the 3 months to {to} was {low}-{high}" in reply
 
 
 def test_a_technique_answer_quotes_the_latest_reliable_video_value(runner: ToolContext) -> None:
