@@ -27,7 +27,7 @@ from agent.router import Route, for_tool, route
 from agent.safety import MEDICATION, RED_FLAG
 from agent.verifier import is_grounded
 from knowledge import scope
-from knowledge.pain import pain_answer
+from knowledge.pain import CLOT, HILBERG, pain_answer
 from models.llm import LLMBackend, RulesBackend, load_backend
 from storage.access import DENIED, AccessDenied, can_see
 from storage.chat import add_message
@@ -86,10 +86,17 @@ DECLINE = (
     "pain that persists, please see a physiotherapist or doctor."
 )
 SEE_A_DOCTOR = (
-    "Chest pain or tightness, dizziness, fainting, palpitations or unusual breathlessness when "
-    "you run can be serious. Please stop hard running and see a doctor soon; if it is severe or "
-    "happening now, call emergency services. I can't assess symptoms, but I'm here for your "
-    "training once you've been checked."
+    "No running: stop and get checked by a doctor first. Chest pain or tightness, dizziness, "
+    "fainting, palpitations or unusual breathlessness when you run can be serious; if it is "
+    "severe or happening now, call emergency services now. I can't assess symptoms, but I'm "
+    "here for your training once you've been checked."
+)
+#: A swollen, hot or red calf: the red flag of a clot (the pain note's Hilberg et al. 2021).
+SEE_A_DOCTOR_TODAY = (
+    "No running: a swollen, warm or red calf, especially after a flight or a long sit, can be a "
+    "blood clot (deep vein thrombosis), which needs a doctor today. If you are short of breath "
+    "or have chest pain, call emergency services now. I can't assess symptoms or suggest a "
+    "treatment; I'm here for your training once you've been checked.\n\nSource: " + HILBERG
 )
 NOT_YOUR_ATHLETE = DENIED
 #: The least probability at which the router's second reading is taken instead of its first,
@@ -99,10 +106,10 @@ ANSWERING_ALTERNATIVE = 0.02
 VERDICTS = frozenset({"judgement", "should", "what_next"})
 
 
-def decline_answer(reason: str) -> str:
+def decline_answer(reason: str, message: str = "") -> str:
     """The fixed answer to a message the safety rules stopped, for ``reason``."""
     if reason == RED_FLAG:
-        return SEE_A_DOCTOR
+        return SEE_A_DOCTOR_TODAY if CLOT.search(message) else SEE_A_DOCTOR
     if reason == MEDICATION:
         return scope.MEDICATION.answer
     return DECLINE
@@ -387,7 +394,7 @@ class Coach:
             return Reply(text, backend=name, route=proposed, subject_ids=subject.ids)
 
         if proposed.kind == "decline":
-            return say(decline_answer(proposed.reason))
+            return say(decline_answer(proposed.reason, message))
         if proposed.kind == "pain":
             return say(pain_answer(message, self._who(actor, subject.one)).text)
         if proposed.kind == "smalltalk":

@@ -30,12 +30,12 @@ def compose(result: ToolResult, kind: str = "lookup", question: str = "") -> str
     (``kind``, see :mod:`agent.question`) gets the result's findings for it first, when it has
     some, and the full figures one step away."""
     spec = TOOLS.get(result.tool)
-    wanted = result.ok and kind in VERDICT_KINDS
+    wanted = result.ok and (kind in VERDICT_KINDS or bool(spec and spec.findings_lead))
     findings = result.rendered_findings(kind, question) if wanted else []
     if not result.ok:
         text = standard_reply(result)
     elif findings:
-        text = finding_reply(result, findings)
+        text = finding_reply(result, findings, kind)
     else:
         text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
     if athlete := result.data.get("athlete"):
@@ -78,12 +78,13 @@ def sure_words(confidence: float) -> str:
 MORE = "Say “show me the numbers” for all the figures."
 
 
-def finding_reply(result: ToolResult, findings: Sequence[Finding]) -> str:
+def finding_reply(result: ToolResult, findings: Sequence[Finding], kind: str = "judgement") -> str:
     """A coach's answer: the verdict first, the facts behind it, what to do, anything else worth
-    knowing, how sure and how close to its line, and the sources; the figures stay one step
-    away."""
+    knowing (for "what should I work on?", the next focus points, numbered), how sure and how
+    close to its line, and the sources; the figures stay one step away."""
     top = findings[0]
-    others = [f for f in findings[1:] if f.topic not in top.covers][:1]
+    more = 2 if kind == "what_next" or kind not in VERDICT_KINDS else 1
+    others = [f for f in findings[1:] if f.topic not in top.covers][:more]
     lines = [top.verdict]
     if result.data.get("as_of_note"):
         lines.append(str(result.data["as_of_note"]))
@@ -91,8 +92,9 @@ def finding_reply(result: ToolResult, findings: Sequence[Finding]) -> str:
         lines += ["", *(f"- {line}" for line in top.evidence)]
     if top.action:
         lines += ["", f"**What to do:** {top.action}"]
-    for other in others:
-        lines += ["", f"**Also:** {other.verdict}" + (f" {other.action}" if other.action else "")]
+    for number, other in enumerate(others, 2):
+        label = f"{number}." if more > 1 else "**Also:**"
+        lines += ["", f"{label} {other.verdict}" + (f" {other.action}" if other.action else "")]
     lines += ["", f"**How sure:** {sure_words(top.confidence)}. {top.margin}".strip()]
     sources = list(dict.fromkeys(f.source for f in (top, *others) if f.source))
     if sources:

@@ -11,7 +11,7 @@ import re
 from agent.reading import has
 
 WHAT_NEXT = (
-    r"\bwhat (should|do|can|could) (i|we|she|he|they) (work on|focus on|improve|change|fix"
+    r"\bwhat (should|do|can|could|does) (\w+) (need to )?(work on|focus on|improve|change|fix"
     r"|do next|be doing)\b",
     r"\bhow (am i|are we|is (she|he|\w+)) doing\b|\bhow('s| is| are) (my|her|his|\w+'s) "
     r"(running|training|season) (going|looking)\b",

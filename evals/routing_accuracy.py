@@ -40,7 +40,14 @@ from typing import Any
 from sqlalchemy import delete, select
 
 import agent.coach as coach_module
-from agent.coach import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach, Reply
+from agent.coach import (
+    DECLINE,
+    NOT_YOUR_ATHLETE,
+    SEE_A_DOCTOR,
+    SEE_A_DOCTOR_TODAY,
+    Coach,
+    Reply,
+)
 from agent.composer import help_text
 from agent.router import Route
 from agent.verifier import is_grounded
@@ -64,6 +71,7 @@ FIXED_TEXTS = (
     DECLINE,
     NOT_YOUR_ATHLETE,
     SEE_A_DOCTOR,
+    SEE_A_DOCTOR_TODAY,
     MEDICATION.answer,
     *(spec.needs for spec in TOOLS.values() if spec.needs),
     *CHECKIN_QUESTIONS.values(),  # the check-in's questions ("1 (very well) to 7")

@@ -18,6 +18,12 @@ PAIN_WORDS = (
     r"|niggles?|niggling|numb|clicks?|clicking|pops?|popping|grinds?|grinding|throbs?"
     r"|throbbing|tingl\w*|twinges?|bruis\w*|lumps?|stiff|limp\w*|tender)\b"
 )
+#: A red flag in the leg rather than the chest: a swollen calf that may be a clot.
+CLOT = re.compile(
+    r"\b(calf|calves|leg|shin)\b.{0,40}\b(swollen|swelling|hot|red|warm)\b"
+    r"|\b(swollen|swelling|hot|red|warm)\b.{0,40}\b(calf|calves|leg)\b",
+    re.I,
+)
 #: A limp is a stop sign wherever it is.
 LIMP = re.compile(r"\blimp(ing|s|ed)?\b", re.I)
 #: Soreness that is ordinary after training (and asks for no assessment) when nothing else is
@@ -45,7 +51,7 @@ _BOYD = (
     "Boyd RPR, Dimock R, Solan MC, Porter E. Achilles tendon rupture: how to avoid missing the "
     "diagnosis. Br J Gen Pract. 2015;65(641):668-669."
 )
-_HILBERG = (
+HILBERG = (
     "Hilberg T, Ransmann P, Hagedorn T. Sport and venous thromboembolism: site, accompanying "
     "features, symptoms, and diagnosis. Dtsch Arztebl Int. 2021;118(11):181-187."
 )
@@ -97,7 +103,7 @@ PARTS = (
             "tear even if you can still walk)",
             "calf pain or swelling with no clear injury, which can be a blood clot",
         ),
-        (_BOYD, _HILBERG),
+        (_BOYD, HILBERG),
         urgent="a snap, or swelling without an injury, needs a doctor the same day; with "
         "breathlessness or chest pain, call emergency services",
     ),

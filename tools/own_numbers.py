@@ -195,8 +195,8 @@ def range_finding(note: str, own: OwnNumbers, whose: str) -> Finding | None:
         action = "Nothing to change for its own sake."
     else:
         side = "below" if value < typical.low else "above"
-        verdict = f"{whose[:1].upper()}{whose[1:]} {metric.replace('_', ' ')} is OK, a little {side} the typical {span}: "
-        verdict += f"{{{fact.name}}}, which on its own is not a problem."
+        verdict = f"{whose[:1].upper()}{whose[1:]} {metric.replace('_', ' ')} is OK, a little "
+        verdict += f"{side} the typical {span}: {{{fact.name}}}, which on its own is not a problem."
         action = (
             "Change it only for a reason (such as overstriding), gradually, about 5 % at a time."
             if metric == "cadence"

@@ -14,7 +14,7 @@ from tools.importing import tool as importing
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
 from tools.strength import fix_tool, history_tool, log_tool, routines
-from tools.trends import changes, compare, training_load
+from tools.trends import changes, compare, overview, training_load
 
 __all__ = ["TOOLS", "ToolCallError", "ToolSpec", "available_tools", "get_tool", "tool_for_file"]
 
@@ -29,6 +29,7 @@ TOOLS: dict[str, ToolSpec] = {
         training_load.SPEC,
         changes.SPEC,
         compare.SPEC,
+        overview.SPEC,
         checkin.SPEC,
         log_tool.SPEC,
         fix_tool.SPEC,

@@ -92,6 +92,8 @@ class ToolSpec:
     #: The kinds of answer its results give (:data:`tools.result.ANSWER_KINDS`): a question of
     #: another kind goes to a tool that answers it, or is told this one can't.
     answers: frozenset[str] = frozenset({"lookup", "listing", "extreme", "trend"})
+    #: Its findings lead the reply whatever kind of question was asked (an overview).
+    findings_lead: bool = False
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

@@ -18,7 +18,7 @@ from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.reply import standard_reply
-from tools.result import ANSWER_KINDS, Fact, ToolResult
+from tools.result import ANSWER_KINDS, Fact, Finding, ToolResult
 from tools.spec import ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends import load as maths
@@ -210,6 +210,28 @@ def _result(
         findings=findings,
     )
     if stale:
+        gap = (as_of - report.last_session).days
+        result.facts += [
+            Fact("latest_session", day_words(report.last_session), ""),
+            Fact("days_since_latest_session", gap, "days"),
+        ]
+        are = "are" if who == "you" else "is"
+        result.findings.insert(
+            0,
+            Finding(
+                topic="stale",
+                verdict=f"Not yet: {whose} latest session is {{latest_session}}, "
+                f"{{days_since_latest_session}} ago, so I can't judge how ready {who} {are} now; "
+                f"after a break that long, build back gradually rather than picking up where "
+                f"{who} left off.",
+                action="Import any newer training and ask again; otherwise start with easy runs "
+                "and build up over several weeks.",
+                confidence=0.8,
+                margin="Everything else here is as of that day.",
+                answers=("should",),
+                priority=0,
+            ),
+        )
         result.data["as_of_note"] = (
             f"{whose[0].upper() + whose[1:]} latest session is {day_words(report.last_session)}, "
             f"{(as_of - report.last_session).days} days before {day_words(as_of)}; this is as of "
