@@ -27,6 +27,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 from agent.coach import NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach, Reply
 from evals.routing_accuracy import (
     TODAY,
@@ -36,6 +38,7 @@ from evals.routing_accuracy import (
     _settings,
 )
 from storage.db import Database
+from storage.models import WellnessEntry
 from storage.users import create_user, link_coach
 
 DEFAULT_SET = Path(__file__).with_name("conversations_a.jsonl")
@@ -197,6 +200,8 @@ def play(conversations: list[tuple[str, str, list[Turn]]], today: date = TODAY) 
         for name, sender_name, turns in conversations:
             sender = cora if sender_name == "cora" else runner
             _forget_conversations(db, sender)
+            with db.session() as session:  # each conversation is its own week: no check-in yet
+                session.execute(delete(WellnessEntry))
             for turn in turns:
                 reply = coach.turn(sender, turn.message)
                 tool, kind, args = _observe(reply)
