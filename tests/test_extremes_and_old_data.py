@@ -16,6 +16,7 @@ from agent.extractors import extract
 from tests.worlds import World
 from tools.activities import SPEC, list_activities, read_order
 from tools.context import ToolContext
+from tools.markdown import escape
 from tools.trends.compare import _phrase as compare_phrase
 from tools.trends.compare import compare_training
 
@@ -70,16 +71,16 @@ def test_the_longest_run_of_2025_leads_the_answer_with_its_runners_up(world: Wor
 
     assert _value(result, "longest_distance") == round(best["distance"] / 1000, 1)
     assert _value(result, "longest_date") == _local_day(best).isoformat()
-    assert _value(result, "longest_name") == best["name"]
+    assert _value(result, "longest_name") == escape(best["name"])  # quotable in Markdown
     assert _value(result, "count") == len(runs)
     [finding] = result.rendered_findings("extreme")
     assert finding.verdict == (
         f"Your longest run in 2025 was {best['distance'] / 1000:.1f} km on "
-        f"{_local_day(best).isoformat()} (“{best['name']}”)."
+        f"{_local_day(best).isoformat()} (“{escape(best['name'])}”)."
     )
     assert finding.evidence[0] == (
         f"Next: {second['distance'] / 1000:.1f} km on {_local_day(second).isoformat()} "
-        f"(“{second['name']}”)."
+        f"(“{escape(second['name'])}”)."
     )
     assert not result.rendered_findings("trend")  # it answers only "what was my longest"
 
@@ -215,20 +216,34 @@ def _latest_utc_day(world: World) -> date:
     return max(date.fromisoformat(i["start_date"][:10]) for i in world.raw)
 
 
-def test_this_week_long_after_the_data_ends_shows_the_week_to_the_latest_activity(
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _utc_day(item: dict[str, Any]) -> date:
+    return date.fromisoformat(item["start_date"][:10])  # the period filter is on the UTC start
+
+
+def test_this_week_long_after_the_data_ends_shows_the_week_of_the_latest_activity(
     world: World,
 ) -> None:
     latest = _latest_utc_day(world)
-    first = latest - timedelta(days=6)
-    inside = [i for i in world.raw if first <= date.fromisoformat(i["start_date"][:10]) <= latest]
+    monday = latest - timedelta(days=latest.weekday())
+    inside = [i for i in world.raw if monday <= _utc_day(i) <= latest]
     assert inside
 
     result = list_activities(_ctx(world, LATE), since=LATE.isoformat())  # "this week", a Monday
 
-    said = f"Your latest activity is {latest.day} {latest:%b %Y}; here are the 7 days to that day."
-    assert said == "Your latest activity is 19 Oct 2025; here are the 7 days to that day."
+    said = (
+        f"You have no activities on {_day(LATE)}; your latest activity is {_day(latest)}, so "
+        f"here is the week of {_day(monday)} to that day."
+    )
+    assert said == (
+        "You have no activities on 7 Dec 2026; your latest activity is 19 Oct 2025, so here is "
+        "the week of 13 Oct 2025 to that day."
+    )
     assert result.message == said
-    assert result.data["shifted"]["from"] == first.isoformat()
+    assert result.data["shifted"]["from"] == monday.isoformat()
     assert result.data["shifted"]["to"] == latest.isoformat()
     assert _value(result, "count") == len(inside)
     assert _value(result, "total_distance") == round(sum(i["distance"] for i in inside) / 1000, 1)
@@ -237,10 +252,62 @@ def test_this_week_long_after_the_data_ends_shows_the_week_to_the_latest_activit
     assert text.count("latest activity") == 1  # said once
 
 
+def test_this_year_long_after_the_data_ends_is_the_year_of_the_latest_activity(
+    world: World,
+) -> None:
+    latest = _latest_utc_day(world)
+    runs = [i for i in _runs(world) if _utc_day(i).year == latest.year]
+
+    result = list_activities(_ctx(world, LATE), since="2026-01-01", sport="run")
+
+    assert result.message == (
+        f"You have no runs in 2026; your latest run is {_day(latest)}, so here is "
+        f"{latest.year} to that day."
+    )
+    assert result.data["shifted"]["from"] == f"{latest.year}-01-01"
+    assert _value(result, "count") == len(runs)
+    assert _value(result, "total_distance") == round(sum(i["distance"] for i in runs) / 1000, 1)
+
+
+def test_last_month_long_after_the_data_ends_is_the_month_of_the_latest_activity(
+    world: World,
+) -> None:
+    latest = _latest_utc_day(world)
+    first = latest.replace(day=1)
+    inside = [i for i in world.raw if first <= _utc_day(i) <= latest]
+
+    result = list_activities(_ctx(world, LATE), since="2026-11-01", until="2026-11-30")
+
+    assert result.message == (
+        f"You have no activities from 1 Nov to 30 Nov 2026; your latest activity is "
+        f"{_day(latest)}, so here is {latest:%B %Y} to that day."
+    )
+    assert (result.data["shifted"]["from"], result.data["shifted"]["unit"]) == (
+        first.isoformat(),
+        "month",
+    )
+    assert _value(result, "count") == len(inside)
+
+
+def test_a_period_that_is_no_calendar_unit_keeps_its_length(world: World) -> None:
+    latest = _latest_utc_day(world)
+    first = latest - timedelta(days=29)
+    inside = [i for i in world.raw if first <= _utc_day(i) <= latest]
+
+    result = list_activities(_ctx(world, LATE), since="2026-11-08")  # "the past 30 days"
+
+    assert result.message == (
+        f"You have no activities from 8 Nov to 7 Dec 2026; your latest activity is "
+        f"{_day(latest)}, so here are the 30 days to that day."
+    )
+    assert _value(result, "count") == len(inside)
+
+
 def test_last_week_ending_yesterday_is_shifted_but_a_past_month_is_not(world: World) -> None:
     latest = _latest_utc_day(world)
     last_week = list_activities(_ctx(world, LATE), since="2026-11-30", until="2026-12-06")
     assert last_week.data["shifted"]["to"] == latest.isoformat()
+    assert last_week.data["shifted"]["unit"] == "week"
     assert _value(last_week, "count") > 0
 
     explicit = list_activities(_ctx(world, LATE), since="2026-06-01", until="2026-06-30")
@@ -261,19 +328,21 @@ def test_a_week_with_activities_is_not_shifted(world: World) -> None:
     )
 
 
-def test_the_longest_run_this_year_after_the_data_ends_is_over_the_year_to_it(
+def test_the_longest_run_this_year_after_the_data_ends_is_of_the_latest_year(
     world: World,
 ) -> None:
-    latest = max(date.fromisoformat(i["start_date"][:10]) for i in _runs(world))
-    first = latest - timedelta(days=364)  # 2026 is 365 days long
-    inside = [i for i in _runs(world) if first <= date.fromisoformat(i["start_date"][:10])]
+    latest = max(_utc_day(i) for i in _runs(world))
+    inside = [i for i in _runs(world) if _utc_day(i).year == latest.year]
     best = max(inside, key=lambda i: i["distance"])
 
     result = list_activities(_ctx(world, LATE), since="2026-01-01", sport="run", order="longest")
 
-    assert result.message.startswith(f"Your latest run is {latest.day} {latest:%b %Y}; ")
+    assert result.message.startswith(f"You have no runs in 2026; your latest run is {_day(latest)}")
     assert _value(result, "longest_distance") == round(best["distance"] / 1000, 1)
     assert _value(result, "longest_date") == _local_day(best).isoformat()
+    assert result.rendered_findings("extreme")[0].verdict.startswith(
+        f"Your longest run in {latest.year} was {best['distance'] / 1000:.1f} km"
+    )
 
 
 def _foot_km(world: World, first: date, last: date) -> float:

@@ -11,6 +11,7 @@ from typing import Any
 
 from storage.activities import list_activities as stored_activities
 from storage.models import Activity
+from tools.confidence_words import confidence_sentence
 from tools.context import ToolContext
 from tools.importing.sports import SPORTS, normalise_sport
 from tools.markdown import escape
@@ -33,6 +34,117 @@ NONE_MATCH = (
     "No activities match. Import some: drop FIT, GPX or TCX files or your Strava export zip into "
     "the chat (or run `coachg import PATH`), or connect Strava in Settings."
 )
+
+
+#: Race distances (km) by the names runners give them.
+RACE_DISTANCES: dict[str, float] = {
+    "mile": 1.609344,
+    "5K": 5.0,
+    "4 mile": 6.437376,
+    "8K": 8.0,
+    "5 mile": 8.04672,
+    "10K": 10.0,
+    "15K": 15.0,
+    "10 mile": 16.09344,
+    "half marathon": 21.0975,
+    "marathon": 42.195,
+}
+#: A run is of a race distance from this much short of it to this much over (GPS reads long).
+DISTANCE_SHORT, DISTANCE_LONG = 0.01, 0.03
+MILE_KM = 1.609344
+#: With this many activities or fewer, each one's details are shown.
+DETAILED = 3
+#: Elapsed time is said beside moving time when they differ by this many seconds or more.
+ELAPSED_SAID_S = 60
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
+
+
+def race_distance(text: str) -> tuple[str, float] | None:
+    """A distance as a runner names it, and its km: "10k" or "10 km" -> ("10K", 10.0), "half"
+    -> ("half marathon", 21.0975), "10 mile" -> ("10 mile", 16.09), "12" -> ("12 km", 12.0);
+    None when it is no distance."""
+    words = re.sub(r"[-_]", " ", str(text).strip().lower())
+    if re.search(r"\bhalf\b|\bhalves\b|\b21\.1 ?km?\b", words):
+        return "half marathon", RACE_DISTANCES["half marathon"]
+    if re.search(r"\bmarathons?\b|\b42\.2 ?km?\b", words):
+        return "marathon", RACE_DISTANCES["marathon"]
+    count = r"(\d{1,2}(?:\.\d+)?|" + "|".join(_COUNT_WORDS) + ")"
+    if m := re.fullmatch(rf"(?:{count} ?)?(?:miles?|miler|mi|m)", words):  # "10M" is 10 mile
+        miles = float(_COUNT_WORDS.get(m[1], m[1])) if m[1] else 1.0
+        name = "mile" if miles == 1 else f"{miles:g} mile"
+        return name, RACE_DISTANCES.get(name, miles * MILE_KM)
+    if m := re.fullmatch(r"(\d+(?:\.\d+)?) ?(?:k|km|kms|kilomet(?:re|er)s?)?", words):
+        km = float(m[1])
+        if km <= 0:
+            return None
+        for name, known in RACE_DISTANCES.items():  # "21.0975" is the half marathon
+            if abs(known - km) < 0.06:
+                return name, known
+        return f"{km:g} km", km
+    return None
+
+
+def distance_band(km: float) -> tuple[float, float]:
+    """The distances (km) that count as ``km``: 1 % short to 3 % long."""
+    return km * (1 - DISTANCE_SHORT), km * (1 + DISTANCE_LONG)
+
+
+def _filtered(
+    activities: list[Activity],
+    target: tuple[str, float] | None,
+    min_km: float | None,
+    races: bool | None,
+) -> list[Activity]:
+    """``activities`` of the distance asked (``target``), of at least ``min_km``, and races only
+    when ``races``."""
+    if target:
+        low, high = distance_band(target[1])
+        activities = [a for a in activities if low <= (a.distance_m or 0.0) / 1000.0 <= high]
+    if min_km:
+        activities = [a for a in activities if (a.distance_m or 0.0) / 1000.0 >= min_km]
+    if races:
+        activities = [a for a in activities if a.is_race]
+    return activities
+
+
+#: Said when races are asked for but the activities don't say which were races.
+RACES_UNKNOWN = (
+    "your activities don't say which were races (a Strava export doesn't carry it), so every "
+    "one of that distance counts"
+)
+
+
+def _races_unknown(ctx: ToolContext) -> str:
+    return (
+        f"I can't tell which runs were races: {ctx.whose} activities don't say (a Strava export "
+        "doesn't carry it; Strava's own sync does). Ask for a distance instead, for example "
+        "“my 10K times” or “my fastest half marathon”."
+    )
+
+
+def _a(name: str) -> str:
+    """A distance's name with its article: "a 10K", "an 8K", "a half marathon"."""
+    return f"an {name}" if name[:1] in "8aeiou" or name.startswith(("11", "18")) else f"a {name}"
+
+
+def _filter_words(
+    sport: str | None, target: tuple[str, float] | None, race: bool | None, min_km: float | None
+) -> str:
+    """What was looked for, in words: "runs", "10K races", "runs of 30 km or more"."""
+    kind = "races" if race else _COUNTED.get(sport or "", "activities")
+    if target:
+        kind = f"{target[0]} {kind}"
+    if min_km:
+        kind += f" of {min_km:g} km or more"
+    return kind
+
+
+def clock_text(seconds: float) -> str:
+    """A duration as a race result is written: ``46:40``, ``3:55:29``."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def parse_day(text: str, end: bool = False) -> datetime:
@@ -71,6 +183,7 @@ def activity_row(activity: Activity) -> dict[str, Any]:
         "name": activity.name,
         "distance_km": round(km, 3) if km is not None else None,
         "moving_time_min": round(seconds / 60.0, 1) if seconds else None,
+        "time": clock_text(seconds) if seconds else None,
         "pace_min_per_km": round(pace, 2) if pace else None,
         "pace_per_km": pace_text(pace) if pace else None,
         "avg_hr": round(activity.avg_hr, 1) if activity.avg_hr else None,
@@ -90,14 +203,20 @@ def list_activities(
     sport: str | None = None,
     limit: int | None = None,
     order: str | None = None,
+    distance: str | None = None,
+    race: bool | None = None,
+    min_km: float | None = None,
 ) -> ToolResult:
     """List the athlete's activities, newest first, with count, distance and time totals; or,
-    with ``order``, find the record of the period (the longest run, the biggest week...) and
-    list the top few.
+    with ``order``, find the record of the period (the longest run, the biggest week, the
+    fastest 10K...) and list the top few. One to three activities come with their details
+    (time, pace, heart rate, climbing, cadence).
 
     Without ``limit`` the totals cover every match and the newest 20 are listed. When the
-    period asked reaches today but holds nothing and older activities exist ("this week" long
-    after the data ends), the same length of time up to the latest activity is used, and said.
+    period asked reaches today (or ended lately) but holds nothing and older activities exist
+    ("this year" long after the data ends), a calendar year, month or week asked is answered
+    with the same unit that holds the latest activity, up to it, and any other period with the
+    same length of time up to the latest activity; either is said.
 
     Args:
         since: the first day, an ISO date (YYYY-MM-DD), included.
@@ -106,9 +225,15 @@ def list_activities(
         limit: how many of the newest to list, e.g. 3 for "my last 3 runs"; the totals then
             cover those. With ``order``, how many of the top to list (default 5).
         order: rank instead of listing the newest: "longest" (distance), "fastest" (average
-            pace, runs of 3 km or more; runs unless another sport is named), "most_climb"
-            (elevation gain), "biggest_week" (distance in a Monday-Sunday week) or
-            "biggest_month" (distance in a calendar month).
+            pace, runs of 3 km or more; runs unless another sport is named; with ``distance``,
+            the shortest time at that distance), "most_climb" (elevation gain),
+            "biggest_week" (distance in a Monday-Sunday week) or "biggest_month" (distance in
+            a calendar month).
+        distance: only activities of about this distance (1 % short to 3 % long, as GPS reads
+            long): "5k", "10k", "15k", "10 mile", "half marathon", "marathon", "mile", or km
+            such as "12"; runs unless another sport is named.
+        race: true for races only (those Strava marks as a race).
+        min_km: only activities of at least this many km ("runs over 30 km").
     """
     try:
         start = parse_day(since) if since else None
@@ -126,44 +251,68 @@ def list_activities(
         return ToolResult.failure(
             TOOL, f"Unknown order {order!r}; use one of: {', '.join(ORDERS)}."
         )
-    if order == "fastest" and wanted is None:
+    target = race_distance(distance) if distance else None
+    if distance and target is None:
+        names = ", ".join(RACE_DISTANCES)
+        return ToolResult.failure(
+            TOOL, f"I can't read the distance {distance!r}; use one of: {names}, or km."
+        )
+    if min_km is not None and min_km <= 0:
+        min_km = None
+    if (order == "fastest" or target) and wanted is None:
         wanted = "run"  # a pace compares like with like; a ride is always "faster"
     picked = max(1, min(int(limit), MAX_LIMIT)) if limit else None
+    filtered = bool(target or race or min_km)
     shifted: dict[str, Any] | None = None
+    races_unknown = False
     with ctx.session() as session:
 
         def fetch(first: datetime | None, last: datetime | None) -> list[Activity]:
-            return stored_activities(
+            found = stored_activities(
                 session, ctx.actor, ctx.athlete_id, since=first, until=last, sport=wanted,
-                limit=None if order else picked,
+                limit=None if order or filtered else picked,
             )  # fmt: skip
+            found = _filtered(found, target, min_km, race and not races_unknown)
+            return found if order or not picked else found[:picked]
 
+        if race:
+            every = stored_activities(session, ctx.actor, ctx.athlete_id, sport=wanted)
+            races_unknown = bool(every) and all(a.is_race is None for a in every)
+            if races_unknown and not (target or min_km):
+                return ToolResult.failure(TOOL, _races_unknown(ctx), races_unknown=True)
         activities = fetch(start, end)
-        if not activities and start and _reaches_today(end, ctx.day):
+        if not activities and start and _recent(start, end, ctx.day):
             latest = stored_activities(session, ctx.actor, ctx.athlete_id, sport=wanted, limit=1)
             if latest and latest[0].start_time < start:
+                asked_until = (end - timedelta(days=1)).date() if end else None
                 last_day = latest[0].start_time.date()  # UTC, as the period's filter is
-                asked_last = (end - timedelta(days=1)).date() if end else ctx.day
-                days = span_days(start.date(), asked_last)
-                first_day = last_day - timedelta(days=days - 1)
-                start, end = parse_day(first_day.isoformat()), parse_day(last_day.isoformat(), True)
+                shift = old_data_shift(start.date(), asked_until, ctx.day, last_day)
+                message = old_data_words(
+                    ctx, start.date(), asked_until or ctx.day, shift, _NOUNS.get(wanted or "")
+                )
+                start = parse_day(shift.first.isoformat())
+                end = parse_day(shift.last.isoformat(), True)
                 activities = fetch(start, end)
                 shifted = {
-                    "from": first_day.isoformat(),
-                    "to": last_day.isoformat(),
-                    "latest": last_day.isoformat(),
-                    "days": days,
+                    "from": shift.first.isoformat(),
+                    "to": shift.last.isoformat(),
+                    "latest": shift.last.isoformat(),
+                    "days": shift.days,
+                    "unit": shift.unit,
+                    "message": message,
                 }
         if order:
-            ranking = _rank(activities, order, wanted, picked or RANKED)
+            ranking = _rank(activities, order, wanted, picked or RANKED, target)
             rows = ranking.rows
         else:
             ranking = None
             rows = [activity_row(a) for a in activities[: picked or LISTED]]
+        detailed = activities if not order and 0 < len(activities) <= DETAILED else []
     if shifted:
-        message = shift_words(ctx, date.fromisoformat(shifted["latest"]), shifted["days"], wanted)
+        message = shifted.pop("message")
     else:
-        message = "" if activities else _none_match(ctx, start, end, wanted)
+        what = _filter_words(wanted, target, race, min_km)
+        message = "" if activities else _none_match(ctx, start, end, wanted, what)
     total_km = sum(a.distance_m or 0.0 for a in activities) / 1000.0
     total_h = sum((a.moving_time_s or a.elapsed_time_s or 0.0) for a in activities) / 3600.0
     result = ToolResult(
@@ -181,21 +330,46 @@ def list_activities(
             "sport": wanted,
             "limit": picked,
             "order": order,
+            "distance": target[0] if target else None,
+            "race": bool(race) or None,
+            "min_km": min_km,
         },
         reasons=["listed straight from the stored activities"],
     )
     if shifted:
         result.data["shifted"] = shifted
+    if target:
+        low, high = distance_band(target[1])
+        result.data["distance_band_km"] = [round(low, 2), round(high, 2)]
+        if order:
+            result.caveats.append(
+                f"only whole {_COUNTED.get(wanted or '', 'activities')} of {low:.2f} to "
+                f"{high:.2f} km count as {_a(target[0])}, not a faster stretch inside a longer one"
+            )
+    if races_unknown:
+        result.data["races_unknown"] = True
+        result.caveats.append(RACES_UNKNOWN)
     if ranking is not None:
-        _add_ranking(result, ranking, order or "", wanted, ctx.whose, start, end)
-    elif len(activities) > len(rows):
-        result.caveats.append(f"the newest {len(rows)} are listed; the totals cover all of them")
+        flagged = bool(race) and not races_unknown
+        _add_ranking(result, ranking, order or "", wanted, ctx.whose, start, end, target, flagged)
+    else:
+        if detailed:
+            _add_details(result, detailed, ctx.whose)
+        if len(activities) > len(rows):
+            result.caveats.append(
+                f"the newest {len(rows)} are listed; the totals cover all of them"
+            )
     return result
 
 
-def _reaches_today(end: datetime | None, today: date) -> bool:
-    """Whether a period ending at ``end`` (exclusive, None for open) takes in yesterday or today."""
-    return end is None or (end - timedelta(days=1)).date() >= today - timedelta(days=1)
+def _recent(start: datetime, end: datetime | None, today: date) -> bool:
+    """Whether a period (``end`` exclusive, None for open) reaches today or ended no longer ago
+    than its own length ("last month" asked on the 7th), so that an empty answer long after the
+    data ends means "show me the latest of the same"."""
+    if end is None:
+        return True
+    last = (end - timedelta(days=1)).date()
+    return last >= today - timedelta(days=max(1, span_days(start.date(), last)))
 
 
 def span_days(first: date, last: date) -> int:
@@ -215,6 +389,96 @@ def span_days(first: date, last: date) -> int:
 def day_words(day: date) -> str:
     """A day as a person writes it: ``19 Oct 2025``."""
     return f"{day.day} {day:%b %Y}"
+
+
+def range_words(first: date, last: date) -> str:
+    """A span of days as a person writes it: "from 1 Nov to 30 Nov 2026", "on 7 Dec 2026"."""
+    if first == last:
+        return f"on {day_words(first)}"
+    if first.year == last.year:
+        return f"from {first.day} {first:%b} to {day_words(last)}"
+    return f"from {day_words(first)} to {day_words(last)}"
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Where a question about a period long after the data ends is answered instead: ``first``
+    to ``last`` (the latest activity's day)."""
+
+    first: date
+    last: date
+    days: int  # the length of the period asked, in days
+    unit: str  # "year", "month" or "week" for a calendar period asked; "" for another
+
+
+def calendar_unit(first: date, until: date | None, today: date) -> str:
+    """The calendar unit a period asked is, if it is one: "year" (from 1 Jan: "this year", "in
+    2026"), "month" (from the 1st: "this month", "last month") or "week" (from a Monday);
+    empty for any other period. ``until`` is None for a period open to ``today``."""
+    if until is None:  # "this month" and "this year" on 1-31 Jan read alike: the month wins
+        if first > today:
+            return ""
+        if first.day == 1 and (first.year, first.month) == (today.year, today.month):
+            return "month"
+        if (first.month, first.day) == (1, 1) and first.year == today.year:
+            return "year"
+        if first.weekday() == 0 and (today - first).days < 7:
+            return "week"
+        return ""
+    if (first.month, first.day, until.month, until.day) == (1, 1, 12, 31) and (
+        first.year == until.year
+    ):
+        return "year"
+    month_end = calendar.monthrange(first.year, first.month)[1]
+    if first.day == 1 and until == first.replace(day=month_end):
+        return "month"
+    if first.weekday() == 0 and until == first + timedelta(days=6):
+        return "week"
+    return ""
+
+
+def old_data_shift(first: date, until: date | None, today: date, latest: date) -> Shift:
+    """The period to answer instead of an empty one asked long after the data ends (``latest``
+    is the latest activity's day): a calendar year, month or week asked becomes the same unit
+    that holds ``latest``, up to it ("this year" -> 1 Jan 2025 to 19 Oct 2025); another period
+    the same number of days up to ``latest``."""
+    unit = calendar_unit(first, until, today)
+    days = span_days(first, until or today)
+    if unit == "year":
+        start = date(latest.year, 1, 1)
+    elif unit == "month":
+        start = latest.replace(day=1)
+    elif unit == "week":
+        start = latest - timedelta(days=latest.weekday())
+    else:
+        start = latest - timedelta(days=days - 1)
+    return Shift(start, latest, days, unit)
+
+
+def old_data_words(
+    ctx: ToolContext, first: date, last: date, shift: Shift, noun: str | None = None
+) -> str:
+    """The one sentence that says an answer is about older data than asked, naming both: "You
+    have no activities in 2026; your latest activity is 19 Oct 2025, so here is 2025 to that
+    day." ``first`` to ``last`` is the period asked."""
+    noun = noun or "activity"
+    plural = "activities" if noun == "activity" else f"{noun}s"
+    asked = f"in {first.year}" if shift.unit == "year" else range_words(first, last)
+    subject = "You have" if not ctx.about_someone_else else f"{ctx.who} has"
+    if shift.unit == "year":
+        here = f"here is {shift.first.year} to that day"
+    elif shift.unit == "month":
+        here = f"here is {shift.first:%B %Y} to that day"
+    elif shift.unit == "week":
+        here = f"here is the week of {day_words(shift.first)} to that day"
+    elif shift.days == 1:
+        here = "here is that day"
+    else:
+        here = f"here are the {shift.days} days to that day"
+    return (
+        f"{subject} no {plural} {asked}; {ctx.whose} latest {noun} is {day_words(shift.last)}, "
+        f"so {here}."
+    )
 
 
 _NOUNS = {"run": "run", "ride": "ride", "swim": "swim", "walk": "walk", "hike": "hike"}
@@ -239,8 +503,15 @@ class _Ranking:
     min_km: float | None = None  # "fastest": the shortest that counts
 
 
-def _rank(activities: list[Activity], order: str, sport: str | None, top: int) -> _Ranking:
-    """The top ``top`` of ``activities`` by ``order`` (see :func:`list_activities`)."""
+def _rank(
+    activities: list[Activity],
+    order: str,
+    sport: str | None,
+    top: int,
+    target: tuple[str, float] | None = None,
+) -> _Ranking:
+    """The top ``top`` of ``activities`` by ``order`` (see :func:`list_activities`); "fastest"
+    at a ``target`` distance ranks by time."""
     if order in ("biggest_week", "biggest_month"):
         return _rank_periods(activities, order, top, sport)
     min_km = None
@@ -248,7 +519,10 @@ def _rank(activities: list[Activity], order: str, sport: str | None, top: int) -
     for activity in activities:
         km = (activity.distance_m or 0.0) / 1000.0
         seconds = activity.moving_time_s or activity.elapsed_time_s or 0.0
-        if order == "longest" and km > 0:
+        if order == "fastest" and target:
+            if seconds > 0 and km > 0:  # all of about one distance: the shortest time wins
+                scored.append((-seconds, activity, f"{clock_text(seconds)} over {km:.1f} km"))
+        elif order == "longest" and km > 0:
             scored.append((km, activity, f"{km:.1f} km"))
         elif order == "most_climb" and (activity.elevation_gain_m or 0) > 0:
             gain = float(activity.elevation_gain_m or 0.0)
@@ -272,9 +546,80 @@ def _rank(activities: list[Activity], order: str, sport: str | None, top: int) -
                 "sport": activity.sport,
                 "distance_km": round((activity.distance_m or 0.0) / 1000.0, 1),
                 "id": activity.id,
+                "moving_s": activity.moving_time_s or activity.elapsed_time_s,
+                "elapsed_s": activity.elapsed_time_s,
+                "km_per_s": _km_per_s(activity),
             }
         )
     return _Ranking(entries, rows, len(scored), min_km)
+
+
+def _km_per_s(activity: Activity) -> float | None:
+    """An activity's average speed in km/s (moving time, else elapsed); None without one."""
+    seconds = activity.moving_time_s or activity.elapsed_time_s
+    km = (activity.distance_m or 0.0) / 1000.0
+    return km / seconds if seconds and km else None
+
+
+def _add_details(result: ToolResult, activities: list[Activity], whose: str) -> None:
+    """Each of a few activities' time, pace, heart rate, climbing and cadence as facts
+    (``time``, ``avg_hr``...; ``time_2``... for the second), and a finding for each that
+    answers "what was my heart rate on my last run?" with all of them."""
+    whose_text = whose[:1].upper() + whose[1:]
+    for place, activity in enumerate(activities, start=1):
+        end = "" if len(activities) == 1 else f"_{place}"
+        day = local_date(activity.start_time, activity.timezone)
+        name = escape(activity.name or "")  # quotable in Markdown
+        facts = [Fact(f"date{end}", day_words(day)), Fact(f"name{end}", name)]
+        verdict = f"{whose_text} {_NOUNS.get(activity.sport, 'activity')} on {{date{end}}}"
+        if activity.name:
+            verdict += f" (“{{name{end}}}”)"
+        said = []
+        km = (activity.distance_m or 0.0) / 1000.0
+        if km:
+            facts.append(Fact(f"distance{end}", str(round(km, 3)), "km"))  # as listed
+            said.append(f"{{distance{end}}}")
+        moving = activity.moving_time_s or activity.elapsed_time_s
+        if moving:
+            facts.append(Fact(f"time{end}", clock_text(moving)))
+            said.append(f"in {{time{end}}}" if km else f"{{time{end}}}")
+            elapsed = activity.elapsed_time_s
+            if elapsed and elapsed - moving >= ELAPSED_SAID_S:
+                facts.append(Fact(f"elapsed_time{end}", clock_text(elapsed)))
+                said.append(f"({{elapsed_time{end}}} elapsed)")
+        parts = [" ".join(said)] if said else []
+        if speed := _km_per_s(activity):
+            pace, unit = _speed_text(speed, activity.sport).split(" ", 1)
+            facts.append(Fact(f"pace{end}", pace if ":" in pace else float(pace), unit))
+            parts.append(f"{{pace{end}}}")
+        if activity.avg_hr:
+            facts.append(Fact(f"avg_hr{end}", round(activity.avg_hr), "bpm"))
+            heart = f"average heart rate {{avg_hr{end}}}"
+            if activity.max_hr:
+                facts.append(Fact(f"max_hr{end}", round(activity.max_hr), "bpm"))
+                heart += f" (max {{max_hr{end}}})"
+            parts.append(heart)
+        else:
+            parts.append("no heart rate recorded")
+        if activity.elevation_gain_m is not None:
+            facts.append(Fact(f"elevation_gain{end}", round(activity.elevation_gain_m), "m"))
+            parts.append(f"{{elevation_gain{end}}} climbing")
+        if activity.avg_cadence_spm:
+            unit = "steps/min" if activity.sport in ("run", "walk", "hike") else "rpm"
+            facts.append(Fact(f"cadence{end}", round(activity.avg_cadence_spm), unit))
+            parts.append(f"cadence {{cadence{end}}}")
+        result.facts += facts
+        result.findings.append(
+            Finding(
+                topic=f"activity{end}",
+                verdict=f"{verdict}: {', '.join(parts)}.",
+                source="your stored activities",
+                confidence=1.0,
+                answers=("lookup", "listing"),
+                priority=place,
+            )
+        )
+    result.data["detailed"] = len(activities)
 
 
 def _speed_text(km_per_s: float, sport: str | None) -> str:
@@ -335,6 +680,14 @@ def _record_period(
     """The period a record is of, to follow it in a sentence: " in 2025", " in October 2025",
     " since 1 Mar 2025"; empty for all time."""
     if shifted:
+        first = date.fromisoformat(shifted["from"])
+        unit = shifted.get("unit")
+        if unit == "year":
+            return f" in {first.year}"
+        if unit == "month":
+            return f" in {first:%B %Y}"
+        if unit == "week":
+            return f" in the week of {day_words(first)}"
         return f" in the {shifted['days']} days to {day_words(date.fromisoformat(shifted['to']))}"
     first = start.date() if start else None
     last = (end - timedelta(days=1)).date() if end else None
@@ -362,9 +715,11 @@ def _add_ranking(
     whose: str,
     start: datetime | None,
     end: datetime | None,
+    target: tuple[str, float] | None = None,
+    race: bool = False,
 ) -> None:
     """The record's facts, its runners-up as evidence, and the finding that answers "what was
-    my longest ...?"."""
+    my longest ...?" (or "my fastest 10K race?": its time first)."""
     entries = ranking.entries
     result.data["ranked"] = entries
     if ranking.min_km is not None:
@@ -374,17 +729,32 @@ def _add_ranking(
     noun = _NOUNS.get(sport or "", "activity")
     if not entries:
         if result.fact("count") and result.fact("count").value:  # type: ignore[union-attr]
+            if target and order == "fastest":
+                result.caveats.append("there are none with a time in this period to rank")
+                return
             what = {
                 "fastest": f"{noun}s of {ranking.min_km or 0:g} km or more with a time",
                 "most_climb": f"{noun}s with an elevation gain",
             }.get(order, f"{noun}s with a distance")
             result.caveats.append(f"there are no {what} in this period to rank")
         return
-    facts, evidence = _record_facts(entries, order, sport)
+    timed = order == "fastest" and target is not None
+    facts, evidence = _record_facts(entries, order, sport, timed)
     result.facts += facts
     stem = order
     whose_text = whose[:1].upper() + whose[1:]
-    if order == "longest":
+    if timed and target:
+        what = f"{target[0]} race" if race else target[0]
+        verdict = f"{whose_text} fastest {what}{period} was {{{stem}_time}}"
+        if result.fact(f"{stem}_elapsed"):
+            verdict += f" ({{{stem}_elapsed}} elapsed)"
+        verdict += f" on {{{stem}_day}}"
+        if entries[0]["name"]:
+            verdict += f" (“{{{stem}_name}}”)"
+        verdict += f": {{{stem}_distance}} at {{{stem}_pace}}"
+        notes = result.caveats[-2:] if result.data.get("races_unknown") else result.caveats[-1:]
+        evidence += [note[:1].upper() + note[1:] + "." for note in notes]
+    elif order == "longest":
         verdict = f"{whose_text} longest {noun}{period} was {{{stem}_distance}} on {{{stem}_date}}"
     elif order == "fastest":
         verdict = (
@@ -408,11 +778,12 @@ def _add_ranking(
             f"{whose_text} biggest month{of}{period} was {{{stem}}}: {{{stem}_distance}} "
             f"({{{stem}_count}})"
         )
-    if order in ("longest", "fastest", "most_climb") and entries[0]["name"]:
+    if order in ("longest", "fastest", "most_climb") and entries[0]["name"] and not timed:
         verdict += f" (“{{{stem}_name}}”)"
     margin = ""
     if len(entries) > 1:
         measure = {"fastest": "pace", "most_climb": "gain"}.get(order, "distance")
+        measure = "time" if timed else measure
         margin = f"{{{stem}_{measure}}} against {{{stem}_2_{measure}}} for the next"
     caveats = []
     if sport is None and order != "fastest":
@@ -438,10 +809,11 @@ _PLURAL = {"run": "running", "ride": "riding", "swim": "swimming", "walk": "walk
 
 
 def _record_facts(
-    entries: list[dict[str, Any]], order: str, sport: str | None
+    entries: list[dict[str, Any]], order: str, sport: str | None, timed: bool = False
 ) -> tuple[list[Fact], list[str]]:
     """The facts of the record and of up to two runners-up (``longest_2_distance``...), and
-    the evidence lines that name the runners-up."""
+    the evidence lines that name the runners-up; ``timed``: "fastest" at one distance, by
+    time."""
     facts: list[Fact] = []
     evidence: list[str] = []
     for place, entry in enumerate(entries[:3], start=1):
@@ -460,8 +832,17 @@ def _record_facts(
                 said = f"{{{stem}}}: {{{stem}_distance}}"
         else:
             facts.append(Fact(f"{stem}_date", entry["date"]))
-            facts.append(Fact(f"{stem}_name", entry["name"]))
-            if order == "fastest":
+            facts.append(Fact(f"{stem}_name", escape(entry["name"])))  # quotable in Markdown
+            if timed:
+                moving, elapsed = entry["moving_s"], entry["elapsed_s"]
+                facts.append(Fact(f"{stem}_time", clock_text(moving)))
+                if elapsed and elapsed - moving >= ELAPSED_SAID_S:
+                    facts.append(Fact(f"{stem}_elapsed", clock_text(elapsed)))
+                facts.append(Fact(f"{stem}_day", day_words(date.fromisoformat(entry["date"]))))
+                pace, unit = _speed_text(entry["km_per_s"], sport).split(" ", 1)
+                facts.append(Fact(f"{stem}_pace", pace if ":" in pace else float(pace), unit))
+                said = f"{{{stem}_time}} on {{{stem}_day}}"
+            elif order == "fastest":
                 pace, unit = _speed_text(entry["value"], sport).split(" ", 1)
                 value = pace if ":" in pace else float(pace)
                 facts.append(Fact(f"{stem}_pace", value, unit))
@@ -503,7 +884,9 @@ _ORDER_PATTERNS = (
     ),
     (
         "fastest",
-        r"\b(?:fastest|quickest|speediest)\b|\bbest (?:average )?(?:pace|speed)\b",
+        r"\b(?:fastest|quickest|speediest)\b|\bbest (?:average )?(?:pace|speed)\b"
+        r"|\b(?:pbs?|prs?|personal (?:bests?|records?)|record times?)\b"
+        r"|\bbest (?:\S+ ){0,3}times?\b(?! (?:of|to|for)\b)",
     ),
     (
         "longest",
@@ -523,6 +906,77 @@ def read_order(text: str) -> str | None:
     return None
 
 
+_UNIT = r"(km|kms|k|kilomet(?:re|er)s?|mi|miles?)"
+_AMOUNT = rf"(\d{{1,3}}(?:\.\d+)?) ?{_UNIT}\b"
+_NAMED = r"(?:an? |the )?(half[- ]?marathon|half|marathon|10 ?k|10 ?km|5 ?k|5 ?km)\b"
+_AT_LEAST = (
+    r"(?:\b(?:over|more than|longer than|further than|farther than|above|at least|greater than"
+    r"|beyond|min(?:imum)?(?: of)?)|>=?) ?"
+)
+_OR_MORE = r" ?(?:\+|or (?:more|longer|further|farther|over|above)\b)"
+
+
+def read_min_km(text: str) -> float | None:
+    """The shortest distance a message asks for, in km: "runs over 30 km" -> 30, "longer than
+    20k" -> 20, "10 miles or more" -> 16.09, "longer than a half marathon" -> 21.1."""
+    for pattern in (rf"{_AT_LEAST}{_AMOUNT}", rf"\b{_AMOUNT}{_OR_MORE}"):
+        if m := re.search(pattern, text):
+            km = float(m[1]) * (MILE_KM if m[2].startswith("mi") else 1.0)
+            return round(km, 2)
+    if m := re.search(rf"{_AT_LEAST}{_NAMED}", text):
+        found = race_distance(m[1])
+        return round(found[1], 2) if found else None
+    return None
+
+
+_BEST = r"(?:fastest|quickest|best|slowest|my|a|that|the|last)"
+#: The race distances a message can name: (pattern, the distance, or None to read group 1).
+_DISTANCE_PATTERNS: tuple[tuple[str, str | None], ...] = (
+    (
+        r"\bhalf[- ]?marathons?\b|\bhalf[- ]mara\b|\bhalves\b"
+        rf"|\b{_BEST} half\b(?! (?:of|the|a|an|year|hour|way|my|day|term|season))",
+        "half marathon",
+    ),
+    (r"\bmarathons?\b(?! (?:training|build|block|plan|prep|pace|cycle|season|effort))", "marathon"),
+    (r"\b((?:10|ten)[- ]?(?:miles?|miler|m))\b", None),
+    (r"\b((?:4|four|5|five)[- ]?(?:miler|mile))\b", None),
+    (rf"\b{_BEST} mile\b(?! (?:split|pace|repeat|rep))|\bmile (?:race|time|pb|pr)\b", "mile"),
+    (r"\b((?:5|8|10|15) ?(?:k|km|kms))\b", None),
+    (r"\b(\d{1,3}(?:\.\d+)? ?(?:k|km|kms))(?= (?:race|pb|pr|time|best|record)\b)", None),
+    (r"\b(?:fastest|quickest|slowest) (\d{1,3}(?:\.\d+)? ?(?:k|km|kms))\b", None),
+)
+
+
+def read_distance(text: str) -> str | None:
+    """The race distance a message names: "fastest 10K race" -> "10K", "my marathon PB" ->
+    "marathon", "fastest half" -> "half marathon"; a distance read as a minimum ("runs over
+    30 km") is not one."""
+    rest = re.sub(rf"{_AT_LEAST}(?:{_AMOUNT}|{_NAMED})|\b{_AMOUNT}{_OR_MORE}", " ", text)
+    for pattern, name in _DISTANCE_PATTERNS:
+        if m := re.search(pattern, rest):
+            found = race_distance(name or m[1])
+            if found:
+                return found[0]
+    return None
+
+
+_RACE_ASIDE = re.compile(
+    r"\b(?:since|after|before|until|from|to|for) (?:my |the |her |his |their |a )?"
+    r"(?:last |latest |recent |next |upcoming )?race\b"
+)
+
+
+def read_race(text: str) -> bool | None:
+    """True when a message asks for races ("list my races in 2025", "fastest 10K race"); a
+    race named as a moment ("since my last race") or a kind of effort ("race pace") is not."""
+    rest = _RACE_ASIDE.sub(" ", text)
+    pattern = (
+        r"\b(?:race|races|raced|racing)\b(?! (?:pace|day|week|prep|plan|shoes|flats|kit"
+        r"|nutrition|fuel|effort|simulation|rehearsal|morning|strategy))"
+    )
+    return True if re.search(pattern, rest) else None
+
+
 def no_activities(ctx: ToolContext, advice: str) -> str:
     """What to say when an athlete has nothing stored: ``advice`` on importing for themselves;
     a coach is told the athlete has nothing yet (only the athlete can bring their data in)."""
@@ -535,7 +989,11 @@ def no_activities(ctx: ToolContext, advice: str) -> str:
 
 
 def _none_match(
-    ctx: ToolContext, start: datetime | None, end: datetime | None, sport: str | None
+    ctx: ToolContext,
+    start: datetime | None,
+    end: datetime | None,
+    sport: str | None,
+    what: str | None = None,
 ) -> str:
     """Why nothing matched: no activities at all (import some), or none in the period asked,
     with the date of the athlete's latest one."""
@@ -547,10 +1005,9 @@ def _none_match(
         last = latest[0].start_time.date().isoformat() if latest else None
     if last is None:
         return no_activities(ctx, NONE_MATCH)
-    what = {"run": "runs", "ride": "rides", "swim": "swims", "walk": "walks", "hike": "hikes"}
-    kind = what.get(sport or "", "activities")
+    kind = _COUNTED.get(sport or "", "activities")
     one = kind[:-1] if kind != "activities" else "activity"
-    return f"No {kind} {_period_words(start, end)}. The latest {one} stored is from {last}."
+    return f"No {what or kind} {_period_words(start, end)}. The latest {one} stored is from {last}."
 
 
 def _period_words(start: datetime | None, end: datetime | None) -> str:
@@ -566,18 +1023,32 @@ def _period_words(start: datetime | None, end: datetime | None) -> str:
 def _phrase(result: ToolResult, most: int = 10) -> str:
     if result.ok and result.data.get("order"):
         return _phrase_record(result)
+    if result.ok and result.data.get("detailed"):
+        return _phrase_details(result)
     rows = result.data.get("rows") or []
     lines = []
     for row in rows[:most]:
         parts = [str(row.get("start_time") or "")[:10], str(row.get("sport", ""))]
         if row.get("distance_km") is not None:
             parts.append(f"{row['distance_km']} km")
+        if row.get("time"):
+            parts.append(row["time"])
         if row.get("name"):
             parts.append(f"“{escape(row['name'])}”")
         lines.append("- " + " · ".join(p for p in parts if p))
     if len(rows) > most:
         lines.append("- … and the others in the count below")
     return standard_reply(result, lines)
+
+
+def _phrase_details(result: ToolResult) -> str:
+    """One to three activities: each one's details, then (for more than one) the totals."""
+    lines = [f.verdict for f in result.rendered_findings("lookup")]
+    many = (result.data.get("detailed") or 0) > 1
+    totals = [f for f in result.facts if many and f.name in ("total_distance", "total_time")]
+    if not totals:  # the figures are in the lines; how sure is still said
+        lines += ["", confidence_sentence(result.confidence, result.reasons)]
+    return standard_reply(replace(result, facts=totals), lines)
 
 
 def _phrase_record(result: ToolResult) -> str:
@@ -650,8 +1121,15 @@ SPEC = ToolSpec(
         "how many times did I go running in October",
         "total distance for the past 30 days",
         "did I do anything on saturday",
+        "what is my marathon personal best",
+        "my quickest half marathon race",
     ),
     phrase=_phrase,
     phrase_many=_ranking,
-    readers={"order": read_order},
+    readers={
+        "order": read_order,
+        "distance": read_distance,
+        "race": read_race,
+        "min_km": read_min_km,
+    },
 )
