@@ -17,6 +17,8 @@ from tests.worlds import World
 from tools.activities import SPEC, list_activities, read_order
 from tools.context import ToolContext
 from tools.markdown import escape
+from tools.trends.changes import _phrase as changes_phrase
+from tools.trends.changes import detect_changes
 from tools.trends.compare import _phrase as compare_phrase
 from tools.trends.compare import compare_training
 
@@ -388,3 +390,68 @@ def test_comparing_weeks_that_hold_training_is_not_shifted(world: World) -> None
     assert "shifted" not in result.data
     assert result.message == ""
     assert result.data["after"]["period"].endswith((latest + timedelta(days=3)).isoformat())
+
+
+# --- change detection long after the data ends ------------------------------------------------
+
+
+def _cadence_runs(world: World, first: date, last: date | None = None) -> list[dict[str, str]]:
+    """Bob's runs that change detection compares for cadence (10 minutes or more, with a
+    cadence), by local day, from the series file."""
+    return [
+        r
+        for r in world.series
+        if r["average_cadence"]
+        and float(r["moving_time"]) >= 600
+        and float(r["distance"]) > 0
+        and first <= date.fromisoformat(r["start_date_local"][:10]) <= (last or date.max)
+    ]
+
+
+def _bob(world: World, today: date) -> ToolContext:
+    return ToolContext(db=world.db, actor=world.bob, settings=world.settings, today=today)
+
+
+def test_cadence_this_year_long_after_the_data_ends_looks_at_the_latest_year(
+    world: World,
+) -> None:
+    latest = max(date.fromisoformat(r["start_date_local"][:10]) for r in world.series)
+    runs = _cadence_runs(world, date(latest.year, 1, 1))
+
+    result = detect_changes(_bob(world, LATE), "cadence", since="2026-01-01")
+
+    said = (
+        f"You have no runs in 2026; your latest run is {_day(latest)}, so here is "
+        f"{latest.year} to that day."
+    )
+    assert result.ok, result.message
+    assert result.message == said
+    assert _value(result, "runs_compared") == len(runs)
+    assert result.data["last"] == latest.isoformat()
+    text = changes_phrase(result)
+    assert text.startswith(said)
+    assert text.count("latest run") == 1
+
+
+def test_too_few_runs_to_tell_a_change_says_so_first(world: World) -> None:
+    latest = max(date.fromisoformat(r["start_date_local"][:10]) for r in world.series)
+    since = latest - timedelta(days=4)
+    runs = _cadence_runs(world, since)
+    assert 0 < len(runs) < 10
+
+    few = detect_changes(_bob(world, latest), "cadence", since=since.isoformat())
+
+    assert not few.ok
+    assert few.message == (
+        f"Not enough data to tell a change: I have {len(runs)} runs of 10 minutes or more with "
+        f"cadence since {since.isoformat()}; I need at least 10 to tell a change from day-to-day "
+        "variation."
+    )
+    # "this week" long after: the week of the latest run, said first, then too few
+    monday = latest - timedelta(days=latest.weekday())
+    week = detect_changes(_bob(world, LATE), "cadence", since=LATE.isoformat())
+    assert week.message.startswith(
+        f"You have no runs on {_day(LATE)}; your latest run is {_day(latest)}, so here is the "
+        f"week of {_day(monday)} to that day.\n\nNot enough data to tell a change: I have "
+        f"{len(_cadence_runs(world, monday))} runs"
+    )

@@ -194,7 +194,7 @@ def test_without_heart_rate_load_comes_from_pace_and_says_so(world: World) -> No
     assert "threshold pace" in " ".join(result.reasons)
     assert result.confidence < 0.8
     hr = detect_changes(world.ctx(world.cy), "heart rate")
-    assert not hr.ok and hr.message.startswith("I have 0 runs")
+    assert not hr.ok and hr.message.startswith("Not enough data to tell a change: I have 0 runs")
 
 
 def test_reimporting_the_export_changes_nothing(world: World, tmp_path: Path) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from storage.gait_reports import list_gait_reports
-from tools.activities import pace_text, parse_day
+from tools.activities import old_data_shift, old_data_words, pace_text, parse_day
 from tools.context import ToolContext
 from tools.markdown import escape
 from tools.reply import standard_reply
@@ -36,6 +37,8 @@ MIN_RUN_MIN = 10.0
 ANCHOR_DAYS = 45
 #: Fewer comparable points than this and no change can be told from noise.
 MIN_POINTS = 10
+#: How a reply with too few points to tell a change begins.
+NOT_ENOUGH = "Not enough data to tell a change:"
 
 
 @dataclass(frozen=True)
@@ -338,9 +341,45 @@ def detect_changes(
             start = parse_day(since).date()
         except ValueError:
             return ToolResult.failure(TOOL, "Give dates as YYYY-MM-DD, for example 2024-03-01.")
+    shifted = _old_data(ctx, frame, start) if start and not kind else None
+    if shifted:
+        start = date.fromisoformat(shifted["from"])
     series = metric_series(ctx, chosen, start, frame)
     if len(series.values) < MIN_POINTS:
-        return _too_few(chosen, series, start, anchor_text)
+        result = _too_few(chosen, series, start, anchor_text)
+    else:
+        result = _detected(frame, chosen, series, start, anchor_text)
+    if shifted:
+        result.message = f"{shifted['message']}\n\n{result.message}".strip()
+        result.data["shifted"] = shifted
+    return result
+
+
+def _old_data(ctx: ToolContext, frame: pd.DataFrame, start: date) -> dict[str, Any] | None:
+    """Where to look instead when the period asked (``start`` to today) holds no runs but older
+    runs exist: the same calendar year, month or week that holds the latest run, or the same
+    length of time up to it (see :func:`tools.activities.old_data_shift`), with the sentence
+    that says so; None when the period asked is to be used."""
+    if start > ctx.day:
+        return None
+    days = frame.loc[frame["sport"] == "run", "date"]
+    if days.empty or (days >= pd.Timestamp(start)).any():
+        return None
+    latest = days.max().date()
+    shift = old_data_shift(start, None, ctx.day, latest)
+    return {
+        "from": shift.first.isoformat(),
+        "to": shift.last.isoformat(),
+        "days": shift.days,
+        "unit": shift.unit,
+        "message": old_data_words(ctx, start, ctx.day, shift, "run"),
+    }
+
+
+def _detected(
+    frame: pd.DataFrame, chosen: Metric, series: Series, start: date | None, anchor_text: str
+) -> ToolResult:
+    """The changes of ``series``, or why none can be told from its ups and downs."""
     found = detect(series.values)
     if not found.changes and not np.isfinite(found.min_detectable):
         return ToolResult.failure(
@@ -363,6 +402,7 @@ def overview(ctx: ToolContext, since: str | None) -> ToolResult:
     usable = {key: r for key, r in results.items() if r.ok}
     if not usable:
         return next(iter(results.values()))
+    shifted = next((r.data["shifted"] for r in results.values() if "shifted" in r.data), None)
     facts, lines, changes = [], [], {}
     for key, result in usable.items():
         data = result.data
@@ -380,6 +420,7 @@ def overview(ctx: ToolContext, since: str | None) -> ToolResult:
     first = next(iter(usable.values()))
     return ToolResult(
         tool=TOOL,
+        message=shifted["message"] if shifted else "",
         facts=facts,
         confidence=min(r.confidence for r in usable.values()),
         data={
@@ -411,8 +452,8 @@ def _too_few(metric: Metric, series: Series, start: date | None, anchor: str) ->
         )
     return ToolResult.failure(
         TOOL,
-        f"I have {count} {what} with {metric.label}{where}; I need at least {MIN_POINTS} to "
-        "tell a change from day-to-day variation.",
+        f"{NOT_ENOUGH} I have {count} {what} with {metric.label}{where}; I need at least "
+        f"{MIN_POINTS} to tell a change from day-to-day variation.",
         count=count,
     )
 
