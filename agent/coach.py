@@ -18,6 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 from agent import subjects
 from agent.composer import compose_many, help_text, render_draft, with_sources
+from agent.conversation import (
+    AMEND,
+    ASKED,
+    BARE_YES,
+    CONFIRMING,
+    DROP,
+    KEEP,
+    NOTHING_WAITING,
+    PAUSE,
+    PAUSED,
+    RESUME,
+    STEP,
+    carried_words,
+    own_data,
+    waiting_flow,
+)
 from agent.extractors import bare_period, extract, shift_count, shift_period
 from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
@@ -51,34 +67,25 @@ from tools.jobs.runner import JobRunner, runner_for
 from tools.registry import TOOLS, ToolCallError, get_tool
 from tools.result import Artifact, ToolResult
 from tools.spec import FlowStep
+from tools.yes_no import NO, YES
 
 if TYPE_CHECKING:
     from knowledge.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
-YES = re.compile(
-    r"^\s*(y|yes|yep|yeah|yup|sure|ok|okay|go|go ahead|do it|please do|confirm|sounds good"
-    r"|go for it|absolutely|of course|let's do it|please)\b",
-    re.I,
-)
-NO = re.compile(
-    r"^\s*(n|no|nope|nah|cancel|stop|don't|do not|never ?mind|not now|leave it|skip|forget it"
-    r"|not yet|hold off)\b",
-    re.I,
-)
 #: Words of a request that stands on its own ("my last 3 runs"), not a fragment ("april then").
 STANDALONE = re.compile(r"\b(my|i|me|mine|show|list|what|how|did|give|tell)\b")
-#: A change to a call waiting for a yes: "actually make it a full one", "instead ...".
-AMEND = re.compile(
-    r"^\s*(actually|make it|instead|rather|change it|but|and|no|wait|oh|hmm)\b", re.I
-)
 #: A message that builds on the last answer: "and last month?", "what about rides?".
 FOLLOW_UP = re.compile(
-    r"^\s*(and|but|what about|how about|same for|same but|now|only|just|ok and|also|what of"
-    r"|then|instead|the same|make it)\b|^\s*(for|in|on|since|from|over)\b|\bthen\W*$",
+    r"^\s*((ok|okay|right|cool|great|so|yo|hmm|and)\W+)?(and|but|what about|how about|same for"
+    r"|same but|now|only|just|ok and|also|what of|then|instead|the same|make it|back to)\b"
+    r"|^\s*(for|in|on|since|from|over)\b|\bthen\W*$"
+    r"|\bthat (month|week|year|day|period)\b|\bsame (thing|period|time|month|week|again)\b",
     re.I,
 )
+#: "and now?": the last call again, up to today.
+NOW = re.compile(r"\b(now|today|currently|at the moment|these days|right now)\W*$", re.I)
 
 DECLINE = (
     "I can't help with that. I only work with your own data (and, for a coach, the athletes "
@@ -230,6 +237,9 @@ class Coach:
             return reply
         reply = self._answer(actor, subject, message, files, progress or no_progress, states)
         about = subject.one
+        if subject.named and not reply.tool_calls and last is not None:
+            with self.db.session() as session:  # "Sam mentioned chest pain" -> "his runs": Sam
+                put_state(session, actor, None, LAST, last.tool, last.args, {"subject": about})
         self._remember(actor, about, message, reply)
         return reply
 
@@ -257,6 +267,10 @@ class Coach:
                 for kind in (CONFIRM, ASK):
                     clear_state(session, actor, about, kind)
         text = normalise(message)
+        # The message is read once: what it asks for, and what kind of answer it wants.
+        proposed = route(message, files, today, self.classifier)
+        proposed.answer = answer_kind(text) if proposed.kind != "pain" else proposed.answer
+        note = ""  # what became of a conversation this message left, said after the answer
 
         # A write waiting for a yes was asked after the conversation went elsewhere: the yes
         # (or no) is its answer, not the waiting conversation's.
@@ -269,13 +283,16 @@ class Coach:
                     route=Route("smalltalk", confidence=1.0, reason="stopped a flow"),
                     subject_ids=subject.ids,
                 )
-            proposed = route(message, files, today, self.classifier)
-            elsewhere = proposed.kind == "decline" or (
-                proposed.kind == "tool" and proposed.tool != flow.tool and proposed.confidence > 0.9
-            )
-            if not elsewhere:
+            waiting = waiting_flow(flow, proposed, message, text)
+            if waiting == STEP:
                 call = ToolCall(flow.tool, flow.args)
                 return self._step(actor, subject, message, call, flow.data, progress)
+            if waiting == RESUME:
+                return self._resume(actor, subject, flow)
+            if waiting in (PAUSE, DROP):
+                note = self._leave_flow(actor, about, flow, waiting)
+            if waiting == KEEP and flow.data.get(ASKED):
+                note = f"When you're ready, back to where we were: {flow.data[ASKED]}"
 
         if pending is not None and not files:
             spec = get_tool(pending.tool)
@@ -290,7 +307,9 @@ class Coach:
                 return Reply(
                     "Okay, I won't do that.",
                     backend=self.llm.name,
-                    route=Route("smalltalk", confidence=1.0, reason="declined a confirmation"),
+                    route=Route(
+                        "smalltalk", spec.name, confidence=1.0, reason="declined a confirmation"
+                    ),
                     subject_ids=subject.ids,
                 )
             if amended and (refused or AMEND.match(message) or _only_details(text)):
@@ -303,8 +322,13 @@ class Coach:
             reply = self._run(actor, subject, message, call, progress, kind="listing")
             reply.route = Route("tool", last.tool, last.args, 1.0, "the figures behind the verdict")
             return reply
-        proposed = route(message, files, today, self.classifier)
-        proposed.answer = answer_kind(text) if proposed.kind != "pain" else proposed.answer
+        if BARE_YES.match(message) and not (pending or asked or note):
+            return Reply(  # a yes to a question that is no longer waiting
+                NOTHING_WAITING,
+                backend=self.llm.name,
+                route=Route("clarify", confidence=1.0, reason="nothing is waiting for a yes"),
+                subject_ids=subject.ids,
+            )
         if asked is not None and not files and proposed.kind not in ("decline", "pain"):
             if "missing" in asked.data:
                 proposed = _missing_argument(proposed, asked, message, text, today)
@@ -318,7 +342,39 @@ class Coach:
         unsure = not proposed.sure or proposed.kind == "unknown"
         if unsure and proposed.kind not in ("decline", "help") and self.uses_llm:
             proposed = self._ask_model(message, proposed, files, today) or proposed
-        return self._act(actor, subject, message, proposed, files, progress)
+        reply = self._act(actor, subject, message, proposed, files, progress)
+        if note:
+            reply.text = f"{reply.text}\n\n{note}"
+        return reply
+
+    def _resume(self, actor: User, subject: subjects.Subject, flow: State) -> Reply:
+        """Back to a paused conversation: its question again."""
+        data = {k: v for k, v in flow.data.items() if k != PAUSED}
+        with self.db.session() as session:
+            put_state(session, actor, subject.one, FLOW, flow.tool, flow.args, data)
+        question = str(flow.data.get(ASKED) or "Where were we?")
+        return Reply(
+            f"Back to it. {question}",
+            backend=self.llm.name,
+            route=Route("tool", flow.tool, flow.args, 1.0, "a step of a conversation"),
+            pending=ToolCall(flow.tool, flow.args) if flow.data.get(CONFIRMING) else None,
+            subject_ids=subject.ids,
+        )
+
+    def _leave_flow(self, actor: User, about: int | None, flow: State, how: str) -> str:
+        """Pause a conversation the user stepped out of (or drop a write that waited for a
+        yes), and the sentence that says so."""
+        spec = get_tool(flow.tool)
+        with self.db.session() as session:
+            if how == PAUSE:
+                data = flow.data | {PAUSED: True}
+                put_state(session, actor, about, FLOW, flow.tool, flow.args, data)
+            else:
+                clear_state(session, actor, about, FLOW)
+        if how == PAUSE:
+            what = spec.summary.removeprefix("do your ")
+            return f"(Your {what} is paused: say “back to it” to go on.)"
+        return f"(I didn't {spec.summary}: ask again when you want it.)"
 
     def _new_request(self, message: str, files: list[str], today: date) -> bool:
         """Whether what follows a "no" is a request of its own ("no wait, what did I run
@@ -354,6 +410,8 @@ class Coach:
         if reads_dates and not {"since", "until"} & changes.keys():
             changes |= bare_period(text, today)
         changes |= shift_count(args, set(spec.arguments.model_fields), text)
+        if not changes and NOW.search(text) and args.get("until"):
+            changes["until"] = None  # "and now?": up to today
         if not changes and FOLLOW_UP.search(message) and (other := _read_by_other(tool, text)):
             return other  # "and her cadence?" after her load: the tool that reads "cadence"
         same_tool = proposed.tool == tool
@@ -362,9 +420,20 @@ class Coach:
         own_request = not FOLLOW_UP.search(message)  # a short request of its own: "Bob's pace?"
         if proposed.sure and not same_tool and proposed.kind != "unknown" and own_request:
             return None
-        if {"since", "until"} & changes.keys():
+        own_args = {k for k in proposed.args if k != "query"}  # a question's text is no reading
+        if proposed.sure and not same_tool and proposed.kind == "tool" and own_args:
+            return None  # "and my heart rate trend since September": a request of its own
+        newest = "limit" in changes and not {"since", "until"} & changes.keys()
+        if {"since", "until"} & changes.keys() or newest:  # "just the last 3": no old dates
             args = {k: v for k, v in args.items() if k not in ("since", "until")}
-        return Route("tool", tool, args | changes, 0.9, "a follow-up of the last answer")
+        follow = Route("tool", tool, args | changes, 0.9, "a follow-up of the last answer")
+        if "query" in follow.args:  # a question is never carried over: this one is asked
+            follow.args["query"] = message
+        follow.carried = {
+            k: v for k, v in args.items() if k not in changes and v is not None and k != "query"
+        }
+        follow.args = {k: v for k, v in follow.args.items() if v is not None}
+        return follow
 
     def _ask_model(
         self, message: str, proposed: Route, files: list[str], today: date
@@ -432,6 +501,10 @@ class Coach:
         unread = ", ".join(f"“{p}”" for p in proposed.not_understood)
         reply = self._run(actor, subject, message, call, progress, unread, proposed.answer)
         reply.route = proposed
+        if proposed.carried and reply.results and reply.results[0].ok:
+            kept = f"Kept from your last question: {carried_words(proposed.carried)}."
+            verdict = proposed.answer in VERDICT_KINDS
+            reply.text = f"{reply.text}\n\n{kept}" if verdict else f"{kept}\n\n{reply.text}"
         if unread and reply.results and reply.results[0].ok:
             reply.text = (
                 f"I didn't understand {unread}, so this covers {_scope(call)}.\n\n{reply.text}"
@@ -496,14 +569,15 @@ class Coach:
             return reply
         ctx = self._context(actor, about, progress)
         try:
-            step = spec.flow(ctx, data, message)
+            step = spec.flow(ctx, own_data(data), message)
         except Exception:
             log.exception("flow %s failed", call.name)
             self._clear(actor, about, FLOW)
             step = FlowStep(result=ToolResult.failure(call.name, SOMETHING_WENT_WRONG))
         if step.result is None:
             with self.db.session() as session:
-                put_state(session, actor, about, FLOW, call.name, call.args, step.data)
+                kept = step.data | {ASKED: step.ask, CONFIRMING: step.confirming}
+                put_state(session, actor, about, FLOW, call.name, call.args, kept)
             return Reply(
                 step.ask,
                 results=[step.shown] if step.shown is not None else [],

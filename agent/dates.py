@@ -369,7 +369,7 @@ def _parse(text: str, today: date) -> DateRange | None:
     if re.search(r"\b(?:last|previous) month\b", t):
         first = today.replace(day=1)
         return DateRange((first - timedelta(days=1)).replace(day=1), first)
-    if re.search(r"\bthis year\b", t):
+    if re.search(r"\bthis year\b|\byear to date\b|\bytd\b|\bso far this year\b", t):
         return DateRange(date(today.year, 1, 1), None)
     if re.search(r"\blast year\b", t):
         return DateRange(date(today.year - 1, 1, 1), date(today.year, 1, 1))

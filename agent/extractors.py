@@ -242,11 +242,20 @@ _NEW_COUNT = re.compile(
 )
 
 
+_BARE_COUNT = re.compile(r"^\W*(?:and|or|what about|how about)?\W*(\d{1,2})\W*$")
+
+
 def shift_count(previous: dict[str, Any], names: set[str], text: str) -> dict[str, int]:
-    """A new count for the last call ("make it 5", "just the last 3"), when it takes one."""
-    if "limit" not in names or not (m := _NEW_COUNT.search(text)):
+    """A new count for the last call ("make it 5", "just the last 3", "and 6?"), when it takes
+    one: the number of activities, or of weeks compared."""
+    name = "limit" if "limit" in names else "weeks" if "weeks" in names else None
+    if name is None:
         return {}
-    return {"limit": int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]}
+    m = _NEW_COUNT.search(text) if name == "limit" else None
+    m = m or _BARE_COUNT.search(text)
+    if not m:
+        return {}
+    return {name: int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]}
 
 
 _BARE_PERIOD = re.compile(

@@ -17,7 +17,7 @@ _SLANG = {
     "im": "i'm", "ive": "i've", "heres": "here's", "dont": "don't", "vid": "video",
     "vids": "videos", "thx": "thanks", "thanx": "thanks", "tmrw": "tomorrow",
     "yday": "yesterday", "2day": "today", "kms": "km", "hw": "how", "sesh": "session",
-    "seshes": "sessions",
+    "seshes": "sessions", "n": "and", "frm": "from", "runz": "runs",
 }  # fmt: skip
 
 

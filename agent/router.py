@@ -48,6 +48,8 @@ class Route:
     not_understood: list[str] = field(default_factory=list)
     #: The kind of answer the message wants (:func:`agent.question.answer_kind`).
     answer: str = "lookup"
+    #: Arguments a follow-up keeps from the question before (said in the reply).
+    carried: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sure(self) -> bool:

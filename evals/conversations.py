@@ -29,7 +29,8 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from agent.coach import NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach, Reply
+from agent.coach import NOT_YOUR_ATHLETE, SEE_A_DOCTOR, SEE_A_DOCTOR_TODAY, Coach, Reply
+from agent.safety import RED_FLAG
 from evals.routing_accuracy import (
     TODAY,
     _forget_conversations,
@@ -75,6 +76,9 @@ class Played:
     @property
     def kind_ok(self) -> bool:
         answering = ("flow_answer", "confirm_answer", "tool")
+        refusals = ("decline", "decline_person")  # a refusal is one, whoever it names
+        if self.kind in refusals and self.turn.kind in refusals:
+            return True
         return self.kind == self.turn.kind or (
             self.turn.kind in answering and self.kind in answering and self.tool_ok
         )
@@ -104,8 +108,8 @@ class Played:
 
 
 def _same(actual: Any, expected: Any) -> bool:
-    if isinstance(expected, str) and isinstance(actual, str):
-        return actual.lower() == expected.lower()
+    if isinstance(expected, str) and isinstance(actual, str):  # "stride" names "stride length"
+        return actual.lower().startswith(expected.lower())
     return actual == expected
 
 
@@ -156,7 +160,7 @@ def _observe(reply: Reply) -> tuple[str | None, str, dict[str, Any]]:
     call = reply.tool_calls[0] if reply.tool_calls else reply.pending
     if reply.text == NOT_YOUR_ATHLETE:
         return None, "decline_person", {}
-    if reply.text == SEE_A_DOCTOR:
+    if reply.text.startswith((SEE_A_DOCTOR, SEE_A_DOCTOR_TODAY)):
         return None, "red_flag", {}
     route = reply.route
     if call is not None:
@@ -169,12 +173,12 @@ def _observe(reply: Reply) -> tuple[str | None, str, dict[str, Any]]:
         return call.name, kind, dict(call.args)
     if route is None:
         return None, "unknown", {}
-    if route.kind == "decline" and route.reason == "red_flag":
+    if route.kind == "decline" and route.reason == RED_FLAG:
         return None, "red_flag", {}
     if route.kind in ("clarify", "coming_soon"):
         return route.tool, "clarify", {}
     if route.reason == "declined a confirmation":
-        return None, "confirm_answer", {}
+        return route.tool, "confirm_answer", {}
     return (route.tool if route.kind == "tool" else None), route.kind, dict(route.args)
 
 

@@ -125,7 +125,8 @@ def test_a_red_flag_answer_gets_see_a_doctor_and_the_check_in_waits(world: World
     for answer in ("good", "fine", "calm", "great", "6"):
         coach.turn(athlete, answer)
     warned = coach.turn(athlete, "I had chest pain and felt dizzy on tuesday's run")
-    assert warned.text == SEE_A_DOCTOR
+    assert warned.text.startswith(SEE_A_DOCTOR)  # and the question that waits, asked again
+    assert "back to where we were: Any pain" in warned.text
     assert coach.turn(athlete, "none").text.startswith("Anything that limits next week")
 
 

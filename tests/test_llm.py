@@ -21,6 +21,7 @@ from storage.activities import list_activities as stored_activities
 from storage.db import Database
 from storage.settings import Settings
 from tests.conftest import People
+from tools.registry import get_tool
 
 VAGUE = "gimme the rundown on my stuff"
 
@@ -85,7 +86,7 @@ def test_openai_backend_call_is_validated_and_grounded_reply_used(
     reply = Coach(db, settings, llm=backend, today=date(2025, 10, 20)).turn(people.ann, VAGUE)
     assert reply.backend == "openai"
     assert [(c.name, c.args) for c in reply.tool_calls] == [
-        ("list_activities", call["args"] | {"limit": None, "order": None})
+        ("list_activities", get_tool("list_activities").validate(call["args"]))
     ]
     facts = {f.name: f for f in reply.results[0].facts}
     assert reply.text.startswith(

@@ -146,6 +146,10 @@ class ToolResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view (paths as strings)."""
         out = asdict(self)
+        out["findings"] = [  # JSON has lists, not tuples
+            {k: list(v) if isinstance(v, tuple) else v for k, v in finding.items()}
+            for finding in out["findings"]
+        ]
         out["artifacts"] = [
             {"path": str(a.path), "kind": a.kind, "title": a.title} for a in self.artifacts
         ]

@@ -1,15 +1,10 @@
-"""Reading a short answer in a strength conversation: yes, no, a number from a list, "new"."""
+"""Reading a short answer in a strength conversation: a number from a list, "new" (yes and no
+are :mod:`tools.yes_no`'s)."""
 
 from __future__ import annotations
 
 import re
 
-YES = re.compile(
-    r"^\s*(y|yes|yep|yeah|yup|sure|ok|okay|go|go ahead|do it|please do|confirm|correct|right"
-    r"|sounds good|save it|log it|perfect|absolutely|of course|please)\b",
-    re.I,
-)
-NO = re.compile(r"^\s*(n|no|nope|nah|cancel|don't|do not|never ?mind|leave it|forget it)\b", re.I)
 NEW = re.compile(r"\b(new|add it|my own|own exercise|custom|none of (?:those|them))\b", re.I)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "one": 1, "two": 2, "three": 3}
 

@@ -18,11 +18,11 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import FlowStep, ToolSpec
-from tools.strength.answers import NO, YES
 from tools.strength.library import Matcher
 from tools.strength.parsing import LB, MAX_REPS, MAX_WEIGHT_KG, read_day
 from tools.strength.sessions import set_rows
 from tools.strength.stats import SetRow
+from tools.yes_no import NO, YES
 
 TOOL = "fix_strength"
 DELETE = re.compile(r"\b(delete|remove|undo|scrap|drop|erase|get rid of|wipe)\b", re.I)

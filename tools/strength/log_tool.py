@@ -21,11 +21,12 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import FlowStep, ToolSpec
-from tools.strength.answers import NEW, NO, YES, pick_number
+from tools.strength.answers import NEW, pick_number
 from tools.strength.library import Matcher, runner_groups
 from tools.strength.parsing import parse_workout
 from tools.strength.routines import routine_named, routine_workout
 from tools.strength.sessions import sets_text
+from tools.yes_no import NO, YES
 
 TOOL = "log_strength"
 NO_NUMBERS = re.compile(r"[^\d]*")

@@ -21,8 +21,8 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import FlowStep, ToolSpec
-from tools.strength.answers import NO, YES
 from tools.strength.library import GROUPS, ensure_library, group_of
+from tools.yes_no import NO, YES
 
 TOOL = "strength_routine"
 WARM_UP_MIN = 5

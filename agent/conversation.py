@@ -1,0 +1,113 @@
+"""Conversation state that never traps: what a message does to a conversation that waits for an
+answer (a weekly check-in's next question, a write that waits for a yes), and what a follow-up
+keeps from the question before.
+
+A waiting question yields to a message that is clearly something else: an open question (the
+check-in) is paused and resumed when asked ("back to it"); a write waiting for a yes is dropped,
+and the reply says so. Whatever a follow-up keeps from the previous question is said in the
+reply.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from agent.router import Route
+from storage.conversation import State
+from tools.yes_no import NO, YES
+
+#: What a message does to a waiting conversation.
+STEP = "step"  # it answers the question: the conversation goes on
+PAUSE = "pause"  # it asks something else: the conversation waits, paused
+DROP = "drop"  # it asks something else while a write waited for a yes: the write is dropped
+RESUME = "resume"  # it asks to go back to the paused conversation
+ASIDE = "aside"  # the conversation is paused and stays so: the message is answered on its own
+KEEP = "keep"  # answered on its own (a red flag), and the question still waits for its answer
+#: Keys the agent keeps beside a flow's own data.
+ASKED, CONFIRMING, PAUSED = "_asked", "_confirming", "_paused"
+FLOW_KEYS = frozenset({ASKED, CONFIRMING, PAUSED})
+NOTHING_WAITING = "Nothing is waiting for a yes right now. What would you like to do?"
+#: A bare yes ("yes", "yep, go ahead"): with nothing waiting for it, it is asked about.
+BARE_YES = re.compile(r"^\W*(yes|yep|yeah|yup|y|sure|go ahead|do it|confirm|please do)\W*$", re.I)
+#: A question for another tool pauses an open conversation from this probability on.
+ASKS = 0.3
+
+#: A change to a call waiting for a yes: "actually make it a full one", "instead ...".
+AMEND = re.compile(
+    r"^\s*(actually|make it|instead|rather|change it|but|and|no|wait|oh|hmm)\b", re.I
+)
+#: A message that asks for something ("what did I run...?", "show me ..."), not an answer.
+REQUEST = re.compile(
+    r"\?\s*$|^\W*(\w+\W+)?(what|what's|whats|how|show|list|when|which|why|who|can you|could you"
+    r"|give|tell|did|does|is|are|am|compare|analy[sz]e|sync|import|log|build|set)\b",
+    re.I,
+)
+#: Thanks alone, which answers no question.
+THANKS = re.compile(r"^\W*(thanks?( you)?|thx|ty|cheers|ta)\b[\w\s]{0,12}\W*$", re.I)
+#: "back to the check-in", "let's continue", "where were we".
+BACK = re.compile(
+    r"\b(back to|continue|carry on|resume|go on with|finish|where were we|let'?s go on)\b", re.I
+)
+
+
+def carried_words(args: dict[str, Any]) -> str:
+    """What a follow-up kept from the question before, in words: "since 1 Oct 2026, runs"."""
+    words = []
+    since, until = _day(args.get("since")), _day(args.get("until"))
+    if since and until:
+        words.append(f"{since} to {until}")
+    elif since or until:
+        words.append(f"since {since}" if since else f"until {until}")
+    for key, value in args.items():
+        if key in ("since", "until"):
+            continue
+        if key == "sport":
+            words.append(f"{value}s")
+        elif key == "limit":
+            words.append(f"the last {value}")
+        else:
+            words.append(f"{key.replace('_', ' ')} {value}")
+    return ", ".join(words)
+
+
+def _day(value: Any) -> str:
+    """An ISO date as "1 Oct 2026" (anything else as it is; nothing as "")."""
+    if not value:
+        return ""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
+def own_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A flow's own data, without what the agent keeps beside it."""
+    return {k: v for k, v in data.items() if k not in FLOW_KEYS}
+
+
+def waiting_flow(flow: State, proposed: Route, message: str, text: str) -> str:
+    """What ``message`` (routed as ``proposed``) does to the waiting conversation ``flow``."""
+    to_flow = proposed.kind == "tool" and proposed.tool == flow.tool
+    if flow.data.get(PAUSED):
+        return RESUME if to_flow or BACK.search(text) else ASIDE
+    asks_else = proposed.kind == "tool" and not to_flow and bool(REQUEST.search(message))
+    if flow.data.get(CONFIRMING):
+        if YES.match(message) or NO.match(message) or to_flow:
+            return STEP
+        if AMEND.match(message) and not (asks_else and proposed.sure):
+            return STEP
+        if len(text.split()) <= 3 and proposed.kind in ("unknown", "tool") and not proposed.sure:
+            return STEP  # a short detail for the write ("5 sets", "rides")
+        return DROP
+    if proposed.kind == "decline":
+        return KEEP  # a red flag or a refusal first; the question still waits
+    asks_help = proposed.kind == "help" and (REQUEST.search(message) or "help" in text)
+    if asks_help or THANKS.search(text):
+        return PAUSE
+    elsewhere = proposed.kind == "tool" and not to_flow
+    if elsewhere and (proposed.confidence > 0.9 or (asks_else and proposed.confidence >= ASKS)):
+        return PAUSE
+    return STEP
