@@ -39,7 +39,7 @@ from agent.intents import IntentClassifier
 from agent.llm_calls import draft_with_llm, propose_call
 from agent.question import NUMBERS, VERDICT_KINDS, answer_kind
 from agent.reading import normalise
-from agent.router import Route, for_tool, route
+from agent.router import SURE, Route, for_tool, route
 from agent.safety import MEDICATION, RED_FLAG
 from agent.verifier import is_grounded
 from knowledge import scope
@@ -66,7 +66,7 @@ from tools.context import Progress, ToolContext, no_progress
 from tools.jobs.runner import JobRunner, runner_for
 from tools.registry import TOOLS, ToolCallError, get_tool
 from tools.result import Artifact, ToolResult
-from tools.spec import FlowStep
+from tools.spec import FlowStep, ToolSpec
 from tools.yes_no import NO, YES
 
 if TYPE_CHECKING:
@@ -108,7 +108,9 @@ SEE_A_DOCTOR_TODAY = (
 NOT_YOUR_ATHLETE = DENIED
 #: The least probability at which the router's second reading is taken instead of its first,
 #: when only the second answers the kind of question asked.
-ANSWERING_ALTERNATIVE = 0.02
+ANSWERING_ALTERNATIVE = 0.01
+#: A question about the athlete themselves ("should I ...", "is my ...").
+PERSONAL = re.compile(r"\b(i|my|me|i'm|am i|mine|myself|she|he|her|his)\b")
 #: Kinds of question that only a tool with findings for them can answer.
 VERDICTS = frozenset({"judgement", "should", "what_next"})
 
@@ -474,6 +476,8 @@ class Coach:
             return say("Hi! " + help_text())
         if proposed.kind == "help":
             return say(help_text())
+        if proposed.kind == "tool" and proposed.tool is not None:
+            proposed = self._for_the_question(proposed, message, subject)
         if not proposed.sure and proposed.kind != "clarify":
             return self._ask_which(actor, subject, proposed)
         if proposed.kind == "coming_soon":
@@ -488,7 +492,6 @@ class Coach:
             return say(get_tool(proposed.tool).needs)
         if proposed.kind != "tool" or proposed.tool is None:
             return say(NOT_SURE.format(help=help_text()))
-        proposed = self._for_the_question(proposed, message)
         call = ToolCall(proposed.tool or "", proposed.args)
         spec = get_tool(call.name)
         missing = [a for a in spec.required() if a not in call.args and a != spec.file_arg]
@@ -511,11 +514,20 @@ class Coach:
             )
         return reply
 
-    def _for_the_question(self, proposed: Route, message: str) -> Route:
+    def _for_the_question(
+        self, proposed: Route, message: str, subject: subjects.Subject
+    ) -> Route:
         """The proposed tool, or the likeliest other read-only tool that answers the kind of
-        question asked ("was that week too big a jump?" wants a verdict, not a listing)."""
+        question asked ("was that week too big a jump?" wants a verdict, not a listing); a
+        verdict about the athlete ("should I race this weekend?") comes from their data, not
+        from the general notes."""
         spec = get_tool(proposed.tool or "")
-        if proposed.answer not in VERDICTS or proposed.answer in spec.answers:
+        personal = subject.named or bool(PERSONAL.search(normalise(message)))
+
+        def fits(other: ToolSpec) -> bool:
+            return proposed.answer in other.answers and (other.reads_athlete or not personal)
+
+        if proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
             return proposed
         if spec.writes or spec.flow is not None:
             return proposed
@@ -523,9 +535,10 @@ class Coach:
             other = TOOLS.get(name)
             if other is None or other is spec or other.writes or other.file_arg:
                 continue
-            if probability >= ANSWERING_ALTERNATIVE and proposed.answer in other.answers:
+            if probability >= ANSWERING_ALTERNATIVE and fits(other):
                 today = self.today or date.today()
-                better = for_tool(name, normalise(message), message, today, probability)
+                sure = max(probability, SURE)  # the one likely reading that can answer it
+                better = for_tool(name, normalise(message), message, today, sure)
                 better.answer = proposed.answer
                 return better
         return proposed

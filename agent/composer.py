@@ -86,7 +86,7 @@ def finding_reply(result: ToolResult, findings: Sequence[Finding], kind: str = "
     more = 2 if kind == "what_next" or kind not in VERDICT_KINDS else 1
     others = [f for f in findings[1:] if f.topic not in top.covers][:more]
     lines = [top.verdict]
-    if result.data.get("as_of_note"):
+    if result.data.get("as_of_note") and top.topic != "stale":  # the stale verdict says it
         lines.append(str(result.data["as_of_note"]))
     if top.evidence:
         lines += ["", *(f"- {line}" for line in top.evidence)]
@@ -94,7 +94,8 @@ def finding_reply(result: ToolResult, findings: Sequence[Finding], kind: str = "
         lines += ["", f"**What to do:** {top.action}"]
     for number, other in enumerate(others, 2):
         label = f"{number}." if more > 1 else "**Also:**"
-        lines += ["", f"{label} {other.verdict}" + (f" {other.action}" if other.action else "")]
+        verdict = re.sub(r"^(Yes|No), (\w)", lambda m: m[2].upper(), other.verdict)
+        lines += ["", f"{label} {verdict}" + (f" {other.action}" if other.action else "")]
     lines += ["", f"**How sure:** {sure_words(top.confidence)}. {top.margin}".strip()]
     sources = list(dict.fromkeys(f.source for f in (top, *others) if f.source))
     if sources:

@@ -160,4 +160,5 @@ SPEC = ToolSpec(
     phrase=_phrase,
     # general questions ("is it bad to run every day?") are answered from the notes
     answers=frozenset({"lookup", "listing", "trend", "extreme", "judgement", "should"}),
+    reads_athlete=False,
 )

@@ -94,6 +94,8 @@ class ToolSpec:
     answers: frozenset[str] = frozenset({"lookup", "listing", "extreme", "trend"})
     #: Its findings lead the reply whatever kind of question was asked (an overview).
     findings_lead: bool = False
+    #: Whether it answers from the athlete's own data (the notes answer in general).
+    reads_athlete: bool = True
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

@@ -230,6 +230,7 @@ def _result(
                 margin="Everything else here is as of that day.",
                 answers=("should",),
                 priority=0,
+                cue=r".",  # whatever the question names, how old the data is comes first
             ),
         )
         result.data["as_of_note"] = (
