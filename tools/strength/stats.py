@@ -6,6 +6,11 @@ the Strength tab and the command line.
 - *Sessions per week* is sessions divided by the weeks of the period (at least one week); the
   period is the one asked for, else first to last session.
 - *Volume* is the sum of weight × reps over working sets with a weight (kg).
+- The *heaviest set* of an exercise is its heaviest working set with a weight; of sets at that
+  weight, the one with the most reps (the first such day when it was repeated).
+- *Recent sessions per week* (:func:`recent_rate`) are the sessions of the last
+  :data:`RECENT_WEEKS` weeks of the log (ending at its latest session) divided by those weeks, or
+  by the weeks logged when the log is shorter (at least one).
 - The *estimated 1RM* of a set is Epley's weight × (1 + reps / 30) (Epley 1985), for working
   sets of 1 to :data:`E1RM_MAX_REPS` reps with a weight; a single is its own weight. It is an
   estimate: the formula drifts the more reps a set has.
@@ -14,6 +19,7 @@ the Strength tab and the command line.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -21,6 +27,8 @@ from typing import Any
 #: Sets with more reps than this give no estimated 1RM (the formula is poor beyond it).
 E1RM_MAX_REPS = 12
 EPLEY = "Epley: weight × (1 + reps / 30)"
+#: The weeks "how often do I lift" is counted over, back from the latest session.
+RECENT_WEEKS = 8
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,10 @@ class ExerciseStats:
     best_e1rm_day: date | None = None
     best_e1rm_set: tuple[float, int] | None = None
     heaviest_kg: float | None = None
-    heaviest_day: date | None = None
+    heaviest_day: date | None = None  # the first day at the heaviest weight
+    #: Reps of the heaviest set (the most done at the heaviest weight) and its day.
+    heaviest_reps: int | None = None
+    heaviest_reps_day: date | None = None
     last_day: date | None = None
     #: (day, best e1RM that day) in day order.
     e1rm_by_day: list[tuple[date, float]] = field(default_factory=list)
@@ -116,12 +127,12 @@ def history_of(rows: list[SetRow], start: date | None = None, end: date | None =
         stats.volume_kg += row.volume
         stats.last_day = row.day
         exercise_sessions[row.exercise].add(row.session_id)
-        if (
-            row.weight_kg
-            and row.reps
-            and (stats.heaviest_kg is None or row.weight_kg > stats.heaviest_kg)
-        ):
-            stats.heaviest_kg, stats.heaviest_day = row.weight_kg, row.day
+        if row.weight_kg and row.reps:
+            if stats.heaviest_kg is None or row.weight_kg > stats.heaviest_kg:
+                stats.heaviest_kg, stats.heaviest_day = row.weight_kg, row.day
+                stats.heaviest_reps, stats.heaviest_reps_day = row.reps, row.day
+            elif row.weight_kg == stats.heaviest_kg and row.reps > (stats.heaviest_reps or 0):
+                stats.heaviest_reps, stats.heaviest_reps_day = row.reps, row.day
         estimate = e1rm(row)
         if estimate is None:
             continue
@@ -178,3 +189,46 @@ def history_of(rows: list[SetRow], start: date | None = None, end: date | None =
         per_week=per_week,
         unmapped=sorted({r.exercise for r in rows if not r.mapped}),
     )
+
+
+def top_set(rows: Iterable[SetRow]) -> SetRow | None:
+    """The top working set of ``rows`` (one exercise): the heaviest, then the most reps, then
+    the longest hold; the first of equals."""
+    best: SetRow | None = None
+    for row in rows:
+        if not row.working:
+            continue
+        if best is None or _set_key(row) > _set_key(best):
+            best = row
+    return best
+
+
+def _set_key(row: SetRow) -> tuple[float, int, float]:
+    return (row.weight_kg or 0.0, row.reps or 0, row.seconds or 0.0)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Sessions per week over the last weeks of a log."""
+
+    sessions: int
+    weeks: float  # the weeks counted: RECENT_WEEKS, or fewer when the log is shorter
+    start: date
+    end: date
+
+    @property
+    def per_week(self) -> float:
+        return self.sessions / self.weeks if self.weeks else 0.0
+
+
+def recent_rate(session_days: Iterable[date], weeks: int = RECENT_WEEKS) -> Rate | None:
+    """Sessions per week over the last ``weeks`` weeks of the log (the days of its sessions,
+    one per session), ending at its latest session; None for an empty log."""
+    days = sorted(session_days)
+    if not days:
+        return None
+    end = days[-1]
+    start = max(end - timedelta(days=7 * weeks - 1), days[0])
+    counted = sum(start <= d <= end for d in days)
+    span = ((end - start).days + 1) / 7
+    return Rate(sessions=counted, weeks=max(min(span, float(weeks)), 1.0), start=start, end=end)
