@@ -13,8 +13,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from agent.dates import parse_dates
-from agent.reading import NUMBER_WORDS, has
+from agent.reading import has
 from tools.spec import ToolSpec
+from tools.words import MONTHS, NUMBER_WORDS
 
 #: Each sport Coach G stores, and the words people use for it.
 SPORTS = (
@@ -126,7 +127,8 @@ EXTRACTORS: dict[str, Callable[[str], Any]] = {
 _TIME_CUE = re.compile(
     r"\b(since|from|last|past|this|ago|between|during|in|over the)\s+(?:last |past |this )?"
     r"(?!\d+ |(?:my|the|a|an|\d+|few|couple|one|two|three|four|five|run|ride|swim|walk|hike|"
-    r"activit|workout|session|video|clip|file|strava|garmin)\w*\b)([a-z][a-z']{2,})\b"
+    r"activit|workout|session|video|clip|file|strava|garmin|gym|time|train|lift|set|his|her"
+    r"|their|race|long|leg|strength)\w*\b)([a-z][a-z']{2,})\b"
 )
 _TIME_WORDS = re.compile(
     r"(day|week|month|year|weekend|night|morning|time|season|spring|summer|autumn|fall|winter|"
@@ -258,9 +260,11 @@ def shift_count(previous: dict[str, Any], names: set[str], text: str) -> dict[st
     return {name: int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]}
 
 
+#: "may" alone is a verb far more often than a month.
 _BARE_PERIOD = re.compile(
-    r"\b((?:19|20)\d{2}|january|february|march|april|june|july|august|september|october"
-    r"|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b"
+    r"\b((?:19|20)\d{2}|"
+    + "|".join(sorted((m for m in MONTHS if m != "may"), key=len, reverse=True))
+    + r")\b"
 )
 
 
