@@ -17,33 +17,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from agent.reading import NUMBER_WORDS
+from tools.words import MONTH_PATTERN as _MONTH
+from tools.words import MONTHS, NUMBER_WORDS
 
-MONTHS = {
-    name: index
-    for index, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
 #: Counts in a period ("a few weeks", "the last two months"): the number words, and more.
 _NUMBER_WORDS = NUMBER_WORDS | {"a": 1, "an": 1, "couple of": 2, "few": 3}
 _COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + ")"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from tools.words import MONTH_NAMES
+
 #: Chat shorthand, word for word.
 _SLANG = {
     "wk": "week", "wks": "weeks", "yr": "year", "yrs": "years", "mth": "month",
@@ -34,14 +36,14 @@ _VOCABULARY = word_set(
     activities activity workouts workout sessions session training trained running runs jogging
     rides riding cycling cycled swimming swims walking walks hiking hikes mileage distance
     kilometers miles total totals yesterday today week weeks weekend month months year years
-    fortnight last latest recent previous since between january february march april june july
-    august september october november december show list please thanks thank help what which
-    where should would could research evidence explain cadence overstriding overstride striking
+    fortnight last latest recent previous since between show list please thanks thank help what
+    which where should would could research evidence explain cadence overstriding overstride
+    striking
     strike forefoot midfoot contact oscillation vertical pelvic trunk posture economy
     instructions ignore prompt system password secret diagnose diagnosis injury trending trend
     changed overtraining fatigue strength squats deadlifts history features commands
     """
-)
+) | {name for name in MONTH_NAMES if len(name) > 3}  # short words are never corrected
 #: Real words one slip away from a vocabulary word: never "corrected".
 _REAL_WORDS = word_set("from form least contract trailing")
 
@@ -115,14 +117,6 @@ def normalise(message: str) -> str:
 def has(text: str, *patterns: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
-
-#: Number words, as counts ("my last three runs", "five feet eleven").
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "dozen": 12,
-}  # fmt: skip
 
 SMALLTALK_WORDS = word_set(
     """

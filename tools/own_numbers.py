@@ -22,6 +22,7 @@ from tools.context import ToolContext
 from tools.result import Fact, Finding
 from tools.trends.changes import MIN_RUN_MIN
 from tools.trends.history import history
+from tools.words import day_words
 
 #: How far back "your cadence lately" looks.
 RECENT_DAYS = 91
@@ -39,10 +40,6 @@ class OwnNumbers:
 
     sentence: str
     facts: list[Fact] = field(default_factory=list)
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%b %Y}"
 
 
 def latest_day(ctx: ToolContext) -> date:
@@ -86,9 +83,9 @@ def cadence(ctx: ToolContext, whose: str) -> OwnNumbers | None:
     ]
     first, last = days.min().date(), days.max().date()
     sentence = (
-        f"{whose} cadence over the 3 months to {_day(last)} was {low}-{high} steps/min in the "
+        f"{whose} cadence over the 3 months to {day_words(last)} was {low}-{high} steps/min in the "
         f"middle half of {facts[3].render()} of 10 minutes or more, median {median} steps/min, "
-        f"from {_day(first)} to {_day(last)}."
+        f"from {day_words(first)} to {day_words(last)}."
     )
     return OwnNumbers(sentence, facts)
 
@@ -114,7 +111,7 @@ def weekly_distance(ctx: ToolContext, whose: str) -> OwnNumbers | None:
     ]
     shown = ", ".join(f"{t:.1f}" for t in totals[:-1]) + f" and {totals[-1]:.1f} km"
     sentence = (
-        f"{whose} running distance in the last {WEEKS} full weeks, from {_day(weeks[0])}, was "
+        f"{whose} running distance in the last {WEEKS} full weeks, from {day_words(weeks[0])}, was "
         f"{shown}."
     )
     recent = days > end - timedelta(days=LONGEST_DAYS)
@@ -138,7 +135,7 @@ def gait_metric(name: str) -> Callable[[ToolContext, str], OwnNumbers | None]:
                 label = str(metric.get("label") or name.replace("_", " ")).lower()
                 sentence = (
                     f"In {whose.lower()} latest video analysis that measured it, on "
-                    f"{_day(report.created_at.date())}, the {label} was {fact.render()}."
+                    f"{day_words(report.created_at.date())}, the {label} was {fact.render()}."
                 )
                 return OwnNumbers(sentence, [fact])
         return None

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from tools.words import NUMBER_WORDS
+
 LB = 0.45359237
 #: The most Coach G believes for one set.
 MAX_REPS = 150
@@ -27,10 +29,6 @@ _WEIGHT = rf"(-?{_NUMBER})\s*({_KG}|{_LB})\b"
 _SECONDS = r"(?:s|sec|secs|seconds?)\b"
 _MINUTES = r"(?:min|mins|minutes?)\b"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "fifteen": "15", "twenty": "20",
-}  # fmt: skip
 #: Words around the exercise that are not its name.
 _FILLER = re.compile(
     r"\b(?:core|legs?|upper body|lower body|full body|arms?|kettlebell|bodyweight|gym|hiit)"
@@ -91,7 +89,7 @@ def read_day(text: str, today: date) -> tuple[date, str]:
     if m := re.search(r"\byesterday(?:'s)?\b|\blast night\b", lower):
         return today - timedelta(days=1), lower.replace(m[0], " ")
     if m := re.search(r"\b(\d{1,2}|one|two|three|four|five|six) days? ago\b", lower):
-        n = int(_NUMBER_WORDS.get(m[1], m[1]))
+        n = NUMBER_WORDS[m[1]] if m[1] in NUMBER_WORDS else int(m[1])
         return today - timedelta(days=n), lower.replace(m[0], " ")
     for index, name in enumerate(_WEEKDAYS):
         if m := re.search(rf"\b(?:on |last )?{name}(?:'s)?\b", lower):
@@ -122,8 +120,8 @@ def _kg(value: str, unit: str, notes: list[str]) -> float:
 def _read_entry(raw: str, problems: list[str]) -> Entry | None:
     notes: list[str] = []
     text = f" {raw} "
-    for word, digit in _NUMBER_WORDS.items():
-        text = re.sub(rf"\b{word}\b", digit, text)
+    for word, number in NUMBER_WORDS.items():
+        text = re.sub(rf"\b{word}\b", str(number), text)
     if m := re.search(r"\b\d+\s*x\s*\d+\s*x\s*\d+\b", text):
         problems.append(
             f"“{m[0].strip()}” can be read more than one way (sets × reps × weight, or weight "

@@ -13,6 +13,7 @@ import pandas as pd
 
 from tools.result import Fact, Finding
 from tools.trends import load as maths
+from tools.words import day_words
 
 #: A week counts as a jump when it is this much above the week before (Nielsen et al. 2014 used
 #: +30 % over two weeks) and adds at least ``JUMP_KM``.
@@ -38,11 +39,6 @@ JUMP_CUE = (
     r"\b(jump|ramp\w*|increase|build|mileage|volume|too much|too soon|over ?(train|reach|do)\w*"
     r"|week)"
 )
-
-
-def day_words(day: date) -> str:
-    """A date as a runner reads it: ``19 Oct 2025``."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def signed_pct(value: float) -> str:

@@ -21,8 +21,8 @@ from tools.result import ANSWER_KINDS, Fact, Finding, ToolResult
 from tools.spec import ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends.history import history
-from tools.trends.load_findings import day_words
 from tools.trends.training_load import STALE_DAYS, training_load
+from tools.words import day_words
 
 TOOL = "coach_overview"
 #: At most this many focus points.

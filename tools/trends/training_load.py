@@ -23,7 +23,8 @@ from tools.spec import ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends import load as maths
 from tools.trends.history import history
-from tools.trends.load_findings import day_words, load_findings
+from tools.trends.load_findings import load_findings
+from tools.words import day_words
 
 TOOL = "training_load"
 #: With no session in this many days before the asked day, the figures are given as of the last
