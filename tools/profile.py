@@ -22,12 +22,11 @@ from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
 from tools.trends import load as maths
+from tools.trends.load import HR_HIGH, HR_LOW
 from tools.trends.training_load import load_report
 
 SET_TOOL = "set_profile"
 SHOW_TOOL = "show_profile"
-#: Heart rates Coach G accepts, in beats per minute.
-HR_LOW, HR_HIGH = 30, 230
 #: Threshold paces Coach G accepts, in seconds per km (2:00 to 12:00 /km).
 PACE_FAST, PACE_SLOW = 120, 720
 SEXES = {

@@ -29,6 +29,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tools.activities import pace_text
+from tools.trends.load import HR_HIGH, HR_LOW
 
 # Colours: the app's orange (Gradio's primary hue) for the runner's own values.
 ORANGE = "#f97316"
@@ -672,7 +673,7 @@ def session_curves(data: SessionData, x_axis: XAxis = "distance") -> Curves | No
             pace = np.where(smooth >= STANDING_SPEED, 1000.0 / smooth, np.nan)
     heart = channel("heart_rate")
     if heart is not None:
-        heart = np.where(heart > 25, heart, np.nan)
+        heart = np.where((heart >= HR_LOW) & (heart <= HR_HIGH), heart, np.nan)
     cadence = channel("cadence")
     if cadence is not None:
         cadence = _smooth(np.where(cadence > 0, cadence, np.nan), index)

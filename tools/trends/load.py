@@ -50,6 +50,9 @@ ASSUMED_RPE = 4.0
 #: Typical values used when neither the profile nor the data give one.
 ASSUMED_RESTING_HR = 60.0
 THRESHOLD_HR_FRACTION = 0.89  # lactate-threshold heart rate is near 89 % of maximum
+#: Heart rates a person can have, in beats per minute: a profile value outside is refused, a
+#: recorded sample outside is a strap glitch.
+HR_LOW, HR_HIGH = 30, 230
 #: Banister's weighting: (a, b) in a·e^(b·x).
 TRIMP_WEIGHTS = {"male": (0.64, 1.92), "female": (0.86, 1.67)}
 
@@ -99,7 +102,7 @@ def estimate_thresholds(runs: pd.DataFrame, profile: dict, today: date) -> Thres
     max_hr = given("max_hr", "bpm")
     if max_hr is None:
         peaks = basis["max_hr"].dropna().sort_values(ascending=False)
-        peaks = peaks[(peaks > 120) & (peaks < 230)]
+        peaks = peaks[(peaks > 120) & (peaks < HR_HIGH)]
         if len(peaks) >= 2:
             # The second-highest peak: one strap glitch does not set the maximum.
             value = float(peaks.iloc[1])

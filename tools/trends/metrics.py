@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from storage.models import Activity
+from tools.trends.load import HR_HIGH, HR_LOW
 
 #: Bump when what is computed here changes; stored metrics of an older version are recomputed.
 VERSION = 1
@@ -143,7 +144,7 @@ def _from_streams(activity: Activity, streams: dict[str, np.ndarray], day: date)
     hr_seconds: dict[str, float] = {}
     heart = streams.get("heart_rate")
     if heart is not None and heart.size == n:
-        valid = np.isfinite(heart) & (heart > 25) & (heart < 250) & (dt > 0)
+        valid = np.isfinite(heart) & (heart >= HR_LOW) & (heart <= HR_HIGH) & (dt > 0)
         if valid.any():
             values["max_hr"] = float(np.max(heart[valid]))
             bins = np.rint(heart[valid]).astype(int)
@@ -198,7 +199,7 @@ def _decoupling(
 ) -> float | None:
     """Aerobic decoupling (Friel's Pa:HR): how much the efficiency factor (speed / HR) of the
     second half of the moving time fell below the first half's, in %."""
-    ok = moving & np.isfinite(heart) & (heart > 25)
+    ok = moving & np.isfinite(heart) & (heart >= HR_LOW) & (heart <= HR_HIGH)
     weights = dt * ok
     total = weights.sum()
     if total < MIN_DECOUPLING_S:
