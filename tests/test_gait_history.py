@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from agent.coach import Coach
 from storage.db import Database
 from storage.gait_reports import list_gait_reports, save_gait_report
+from storage.models import GaitReport
+from storage.settings import Settings
 from storage.users import get_user
 from tests.conftest import People
 from tests.test_activities_cli import _coachg
 from tests.test_gait_helpers import VIDEO, require
 from tools.context import ToolContext
+from tools.gait.analyze import analyze_track
 from tools.gait.history import compare_metrics, compare_with_previous
 from tools.gait.tool import analyze_run_video
+from tools.trends.changes import find_metric, metric_series
 
 
 def _shifted(report: dict, metric: str, by: float) -> dict:
@@ -88,3 +97,45 @@ def test_cli_analyze_stores_the_report_for_the_user(tmp_path: Path) -> None:
         assert stored[0].report["metrics"]["cadence"] == printed["metrics"]["cadence"]
     db.dispose()
     assert Path(printed["artifacts"]["annotated_video"]).is_file()
+
+
+#: Ground contact times (ms) of twelve stored analyses, one a month from January 2025: about
+#: 250 ms for six months, then about 225 ms (a runner who learnt to get off the ground sooner).
+CONTACT_MS = (252.0, 248.0, 251.0, 249.0, 250.0, 253.0, 226.0, 224.0, 227.0, 223.0, 225.0, 222.0)
+
+
+def test_a_contact_time_question_finds_the_stored_video_values(
+    db: Database,
+    people: People,
+    settings: Settings,
+    ann_ctx: ToolContext,
+    real_clip_pose: tuple,
+) -> None:
+    """The question "has my contact time changed?" reads the contact time of Ann's stored video
+    reports (the real clip's report as the analysis stores it, its contact time set to
+    :data:`CONTACT_MS` and marked reliable, as from a 120 frames/s clip) and finds the drop."""
+    real = analyze_track(*real_clip_pose).to_dict()
+    assert real["metrics"]["ground_contact"]["unit"] == "ms"  # the key every report uses
+    with db.session() as session:
+        for month, value in enumerate(CONTACT_MS, start=1):
+            report = copy.deepcopy(real)
+            report["metrics"]["ground_contact"].update(value=value, reliable=True)
+            report_id = save_gait_report(session, people.ann, people.ann.id, report, f"{month}.mp4")
+            row = session.scalars(select(GaitReport).where(GaitReport.id == report_id)).one()
+            row.created_at = datetime(2025, month, 1, 9, tzinfo=UTC)
+    coach = Coach(db, settings, today=date(2026, 1, 15))
+    reply = coach.turn(people.ann, "has my contact time changed?")
+    assert [c.name for c in reply.tool_calls] == ["detect_changes"]
+    result = reply.results[0]
+    assert result.ok, result.message
+    assert result.data["metric"] == "gait:ground_contact"
+    assert (result.data["first"], result.data["last"]) == ("2025-01-01", "2025-12-01")
+    facts = {f.name: f.value for f in result.facts}
+    assert facts["runs_compared"] == len(CONTACT_MS)
+    change = result.data["changes"][-1]
+    assert change["date"] == "2025-07-01"  # the first analysis at the new level
+    assert change["before"] == pytest.approx(sum(CONTACT_MS[:6]) / 6, abs=1.5)
+    assert change["after"] == pytest.approx(sum(CONTACT_MS[6:]) / 6, abs=1.5)
+    # the knee angle at contact of the same reports (reliable in the real clip) is found too
+    knee = metric_series(ann_ctx, find_metric("knee flexion"), None)
+    assert list(knee.values) == [real["metrics"]["knee_flexion_contact"]["value"]] * len(CONTACT_MS)

@@ -23,6 +23,7 @@ import pandas as pd
 from storage.gait_reports import list_gait_reports
 from tools.activities import old_data_shift, old_data_words, pace_text, parse_day
 from tools.context import ToolContext
+from tools.gait.metrics import SPECS
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
@@ -106,12 +107,14 @@ METRICS = (
     ),
     Metric("power_w", "power at your usual pace", "W", True, 0, ("power", "watts?")),
 )
+#: The runner's words for the video-analysis metrics, by each metric's own key: the key of a
+#: stored report's ``metrics`` (:data:`tools.gait.metrics.SPECS`), which also gives its label.
 GAIT_WORDS = {
-    "contact_time_ms": ("contact time", "ground contact", "gct"),
+    "ground_contact": ("contact time", "ground contact", "gct"),
     "vertical_oscillation": ("vertical oscillation", "bounce"),
     "overstride": ("overstride", "overstriding"),
     "trunk_lean": ("trunk lean", "lean", "posture"),
-    "knee_flexion": ("knee flexion", "knee bend"),
+    "knee_flexion_contact": ("knee flexion", "knee bend"),
     "duty_factor": ("duty factor",),
     "pelvic_drop": ("pelvic drop", "hip drop"),
 }
@@ -156,7 +159,7 @@ def read_since(text: str) -> str | None:
 
 
 def find_metric(text: str | None) -> Metric | None:
-    """The metric ``text`` names ("stride length", "HR", "gait:contact_time_ms"...). Each
+    """The metric ``text`` names ("stride length", "HR", "gait:ground_contact"...). Each
     metric's words are patterns; video metrics are looked for first, as their names are the
     more specific ("ground contact time" is not a heart rate)."""
     wanted = (text or "").strip().lower().replace("_", " ")
@@ -166,7 +169,8 @@ def find_metric(text: str | None) -> Metric | None:
         if wanted.removeprefix("gait:") == name.replace("_", " ") or any(
             re.search(rf"\b{w}\b", wanted) for w in words
         ):
-            return Metric(f"gait:{name}", words[0], "", False, 1, words)
+            label = SPECS[name].label
+            return Metric(f"gait:{name}", label[0].lower() + label[1:], "", False, 1, words)
     for metric in METRICS:
         if wanted in (metric.key.replace("_", " "), metric.label) or any(
             re.search(rf"\b{w}\b", wanted) for w in metric.words
