@@ -107,9 +107,15 @@ class IntentClassifier:
 
     def rank(self, message: str) -> list[tuple[str, float]]:
         """Every label with its probability, likeliest first."""
-        probabilities = self.model.predict_proba(self._features([message]))[0]
-        order = np.argsort(probabilities)[::-1]
-        return [(self.labels[i], float(probabilities[i])) for i in order]
+        return self.rank_many([message])[0]
+
+    def rank_many(self, messages: Sequence[str]) -> list[list[tuple[str, float]]]:
+        """:meth:`rank` of each message, embedded together (faster for many)."""
+        ranked = []
+        for probabilities in self.model.predict_proba(self._features(messages)):
+            order = np.argsort(probabilities)[::-1]
+            ranked.append([(self.labels[i], float(probabilities[i])) for i in order])
+        return ranked
 
 
 #: Embeddings of the texts seen in training, by normalised text (process-wide).
