@@ -125,6 +125,22 @@ def _fit_session(path: Path) -> dict[str, Any]:
     raise AssertionError(f"no session in {path}")
 
 
+def _fit_label(shared_data: Path, name: str) -> str:
+    """A FIT run's label as the comparison should show it, from the file (fitdecode): the day
+    its session started where it was run (the activity's local time offset, if any) and its
+    sport."""
+    offset = timedelta(0)
+    with fitdecode.FitReader(str(shared_data / "activity_files" / "fit" / name)) as reader:
+        for frame in reader:
+            if not isinstance(frame, fitdecode.FitDataMessage):
+                continue
+            if frame.name == "session":
+                start, sport = frame.get_value("start_time"), frame.get_value("sport")
+            elif frame.name == "activity" and frame.get_value("local_timestamp", fallback=None):
+                offset = frame.get_value("local_timestamp") - frame.get_value("timestamp")
+    return f"{(start + offset).date().isoformat()} {str(sport).capitalize()}"
+
+
 def _runs_by_id(world: World, name: str) -> dict[str, int]:
     """Ann's activity ids by FIT file name, from the history."""
     frame = history(world.ctx(name))
@@ -474,7 +490,7 @@ def test_period_choices_and_typed_dates() -> None:
     assert quiet.until == LAST_DAY and "2025-10-19" in quiet.note
 
 
-def test_whole_view_for_a_coach_and_refusals(world: World) -> None:
+def test_whole_view_for_a_coach_and_refusals(world: World, shared_data: Path) -> None:
     ctx = world.ctx("cora", "ann")
     view = build_view(ctx, "Ann", "Last 3 months", today=date(2026, 11, 29))
     assert "Ann" in view.summary and "2025-10-19" in view.summary
@@ -488,7 +504,16 @@ def test_whole_view_for_a_coach_and_refusals(world: World) -> None:
     handler = TrendsHandler(world.db, world.settings)
     request: Any = SimpleNamespace(username="cora")
     fig = handler.compare("ann", str(bob_run), "not-a-number", "distance", request)
-    assert figures.is_empty(fig) or all("bob" not in (t.name or "") for t in fig.data)
+    assert figures.is_empty(fig)  # Bob's run is not drawn for Ann's coach, nor a non-number
+    assert fig.layout.annotations[0].text == "Choose two runs to compare"
+    # Ann's two FIT runs are drawn under their files' own day and sport, A first.
+    fit = _runs_by_id(world, "ann")
+    fig = handler.compare("ann", str(fit[FENIX]), str(fit[FORERUNNER]), "distance", request)
+    labels = {"A": _fit_label(shared_data, FENIX), "B": _fit_label(shared_data, FORERUNNER)}
+    assert labels == {"A": "2015-08-15 Running", "B": "2013-02-06 Running"}
+    assert {t.name[0] for t in fig.data} == {"A", "B"}
+    for trace in fig.data:
+        assert trace.name.startswith(f"{trace.name[0]}: {labels[trace.name[0]]}"), trace.name
     refused = handler.refresh(True, "bob", "All", "", "", "avg_hr", "map", "distance", request)
     assert refused[0] == DENIED
     refused = handler.compare("bob", str(bob_run), None, "distance", request)
