@@ -16,12 +16,12 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from knowledge.reference_ranges import RANGES
 from storage.gait_reports import list_gait_reports
 from tools.context import ToolContext
 from tools.result import Fact, Finding
 from tools.trends.changes import MIN_RUN_MIN
 from tools.trends.history import history
+from tools.typical_range import range_verdict
 from tools.words import day_words
 
 #: How far back "your cadence lately" looks.
@@ -173,40 +173,11 @@ LEVEL_FACTS = {"cadence": ("cadence_median", "cadence")}
 
 
 def range_finding(note: str, own: OwnNumbers, whose: str) -> Finding | None:
-    """A verdict on the athlete's value against the literature's typical range, when the note's
-    metric has one: within it, or below or above it, which on its own is no problem. ``whose``
-    is "your" or an athlete's name with "'s"."""
+    """A verdict on the athlete's value beside note ``note`` against its typical range, when
+    the note's metric has one (:func:`tools.typical_range.range_verdict`)."""
     metric = {"contact_time": "ground_contact", "hip_and_pelvis": "pelvic_drop",
               "knee_alignment": "knee_fppa", "arm_swing": "arm_crossover",
               "overstriding": "overstride"}.get(note, note)  # fmt: skip
-    typical = RANGES.get(metric)
     names = LEVEL_FACTS.get(metric, (metric,))
     fact = next((f for f in own.facts if f.name in names), None)
-    if typical is None or typical.low is None or typical.high is None or fact is None:
-        return None
-    value = float(fact.value)
-    span = f"{typical.low:g}-{typical.high:g} {typical.unit}"
-    if typical.low <= value <= typical.high:
-        verdict = f"Yes, {whose} {metric.replace('_', ' ')} is fine: {{{fact.name}}} is "
-        verdict += f"within the typical {span}."
-        action = "Nothing to change for its own sake."
-    else:
-        side = "below" if value < typical.low else "above"
-        verdict = f"{whose[:1].upper()}{whose[1:]} {metric.replace('_', ' ')} is OK, a little "
-        verdict += f"{side} the typical {span}: {{{fact.name}}}, which on its own is not a problem."
-        action = (
-            "Change it only for a reason (such as overstriding), gradually, about 5 % at a time."
-            if metric == "cadence"
-            else "Treat it as something to watch, not a fault."
-        )
-    return Finding(
-        topic=f"{metric}_range",
-        verdict=verdict,
-        evidence=(typical.note,),
-        action=action,
-        source=" ".join(s.cite() for s in typical.sources),
-        confidence=0.7,
-        margin=f"The typical range is {span}; there is no single ideal value.",
-        answers=("judgement", "should", "trend"),
-        priority=1,
-    )
+    return range_verdict(metric, fact, whose) if fact is not None else None

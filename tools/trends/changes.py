@@ -30,6 +30,7 @@ from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
 from tools.trends.changepoints import LEVEL, Detection, detect
 from tools.trends.history import history
+from tools.typical_range import range_verdict
 
 TOOL = "detect_changes"
 #: Runs shorter than this (minutes) are warm-ups, strides or tests, not comparable runs.
@@ -356,6 +357,10 @@ def detect_changes(
     if shifted:
         result.message = f"{shifted['message']}\n\n{result.message}".strip()
         result.data["shifted"] = shifted
+    level = result.fact("recent_level")
+    typical = chosen.key.removeprefix("gait:").removesuffix("_spm")
+    if level is not None and (judged := range_verdict(typical, level, ctx.whose)):
+        result.findings.append(judged)  # "is my cadence ok?": its level against the range
     return result
 
 
@@ -623,5 +628,6 @@ SPEC = ToolSpec(
         "her heart rate since her last race",
     ),
     phrase=_phrase,
+    answers=frozenset({"lookup", "listing", "extreme", "trend", "judgement"}),
     readers={"metric": read_metric, "since": read_since},
 )
