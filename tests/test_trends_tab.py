@@ -496,7 +496,14 @@ def test_whole_view_for_a_coach_and_refusals(world: World, shared_data: Path) ->
     assert "Ann" in view.summary and "2025-10-19" in view.summary
     for fig in (view.volume, view.load, view.metric):
         assert not figures.is_empty(fig)
-    assert view.sessions and view.first == view.sessions[0][1]
+    # The comparison starts on the two runs with samples (the FIT files, years before this
+    # period), not on the newest runs, which are summaries only; both are offered.
+    ids = _runs_by_id(world, "ann")
+    assert (view.first, view.second) == (str(ids[FENIX]), str(ids[FORERUNNER]))
+    offered = [value for _, value in view.sessions]
+    assert {view.first, view.second} <= set(offered)
+    newest = max((i for i in world.items if i["sport_type"] in RUNS), key=lambda i: i["start_date"])
+    assert view.sessions[0][0].startswith(f"{newest['start_date_local'][:10]} · {newest['name']}")
     # Bob's run is not Ann's: a coach (of Ann) cannot pull it into the comparison.
     bob_run = int(history(world.ctx("bob"))["activity_id"].iloc[0])
     assert session_data(ctx, str(bob_run)) is None
@@ -521,6 +528,19 @@ def test_whole_view_for_a_coach_and_refusals(world: World, shared_data: Path) ->
     athlete: Any = SimpleNamespace(username="ann")
     refused = handler.refresh(True, "cora", "All", "", "", "avg_hr", "map", "distance", athlete)
     assert refused[0] == DENIED
+
+
+def test_comparison_starts_on_runs_with_samples(world: World) -> None:
+    """A period with one recorded run (the 2015 Fenix file) and the listing's first
+    summary-only runs compares it with the nearest other recorded run (the 2013 Forerunner
+    file, before the period), not with a newer run that has no samples."""
+    ids = _runs_by_id(world, "ann")
+    first_year = min(i["start_date_local"][:4] for i in world.items if i["sport_type"] in RUNS)
+    view = build_view(world.ctx("ann"), "Ann", "All", "2015-01-01", f"{first_year}-12-31")
+    assert (view.first, view.second) == (str(ids[FENIX]), str(ids[FORERUNNER]))
+    assert str(ids[FORERUNNER]) in [value for _, value in view.sessions]
+    names = [t.name for t in view.comparison.data]
+    assert names and not any("average" in n for n in names), names  # both drawn from samples
 
 
 def test_roster_lists_only_the_coachs_own_athletes(world: World) -> None:
@@ -624,6 +644,15 @@ def test_trends_tab_in_chromium(page: tuple[Any, set[str]], server: Any, world: 
     assert "Ann" in summary and "2025-10-19" in summary  # the period ends on her last run
     assert tab.locator("#trends-roster-box").is_hidden()
     _save(tab.locator("#trends-summary"), "summary-6-months")
+    # The ticks plotly drew under the weekly volume and fitness plots fall on Mondays.
+    for elem_id, axis in (("trends-volume", "xaxis"), ("trends-load", "xaxis2")):
+        ticks = tab.evaluate(
+            "([id, axis]) => document.querySelector(`#${id} .js-plotly-plot`)"
+            "._fullLayout[axis]._vals.map(v => v.x)",
+            [elem_id, axis],
+        )
+        days = [(datetime(1970, 1, 1) + timedelta(milliseconds=ms)).date() for ms in ticks]
+        assert len(days) >= 4 and {d.weekday() for d in days} == {0}, (elem_id, days)
     # All of it: the two FIT runs with GPS (2013, 2015) come into the period. How long the
     # five figures take to show is kept with the screenshots (a record, not a timed test).
     started = time.perf_counter()

@@ -153,6 +153,10 @@ def _figure(title: str, height: int = 380, data: Sequence[Any] = (), **layout: A
     return go.Figure(data=list(data), layout={**base, **layout})
 
 
+#: The common look, for the other tabs' figures (the Strength tab's) too.
+figure = _figure
+
+
 def _stacked(heights: Sequence[float], gap: float = 0.06) -> dict[str, Any]:
     """Axes for plots stacked in rows that share their x axis (row 1 on top): ``xaxis``/``yaxis``
     for row 1, ``xaxis2``/``yaxis2`` for row 2... Traces name theirs with :func:`_row`."""
@@ -220,6 +224,42 @@ def _window(frame: pd.DataFrame, since: date | None, until: date | None) -> pd.D
     if until is not None:
         frame = frame[frame.index <= pd.Timestamp(until)]
     return frame
+
+
+#: Weeks start on Monday: date axes tick on Mondays (2000-01-03 was one), every
+#: :data:`TICK_WEEKS` week(s), at most :data:`MAX_WEEK_TICKS` labels, with a small tick each
+#: Monday between them while there are not too many.
+MONDAY = "2000-01-03"
+WEEK_MS = 7 * 24 * 3600 * 1000
+TICK_WEEKS = (1, 2, 4, 8, 13, 26, 52)
+MAX_WEEK_TICKS = 14
+MAX_MINOR_WEEKS = 160
+
+
+def week_axis(first: Any, last: Any) -> dict[str, Any]:
+    """Settings of a date x axis from ``first`` to ``last`` that tick on Mondays: every week,
+    or every few weeks (a small tick on each Monday between) over longer spans."""
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
+    weeks = max(1, math.ceil(((end - start).days + 1) / 7))
+    step = next((n for n in TICK_WEEKS if weeks / n <= MAX_WEEK_TICKS), None)
+    if step is None:
+        step = 52 * math.ceil(weeks / (52 * MAX_WEEK_TICKS))
+    axis: dict[str, Any] = {
+        "type": "date",
+        "tick0": MONDAY,
+        "dtick": step * WEEK_MS,
+        "ticks": "outside",
+        "ticklen": 6,
+    }
+    if step > 1 and weeks <= MAX_MINOR_WEEKS:
+        axis["minor"] = {
+            "tick0": MONDAY,
+            "dtick": WEEK_MS,
+            "ticks": "outside",
+            "ticklen": 3,
+            "showgrid": False,
+        }
+    return axis
 
 
 def _day_range(since: date | None, until: date | None) -> list[str] | None:
@@ -340,7 +380,7 @@ def weekly_volume(
             ),
         ],
         bargap=0.15,
-        xaxis={"title": {"text": x_title}},
+        xaxis={"title": {"text": x_title}, **week_axis(shown.index.min(), shown.index.max())},
         yaxis={"title": {"text": y_title}, "rangemode": "tozero"},
     )
 
@@ -420,6 +460,8 @@ def fitness_form(
     axes["yaxis"] |= {"title": {"text": y_title}, "rangemode": "tozero"}
     axes["yaxis2"] |= {"title": {"text": "form"}, "zeroline": True, "zerolinecolor": GREY}
     axes["xaxis2"] |= {"title": {"text": "date"}}
+    for name in ("xaxis", "xaxis2"):
+        axes[name] |= week_axis(first, last)
     return _figure(title, height=460, data=data, **axes)
 
 
@@ -526,6 +568,7 @@ def metric_trend(
     day_range = _day_range(since, until)
     if day_range:
         x_axis["range"] = day_range
+    x_axis |= week_axis(*(day_range or (runs["date"].min(), runs["date"].max())))
     return _figure(
         title,
         data=data,

@@ -21,7 +21,9 @@ from tools.strength.routines import item_line
 from tools.strength.sessions import set_rows
 from tools.strength.stats import EPLEY, History, history_of
 from ui import trends_figures as figures
+from ui.web_format import number, styled_table, weight, whole
 from ui.web_session import tab_context
+from ui.web_trends import PICK_AN_ATHLETE
 
 EXERCISE_HEADERS = [
     "Exercise",
@@ -32,19 +34,31 @@ EXERCISE_HEADERS = [
     "Heaviest (kg)",
     "Last done",
 ]
+#: How the table's numbers read: volume in whole kg with thousands separators, weights to 0.1.
+EXERCISE_FORMATS = {
+    "Sessions": whole,
+    "Working sets": whole,
+    "Volume (kg)": whole,
+    "Best e1RM (kg)": weight,
+    "Heaviest (kg)": weight,
+}
+E1RM_TITLE = "Estimated 1RM per session (Epley)"
+VOLUME_TITLE = "Weekly strength volume (kg × reps, working sets)"
+GROUPS_TITLE = "Working sets per runner group"
 
 
 def summary_text(who: str, history: History | None) -> str:
-    """The tab's headline in Markdown (names escaped)."""
+    """The tab's headline in Markdown (names escaped), written as the Trends tab's is: who,
+    the period, then the counts."""
     if history is None or not history.sessions:
         return (
             f"**{escape(who)}** has no strength sessions yet. Log one in the chat (“3x8 squats "
             "at 60kg”) or import a Strong or Hevy export on the Activities tab."
         )
     return (
-        f"**{escape(who)}** · {history.start} to {history.end} · {history.sessions} sessions "
-        f"({history.per_week:.1f} a week) · {history.working_sets} working sets · "
-        f"{history.volume_kg:,.0f} kg volume. Estimated 1RM: {EPLEY}, an estimate."
+        f"**{escape(who)}** · {history.start} to {history.end} · {number(history.sessions)} "
+        f"sessions ({history.per_week:.1f} a week), {number(history.working_sets)} working sets, "
+        f"{number(history.volume_kg)} kg volume\n\nEstimated 1RM: {EPLEY}, an estimate."
     )
 
 
@@ -55,8 +69,8 @@ def exercise_rows(history: History) -> list[list[Any]]:
             s.name,
             s.sessions,
             s.sets,
-            round(s.volume_kg),
-            round(s.best_e1rm, 1) if s.best_e1rm is not None else None,
+            s.volume_kg,
+            s.best_e1rm,
             s.heaviest_kg,
             s.last_day.isoformat() if s.last_day else "",
         ]
@@ -64,78 +78,107 @@ def exercise_rows(history: History) -> list[list[Any]]:
     ]
 
 
+def exercise_table(history: History) -> Any:
+    """The table by exercise as the page shows it (numbers formatted, still sortable)."""
+    return styled_table(EXERCISE_HEADERS, exercise_rows(history), EXERCISE_FORMATS)
+
+
 def e1rm_figure(history: History, exercise: str | None) -> go.Figure:
+    """The estimated 1RM of ``exercise`` per session, its new bests starred."""
     stats = history.exercises.get(exercise or "")
+    y_title = "estimated 1RM (kg)"
     if stats is None or not stats.e1rm_by_day:
         return figures.empty_figure(
-            "Estimated 1RM", "Pick an exercise with weighted sets of 1-12 reps", "", "kg"
+            E1RM_TITLE, "Pick an exercise with weighted sets of 1-12 reps", "date", y_title
         )
-    figure = go.Figure(
-        go.Scatter(
-            x=[d.isoformat() for d, _ in stats.e1rm_by_day],
-            y=[round(v, 1) for _, v in stats.e1rm_by_day],
-            mode="lines+markers",
-            name="estimated 1RM",
-        )
+    days = [d for d, _ in stats.e1rm_by_day]
+    values = [round(v, 1) for _, v in stats.e1rm_by_day]
+    records = set(stats.record_days)
+    best = [(d, v) for d, v in zip(days, values, strict=True) if d in records]
+    name = figures.plain(stats.name)
+    return figures.figure(
+        f"{name}: {E1RM_TITLE[0].lower()}{E1RM_TITLE[1:]}",
+        data=[
+            go.Scatter(
+                x=[d.isoformat() for d in days],
+                y=values,
+                mode="lines+markers",
+                name="estimated 1RM",
+                line={"color": figures.ORANGE, "width": 2},
+                marker={"size": 6, "color": figures.ORANGE},
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.1f} kg<extra></extra>",
+            ),
+            go.Scatter(
+                x=[d.isoformat() for d, _ in best],
+                y=[v for _, v in best],
+                mode="markers",
+                name="new best",
+                marker={
+                    "symbol": "star",
+                    "size": 13,
+                    "color": figures.PURPLE,
+                    "line": {"width": 1},
+                },
+                hovertemplate="%{x|%Y-%m-%d}: new best, %{y:,.1f} kg<extra></extra>",
+            ),
+        ],
+        xaxis={"title": {"text": "date"}, **figures.week_axis(days[0], days[-1])},
+        yaxis={"title": {"text": y_title}},
     )
-    records = {d for d in stats.record_days}
-    figure.add_trace(
-        go.Scatter(
-            x=[d.isoformat() for d, _ in stats.e1rm_by_day if d in records],
-            y=[round(v, 1) for d, v in stats.e1rm_by_day if d in records],
-            mode="markers",
-            marker={"symbol": "star", "size": 11},
-            name="new best",
-        )
-    )
-    figure.update_layout(
-        title=f"{stats.name}: estimated 1RM (Epley) per session",
-        yaxis_title="kg",
-        height=340,
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
-    )
-    return figure
 
 
 def volume_figure(history: History) -> go.Figure:
+    """Kilograms lifted (weight × reps of the working sets) per Monday-to-Sunday week."""
+    x_title, y_title = "week (starting Monday)", "volume (kg)"
     if not history.weeks:
-        return figures.empty_figure("Weekly strength volume", "No sessions yet", "", "kg")
-    figure = go.Figure(
-        go.Bar(
-            x=[w["week"] for w in history.weeks],
-            y=[round(w["volume_kg"]) for w in history.weeks],
-            name="volume",
-            customdata=[[w["sessions"], w["sets"]] for w in history.weeks],
-            hovertemplate="week of %{x}<br>%{y} kg<br>%{customdata[0]} sessions, "
-            "%{customdata[1]} sets<extra></extra>",
-        )
+        return figures.empty_figure(VOLUME_TITLE, "No sessions yet", x_title, y_title)
+    weeks = [w["week"] for w in history.weeks]
+    labels = [
+        f"week of {w['week']}: {number(w['volume_kg'])} kg in {w['sessions']} "
+        f"session{'s' if w['sessions'] != 1 else ''}, {w['sets']} sets"
+        for w in history.weeks
+    ]
+    return figures.figure(
+        VOLUME_TITLE,
+        data=[
+            go.Bar(
+                x=weeks,
+                y=[round(w["volume_kg"]) for w in history.weeks],
+                name="kg per week",
+                marker_color=figures.ORANGE,
+                hovertext=labels,
+                hoverinfo="text",
+            )
+        ],
+        bargap=0.15,
+        showlegend=True,
+        xaxis={"title": {"text": x_title}, **figures.week_axis(weeks[0], weeks[-1])},
+        yaxis={"title": {"text": y_title}, "rangemode": "tozero", "tickformat": ",d"},
     )
-    figure.update_layout(
-        title="Weekly strength volume (kg × reps, working sets)",
-        yaxis_title="kg",
-        height=320,
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
-    )
-    return figure
 
 
 def groups_figure(history: History) -> go.Figure:
+    """Working sets per runner group (the library's groups, in its order)."""
+    x_title, y_title = "runner group", "working sets"
     if not history.groups:
-        return figures.empty_figure("Sets per runner group", "No library exercises logged")
+        return figures.empty_figure(GROUPS_TITLE, "No library exercises logged", x_title, y_title)
     names = [g for g in GROUPS if g in history.groups]
-    figure = go.Figure(
-        go.Bar(
-            x=[GROUPS[g] for g in names],
-            y=[history.groups[g]["sets"] for g in names],
-            name="working sets",
-        )
+    return figures.figure(
+        GROUPS_TITLE,
+        data=[
+            go.Bar(
+                x=[GROUPS[g] for g in names],
+                y=[history.groups[g]["sets"] for g in names],
+                name="working sets",
+                marker_color=figures.ORANGE,
+                hovertemplate="%{x}: %{y} working sets<extra></extra>",
+            )
+        ],
+        bargap=0.3,
+        showlegend=True,
+        xaxis={"title": {"text": x_title}},
+        yaxis={"title": {"text": y_title}, "rangemode": "tozero"},
     )
-    figure.update_layout(
-        title="Working sets per runner group",
-        height=300,
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
-    )
-    return figure
 
 
 class StrengthHandler:
@@ -161,13 +204,14 @@ class StrengthHandler:
         try:
             ctx, who = self._context(request, athlete_choice)
         except AccessDenied as error:
-            empty = figures.empty_figure("Strength", str(error))
-            return str(error), gr.Dropdown(choices=[]), empty, empty, empty, [], ""
+            return self._empty(str(error), str(error))
         rows, _ = set_rows(ctx, None, ctx.day)
         history = history_of(rows) if rows else None
         if history is None:
-            empty = figures.empty_figure("Strength", "No strength sessions yet")
-            return summary_text(who, None), gr.Dropdown(choices=[]), empty, empty, empty, [], ""
+            text = summary_text(who, None)
+            if ctx.actor.role == "coach" and ctx.athlete_id == ctx.actor.id:
+                text = f"**{escape(who)}** (you) has no strength sessions yet. {PICK_AN_ATHLETE}"
+            return self._empty(safe_markdown(text), "No strength sessions yet")
         choices = [s.name for s in sorted(history.exercises.values(), key=lambda s: -s.sets)
                    if s.e1rm_by_day]  # fmt: skip
         if exercise not in choices:
@@ -179,22 +223,37 @@ class StrengthHandler:
             routine_lines += [f"**{escape(name)}**", *(item_line(i) for i in items)]
         return (
             safe_markdown(summary_text(who, history)),
-            gr.Dropdown(choices=choices, value=exercise),
-            e1rm_figure(history, exercise),
             volume_figure(history),
             groups_figure(history),
-            exercise_rows(history),
+            gr.Dropdown(choices=choices, value=exercise),
+            e1rm_figure(history, exercise),
+            exercise_table(history),
             safe_markdown("\n".join(routine_lines) or "No saved routines yet."),
+        )
+
+    @staticmethod
+    def _empty(summary: str, message: str) -> tuple[Any, ...]:
+        """The tab with nothing to draw: each figure under its own title says ``message``."""
+        return (
+            summary,
+            figures.empty_figure(VOLUME_TITLE, message, "week (starting Monday)", "volume (kg)"),
+            figures.empty_figure(GROUPS_TITLE, message, "runner group", "working sets"),
+            gr.Dropdown(choices=[], value=None),
+            figures.empty_figure(E1RM_TITLE, message, "date", "estimated 1RM (kg)"),
+            styled_table(EXERCISE_HEADERS, []),
+            "",
         )
 
     def build(self, athlete: gr.Dropdown, tab: gr.Tab) -> None:
         """The tab's components and events, inside ``tab``; it follows ``athlete``."""
         opened = gr.State(False)
+        # Laid out as the Trends tab is: the headline, the weekly figure, then one chosen
+        # exercise over time (as Trends' metric), then the details.
         summary = gr.Markdown(elem_id="strength-summary")
-        exercise = gr.Dropdown(label="Exercise", choices=[], elem_id="strength-exercise")
-        e1rm = gr.Plot(elem_id="strength-e1rm", show_label=False)
         volume = gr.Plot(elem_id="strength-volume", show_label=False)
         groups = gr.Plot(elem_id="strength-groups", show_label=False)
+        exercise = gr.Dropdown(label="Exercise", choices=[], elem_id="strength-exercise")
+        e1rm = gr.Plot(elem_id="strength-e1rm", show_label=False)
         table = gr.Dataframe(
             headers=EXERCISE_HEADERS,
             interactive=False,
@@ -206,7 +265,7 @@ class StrengthHandler:
         routines = gr.Markdown(elem_id="strength-routines")
         private: dict[str, Any] = {"api_visibility": "private"}
         inputs = [opened, athlete, exercise]
-        outputs = [summary, exercise, e1rm, volume, groups, table, routines]
+        outputs = [summary, volume, groups, exercise, e1rm, table, routines]
         tab.select(lambda: True, None, [opened], **private).then(
             self.refresh, inputs, outputs, **private
         )

@@ -38,6 +38,8 @@ from tools.trends.history import history
 from tools.trends.metrics import local_date
 from tools.trends.training_load import load_report, training_load
 from ui import trends_figures as figures
+from ui.web_format import km as km_text
+from ui.web_format import number, styled_table, whole
 from ui.web_session import acting_user, tab_context
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,14 @@ ROSTER_COLUMNS = (
     ("spikes", f"long-run spikes ({SPIKE_DAYS} days)"),
 )
 ROSTER_HEADERS = [label for _, label in ROSTER_COLUMNS]
+#: How the roster's numbers read: km to 0.1, load in whole points, the ratio to 0.01.
+ROSTER_FORMATS = {
+    "km, last 7 days": km_text,
+    "fitness": whole,
+    "fatigue": whole,
+    "form": whole,
+    "acute:chronic": lambda value: number(value, 2),
+}
 BAD_DATES = "Give dates as YYYY-MM-DD (for example 2025-03-01); showing the chosen period instead."
 
 
@@ -180,12 +190,43 @@ def session_choices(frame: pd.DataFrame, also: Sequence[str | None] = ()) -> lis
     return choices
 
 
-def default_pair(frame: pd.DataFrame) -> tuple[str | None, str | None]:
-    """The two newest runs with streams (else the two newest runs) of ``frame``."""
-    runs = frame[frame["sport"] == "run"]
-    recorded = runs[runs["source"] == "streams"]
-    pool = recorded if len(recorded) >= 2 else runs
-    ids = [str(int(i)) for i in pool["activity_id"].iloc[::-1].head(2)]
+def _with_runs(shown: pd.DataFrame, frame: pd.DataFrame, ids: Sequence[str | None]) -> pd.DataFrame:
+    """``shown`` and the rows of ``frame`` that ``ids`` name (picked runs outside the period),
+    oldest first as the history is."""
+    if frame.empty:
+        return shown
+    named = frame["activity_id"].astype(str).isin([i for i in ids if i])
+    extra = frame[named & ~frame.index.isin(shown.index)]
+    if extra.empty:
+        return shown
+    return pd.concat([shown, extra]).sort_values("date", kind="stable")
+
+
+def default_pair(
+    shown: pd.DataFrame, frame: pd.DataFrame | None = None, until: date | None = None
+) -> tuple[str | None, str | None]:
+    """The two runs compared first: the two newest with samples (streams) in the period
+    ``shown``. When it holds fewer than two, the nearest recorded runs of the whole history
+    ``frame`` fill in (those up to ``until``, the period's end, newest first; then later ones);
+    only a history with fewer than two recorded runs falls back to the newest runs shown."""
+
+    def newest_first(rows: pd.DataFrame) -> list[str]:
+        return [str(int(i)) for i in rows.sort_values("date", kind="stable")["activity_id"]][::-1]
+
+    runs = shown[shown["sport"] == "run"] if not shown.empty else shown
+    ids = newest_first(runs[runs["source"] == "streams"]) if not runs.empty else []
+    if len(ids) < 2 and frame is not None and not frame.empty:
+        recorded = frame[(frame["sport"] == "run") & (frame["source"] == "streams")]
+        if until is not None:
+            end = pd.Timestamp(until)
+            before, after = recorded[recorded["date"] <= end], recorded[recorded["date"] > end]
+            candidates = newest_first(before) + newest_first(after)[::-1]
+        else:
+            candidates = newest_first(recorded)
+        ids += [i for i in candidates if i not in ids]
+    if len(ids) < 2 and not runs.empty:
+        ids += [i for i in newest_first(runs) if i not in ids]
+    ids = ids[:2]
     return (ids[0] if ids else None, ids[1] if len(ids) > 1 else None)
 
 
@@ -213,14 +254,21 @@ def session_data(ctx: ToolContext, choice: str | None) -> figures.SessionData | 
     return figures.SessionData(label=label, streams=streams, summary=summary)
 
 
-def _summary(who: str, frame: pd.DataFrame, period: Period, spikes: list[Any]) -> str:
+#: Said under a coach's own (empty) figures: their athletes are one pick away.
+PICK_AN_ATHLETE = "Pick one of your athletes in *Question about* at the top to see theirs here."
+
+
+def _summary(
+    who: str, frame: pd.DataFrame, period: Period, spikes: list[Any], coach: bool = False
+) -> str:
+    """The tab's headline (``coach``: the figures are a coach's own, not an athlete's)."""
     shown = _in_period(frame, period)
     runs = shown[shown["sport"] == "run"]
     foot_km = shown.loc[shown["sport"].isin(FOOT_SPORTS), "distance_km"].sum()
     first = frame["date"].min().date() if not frame.empty else None
     lines = [
-        f"**{escape(who)}** · {period.words(first)} · {len(shown)} activities, {len(runs)} runs, "
-        f"{foot_km:.1f} km on foot"
+        f"**{escape(who)}** · {period.words(first)} · {number(len(shown))} activities, "
+        f"{number(len(runs))} runs, {km_text(foot_km)} km on foot"
     ]
     if period.note:
         lines.append(f"\n{escape(period.note)}")
@@ -244,6 +292,8 @@ def _summary(who: str, frame: pd.DataFrame, period: Period, spikes: list[Any]) -
             f"**{escape(who)}** has no activities yet. Import some in the Activities tab, or "
             "connect Strava in Settings."
         ]
+        if coach:
+            lines = [f"**{escape(who)}** (you) has no activities yet. {PICK_AN_ATHLETE}"]
     return "\n".join(lines)
 
 
@@ -264,11 +314,17 @@ def build_view(
     period = period_of(choice, since_text, until_text, today, last)
     report = load_report(ctx, period.until, frame)
     shown = _in_period(frame, period)
-    first, second = default_pair(shown)
-    sessions = session_choices(shown, (first, second))
+    first, second = default_pair(shown, frame, period.until)
+    sessions = session_choices(_with_runs(shown, frame, (first, second)), (first, second))
     tracks = athlete_tracks(ctx, _start(period), period.until)
     return TrendsView(
-        summary=_summary(who, frame, period, report.spikes),
+        summary=_summary(
+            who,
+            frame,
+            period,
+            report.spikes,
+            coach=ctx.actor.role == "coach" and ctx.athlete_id == ctx.actor.id,
+        ),
         volume=figures.weekly_volume(report.weeks, period.since, period.until),
         load=figures.fitness_form(report.days, report.spikes, period.since, period.until),
         metric=metric_figure(ctx, frame, metric, period),
@@ -430,6 +486,7 @@ class TrendsHandler:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        self._landing: tuple[Any, ...] = ()  # set by build: what a coach's landing fills
 
     def _context(self, request: gr.Request, athlete_choice: str | None) -> tuple[ToolContext, str]:
         return tab_context(self.db, self.settings, request, athlete_choice)
@@ -535,7 +592,21 @@ class TrendsHandler:
         actor = acting_user(self.db, request)
         if actor.role != "coach":
             return gr.Column(visible=False), []
-        return gr.Column(visible=True), roster_table(roster_rows(self.db, self.settings, actor))
+        cells = roster_table(roster_rows(self.db, self.settings, actor))
+        return gr.Column(visible=True), styled_table(ROSTER_HEADERS, cells, ROSTER_FORMATS)
+
+    def coach_lands(self, request: gr.Request) -> Any:
+        """Whether the page opens on this tab: a coach lands on their athletes."""
+        return True if acting_user(self.db, request).role == "coach" else gr.skip()
+
+    def land(self, loaded: Any) -> None:
+        """After the page has loaded (``loaded``, its load event): for a coach, who lands on
+        this tab, the roster first, then the figures (an athlete's tab waits to be opened)."""
+        opened, inputs, outputs, roster_outputs = self._landing
+        private: dict[str, Any] = {"api_visibility": "private"}
+        loaded.then(self.coach_lands, None, [opened], **private).then(
+            self.roster, [opened], roster_outputs, **private
+        ).then(self.refresh, inputs, outputs, **private)
 
     def build(self, athlete: gr.Dropdown, tab: gr.Tab) -> None:
         """The tab's components and events, inside ``tab`` (``athlete``: the page's dropdown of
@@ -544,6 +615,12 @@ class TrendsHandler:
         shown = gr.State(None)  # the Period last shown (kept on the server, per page)
         with gr.Column(visible=False, elem_id="trends-roster-box") as roster_box:
             gr.Markdown("### Your athletes")
+            gr.Markdown(
+                "Each athlete's training load as of today (or their last session). Pick one in "
+                "*Question about* at the top to see their figures below; ask about one or all "
+                "of them in the Chat.",
+                elem_id="trends-roster-help",
+            )
             roster = gr.Dataframe(
                 headers=ROSTER_HEADERS,
                 interactive=False,
@@ -590,6 +667,7 @@ class TrendsHandler:
         tab.select(lambda: True, None, [opened], **private).then(
             self.refresh, inputs, outputs, **private
         ).then(self.roster, [opened], [roster_box, roster], **private)
+        self._landing = (opened, inputs, outputs, [roster_box, roster])
         for trigger in (athlete.change, period.change, show.click, since.submit, until.submit):
             trigger(self.refresh, inputs, outputs, **private)
         metric.change(self.metric, [athlete, shown, metric], [metric_plot], **private)
