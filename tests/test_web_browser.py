@@ -165,11 +165,23 @@ def test_coach_sees_only_their_athletes_and_forged_request_is_refused(
 ) -> None:
     login(page, site.server.url, "cora", "cora-pass-1")
     wait_logged_in(page)
+    # A coach lands on their athletes: the roster (on the Trends tab) first, with no click.
+    roster = page.locator("#trends-roster").get_by_text("Ann", exact=True)
+    roster.filter(visible=True).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "coach-landing.png"))
+    page.get_by_role("tab", name="Chat").click()
+    welcome = page.locator("#chat").inner_text()  # a welcome of a coach's own
+    assert "about your athletes" in welcome and "Ann's last 5 runs" in welcome, welcome
+    assert "about your running" not in welcome
     page.locator("#athlete-choice input").click()
     options = [o.strip("✓ \n") for o in page.get_by_role("option").all_inner_texts()]
     assert "Ann" in options and "Me (Cora)" in options
     assert not any("Bob" in o or "bob" in o for o in options)
-    page.keyboard.press("Escape")
+    page.get_by_role("option", name="Ann").click()
+    page.get_by_role("tab", name="Activities").click()
+    target = page.locator("#import-target")
+    target.get_by_text("Ann's").wait_for(timeout=30_000)
+    assert "Importing into Ann's account" in target.inner_text()
     page.screenshot(path=str(SHOTS / "coach.png"))
     # A request made by hand, for Bob, with Cora's login cookie.
     answer = page.evaluate(
@@ -194,13 +206,23 @@ def _cells(table: Any) -> list[str]:
     return [line.strip() for line in table.inner_text().splitlines()]
 
 
-def _fit_distance_km(path: Path) -> float:
-    """The session distance written in the FIT file itself (read with fitdecode)."""
+def _fit_summary(path: Path) -> tuple[float, str]:
+    """The session distance (km) written in the FIT file itself and its start at the local time
+    the watch recorded (the activity message's local_timestamp less its timestamp, where the
+    file has one), read with fitdecode."""
+    messages: dict[str, dict[str, Any]] = {}
     with fitdecode.FitReader(str(path)) as reader:
         for frame in reader:
-            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "session":
-                return float(frame.get_value("total_distance")) / 1000.0
-    raise AssertionError(f"no session in {path}")
+            wanted = frame.name in ("session", "activity") if hasattr(frame, "name") else False
+            if isinstance(frame, fitdecode.FitDataMessage) and wanted:
+                messages.setdefault(frame.name, {f.name: f.value for f in frame.fields})
+    session, activity = messages["session"], messages.get("activity", {})
+    start = session["start_time"]
+    if activity.get("local_timestamp") is not None:
+        start += activity["local_timestamp"].replace(tzinfo=None) - activity["timestamp"].replace(
+            tzinfo=None
+        )
+    return float(session["total_distance"]) / 1000.0, start.strftime("%Y-%m-%d %H:%M")
 
 
 def test_import_activity_files(page: Any, site: Site, shared_data: Path) -> None:
@@ -211,19 +233,24 @@ def test_import_activity_files(page: Any, site: Site, shared_data: Path) -> None
     login(page, site.server.url, "bob", "bob-pass-1")
     wait_logged_in(page)
     page.get_by_role("tab", name="Activities").click()
+    page.locator("#import-target").get_by_text("Importing into your account").wait_for()
     page.locator("#import-files input[type=file]").set_input_files([str(f) for f in files])
     page.locator("#import-files").get_by_text(files[0].name[:20]).first.wait_for()
     page.locator("#import-button").click()
     page.locator("#import-report").get_by_text("Imported 2 activities").wait_for(timeout=60_000)
+    assert "Importing into your account" in page.locator("#import-report").inner_text()
     table = page.locator("#activities")
     deadline = time.monotonic() + 30
     while _cells(table).count("file") < len(files) and time.monotonic() < deadline:
         page.wait_for_timeout(250)
     page.screenshot(path=str(SHOTS / "activities.png"), full_page=True)
-    shown = [float(x) for x in re.findall(r"\b\d+\.\d+\b", table.inner_text())]
+    cells = _cells(table)
     for file in files:
-        km = _fit_distance_km(file)
-        assert any(abs(value - km) < 0.0015 for value in shown), (file.name, km, shown)
+        # Each start at the watch's local time, and the distance to 0.1 km as a runner reads it.
+        km, start = _fit_summary(file)
+        row = cells.index(start)
+        assert f"{km:.1f}" in cells[row : row + 12], (file.name, start, km, cells)
+    assert not re.search(r"\b\d+\.\d{2,}\b", table.inner_text())  # no 9.008 km, no 147.0 bpm
     kept = list((site.home / "media" / str(site.users["bob"].id) / "imports").rglob("*.fit"))
     assert sorted(k.name for k in kept) == sorted(f.name for f in files)
     # Written by the server with umask 077: nobody else on the machine may read them.

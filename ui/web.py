@@ -25,11 +25,18 @@ from storage.db import Database, database
 from storage.private_files import private_dir, private_process
 from storage.settings import Settings
 from tools.jobs.runner import runner_for
+from tools.markdown import escape
 from ui.web_chat import ChatHandler, stored_history
 from ui.web_files import CHAT_FILE_TYPES
 from ui.web_guard import WebGuard
 from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
-from ui.web_session import acting_user, athlete_choices, header_text, password_check
+from ui.web_session import (
+    FROM_MESSAGE,
+    acting_user,
+    athlete_choices,
+    header_text,
+    password_check,
+)
 from ui.web_settings import SettingsHandler
 from ui.web_signup import signup_router
 from ui.web_strength import StrengthHandler
@@ -62,6 +69,23 @@ CHAT_PLACEHOLDER = (
 )
 
 
+def coach_placeholder(athletes: list[str]) -> str:
+    """The chat's welcome for a coach, naming their own athletes (``athletes``: their names as
+    shown, in the dropdown's order)."""
+    if not athletes:
+        return (
+            "**Ask Coach G** about your athletes once they have linked to you. Until then you "
+            "can ask about your own running: *what did I run this week?*, *my last 5 runs*."
+        )
+    name = escape(athletes[0])
+    return (
+        f"**Ask Coach G about your athletes**: *how are my athletes doing?*, *who of my "
+        f"athletes had a load spike this week?*, *{name}'s last 5 runs*, *how is {name}'s "
+        f"cadence trending?* - or pick an athlete in *Question about* to ask about them without "
+        f"naming them. A run video or activity files of theirs can go here too (pick them first)."
+    )
+
+
 def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
     """The Gradio page. ``coach`` is an ``agent.coach.Coach`` (built on first use if None).
 
@@ -75,6 +99,8 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
     strength = StrengthHandler(db, settings)
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
+        """The page for whoever logged in. A coach lands on their athletes: the Trends tab,
+        whose roster comes first, and a chat welcome of their own."""
         actor = acting_user(db, request)
         chat.sessions.check(request, actor)  # this page session is this login's from now on
         options = athlete_choices(db, actor)
@@ -84,7 +110,11 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
         dropdown = gr.Dropdown(
             choices=options.choices, value=options.default, visible=is_coach, interactive=True
         )
-        return who, dropdown, history, history
+        if not is_coach:
+            return who, dropdown, history, history, gr.skip()
+        athletes = [label for label, value in options.choices[2:] if value != FROM_MESSAGE]
+        chatbot = gr.Chatbot(value=history, placeholder=coach_placeholder(athletes))
+        return who, dropdown, history, chatbot, gr.Tabs(selected="trends-tab")
 
     with gr.Blocks(
         title="Coach G", analytics_enabled=False, delete_cache=(3600, 7 * 86400)
@@ -103,68 +133,79 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
             gr.Button(
                 "Log out", link="/logout", size="sm", variant="secondary", scale=0, min_width=90
             )
-        with gr.Tab("Chat", id="chat-tab"):
-            chatbot = gr.Chatbot(
-                elem_id="chat",
-                height="68vh",
-                placeholder=CHAT_PLACEHOLDER,
-                feedback_options=None,
-                buttons=["copy"],
-                show_label=False,
-                autoscroll=True,
-            )
-            status = gr.Markdown(elem_id="chat-status")
-            with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
-                yes = gr.Button("Yes, do it", variant="primary", size="sm", elem_id="confirm-yes")
-                no = gr.Button("No", size="sm", elem_id="confirm-no")
-            box = gr.MultimodalTextbox(
-                elem_id="chat-input",
-                placeholder="Ask Coach G, or drop a run video or activity files here…",
-                file_types=CHAT_FILE_TYPES,
-                file_count="multiple",
-                sources=["upload"],
-                show_label=False,
-                submit_btn=True,
-            )
-        with gr.Tab("Trends", id="trends-tab") as trends_tab:
-            trends.build(athlete, trends_tab)
-        with gr.Tab("Strength", id="strength-tab") as strength_tab:
-            strength.build(athlete, strength_tab)
-        with gr.Tab("Activities", id="activities-tab"):
-            gr.Markdown(
-                "Import .fit, .gpx or .tcx files (also gzipped), zips of them, the zip of your "
-                "Strava bulk export, or the CSV export of Strong or Hevy (strength sessions). "
-                "What is already here is recognised and not added twice."
-            )
-            files = gr.File(
-                label="Activity files",
-                file_count="multiple",
-                file_types=IMPORT_FILE_TYPES,
-                elem_id="import-files",
-            )
-            import_button = gr.Button("Import", variant="primary", elem_id="import-button")
-            report = gr.Markdown(elem_id="import-report")
-            table = gr.Dataframe(
-                headers=TABLE_HEADERS,
-                interactive=False,
-                elem_id="activities",
-                label="Activities (newest first)",
-                wrap=True,
-            )
-        with gr.Tab("Settings", id="settings-tab"):
-            account = gr.Markdown(elem_id="account")
-            gr.Markdown("### Strava")
-            strava = gr.Markdown(elem_id="strava-status")
-            with gr.Row():
-                connect = gr.Button("Connect Strava", variant="primary", elem_id="strava-connect")
-                sync = gr.Button("Sync now", elem_id="strava-sync")
-                disconnect = gr.Button("Disconnect", variant="stop", elem_id="strava-disconnect")
+        with gr.Tabs(elem_id="coachg-tabs") as tabs:
+            with gr.Tab("Chat", id="chat-tab"):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    height="68vh",
+                    placeholder=CHAT_PLACEHOLDER,
+                    feedback_options=None,
+                    buttons=["copy"],
+                    show_label=False,
+                    autoscroll=True,
+                )
+                status = gr.Markdown(elem_id="chat-status")
+                with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
+                    yes = gr.Button(
+                        "Yes, do it", variant="primary", size="sm", elem_id="confirm-yes"
+                    )
+                    no = gr.Button("No", size="sm", elem_id="confirm-no")
+                box = gr.MultimodalTextbox(
+                    elem_id="chat-input",
+                    placeholder="Ask Coach G, or drop a run video or activity files here…",
+                    file_types=CHAT_FILE_TYPES,
+                    file_count="multiple",
+                    sources=["upload"],
+                    show_label=False,
+                    submit_btn=True,
+                )
+            with gr.Tab("Trends", id="trends-tab") as trends_tab:
+                trends.build(athlete, trends_tab)
+            with gr.Tab("Strength", id="strength-tab") as strength_tab:
+                strength.build(athlete, strength_tab)
+            with gr.Tab("Activities", id="activities-tab"):
+                gr.Markdown(
+                    "Import .fit, .gpx or .tcx files (also gzipped), zips of them, the zip of your "
+                    "Strava bulk export, or the CSV export of Strong or Hevy (strength sessions). "
+                    "What is already here is recognised and not added twice."
+                )
+                files = gr.File(
+                    label="Activity files",
+                    file_count="multiple",
+                    file_types=IMPORT_FILE_TYPES,
+                    elem_id="import-files",
+                )
+                target = gr.Markdown(elem_id="import-target")
+                import_button = gr.Button("Import", variant="primary", elem_id="import-button")
+                report = gr.Markdown(elem_id="import-report")
+                table = gr.Dataframe(
+                    headers=TABLE_HEADERS,
+                    interactive=False,
+                    elem_id="activities",
+                    label="Activities (newest first)",
+                    wrap=True,
+                )
+            with gr.Tab("Settings", id="settings-tab"):
+                account = gr.Markdown(elem_id="account")
+                gr.Markdown("### Strava")
+                strava = gr.Markdown(elem_id="strava-status")
+                with gr.Row():
+                    connect = gr.Button(
+                        "Connect Strava", variant="primary", elem_id="strava-connect"
+                    )
+                    sync = gr.Button("Sync now", elem_id="strava-sync")
+                    disconnect = gr.Button(
+                        "Disconnect", variant="stop", elem_id="strava-disconnect"
+                    )
 
         chat_outputs = [history, chatbot, box, status, confirm_row]
-        demo.load(on_load, None, [who, athlete, history, chatbot], api_visibility="private").then(
-            imports.table, [athlete], [table], api_visibility="private"
-        ).then(prefs.account, None, [account], api_visibility="private").then(
-            prefs.strava_status, None, [strava], api_visibility="private"
+        private: dict[str, Any] = {"api_visibility": "private"}
+        loaded = demo.load(on_load, None, [who, athlete, history, chatbot, tabs], **private)
+        trends.land(loaded)  # a coach's roster and figures, on the tab they land on
+        loaded.then(imports.table, [athlete], [table], **private).then(
+            imports.target, [athlete], [target], **private
+        ).then(prefs.account, None, [account], **private).then(
+            prefs.strava_status, None, [strava], **private
         )
         turns: dict[str, Any] = {
             "concurrency_limit": CONCURRENT_TURNS,
@@ -178,7 +219,8 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
             chat.answer_no, [history, athlete], chat_outputs, api_visibility="private", **turns
         )
         chatbot.clear(list, None, [history], api_visibility="private")
-        athlete.change(imports.table, [athlete], [table], api_visibility="private")
+        athlete.change(imports.table, [athlete], [table], **private)
+        athlete.change(imports.target, [athlete], [target], **private)
         import_button.click(
             imports.run_import,
             [files, athlete],

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from storage.access import AccessDenied
+from storage.activities import list_activities as stored_activities
 from storage.db import Database
 from storage.settings import Settings
 from tools.context import ToolContext
@@ -17,24 +18,39 @@ from tools.jobs.runner import runner_for
 from tools.markdown import escape, safe_markdown
 from ui.web_chat import progress_line
 from ui.web_files import is_upload, keep_upload
-from ui.web_session import acting_user, resolve_athlete
+from ui.web_format import clock, km, local_time, styled_table, whole
+from ui.web_session import tab_context
 
 log = logging.getLogger(__name__)
 
 IMPORT_FILE_TYPES = sorted(FILE_TYPES)
 TABLE_COLUMNS = [
-    ("start_time", "start (UTC)"),
+    ("start_time", "start (local time)"),
     ("sport", "sport"),
     ("name", "name"),
     ("distance_km", "km"),
-    ("moving_time_min", "minutes"),
+    ("time", "time"),
     ("pace_per_km", "pace /km"),
-    ("avg_hr", "avg HR"),
-    ("avg_cadence_spm", "cadence"),
+    ("avg_hr", "avg HR (bpm)"),
+    ("avg_cadence_spm", "cadence (spm)"),
     ("source", "source"),
 ]
 TABLE_HEADERS = [label for _, label in TABLE_COLUMNS]
+#: How the table's numbers read: km to 0.1, heart rate and cadence whole.
+TABLE_FORMATS = {"km": km, "avg HR (bpm)": whole, "cadence (spm)": whole}
 TABLE_LIMIT = 200
+
+
+def target_text(ctx: ToolContext, who: str) -> str:
+    """Whose account an import goes into, as Markdown (the name shown literally)."""
+    if ctx.athlete_id != ctx.actor.id:
+        return f"Importing into **{escape(who)}**'s account."
+    if ctx.actor.role == "coach":
+        return (
+            f"Importing into your own account (**{escape(who)}**). To import an athlete's "
+            "files, pick them in *Question about* at the top first."
+        )
+    return f"Importing into your account (**{escape(who)}**)."
 
 
 def report_markdown(result: Any) -> str:
@@ -61,25 +77,43 @@ class ImportHandler:
         self.settings = settings
 
     def _context(self, request: gr.Request, athlete_choice: str | None) -> ToolContext:
-        actor = acting_user(self.db, request)
-        athlete_id = resolve_athlete(self.db, actor, athlete_choice)
-        return ToolContext(
-            db=self.db, actor=actor, settings=self.settings, athlete_id=athlete_id or actor.id
-        )
+        return tab_context(self.db, self.settings, request, athlete_choice)[0]
 
-    def table(self, athlete_choice: str | None, request: gr.Request) -> list[list[Any]]:
-        """The newest activities of the chosen athlete, as table rows."""
+    def target(self, athlete_choice: str | None, request: gr.Request) -> str:
+        """Whose account the Import button puts files into (the athlete picked, or one's own)."""
+        try:
+            ctx, who = tab_context(self.db, self.settings, request, athlete_choice)
+        except AccessDenied as error:
+            return escape(str(error))
+        return target_text(ctx, who)
+
+    def table(self, athlete_choice: str | None, request: gr.Request) -> Any:
+        """The newest activities of the chosen athlete, as the table shows them: each start at
+        the activity's own local time, numbers at the precision a runner reads them."""
         from tools.activities import list_activities
 
         try:
             ctx = self._context(request, athlete_choice)
         except AccessDenied:
-            return []
+            return styled_table(TABLE_HEADERS, [])
         result = list_activities(ctx, limit=TABLE_LIMIT)
         rows = result.data.get("rows", [])
+        # The rows' numbers are rounded for the chat; the table rounds once, from the stored
+        # values (5.0504 km shows 5.1, not 5.05 then 5.0), and starts at local time.
+        with ctx.session() as session:
+            stored = {
+                a.id: {
+                    "start_time": clock(local_time(a.start_time, a.timezone)),
+                    "distance_km": a.distance_m / 1000.0 if a.distance_m else None,
+                    "avg_hr": a.avg_hr or None,
+                    "avg_cadence_spm": a.avg_cadence_spm or None,
+                }
+                for a in stored_activities(session, ctx.actor, ctx.athlete_id, limit=TABLE_LIMIT)
+            }
         for row in rows:
-            row["start_time"] = str(row["start_time"])[:16].replace("T", " ")
-        return [[row.get(key) for key, _ in TABLE_COLUMNS] for row in rows]
+            row |= stored.get(row["id"], {})
+        cells = [[row.get(key) for key, _ in TABLE_COLUMNS] for row in rows]
+        return styled_table(TABLE_HEADERS, cells, TABLE_FORMATS)
 
     def run_import(
         self, files: list[str] | None, athlete_choice: str | None, request: gr.Request
@@ -92,10 +126,11 @@ class ImportHandler:
             yield "Choose one or more .fit, .gpx, .tcx or .zip files first.", gr.skip(), gr.skip()
             return
         try:
-            ctx = self._context(request, athlete_choice)
+            ctx, who = tab_context(self.db, self.settings, request, athlete_choice)
         except AccessDenied as error:
             yield str(error), gr.skip(), gr.skip()
             return
+        into = target_text(ctx, who)
         if not all(is_upload(f) for f in files):
             yield "Only files uploaded here can be imported; choose them again.", gr.skip(), None
             return
@@ -114,7 +149,8 @@ class ImportHandler:
         )
         try:
             for status in job.follow():
-                yield progress_line(status.fraction, status.line()), gr.skip(), gr.skip()
+                line = progress_line(status.fraction, status.line())
+                yield f"{into}\n\n{line}", gr.skip(), gr.skip()
             result = job.wait()
         except Exception:
             log.exception("import job failed")
@@ -124,4 +160,5 @@ class ImportHandler:
                 gr.skip(),
             )
             return
-        yield report_markdown(result), self.table(athlete_choice, request), gr.File(value=None)
+        report = f"{into}\n\n{report_markdown(result)}"
+        yield report, self.table(athlete_choice, request), gr.File(value=None)

@@ -20,6 +20,7 @@ from tools.context import ToolContext
 from tools.jobs.runner import runner_for
 from tools.markdown import escape
 from ui.web_chat import progress_line
+from ui.web_format import machine_time
 from ui.web_session import acting_user
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ class SettingsHandler:
             return "Strava is set up but your account is **not connected**: press Connect Strava."
         last = state.get("last_sync")
         line = "Your Strava account is **connected**."
-        return f"{line} Last sync: {last}." if last else f"{line} Press Sync now to fetch runs."
+        if not last:
+            return f"{line} Press Sync now to fetch runs."
+        return f"{line} Last sync: {escape(machine_time(str(last)))}."
 
     def connect(self, request: gr.Request) -> Iterator[str]:
         """Start Strava's consent flow: show its link, wait for the answer, store the tokens."""
