@@ -400,6 +400,8 @@ def test_two_real_sessions_overlaid_and_a_summary_only_one_said(
         by_axis[trace.yaxis].append(trace.name[:1])
     # Pace and HR for both; cadence only for the Fenix (the Forerunner 110 has none).
     assert by_axis == {"y": ["A", "B"], "y2": ["A", "B"], "y3": ["A"]}
+    hovers = {t.yaxis: t.hovertemplate for t in fig.data}
+    assert "bpm" in hovers["y2"] and "steps/min" in hovers["y3"]  # each value with its unit
     notes = [a.text for a in fig.layout.annotations]
     assert "B: no cadence recorded" in notes
     assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]

@@ -777,7 +777,7 @@ def session_comparison(
                 )
             )
             end = span or _summary_span(session.summary, x_axis)
-            for row, (_, key, _, words, _) in enumerate(COMPARE_ROWS, start=1):
+            for row, (_, key, _, words, y_unit) in enumerate(COMPARE_ROWS, start=1):
                 value = session.summary.get(key)
                 if value is None or not np.isfinite(value) or value <= 0:
                     notes.append((f"{tag}: no average {words} either", False))
@@ -786,7 +786,7 @@ def session_comparison(
                     paces.append(np.array([value]))
                     shown = pace_text(value / 60.0) + " /km"
                 else:
-                    shown = f"{value:.0f}"
+                    shown = f"{value:.0f} {y_unit}"
                 data.append(
                     go.Scatter(
                         x=[0.0, end],
@@ -803,7 +803,7 @@ def session_comparison(
                 )
                 legend = False
             continue
-        for row, (attribute, _, _, words, _) in enumerate(COMPARE_ROWS, start=1):
+        for row, (attribute, _, _, words, y_unit) in enumerate(COMPARE_ROWS, start=1):
             values = getattr(curve, attribute)
             if values is None or not np.isfinite(values).any():
                 notes.append((f"{tag}: no {words} recorded", False))
@@ -813,7 +813,7 @@ def session_comparison(
                 shown = "%{customdata} /km"
                 custom = _texts([pace_text(v / 60.0) if np.isfinite(v) else "" for v in values])
             else:
-                shown, custom = "%{y:.0f}", None
+                shown, custom = f"%{{y:.0f}} {y_unit}", None
             data.append(
                 go.Scatter(
                     x=curve.x,
