@@ -84,6 +84,9 @@ FOLLOW_UP = re.compile(
     r"|\bthat (month|week|year|day|period)\b|\bsame (thing|period|time|month|week|again)\b",
     re.I,
 )
+#: Arguments many tools share (a period, a count, a question's text): naming one is no sign
+#: that a message asks another tool.
+COMMON_ARGS = frozenset({"since", "until", "weeks", "limit", "query", "sport"})
 #: "and now?": the last call again, up to today.
 NOW = re.compile(r"\b(now|today|currently|at the moment|these days|right now)\W*$", re.I)
 
@@ -109,6 +112,8 @@ NOT_YOUR_ATHLETE = DENIED
 #: The least probability at which the router's second reading is taken instead of its first,
 #: when only the second answers the kind of question asked.
 ANSWERING_ALTERNATIVE = 0.01
+#: A reading this sure stands, if its tool answers the kind of question at all.
+CLEAR = 0.9
 #: A question about the athlete themselves ("should I ...", "is my ...").
 PERSONAL = re.compile(r"\b(i|my|me|i'm|am i|mine|myself|she|he|her|his)\b")
 #: Kinds of question that only a tool with findings for them can answer.
@@ -414,7 +419,14 @@ class Coach:
         changes |= shift_count(args, set(spec.arguments.model_fields), text)
         if not changes and NOW.search(text) and args.get("until"):
             changes["until"] = None  # "and now?": up to today
-        if not changes and FOLLOW_UP.search(message) and (other := _read_by_other(tool, text)):
+        general = proposed.kind == "tool" and not get_tool(proposed.tool or "").reads_athlete
+        unsure = not proposed.sure or proposed.kind != "tool" or general  # "and her cadence?"
+        if (
+            not changes
+            and unsure
+            and FOLLOW_UP.search(message)
+            and (other := _read_by_other(tool, text))
+        ):
             return other  # "and her cadence?" after her load: the tool that reads "cadence"
         same_tool = proposed.tool == tool
         if not (elliptical and (changes or subject.named)) and not (not proposed.sure and changes):
@@ -422,9 +434,13 @@ class Coach:
         own_request = not FOLLOW_UP.search(message)  # a short request of its own: "Bob's pace?"
         if proposed.sure and not same_tool and proposed.kind != "unknown" and own_request:
             return None
-        own_args = {k for k in proposed.args if k != "query"}  # a question's text is no reading
-        if proposed.sure and not same_tool and proposed.kind == "tool" and own_args:
-            return None  # "and my heart rate trend since September": a request of its own
+        other = TOOLS.get(proposed.tool or "") if proposed.kind == "tool" else None
+        if proposed.sure and other is not None and not same_tool:
+            # "and my heart rate trend since September": a metric the last tool can't take;
+            # "ok now log my bench": a write of its own
+            distinct = set(proposed.args) - set(spec.arguments.model_fields) - COMMON_ARGS
+            if other.writes or distinct:
+                return None
         newest = "limit" in changes and not {"since", "until"} & changes.keys()
         if {"since", "until"} & changes.keys() or newest:  # "just the last 3": no old dates
             args = {k: v for k, v in args.items() if k not in ("since", "until")}
@@ -514,9 +530,7 @@ class Coach:
             )
         return reply
 
-    def _for_the_question(
-        self, proposed: Route, message: str, subject: subjects.Subject
-    ) -> Route:
+    def _for_the_question(self, proposed: Route, message: str, subject: subjects.Subject) -> Route:
         """The proposed tool, or the likeliest other read-only tool that answers the kind of
         question asked ("was that week too big a jump?" wants a verdict, not a listing); a
         verdict about the athlete ("should I race this weekend?") comes from their data, not
@@ -529,6 +543,8 @@ class Coach:
 
         if proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
             return proposed
+        if proposed.answer in spec.answers and proposed.confidence >= CLEAR:
+            return proposed  # "is it normal for my feet to land differently?": the notes
         if spec.writes or spec.flow is not None:
             return proposed
         for name, probability in proposed.alternatives:
@@ -707,7 +723,7 @@ class Coach:
         subject: subjects.Subject,
         kind: str = "lookup",
     ) -> Reply:
-        text = compose_many(results, kind, message)
+        text = compose_many(results, kind, message, roster=subject.all_athletes)
         led_by_finding = kind in VERDICT_KINDS and any(r.rendered_findings(kind) for r in results)
         if self.uses_llm and all(r.ok for r in results) and not led_by_finding:
             draft = draft_with_llm(self.llm, message, results)

@@ -54,11 +54,15 @@ def _theirs(text: str, name: str) -> str:
     return "".join(part if part.startswith("“") else _YOUR.sub(f"{name}'s", part) for part in parts)
 
 
-def compose_many(results: Sequence[ToolResult], kind: str = "lookup", question: str = "") -> str:
-    """The template reply for several results: one call for several athletes reads as its
-    spec's roster when it has one; otherwise each result follows the other."""
+def compose_many(
+    results: Sequence[ToolResult], kind: str = "lookup", question: str = "", roster: bool = False
+) -> str:
+    """The template reply for several results: one call for several athletes (``roster``: a
+    coach asked about all of them, however many) reads as its spec's roster when it has one;
+    otherwise each result follows the other."""
     spec = TOOLS.get(results[0].tool) if results else None
-    if len(results) > 1 and spec and spec.phrase_many and len({r.tool for r in results}) == 1:
+    several = len(results) > 1 or roster
+    if several and spec and spec.phrase_many and len({r.tool for r in results}) == 1:
         return spec.phrase_many(results)
     return "\n\n".join(compose(result, kind, question) for result in results)
 

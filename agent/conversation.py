@@ -16,6 +16,7 @@ from typing import Any
 
 from agent.router import Route
 from storage.conversation import State
+from tools.words import day_words
 from tools.yes_no import NO, YES
 
 #: What a message does to a waiting conversation.
@@ -77,10 +78,9 @@ def _day(value: Any) -> str:
     if not value:
         return ""
     try:
-        day = date.fromisoformat(str(value))
+        return day_words(date.fromisoformat(str(value)))
     except ValueError:
         return str(value)
-    return f"{day.day} {day:%b %Y}"
 
 
 def own_data(data: dict[str, Any]) -> dict[str, Any]:
