@@ -1,0 +1,161 @@
+"""Coach G answers the question it was asked: the verdict first, from facts by name; pain
+safety first; what to work on; and a conversation that never traps. Through the real agent on
+the shared real history (Ann: the 1132 recorded Strava activities, ending 19 Oct 2025), asked on
+7 Dec 2026. Expected figures are computed here from the recorded pages, not by the code tested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, timedelta
+
+import pytest
+
+from agent.coach import SEE_A_DOCTOR_TODAY, Coach
+from agent.conversation import NOTHING_WAITING
+from storage.conversation import clear_state, states_of
+from tests.worlds import World
+
+TODAY = date(2026, 12, 7)
+RUNNING = ("Run", "TrailRun")
+TREATMENTS = re.compile(r"\b(ice|icing|ibuprofen|stretch\w*|massage|foam roll\w*|tape|taping)\b")
+
+
+def _words(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+@pytest.fixture
+def coach(history_world: World) -> Coach:
+    """Coach G on the shared history, every conversation of Ann and Cora forgotten first."""
+    for user in (history_world.ann, history_world.cora):
+        with history_world.db.session() as session:
+            for state in states_of(session, user):
+                clear_state(session, user, state.subject_id, state.kind)
+    return Coach(history_world.db, history_world.settings, today=TODAY)
+
+
+def _runs(world: World) -> list[tuple[date, float]]:
+    return [
+        (date.fromisoformat(item["start_date_local"][:10]), item["distance"] / 1000)
+        for item in world.raw
+        if item.get("sport_type") in RUNNING and item["distance"] > 0
+    ]
+
+
+def test_am_i_overtraining_leads_with_the_jump_in_weekly_running(
+    history_world: World, coach: Coach
+) -> None:
+    weeks: dict[date, float] = defaultdict(float)
+    for day, km in _runs(history_world):
+        weeks[day - timedelta(days=day.weekday())] += km
+    latest = max(day for day, _ in _runs(history_world))
+    recent = sorted(w for w in weeks if w > latest - timedelta(weeks=8))
+    rises = [(weeks[w] / weeks[w - timedelta(weeks=1)], w) for w in recent if weeks.get(
+        w - timedelta(weeks=1))]  # fmt: skip
+    _, jump = max(rises)
+    before, after = weeks[jump - timedelta(weeks=1)], weeks[jump]
+
+    reply = coach.turn(history_world.ann, "am I overtraining?")
+    first = reply.text.splitlines()[0]
+    assert first.startswith("Yes, that was a big jump")
+    assert f"from {before:.1f} km to {after:.1f} km in the week of {_words(jump)}" in first
+    assert f"latest session is {_words(latest)}" in reply.text  # old data, dated
+    assert "**What to do:**" in reply.text and "**How sure:**" in reply.text
+    assert "Frandsen" in reply.text and "Nielsen" in reply.text
+    # the figures are one step away
+    numbers = coach.turn(history_world.ann, "show me the numbers")
+    assert [c.name for c in numbers.tool_calls] == ["training_load"]
+    assert "Fitness:" in numbers.text and "Monotony" in numbers.text
+
+
+def test_is_my_long_run_too_long_judges_the_latest_long_run(
+    history_world: World, coach: Coach
+) -> None:
+    runs = _runs(history_world)
+    latest = max(day for day, _ in runs)
+    day, km = max(((d, k) for d, k in runs if d > latest - timedelta(days=14)), key=lambda r: r[1])
+    month = max(k for d, k in runs if day - timedelta(days=30) <= d < day)
+    change = round(abs(km / month - 1) * 100)
+    reply = coach.turn(history_world.ann, "is my long run too long?")
+    first = reply.text.splitlines()[0]
+    verdict = "Yes" if km > 1.1 * month else "No"
+    assert first.startswith(f"{verdict}, your latest long run")
+    assert f"{km:.1f} km on {_words(day)}" in first and f"{month:.1f} km" in first
+    assert f"{change} %" in first
+
+
+def test_a_pain_question_gets_safety_first_and_no_treatment(
+    history_world: World, coach: Coach
+) -> None:
+    reply = coach.turn(history_world.ann, "should I run through shin pain?")
+    assert reply.tool_calls == []
+    assert reply.text.startswith("No. Stop running on your shin and get it assessed")
+    assert "physiotherapist" in reply.text and "one spot on the bone" in reply.text
+    assert "Warden SJ" in reply.text  # its source
+    assert not TREATMENTS.search(reply.text)
+    # a coach reads it about the athlete; a limp always means stop
+    coach_reply = coach.turn(history_world.cora, "Ann's left calf is sore and she is limping")
+    assert coach_reply.text.startswith("Stop running on Ann's left calf")
+    assert "Ann is limping" in coach_reply.text and not TREATMENTS.search(coach_reply.text)
+
+
+def test_a_swollen_hot_calf_is_a_doctor_today(history_world: World, coach: Coach) -> None:
+    reply = coach.turn(history_world.ann, "my calf is swollen and hot since the flight, can I run?")
+    assert reply.text == SEE_A_DOCTOR_TODAY and reply.tool_calls == []
+
+
+def test_what_should_i_work_on_gives_focus_points_with_reasons(
+    history_world: World, coach: Coach
+) -> None:
+    latest = max(day for day, _ in _runs(history_world))
+    reply = coach.turn(history_world.ann, "what should I work on?")
+    assert [c.name for c in reply.tool_calls] == ["coach_overview"]
+    first = reply.text.splitlines()[0]
+    assert first.startswith(f"Build back gradually: your latest run is {_words(latest)}")
+    assert f"{(TODAY - latest).days} days ago" in first
+    assert re.search(r"^2\. Build up more gradually", reply.text, re.M)  # the next focus
+    assert "Sources:" in reply.text and "You can ask me to" not in reply.text
+
+
+def test_a_question_mid_check_in_pauses_it_and_back_to_it_resumes(
+    history_world: World, coach: Coach
+) -> None:
+    ann = history_world.ann
+    coach.turn(ann, "let's do my weekly check-in again")
+    asked = coach.turn(ann, "slept well")
+    question = asked.text.splitlines()[-1]
+    aside = coach.turn(ann, "what was my longest run in 2025?")
+    assert [c.name for c in aside.tool_calls] == ["list_activities"]
+    assert "check-in is paused" in aside.text
+    assert not coach.turn(ann, "thanks").tool_calls  # a paused check-in does not reopen
+    back = coach.turn(ann, "back to it")
+    assert back.text == f"Back to it. {question}"
+
+
+def test_a_write_waiting_for_yes_is_dropped_when_the_talk_moves_on(
+    history_world: World, coach: Coach
+) -> None:
+    ann = history_world.ann
+    asked = coach.turn(ann, "log 3x8 squats at 60 kg")
+    assert asked.pending is not None and asked.pending.name == "log_strength"
+    moved = coach.turn(ann, "what's my training load like?")
+    assert [c.name for c in moved.tool_calls] == ["training_load"]
+    assert "I didn't log a strength session" in moved.text
+    late = coach.turn(ann, "yes")
+    assert late.text == NOTHING_WAITING and late.tool_calls == []
+
+
+def test_a_follow_up_says_what_it_kept_and_the_last_few_drop_old_dates(
+    history_world: World, coach: Coach
+) -> None:
+    ann = history_world.ann
+    coach.turn(ann, "show me my runs in September 2025")
+    rides = coach.turn(ann, "and rides?")
+    assert rides.tool_calls[0].args == {
+        "since": "2025-09-01", "until": "2025-09-30", "sport": "ride"
+    }  # fmt: skip
+    assert "Kept from your last question: 1 Sep 2025 to 30 Sep 2025" in rides.text
+    last = coach.turn(ann, "just the last 3")
+    assert last.tool_calls[0].args == {"sport": "ride", "limit": 3}
