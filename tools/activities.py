@@ -261,6 +261,8 @@ def list_activities(
         min_km = None
     if (order == "fastest" or target) and wanted is None:
         wanted = "run"  # a pace compares like with like; a ride is always "faster"
+    if order in ("biggest_week", "biggest_month") and wanted is None and sport is None:
+        wanted = "run"  # a runner's biggest week is of running; "biggest week of riding" says
     picked = max(1, min(int(limit), MAX_LIMIT)) if limit else None
     filtered = bool(target or race or min_km)
     shifted: dict[str, Any] | None = None
