@@ -340,6 +340,11 @@ def list_activities(
     )
     if shifted:
         result.data["shifted"] = shifted
+    sports = sorted({a.sport for a in activities})
+    if wanted is None and not order and len(sports) > 1:  # "what did I do in January?"
+        for sport in sports:
+            km = sum(a.distance_m or 0.0 for a in activities if a.sport == sport) / 1000.0
+            result.facts.append(Fact(f"{sport}_distance", round(km, 1), "km"))
     if target:
         low, high = distance_band(target[1])
         result.data["distance_band_km"] = [round(low, 2), round(high, 2)]
