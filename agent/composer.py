@@ -38,6 +38,8 @@ def compose(result: ToolResult, kind: str = "lookup", question: str = "") -> str
         text = finding_reply(result, findings, kind)
     else:
         text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
+        if kind in CANT_JUDGE and spec and kind not in spec.answers:
+            text = f"{CANT_JUDGE[kind]} {spec.summary}; here is what I found.\n\n{text}"
     if athlete := result.data.get("athlete"):
         text = f"**{escape(athlete)}**\n{_theirs(text, escape(athlete))}"
     return text
@@ -78,6 +80,13 @@ def sure_words(confidence: float) -> str:
     return "not sure; don't rely on it alone"
 
 
+#: What a reply says first when its tool can't give the verdict asked for (the kind it can't
+#: answer is said, not hidden under figures).
+CANT_JUDGE = {
+    "judgement": "I can't give a verdict on that from what I can do here, which is to",
+    "should": "I can't advise on that from what I can do here, which is to",
+    "what_next": "I can't pick what to work on from what I can do here, which is to",
+}
 #: How a verdict reply points at the figures behind it.
 MORE = "Say “show me the numbers” for all the figures."
 

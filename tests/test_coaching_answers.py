@@ -159,3 +159,13 @@ def test_a_follow_up_says_what_it_kept_and_the_last_few_drop_old_dates(
     assert "Kept from your last question: 1 Sep 2025 to 30 Sep 2025" in rides.text
     last = coach.turn(ann, "just the last 3")
     assert last.tool_calls[0].args == {"sport": "ride", "limit": 3}
+
+
+def test_a_verdict_a_tool_cannot_give_is_said_not_hidden(history_world: World) -> None:
+    from agent.composer import compose
+    from tools.activities import list_activities
+
+    ctx = history_world.ctx(history_world.ann)
+    listing = list_activities(ctx, since="2025-09-01", until="2025-09-30", sport="run")
+    assert compose(listing, "judgement").startswith("I can't give a verdict on that")
+    assert not compose(listing, "listing").startswith("I can't")  # a listing is what it gives
