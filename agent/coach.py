@@ -434,12 +434,12 @@ class Coach:
         own_request = not FOLLOW_UP.search(message)  # a short request of its own: "Bob's pace?"
         if proposed.sure and not same_tool and proposed.kind != "unknown" and own_request:
             return None
-        other = TOOLS.get(proposed.tool or "") if proposed.kind == "tool" else None
-        if proposed.sure and other is not None and not same_tool:
+        asked_tool = TOOLS.get(proposed.tool or "") if proposed.kind == "tool" else None
+        if proposed.sure and asked_tool is not None and not same_tool:
             # "and my heart rate trend since September": a metric the last tool can't take;
             # "ok now log my bench": a write of its own
             distinct = set(proposed.args) - set(spec.arguments.model_fields) - COMMON_ARGS
-            if other.writes or distinct:
+            if asked_tool.writes or distinct:
                 return None
         newest = "limit" in changes and not {"since", "until"} & changes.keys()
         if {"since", "until"} & changes.keys() or newest:  # "just the last 3": no old dates
@@ -508,7 +508,7 @@ class Coach:
             return say(get_tool(proposed.tool).needs)
         if proposed.kind != "tool" or proposed.tool is None:
             return say(NOT_SURE.format(help=help_text()))
-        call = ToolCall(proposed.tool or "", proposed.args)
+        call = ToolCall(proposed.tool, proposed.args)
         spec = get_tool(call.name)
         missing = [a for a in spec.required() if a not in call.args and a != spec.file_arg]
         if missing:
@@ -683,13 +683,13 @@ class Coach:
                 put_state(session, actor, subject.one, LAST, call.name, call.args)
         return self._reply(message, calls, results, subject, kind)
 
-    def _who(self, actor: User, athlete_id: int | None) -> str:
-        """ "you", or the name of the athlete a coach asks about."""
+    def _who(self, actor: User, athlete_id: int | None, unknown: str = "your athlete") -> str:
+        """ "you", or the name of the athlete a coach asks about (``unknown`` if none is found)."""
         if athlete_id is None or athlete_id == actor.id:
             return "you"
         with self.db.session() as session:
             who = session.get(User, athlete_id)
-            return (who.display_name or who.name) if who else "your athlete"
+            return (who.display_name or who.name) if who else unknown
 
     def _call(self, actor: User, athlete_id: int, call: ToolCall, progress: Progress) -> ToolResult:
         try:
@@ -710,9 +710,7 @@ class Coach:
     def _label(self, actor: User, athlete_id: int, result: ToolResult) -> ToolResult:
         """Name the athlete on a result a coach reads, so the reply says whose data it is."""
         if athlete_id != actor.id:
-            with self.db.session() as session:
-                who = session.get(User, athlete_id)
-                result.data["athlete"] = who.display_name or who.name if who else ""
+            result.data["athlete"] = self._who(actor, athlete_id, unknown="")
         return result
 
     def _reply(

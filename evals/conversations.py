@@ -35,12 +35,12 @@ from evals.routing_accuracy import (
     TODAY,
     _forget_conversations,
     _last_subject,
-    _seed,
     _settings,
+    make_people,
 )
 from storage.db import Database
 from storage.models import WellnessEntry
-from storage.users import create_user, link_coach
+from storage.users import create_user
 
 DEFAULT_SET = Path(__file__).with_name("conversations_a.jsonl")
 #: The examiners' words for tools whose registry names differ.
@@ -188,18 +188,11 @@ def play(conversations: list[tuple[str, str, list[Turn]]], today: date = TODAY) 
         root = Path(folder)
         db = Database(f"sqlite:///{root / 'coachg.db'}")
         settings = _settings(root / "home", db.url, "rules")
-        with db.session() as session:
-            runner = create_user(session, "runner", password="runner-pass-1")
-            cora = create_user(session, "cora", role="coach", password="cora-pass-1")
-            sam = create_user(session, "sam", display_name="Sam", password="sam-pass-1")
-            ann = create_user(session, "ann", display_name="Ann", password="ann-pass-1")
+        people = make_people(db)
+        runner, cora, names = people.runner, people.cora, people.names
+        with db.session() as session:  # other users, whom Cora does not coach
             for other in ("bob", "max"):
                 create_user(session, other, display_name=other.title(), password="other-pass-1")
-            link_coach(session, cora, sam)
-            link_coach(session, cora, ann)
-            names = {u.id: u.name for u in (runner, cora, sam, ann)}
-        for offset, person in enumerate((runner, sam, ann)):
-            _seed(db, person, days_offset=offset)
         coach = Coach(db, settings, today=today)
         for name, sender_name, turns in conversations:
             sender = cora if sender_name == "cora" else runner

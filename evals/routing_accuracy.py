@@ -305,6 +305,36 @@ def _seed(db: Database, athlete: User, days_offset: int = 0) -> None:
             )
 
 
+@dataclass
+class People:
+    """The routing world's people: an athlete, and Cora, who coaches Sam and Ann."""
+
+    runner: User
+    cora: User
+    sam: User
+    ann: User
+
+    @property
+    def names(self) -> dict[int, str]:
+        return {user.id: user.name for user in (self.runner, self.cora, self.sam, self.ann)}
+
+
+def make_people(db: Database) -> People:
+    """The routing world's people in ``db``, each athlete with two years of varied training."""
+    with db.session() as session:
+        people = People(
+            runner=create_user(session, "runner", password="runner-pass-1"),
+            cora=create_user(session, "cora", role="coach", password="cora-pass-1"),
+            sam=create_user(session, "sam", display_name="Sam", password="sam-pass-1"),
+            ann=create_user(session, "ann", display_name="Ann", password="ann-pass-1"),
+        )
+        link_coach(session, people.cora, people.sam)
+        link_coach(session, people.cora, people.ann)
+    for offset, person in enumerate((people.runner, people.sam, people.ann)):
+        _seed(db, person, days_offset=offset)
+    return people
+
+
 @contextmanager
 def _watching_routes(seen: list[Route]) -> Iterator[None]:
     """Record what the agent's router proposes for each turn (its kind is not in the reply)."""
@@ -395,16 +425,8 @@ def evaluate(cases: Sequence[Case], backend: str = "rules", today: date = TODAY)
         db = Database(f"sqlite:///{root / 'coachg.db'}")
         try:
             settings = _settings(root / "home", db.url, backend)
-            with db.session() as session:
-                athlete = create_user(session, "runner", password="runner-pass-1")
-                cora = create_user(session, "cora", role="coach", password="cora-pass-1")
-                sam = create_user(session, "sam", display_name="Sam", password="sam-pass-1")
-                ann = create_user(session, "ann", display_name="Ann", password="ann-pass-1")
-                link_coach(session, cora, sam)
-                link_coach(session, cora, ann)
-                names = {user.id: user.name for user in (athlete, cora, sam, ann)}
-            for offset, person in enumerate((athlete, sam, ann)):
-                _seed(db, person, days_offset=offset)
+            people = make_people(db)
+            athlete, cora, names = people.runner, people.cora, people.names
             coach = Coach(db, settings, today=today)
             uploads = root / "uploads"  # named, never created: tools report missing files
             outcomes = []
