@@ -19,6 +19,7 @@ from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
 from tools.spec import ToolSpec
 from tools.trends.metrics import local_date
+from tools.words import day_words
 
 TOOL = "list_activities"
 MAX_LIMIT = 1000
@@ -391,11 +392,6 @@ def span_days(first: date, last: date) -> int:
     if first.weekday() == 0 and days < 7:
         return 7
     return max(days, 1)
-
-
-def day_words(day: date) -> str:
-    """A day as a person writes it: ``19 Oct 2025``."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def range_words(first: date, last: date) -> str:

@@ -56,6 +56,7 @@ from tools.spec import FlowStep, ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends.changes import OVERVIEW, overview
 from tools.trends.training_load import load_report
+from tools.words import day_words
 
 TOOL = "weekly_checkin"
 #: Asking to see a check-in rather than to do one.
@@ -116,8 +117,7 @@ def week_of(day: date) -> date:
 
 def day_text(day: date | str) -> str:
     """A day as people write it: "19 Oct 2025"."""
-    day = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{day.day} {day:%b %Y}"
+    return day_words(date.fromisoformat(day) if isinstance(day, str) else day)
 
 
 def span_text(first: date | str, last: date | str) -> str:

@@ -46,6 +46,7 @@ from tools.strength.stats import (
     recent_rate,
     top_set,
 )
+from tools.words import day_words
 
 TOOL = "strength_history"
 TOP_EXERCISES = 8
@@ -299,11 +300,6 @@ def _subject(ctx: ToolContext) -> tuple[str, str, str]:
     if not ctx.about_someone_else:
         return "You", "Your", ""
     return ctx.who, ctx.whose, "s"
-
-
-def day_words(day: date) -> str:
-    """A day as a person writes it: ``15 Sep 2025``."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def _kg(value: float) -> int | float:
