@@ -29,7 +29,8 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from agent.coach import NOT_YOUR_ATHLETE, SEE_A_DOCTOR, SEE_A_DOCTOR_TODAY, Coach, Reply
+from agent.coach import Coach
+from agent.replies import NOT_YOUR_ATHLETE, SEE_A_DOCTOR, SEE_A_DOCTOR_TODAY, Reply
 from agent.safety import RED_FLAG
 from evals.routing_accuracy import (
     TODAY,

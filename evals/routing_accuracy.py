@@ -40,15 +40,9 @@ from typing import Any
 from sqlalchemy import delete, select
 
 import agent.coach as coach_module
-from agent.coach import (
-    DECLINE,
-    NOT_YOUR_ATHLETE,
-    SEE_A_DOCTOR,
-    SEE_A_DOCTOR_TODAY,
-    Coach,
-    Reply,
-)
+from agent.coach import Coach
 from agent.composer import help_text
+from agent.replies import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, SEE_A_DOCTOR_TODAY, Reply
 from agent.router import Route
 from agent.verifier import is_grounded
 from knowledge.pain import ALL_SOURCES as PAIN_SOURCES

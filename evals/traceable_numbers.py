@@ -17,7 +17,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.coach import Coach, Reply
+from agent.coach import Coach
+from agent.replies import Reply
 from agent.verifier import numbers_in
 from evals.routing_accuracy import TODAY, _seed, _without_fixed_texts, load_set
 from storage.db import Database

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.coach import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR, Coach
+from agent.coach import Coach
+from agent.replies import DECLINE, NOT_YOUR_ATHLETE, SEE_A_DOCTOR
 from agent.router import route
 from agent.verifier import ungrounded_numbers
 from storage.activities import NewActivity, add_activity

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from agent.coach import SEE_A_DOCTOR, Coach
+from agent.coach import Coach
+from agent.replies import SEE_A_DOCTOR
 from storage.users import create_user, link_coach
 from storage.wellness import get_entry
 from tests.worlds import World

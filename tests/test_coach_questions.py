@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from agent.coach import NOT_YOUR_ATHLETE, Coach
+from agent.coach import Coach
+from agent.replies import NOT_YOUR_ATHLETE
 from storage.activities import NewActivity, add_activity
 from storage.users import create_user, link_coach
 from storage.wellness import get_entry, save_entry

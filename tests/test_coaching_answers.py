@@ -12,8 +12,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from agent.coach import SEE_A_DOCTOR_TODAY, Coach
+from agent.coach import Coach
 from agent.conversation import NOTHING_WAITING
+from agent.replies import SEE_A_DOCTOR_TODAY
 from storage.conversation import clear_state, states_of
 from tests.worlds import World
 

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 import agent
-from agent.coach import NOT_YOUR_ATHLETE, Coach
+from agent.coach import Coach
 from agent.composer import help_text, render_draft
 from agent.extractors import shift_period
 from agent.intents import IntentClassifier, default_classifier, labelled_examples
 from agent.reading import normalise
+from agent.replies import NOT_YOUR_ATHLETE
 from agent.router import SURE, route
 from storage.db import Database
 from storage.settings import Settings

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.coach import DECLINE, decline_answer
 from agent.composer import compose, with_sources
 from agent.reading import normalise
+from agent.replies import DECLINE, decline_answer
 from agent.safety import MEDICATION, OUTSIDE, check
 from evals.knowledge_retrieval import DANGLING, SETS, cited, load_questions, supports
 from knowledge import scope

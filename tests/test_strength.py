@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.coach import NOT_YOUR_ATHLETE, Coach
+from agent.coach import Coach
+from agent.replies import NOT_YOUR_ATHLETE
 from storage.access import AccessDenied
 from storage.db import Database
 from storage.models import StrengthSession, StrengthSet, User

@@ -1,0 +1,52 @@
+"""Which tool answers the question: the router's reading, or, when the question wants a verdict
+the read tool can't give ("was that week too big a jump?" read as a listing), the likeliest other
+reading that can; a verdict about the athlete comes from their own data, not the general notes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from agent.reading import normalise
+from agent.router import SURE, Route, for_tool
+from tools.registry import TOOLS, get_tool
+from tools.spec import ToolSpec
+
+#: The least probability at which the router's second reading is taken instead of its first,
+#: when only the second answers the kind of question asked.
+ANSWERING_ALTERNATIVE = 0.01
+#: A reading this sure stands, if its tool answers the kind of question at all.
+CLEAR = 0.9
+#: A question about the athlete themselves ("should I ...", "is my ...").
+PERSONAL = re.compile(r"\b(i|my|me|i'm|am i|mine|myself|she|he|her|his)\b")
+#: Kinds of question that only a tool with findings for them can answer.
+VERDICTS = frozenset({"judgement", "should", "what_next"})
+
+
+def for_the_question(proposed: Route, message: str, named: bool, today: date) -> Route:
+    """The proposed tool, or the likeliest other read-only tool that answers the kind of
+    question asked ("was that week too big a jump?" wants a verdict, not a listing); a
+    verdict about the athlete ("should I race this weekend?") comes from their data, not
+    from the general notes."""
+    spec = get_tool(proposed.tool or "")
+    personal = named or bool(PERSONAL.search(normalise(message)))
+
+    def fits(other: ToolSpec) -> bool:
+        return proposed.answer in other.answers and (other.reads_athlete or not personal)
+
+    if proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
+        return proposed
+    if proposed.answer in spec.answers and proposed.confidence >= CLEAR:
+        return proposed  # "is it normal for my feet to land differently?": the notes
+    if spec.writes or spec.flow is not None:
+        return proposed
+    for name, probability in proposed.alternatives:
+        other = TOOLS.get(name)
+        if other is None or other is spec or other.writes or other.file_arg:
+            continue
+        if probability >= ANSWERING_ALTERNATIVE and fits(other):
+            sure = max(probability, SURE)  # the one likely reading that can answer it
+            better = for_tool(name, normalise(message), message, today, sure)
+            better.answer = proposed.answer
+            return better
+    return proposed

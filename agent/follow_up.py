@@ -1,0 +1,150 @@
+"""A message read against the conversation before it: a follow-up of the last answer ("and last
+month?", "what about Ann?", "and her cadence?"), the answer to an argument Coach G asked for,
+or the reading picked after "Do you want me to A, or to B?"."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from agent.extractors import bare_period, extract, shift_count, shift_period
+from agent.router import Route, for_tool
+from storage.conversation import State
+from tools.registry import TOOLS, get_tool
+from tools.yes_no import YES
+
+#: Words of a request that stands on its own ("my last 3 runs"), not a fragment ("april then").
+STANDALONE = re.compile(r"\b(my|i|me|mine|show|list|what|how|did|give|tell)\b")
+#: A message that builds on the last answer: "and last month?", "what about rides?".
+FOLLOW_UP = re.compile(
+    r"^\s*((ok|okay|right|cool|great|so|yo|hmm|and)\W+)?(and|but|what about|how about|same for"
+    r"|same but|now|only|just|ok and|also|what of|then|instead|the same|make it|back to)\b"
+    r"|^\s*(for|in|on|since|from|over)\b|\bthen\W*$"
+    r"|\bthat (month|week|year|day|period)\b|\bsame (thing|period|time|month|week|again)\b",
+    re.I,
+)
+#: Arguments many tools share (a period, a count, a question's text): naming one is no sign
+#: that a message asks another tool.
+COMMON_ARGS = frozenset({"since", "until", "weeks", "limit", "query", "sport"})
+#: "and now?": the last call again, up to today.
+NOW = re.compile(r"\b(now|today|currently|at the moment|these days|right now)\W*$", re.I)
+
+
+def follow_up(
+    proposed: Route,
+    tool: str,
+    args: dict[str, Any],
+    named: bool,
+    message: str,
+    text: str,
+    today: date,
+) -> Route | None:
+    """The last call again with what this message changes ("and last month?", "what about
+    Ann?", "just runs"), when the message builds on it."""
+    spec = TOOLS.get(tool)
+    if spec is None or spec.file_arg:
+        return None
+    elliptical = FOLLOW_UP.search(message) or (
+        len(text.split()) <= 4 and not STANDALONE.search(text)
+    )
+    changes = extract(spec, text, message, today).args
+    changes.pop("query", None)
+    changes |= shift_period(args, text)
+    reads_dates = {"since", "until"} & set(spec.arguments.model_fields)
+    if reads_dates and not {"since", "until"} & changes.keys():
+        changes |= bare_period(text, today)
+    changes |= shift_count(args, set(spec.arguments.model_fields), text)
+    if not changes and NOW.search(text) and args.get("until"):
+        changes["until"] = None  # "and now?": up to today
+    general = proposed.kind == "tool" and not get_tool(proposed.tool or "").reads_athlete
+    unsure = not proposed.sure or proposed.kind != "tool" or general  # "and her cadence?"
+    if (
+        not changes
+        and unsure
+        and FOLLOW_UP.search(message)
+        and (other := read_by_other(tool, text))
+    ):
+        return other  # "and her cadence?" after her load: the tool that reads "cadence"
+    same_tool = proposed.tool == tool
+    if not (elliptical and (changes or named)) and not (not proposed.sure and changes):
+        return None
+    own_request = not FOLLOW_UP.search(message)  # a short request of its own: "Bob's pace?"
+    if proposed.sure and not same_tool and proposed.kind != "unknown" and own_request:
+        return None
+    asked_tool = TOOLS.get(proposed.tool or "") if proposed.kind == "tool" else None
+    if proposed.sure and asked_tool is not None and not same_tool:
+        # "and my heart rate trend since September": a metric the last tool can't take;
+        # "ok now log my bench": a write of its own
+        distinct = set(proposed.args) - set(spec.arguments.model_fields) - COMMON_ARGS
+        if asked_tool.writes or distinct:
+            return None
+    newest = "limit" in changes and not {"since", "until"} & changes.keys()
+    if {"since", "until"} & changes.keys() or newest:  # "just the last 3": no old dates
+        args = {k: v for k, v in args.items() if k not in ("since", "until")}
+    follow = Route("tool", tool, args | changes, 0.9, "a follow-up of the last answer")
+    if "query" in follow.args:  # a question is never carried over: this one is asked
+        follow.args["query"] = message
+    follow.carried = {
+        k: v for k, v in args.items() if k not in changes and v is not None and k != "query"
+    }
+    follow.args = {k: v for k, v in follow.args.items() if v is not None}
+    return follow
+
+
+def read_by_other(tool: str, text: str) -> Route | None:
+    """The one other tool whose own readers find something in a short follow-up ("and her
+    cadence?" names a metric only the change detector reads), as a route."""
+    found = []
+    for spec in TOOLS.values():
+        if spec.name == tool or not spec.available or spec.file_arg or spec.writes:
+            continue
+        args = {
+            k: v
+            for k, read in spec.readers.items()
+            if (v := read(text)) is not None and v != text.strip()  # not the whole message
+        }
+        if args:
+            found.append(Route("tool", spec.name, args, 0.85, "a follow-up naming what it reads"))
+    return found[0] if len(found) == 1 else None
+
+
+def only_details(text: str) -> bool:
+    """A short message of details alone ("5 sets", "full one", "rides")."""
+    return len(text.split()) <= 5
+
+
+def missing_argument(proposed: Route, asked: State, message: str, text: str, today: date) -> Route:
+    """The call that was waiting for an argument, with this message as its answer (unless the
+    message is plainly a new request)."""
+    if proposed.sure and proposed.kind == "tool" and proposed.tool != asked.tool:
+        return proposed
+    spec = get_tool(asked.tool)
+    argument = asked.data["missing"]
+    value = extract(spec, text, message, today).args.get(argument)
+    if value is None and spec.arguments.model_fields[argument].annotation in (str, str | None):
+        value = message.strip()
+    if value is None:
+        return proposed
+    return Route("tool", spec.name, asked.args | {argument: value}, 0.9, "the answer asked for")
+
+
+def answer_to_question(
+    proposed: Route, data: dict[str, Any], message: str, text: str, today: date
+) -> Route:
+    """The reading the user picked after "Do you want me to A, or to B?"."""
+    readings = [r for r in data.get("readings", []) if r in TOOLS]
+    if not readings:
+        return proposed
+    pick = None
+    if re.search(r"\b(second|latter|the other|b)\b", text):
+        pick = readings[-1]
+    elif YES.match(message) or re.search(r"\b(first|former|a)\b", text):
+        pick = readings[0]
+    else:
+        for name in readings:
+            if any(w in text for w in TOOLS[name].summary.split()[:2]):
+                pick = name
+    if pick is None:
+        return proposed
+    return for_tool(pick, text, message, today, 0.9)
