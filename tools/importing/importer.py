@@ -18,6 +18,7 @@ from tools.importing.budget import ImportBudget, ImportLimits, unpacked_size
 from tools.importing.errors import ActivityFileError, NotAnActivity
 from tools.importing.parsing import Outcome, default_workers, parse_jobs
 from tools.importing.planning import ImportJob, plan_import
+from tools.importing.plausibility import check_activity
 from tools.importing.sources import activity_format
 from tools.strength.importing import StrengthFileError, StrengthImport, import_log, strength_logs
 
@@ -30,7 +31,10 @@ ImportProgress = Callable[[int, int, str], None]
 @dataclass
 class ImportReport:
     """What an import did. ``skipped``/``failed`` hold ``(name, reason)``; ``quiet_skips``
-    counts everyday non-activity files (READMEs, CSVs, pictures) passed over without a word."""
+    counts everyday non-activity files (READMEs, CSVs, pictures) passed over without a word.
+    ``refused`` of the ``failed`` are activities no one could have done (see
+    :mod:`tools.importing.plausibility`); ``dropped_samples`` counts impossible samples left
+    out of the activities that were kept."""
 
     imported: int = 0
     duplicates: int = 0
@@ -39,6 +43,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     quiet_skips: int = 0
     activity_ids: list[int] = field(default_factory=list)
+    refused: int = 0
+    dropped_samples: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     #: Workout logs of strength apps (Strong, Hevy) imported with the activities.
     strength: list[StrengthImport] = field(default_factory=list)
@@ -55,8 +61,10 @@ class ImportReport:
             parts.append(f"{self.duplicates} already there")
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
-        if self.failed:
-            parts.append(f"{len(self.failed)} failed")
+        if len(self.failed) > self.refused:
+            parts.append(f"{len(self.failed) - self.refused} failed")
+        if self.refused:
+            parts.append(f"{self.refused} refused as impossible")
         line = ", ".join(parts) + "."
         if self.strength and not (self.imported or self.duplicates or self.skipped or self.failed):
             line = ""  # a workout log alone: no word about activities
@@ -79,6 +87,31 @@ def _finish(outcome: Outcome, report: ImportReport) -> list[NewActivity]:
             (job.name, f"could not be read ({type(error).__name__}: {error}); please report it")
         )
     return []
+
+
+def _label(job: ImportJob, new: NewActivity, count: int) -> str:
+    """The job's name, with the activity's sport and day when its file holds several."""
+    if count == 1:
+        return job.name
+    return f"{job.name} ({new.sport} of {new.start_time:%d %b %Y %H:%M})"
+
+
+def _plausible(job: ImportJob, found: list[NewActivity], report: ImportReport) -> list[NewActivity]:
+    """The activities of a job that someone could have done, their impossible samples dropped;
+    the others are refused by name with the reason."""
+    kept = []
+    for new in found:
+        checked = check_activity(new)
+        label = _label(job, new, len(found))
+        if checked.activity is None:
+            report.refused += 1
+            report.failed.append((label, checked.reason))
+            continue
+        if note := checked.note():
+            report.dropped_samples += sum(checked.dropped.values())
+            report.warnings.append(f"{label}: {note}")
+        kept.append(checked.activity)
+    return kept
 
 
 def _already_held(ctx: ToolContext, job: ImportJob) -> bool:
@@ -185,7 +218,7 @@ def import_paths(
         outcomes = parse_jobs(new_jobs(), workers or default_workers(total))
         for outcome in outcomes:
             tock = time.perf_counter()
-            for new in _finish(outcome, report):
+            for new in _plausible(outcome.job, _finish(outcome, report), report):
                 _store(ctx, outcome.job, new, report)
             parse_s += tock - tick
             tick = time.perf_counter()

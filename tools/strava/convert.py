@@ -3,10 +3,14 @@
 Units are fixed here, at the edge: Strava counts running cadence per leg (a median of about
 77 /min in the recordings), Coach G in steps per minute, so cadence of foot sports is doubled.
 Gaps (``None`` samples) become NaN; ``latlng`` pairs become ``lat`` and ``lng`` channels.
+Everything passes the import's plausibility limits (:mod:`tools.importing.plausibility`): an
+impossible summary raises :class:`~tools.importing.plausibility.ImpossibleActivity` (a
+``ValueError``, so a sync skips it and stores the rest); impossible samples are dropped.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Mapping
@@ -17,7 +21,10 @@ import numpy as np
 from stravalib import model
 
 from storage.activities import NewActivity
+from tools.importing.plausibility import clean_samples, plausible
 from tools.importing.sports import is_foot_sport, normalise_sport
+
+log = logging.getLogger(__name__)
 
 SOURCE = "strava"
 
@@ -94,11 +101,14 @@ def is_race(workout_type: Any, sport: str) -> bool | None:
 
 
 def summary_to_activity(activity: model.SummaryActivity) -> NewActivity:
-    """A Strava ``SummaryActivity`` as an activity to store (``source_id`` = the Strava id)."""
+    """A Strava ``SummaryActivity`` as an activity to store (``source_id`` = the Strava id).
+
+    Raises :class:`~tools.importing.plausibility.ImpossibleActivity` when no one could have done
+    it (dated 1970, 42,000 km, ...)."""
     if activity.id is None or activity.start_date is None:
         raise ValueError("a Strava activity without an id or start date cannot be stored")
     sport = sport_of(activity)
-    return NewActivity(
+    new = NewActivity(
         source=SOURCE,
         source_id=str(activity.id),
         sport=sport,
@@ -116,6 +126,7 @@ def summary_to_activity(activity: model.SummaryActivity) -> NewActivity:
         is_race=is_race(activity.workout_type, sport),
         device=getattr(activity, "device_name", None) or "",
     )
+    return plausible(new)
 
 
 def _array(data: list[Any]) -> np.ndarray:
@@ -127,7 +138,8 @@ def streams_to_channels(streams: Mapping[str, model.Stream], sport: str) -> dict
     """Strava streams (by type) as Coach G channels of equal length.
 
     A channel whose length differs from ``time`` (or, without time, from the first channel) is
-    left out rather than stored misaligned.
+    left out rather than stored misaligned. Impossible samples are dropped (NaN), and a channel
+    whose samples are mostly impossible is left out.
     """
     channels: dict[str, np.ndarray] = {}
     for kind, stream in streams.items():
@@ -141,7 +153,13 @@ def streams_to_channels(streams: Mapping[str, model.Stream], sport: str) -> dict
     if not channels:
         return {}
     length = len(channels["time"]) if "time" in channels else len(next(iter(channels.values())))
-    return {name: values for name, values in channels.items() if len(values) == length}
+    aligned = {name: values for name, values in channels.items() if len(values) == length}
+    samples = clean_samples(aligned, sport)
+    for channel, why in samples.broken.items():
+        log.warning("left out an impossible Strava stream: %s", why)
+        for name in ("lat", "lng") if channel == "position" else (channel,):
+            samples.streams.pop(name, None)
+    return samples.streams
 
 
 def _channel(kind: str, data: list[Any], sport: str) -> dict[str, np.ndarray]:

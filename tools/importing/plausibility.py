@@ -1,0 +1,393 @@
+"""What a human body (and a human-powered sport) can do: the limits an imported activity must
+stay within.
+
+Every file, Strava export row and Strava API record passes through here before it is stored.
+The limits are generous on purpose: they catch impossible data (a heart rate of 900, a run at
+10,000 km/h, a 42,000 km ride, a run dated 1970), never an unusual athlete. Each limit says
+where it comes from.
+
+- An impossible **sample** (one heart-rate reading, one GPS fix) is dropped and counted; the
+  activity keeps the rest.
+- An impossible **activity** (its distance, duration, average speed, date, or most of one
+  channel's samples) is refused: it is not stored, so it never reaches totals or load. The
+  reason says what is wrong in words a runner reads, and what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from storage.activities import NewActivity
+from tools.importing.sports import is_foot_sport
+from tools.importing.summary import cumulative_distance, haversine_m, summarise
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The range a value must lie in, its unit, and why."""
+
+    low: float
+    high: float
+    unit: str
+    why: str
+
+    def holds(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+# -- samples (and the averages and maxima stated for a whole activity) ----------------------
+
+HEART_RATE = Limit(
+    25.0,
+    250.0,
+    "bpm",
+    "the lowest resting heart rates ever recorded in athletes are about 27 bpm (Martin Brady, "
+    "Guinness 2005) and the highest measured in exercise about 220-230 bpm (young athletes at "
+    "maximal effort); a reading outside 25-250 is a sensor fault, not a body",
+)
+CADENCE = Limit(
+    0.0,
+    350.0,
+    "/min",
+    "the fastest sprinters step about 5 times a second (300 steps/min) and track cyclists "
+    "spin at most about 250-270 rpm in a sprint; 0 is standing still",
+)
+POWER = Limit(
+    0.0,
+    3000.0,
+    "W",
+    "the highest peak powers measured are about 2,500-2,700 W (elite track sprint cyclists for "
+    "a second or two); runners peak near 1,000 W",
+)
+LATITUDE = Limit(-90.0, 90.0, "°", "latitudes run from -90° to 90°")
+LONGITUDE = Limit(-180.0, 180.0, "°", "longitudes run from -180° to 180°")
+
+# Top speed of each sport, for samples and for the average of a whole activity.
+FOOT_SPEED = Limit(
+    0.0,
+    15.0,
+    "m/s",
+    "the fastest human sprint is 12.4 m/s (44.7 km/h, Usain Bolt, Berlin 2009); 15 m/s (54 km/h) "
+    "leaves room for a steep descent",
+)
+RIDE_SPEED = Limit(
+    0.0,
+    83.4,
+    "m/s",
+    "the fastest bicycle ride is 296 km/h (Denise Mueller-Korenek, motor-paced, 2018); the "
+    "downhill mountain-bike record is 227 km/h (Eric Barone, 2015)",
+)
+SWIM_SPEED = Limit(
+    0.0,
+    8.0,
+    "m/s",
+    "the fastest swimmers reach 2.4 m/s (50 m freestyle in 20.91 s); the strongest tidal "
+    "currents add about 5 m/s",
+)
+OTHER_SPEED = Limit(
+    0.0,
+    83.4,
+    "m/s",
+    "other sports include skiing and skating: the speed-skiing record is 255 km/h (Ivan "
+    "Origone, 2016) and the motor-paced cycling record 296 km/h (300 km/h = 83.4 m/s)",
+)
+# A GPS fix can be off by tens of metres, so a jump is judged over at least this many seconds:
+# real watches' single-second glitches (a 30 m jump in 1 s on a Fenix 2) are noise, not speed.
+GPS_NOISE_S = 5.0
+
+# -- a whole activity -----------------------------------------------------------------------
+
+FOOT_DISTANCE = Limit(
+    0.0,
+    1_500_000.0,
+    "m",
+    "the longest runs recorded as one effort are 6-day races: 1,036.8 km (Yiannis Kouros, "
+    "1984); the 24-hour record is 319.6 km (Aleksandr Sorokin, 2022)",
+)
+RIDE_DISTANCE = Limit(
+    0.0,
+    5_000_000.0,
+    "m",
+    "the longest non-stop ride is the Race Across America, about 4,800 km; the 24-hour record "
+    "is about 1,000 km (Christoph Strasser, 2021). The Earth is 40,075 km round",
+)
+SWIM_DISTANCE = Limit(
+    0.0,
+    500_000.0,
+    "m",
+    "the longest non-stop swims are about 225 km (Veljko Rogošić, Adriatic Sea, 2006)",
+)
+OTHER_DISTANCE = RIDE_DISTANCE
+DURATION = Limit(
+    0.0,
+    14 * 86_400.0,
+    "s",
+    "the longest non-stop events (the Race Across America, up to 12 days; 6-day races) end "
+    "within 14 days",
+)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+EARLIEST_WHY = (
+    "sports watches that record activities came in the late 1980s (Polar's first wireless heart "
+    "rate monitor 1982, GPS for everyone from 2000); a date before 1990 is a clock that was "
+    "never set (1970 is a computer's zero date)"
+)
+FUTURE_MARGIN = timedelta(days=1)  # a day for time zones and a watch clock slightly ahead
+
+# A channel whose samples are mostly impossible is not a damaged reading but a damaged file.
+MOST = 0.5
+
+_SAMPLE_LIMITS = {
+    "heart_rate": HEART_RATE,
+    "cadence": CADENCE,
+    "power": POWER,
+    "lat": LATITUDE,
+    "lng": LONGITUDE,
+}
+_CHANNEL_WORDS = {
+    "heart_rate": "heart-rate readings",
+    "cadence": "cadence readings",
+    "power": "power readings",
+    "speed": "speed readings",
+    "lat": "GPS positions",
+    "lng": "GPS positions",
+    "position": "GPS positions",
+}
+_SUMMARY_LIMITS = {
+    "avg_hr": (HEART_RATE, "average heart rate"),
+    "max_hr": (HEART_RATE, "maximum heart rate"),
+    "avg_cadence_spm": (CADENCE, "average cadence"),
+    "avg_power_w": (POWER, "average power"),
+}
+
+
+def speed_limit(sport: str) -> Limit:
+    """The top speed of ``sport`` (run, walk and hike share the sprint record)."""
+    if is_foot_sport(sport):
+        return FOOT_SPEED
+    return {"ride": RIDE_SPEED, "swim": SWIM_SPEED}.get(sport, OTHER_SPEED)
+
+
+def distance_limit(sport: str) -> Limit:
+    """The longest single activity of ``sport``."""
+    if is_foot_sport(sport):
+        return FOOT_DISTANCE
+    return {"ride": RIDE_DISTANCE, "swim": SWIM_DISTANCE}.get(sport, OTHER_DISTANCE)
+
+
+class ImpossibleActivity(ValueError):
+    """An activity no person could have done; the message says why and what to do."""
+
+
+@dataclass
+class Samples:
+    """Streams with their impossible samples dropped (set to NaN)."""
+
+    streams: dict[str, np.ndarray]
+    #: How many samples of each kind were dropped (positions count once per fix).
+    dropped: dict[str, int] = field(default_factory=dict)
+    #: The channels whose samples are mostly impossible (``position`` for GPS), and why.
+    broken: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Checked:
+    """An activity after the checks: ``activity`` to store (samples cleaned), or None and
+    ``reason`` when it is refused; ``dropped`` counts the samples left out."""
+
+    activity: NewActivity | None
+    reason: str = ""
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def note(self) -> str:
+        """What was dropped, in words ('' when nothing was)."""
+        parts = [f"{n} {_CHANNEL_WORDS.get(k, k)}" for k, n in self.dropped.items() if n]
+        if not parts:
+            return ""
+        return (
+            f"{' and '.join(parts)} outside what a body or a GPS can give were left out "
+            "(sensor glitches); the rest of the activity was kept"
+        )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
+
+
+def _position_spikes(streams: dict[str, np.ndarray], limit: Limit) -> np.ndarray:
+    """GPS fixes that jump away from both neighbours faster than ``limit`` allows (judged over
+    at least :data:`GPS_NOISE_S` seconds), as a mask over the samples."""
+    lat, lng, time = streams.get("lat"), streams.get("lng"), streams.get("time")
+    spikes = np.zeros(0 if lat is None else lat.size, dtype=bool)
+    if lat is None or lng is None or time is None or not (lat.size == lng.size == time.size):
+        return spikes
+    fixed = np.flatnonzero(np.isfinite(lat) & np.isfinite(lng) & np.isfinite(time))
+    if fixed.size < 2:
+        return spikes
+    steps = haversine_m(lat[fixed], lng[fixed])
+    seconds = np.maximum(np.diff(time[fixed]), GPS_NOISE_S)
+    fast = steps > limit.high * seconds
+    if not fast.any():
+        return spikes
+    # A fix is impossible when the step into it and the step out of it are both too fast;
+    # the first and last fixes have one step only.
+    into = np.concatenate([[True], fast])
+    out = np.concatenate([fast, [True]])
+    spikes[fixed[into & out]] = True
+    return spikes
+
+
+def _distance_over_fixes(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
+    """Distance from the start at each sample, bridging the samples without a fix (a dropped
+    fix's neighbours are joined directly)."""
+    fixed = np.flatnonzero(np.isfinite(lat) & np.isfinite(lng))
+    out = np.zeros(lat.size)
+    if fixed.size:
+        out[fixed] = cumulative_distance(lat[fixed], lng[fixed])
+        last = np.zeros(lat.size, dtype=int)
+        last[fixed] = fixed
+        out = out[np.maximum.accumulate(last)]
+    return out
+
+
+def clean_samples(streams: dict[str, np.ndarray], sport: str) -> Samples:
+    """``streams`` with impossible samples set to NaN (the arrays are copied, never changed)."""
+    clean = dict(streams)
+    dropped: dict[str, int] = {}
+    broken: dict[str, str] = {}
+    limits = {**_SAMPLE_LIMITS, "speed": speed_limit(sport)}
+    for channel, limit in limits.items():
+        values = clean.get(channel)
+        if values is None:
+            continue
+        finite = np.isfinite(values)
+        with np.errstate(invalid="ignore"):
+            bad = finite & ((values < limit.low) | (values > limit.high))
+        if not bad.any():
+            continue
+        words = _CHANNEL_WORDS[channel]
+        dropped[channel] = int(bad.sum())
+        if bad.sum() > MOST * finite.sum():
+            worst = values[bad][np.argmax(np.abs(values[bad] - limit.high))]
+            key = "position" if channel in ("lat", "lng") else channel
+            broken[key] = (
+                f"most of its {words} are impossible ({_number(float(worst))} {limit.unit}; "
+                f"{limit.why})"
+            )
+        clean[channel] = np.where(bad, np.nan, values)
+    spikes = _position_spikes(clean, speed_limit(sport))
+    if spikes.any():
+        dropped["position"] = int(spikes.sum())
+        fixes = int((np.isfinite(clean["lat"]) & np.isfinite(clean["lng"])).sum())
+        if spikes.sum() > MOST * fixes:
+            limit = speed_limit(sport)
+            broken["position"] = (
+                f"most of its GPS positions jump faster than anyone moves (over "
+                f"{limit.high * 3.6:,.0f} km/h; {limit.why})"
+            )
+        clean["lat"] = np.where(spikes, np.nan, clean["lat"])
+        clean["lng"] = np.where(spikes, np.nan, clean["lng"])
+    # Positions count once per fix, whichever coordinate was out of range.
+    if "lat" in dropped or "lng" in dropped:
+        dropped["position"] = dropped.get("position", 0) + max(
+            dropped.pop("lat", 0), dropped.pop("lng", 0)
+        )
+    distance = clean.get("distance")
+    if dropped.get("position") and distance is not None and "lat" in streams and "lng" in streams:
+        measured = cumulative_distance(streams["lat"], streams["lng"])
+        if distance.shape == measured.shape and np.allclose(distance, measured, equal_nan=True):
+            # The distance was measured from the positions (GPX): measure it again without
+            # the impossible fixes.
+            clean["distance"] = _distance_over_fixes(clean["lat"], clean["lng"])
+    # A channel that held values before and holds none now is left out.
+    emptied = {k for k, v in clean.items() if v is not streams[k] and not np.isfinite(v).any()}
+    channels = {k: v for k, v in clean.items() if k not in emptied}
+    return Samples(channels, dropped, broken)
+
+
+def _resummarise(new: NewActivity, raw: dict[str, np.ndarray], clean: dict[str, np.ndarray]):
+    """Summary fields that were computed from the raw samples, computed again from the clean
+    ones (fields a file stated itself are left as they are)."""
+    before, after = summarise(raw), summarise(clean)
+    for name, value in vars(before).items():
+        if value is not None and getattr(new, name, None) == value:
+            setattr(new, name, getattr(after, name))
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d %b %Y").lstrip("0")
+
+
+def activity_problems(new: NewActivity, now: datetime | None = None) -> list[str]:
+    """Why ``new`` as a whole is impossible, in words ('' problems: it is possible)."""
+    problems: list[str] = []
+    start = new.start_time if new.start_time.tzinfo else new.start_time.replace(tzinfo=UTC)
+    latest = (now or datetime.now(UTC)) + FUTURE_MARGIN
+    if start < EARLIEST:
+        problems.append(
+            f"it is dated {_when(start)}, before {EARLIEST.year} ({EARLIEST_WHY}); set the "
+            "watch's date and export it again"
+        )
+    elif start > latest:
+        problems.append(
+            f"it is dated {_when(start)}, in the future; the watch's clock was wrong: set it and "
+            "export the activity again"
+        )
+    length = distance_limit(new.sport)
+    if new.distance_m is not None and not length.holds(new.distance_m):
+        problems.append(
+            f"it claims {new.distance_m / 1000:,.1f} km, beyond any single {new.sport} "
+            f"({length.why})"
+        )
+    for name in ("elapsed_time_s", "moving_time_s"):
+        seconds = getattr(new, name)
+        if seconds is not None and not DURATION.holds(seconds):
+            problems.append(
+                f"it claims to last {seconds / 3600:,.1f} hours ({DURATION.why})"
+                if seconds > 0
+                else "it claims a negative duration"
+            )
+            break
+    times = [t for t in (new.elapsed_time_s, new.moving_time_s) if t and t > 0]
+    speed = speed_limit(new.sport)
+    if new.distance_m and times and length.holds(new.distance_m):
+        average = new.distance_m / max(times)
+        if average > speed.high:
+            problems.append(
+                f"it averages {average * 3.6:,.0f} km/h over {new.distance_m / 1000:,.1f} km, "
+                f"faster than anyone moves in this sport ({speed.why})"
+            )
+    for name, (limit, words) in _SUMMARY_LIMITS.items():
+        value = getattr(new, name)
+        if value is not None and not limit.holds(value):
+            problems.append(f"its {words} is {_number(value)} {limit.unit} ({limit.why})")
+    return problems
+
+
+def check_activity(new: NewActivity, now: datetime | None = None) -> Checked:
+    """``new`` with its impossible samples dropped, or refused with the reason."""
+    samples = clean_samples(new.streams, new.sport) if new.streams else Samples({})
+    cleaned = new
+    if samples.dropped:
+        cleaned = replace(new, streams=samples.streams)
+        _resummarise(cleaned, new.streams, samples.streams)
+    problems = activity_problems(cleaned, now) + list(samples.broken.values())
+    if problems:
+        reason = (
+            "refused, it cannot be a real activity: "
+            + "; ".join(problems)
+            + ". Nothing of it was stored. If the file was edited or damaged, export the "
+            "original again from the watch or app"
+        )
+        return Checked(None, reason, samples.dropped)
+    return Checked(cleaned, dropped=samples.dropped)
+
+
+def plausible(new: NewActivity, now: datetime | None = None) -> NewActivity:
+    """``new`` with impossible samples dropped; raises :class:`ImpossibleActivity`."""
+    checked = check_activity(new, now)
+    if checked.activity is None:
+        raise ImpossibleActivity(checked.reason)
+    return checked.activity
