@@ -9,8 +9,9 @@ request passes here first, and:
 - **logins are throttled** per user name and per client address (:mod:`ui.web_login`), with the
   wait in the answer, and a visitor sees Coach G's own login page, which shows it;
 - **a session belongs to the user who opened it**: a ``session_hash`` (in the query, the path
-  or a JSON body) or an event id of another user is refused, so a posted session id never
-  gives someone else's conversation;
+  or a JSON body) of another user is refused, and so is an event id the server did not give
+  this login (an unknown one too: Gradio reads an unknown event id as a session id), so a
+  session id never gives someone else's conversation;
 - **a file address works only for its owner**: an artifact published for the chat
   (:func:`ui.web_files.publish`) for the athlete it belongs to and their coaches; an uploaded
   file for the person who uploaded it.
@@ -189,8 +190,8 @@ class WebGuard:
             hashes.append(parts[1])
         elif parts[0] == "stream" and len(parts) in (2, 3):
             events.append(parts[1])
-        elif parts[0] == "call" and len(parts) == 3 and scope["method"] == "GET":
-            events.append(parts[2])
+        elif parts[0] == "call" and scope["method"] == "GET" and len(parts) > 2:
+            events.append(parts[-1])  # /call/{api}/{event} and /call/v2/{api}/{event}
         if scope["method"] == "POST" and _is_json(scope):
             body = await _read_body(receive, MAX_JSON_BODY)
             if body is None:
@@ -216,7 +217,10 @@ class WebGuard:
         return None, receive
 
     def _owns_session(self, user: str, session_hash: str) -> bool:
-        """Whether ``session_hash`` is ``user``'s: the first user to use it owns it."""
+        """Whether ``session_hash`` is ``user``'s: the first user to use it owns it. An event
+        id is a session id too (Gradio's call without one runs under its event id)."""
+        if self.events.get(session_hash, user) != user:
+            return False
         owner = self.sessions.get(session_hash)
         if owner is None:
             _remember(self.sessions, session_hash, user)
@@ -225,17 +229,9 @@ class WebGuard:
         return owner == user
 
     def _owns_event(self, user: str, event_id: str) -> bool:
-        """Whether ``event_id`` was started by ``user`` (an unknown one is left to Gradio)."""
-        if event_id in self.events:
-            return self.events[event_id] == user
-        queue = self.gradio.get_blocks()._queue
-        event = queue.event_ids_to_events.get(event_id)
-        if event is not None:
-            return event.username == user
-        for session_hash, ids in list(queue.pending_event_ids_session.items()):
-            if event_id in ids:
-                return self.sessions.get(session_hash, user) == user
-        return True  # unknown: Gradio answers "not found" itself
+        """Whether ``event_id`` was started by ``user``: the server gave it to them. An id
+        the guard never handed out is refused (Gradio reads an unknown one as a session id)."""
+        return self.events.get(event_id) == user
 
     # -- files -----------------------------------------------------------------------------
 
@@ -251,13 +247,16 @@ class WebGuard:
                 status.append(int(message["status"]))
             elif message["type"] == "http.response.body" and sum(map(len, chunks)) < 1 << 20:
                 chunks.append(message.get("body", b""))
+                if status == [200] and not message.get("more_body", False):
+                    self._note_answer(b"".join(chunks), user)  # before the client has it
             await send(message)
 
         await self.app(scope, receive, watch)
-        if not status or status[0] != 200:
-            return
+
+    def _note_answer(self, body: bytes, user: str) -> None:
+        """Note the event id (a queue call) or the files (an upload) an answer gives ``user``."""
         try:
-            answer = json.loads(b"".join(chunks))
+            answer = json.loads(body)
         except ValueError:
             return
         if isinstance(answer, dict) and answer.get("event_id"):
