@@ -65,10 +65,10 @@ def test_form_is_fitness_minus_fatigue_and_week_km_matches_the_raw_pages(world: 
 def test_fitness_and_fatigue_are_the_exponential_averages_of_daily_load(world: World) -> None:
     report = load_report(world.ctx(world.ann), date.fromisoformat(UNTIL))
     loads = report.days["load"].to_numpy()
-    fitness = fatigue = 0.0
-    for i, load in enumerate(loads):
-        fitness = load if i == 0 else fitness + (load - fitness) / 42
-        fatigue = load if i == 0 else fatigue + (load - fatigue) / 7
+    fitness = fatigue = 0.0  # from zero the day before the first session
+    for load in loads:
+        fitness += (load - fitness) / 42
+        fatigue += (load - fatigue) / 7
     assert report.days["fitness"].iloc[-1] == pytest.approx(fitness, rel=1e-9)
     assert report.days["fatigue"].iloc[-1] == pytest.approx(fatigue, rel=1e-9)
 

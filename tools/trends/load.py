@@ -14,15 +14,26 @@ at threshold is 100**. The method is picked per session, best first:
   hour at 7 ("hard", about threshold) as 100.
 - ``duration``: minutes at an assumed moderate effort (4 of 10), when nothing else is known.
 
-Fitness and fatigue are the 42-day and 7-day exponentially weighted averages of daily load
-(impulse-response constants 1/42 and 1/7); form is fitness minus fatigue; the acute:chronic ratio
-is fatigue / fitness (the EWMA form of Williams et al. 2017). Monotony is the week's mean daily
-load over its standard deviation and strain the week's load times monotony (Foster 1998).
+Fitness and fatigue are the exponentially weighted averages of daily load with time
+constants of 42 and 7 days (each day moves them 1/42 and 1/7 of the way to that day's load):
+the two after-effects of Banister et al.'s 1975 impulse-response model with their gains left
+out, in the form Coggan's Performance Manager calls CTL and ATL. Both start from zero the day
+before the first session, so one short jog is a small fraction of a fitness that needs about
+six weeks of history to settle. Form is fitness minus fatigue; the acute:chronic ratio is
+fatigue / fitness of these same averages. This is *not* the EWMA of Williams et al. 2017
+(Br J Sports Med 51:209), which uses λ = 2/(N+1) with N = 7 and 28 days. Monotony is the week's
+mean daily load over its standard deviation and strain the week's load times monotony
+(Foster 1998).
+
+How form reads is a description (fatigue above or below fitness), never an injury risk: the
+"optimal" and "high-risk" zones of training sites are rules of thumb with no injury study behind
+them. Where a threshold was assumed or estimated, :func:`form_if` recomputes form with a plausible
+other value, so a reply can say which assumption would change how form reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -244,12 +255,23 @@ def daily(loads: pd.DataFrame, until: date) -> pd.DataFrame:
         }
     ).reindex(days, fill_value=0.0)
     table = table.fillna(0.0)
-    table["fitness"] = table["load"].ewm(alpha=1 / FITNESS_DAYS, adjust=False).mean()
-    table["fatigue"] = table["load"].ewm(alpha=1 / FATIGUE_DAYS, adjust=False).mean()
+    table["fitness"] = from_zero(table["load"], FITNESS_DAYS)
+    table["fatigue"] = from_zero(table["load"], FATIGUE_DAYS)
     table["form"] = table["fitness"] - table["fatigue"]
-    table["acwr"] = table["fatigue"] / table["fitness"].where(table["fitness"] > 1.0)
+    # Until fitness has had its six weeks, the ratio mostly says how little history there is.
+    settled = np.arange(len(table)) >= FITNESS_DAYS - 1
+    table["acwr"] = table["fatigue"] / table["fitness"].where(settled & (table["fitness"] > 1.0))
     table.index.name = "date"
     return table
+
+
+def from_zero(load: pd.Series, days: int) -> pd.Series:
+    """The exponentially weighted average of daily ``load`` with time constant ``days``
+    (``x[t] = x[t-1] + (load[t] - x[t-1]) / days``), starting from zero the day before the
+    first: nothing is assumed about training before the history starts."""
+    padded = pd.concat([pd.Series([0.0]), load.reset_index(drop=True)], ignore_index=True)
+    average = padded.ewm(alpha=1 / days, adjust=False).mean().iloc[1:]
+    return pd.Series(average.to_numpy(), index=load.index)
 
 
 def weekly(days: pd.DataFrame, loads: pd.DataFrame) -> pd.DataFrame:
@@ -320,17 +342,109 @@ def spikes(loads: pd.DataFrame) -> list[Spike]:
     ]
 
 
+#: How form reads, by form as a share of fitness (upper bounds, %). The cut points are those of
+#: intervals.icu's chart, used only to put words on the number: no study ties a form value to
+#: injury, so none of these words says risk.
+FORM_WORDS = (
+    (-30.0, "fatigue well above fitness"),
+    (-10.0, "fatigue above fitness"),
+    (5.0, "fatigue and fitness about level"),
+    (25.0, "fitness above fatigue"),
+    (float("inf"), "fitness well above fatigue (recent load well below the usual)"),
+)
+#: Below this fitness there is too little recent training for form to mean anything.
+LEAST_FITNESS = 5.0
+
+
+def form_share(form: float, fitness: float) -> float | None:
+    """Form as a percentage of fitness, or None with too little recent training."""
+    return None if fitness < LEAST_FITNESS else form / fitness * 100.0
+
+
 def form_band(form: float, fitness: float) -> str:
-    """Form as a share of fitness, in the bands intervals.icu uses (a rule of thumb)."""
-    if fitness < 5:
+    """How form reads, in words that describe it (see :data:`FORM_WORDS`)."""
+    share = form_share(form, fitness)
+    if share is None:
         return "too little recent training to say"
-    share = form / fitness * 100.0
-    if share < -30:
-        return "very fatigued (high-risk zone)"
-    if share < -10:
-        return "tired from productive training"
-    if share < 5:
-        return "neutral"
-    if share < 25:
-        return "fresh"
-    return "very fresh (fitness is fading)"
+    return next(words for bound, words in FORM_WORDS if share < bound)
+
+
+def form_line(share: float) -> float:
+    """The cut point of :data:`FORM_WORDS` nearest to ``share``."""
+    return min((bound for bound, _ in FORM_WORDS[:-1]), key=lambda b: abs(share - b))
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Form worked out again with one threshold set to another plausible value."""
+
+    what: str  # "resting heart rate", ...
+    used: float
+    other: float
+    unit: str
+    source: str  # how the used value was found: "assumed" | "estimated"
+    form: float
+    fitness: float
+
+    @property
+    def words(self) -> str:
+        return form_band(self.form, self.fitness)
+
+    @property
+    def share(self) -> float | None:
+        return form_share(self.form, self.fitness)
+
+
+def _others(th: Thresholds, chief: str) -> list[tuple[str, str, Value, float, str]]:
+    """Plausible other values of each threshold that was not given by the athlete and that
+    the chief method uses: (field, words, value used, other value, unit)."""
+    out: list[tuple[str, str, Value, float, str]] = []
+
+    def given(value: Value) -> bool:
+        return value.source == "profile" or not value.value
+
+    if chief == "hr":
+        if not given(th.resting_hr):  # adult runners' resting rates span about 40-70 bpm
+            rest = th.resting_hr.value
+            out += [("resting_hr", "resting heart rate", th.resting_hr, rest + d, "bpm")
+                    for d in (-10.0, 10.0)]  # fmt: skip
+        if not given(th.max_hr):  # the second-highest peak may sit a few beats off the maximum
+            top = th.max_hr.value
+            out += [("max_hr", "maximum heart rate", th.max_hr, top + d, "bpm")
+                    for d in (5.0, -5.0)]  # fmt: skip
+        if not given(th.threshold_hr) and th.max_hr.value:  # threshold near 85-92 % of maximum
+            out += [("threshold_hr", "threshold heart rate", th.threshold_hr,
+                     round(f * th.max_hr.value), "bpm") for f in (0.85, 0.92)]  # fmt: skip
+    if chief == "pace" and not given(th.threshold_speed):
+        speed = th.threshold_speed.value
+        out += [("threshold_speed", "threshold pace", th.threshold_speed, speed * f, "m/s")
+                for f in (0.95, 1.05)]  # fmt: skip
+    return out
+
+
+def form_if(history: pd.DataFrame, th: Thresholds, chief: str, day: date) -> list[Alternative]:
+    """Form and fitness on ``day`` with each threshold the chief method relies on, where it
+    was assumed or estimated, set to a plausible other value in turn."""
+    out = []
+    for name, words, value, other, unit in _others(th, chief):
+        changed = replace(th, **{name: replace(value, value=other)})
+        if name == "max_hr" and th.threshold_hr.source != "profile" and th.threshold_hr.value:
+            # the threshold was taken from the maximum: it moves with it
+            changed = replace(
+                changed,
+                threshold_hr=replace(th.threshold_hr, value=round(THRESHOLD_HR_FRACTION * other)),
+            )
+        days = daily(session_loads(history, changed).frame, day)
+        today = days.loc[pd.Timestamp(day)]
+        out.append(
+            Alternative(
+                what=words,
+                used=float(value.value),
+                other=float(other),
+                unit=unit,
+                source=value.source,
+                form=float(today["form"]),
+                fitness=float(today["fitness"]),
+            )
+        )
+    return out

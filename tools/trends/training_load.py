@@ -23,7 +23,12 @@ from tools.spec import ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends import load as maths
 from tools.trends.history import history
-from tools.trends.load_findings import load_findings
+from tools.trends.load_findings import (
+    changes_reading,
+    form_finding,
+    load_findings,
+    threshold_words,
+)
 from tools.words import day_words
 
 TOOL = "training_load"
@@ -39,6 +44,9 @@ METHOD_WORDS = {
     "duration": "duration at an assumed moderate effort",
 }
 METHOD_CONFIDENCE = {"hr": 0.8, "pace": 0.6, "effort": 0.6, "duration": 0.3}
+#: The most the load figures' confidence can be when how form reads hangs on an assumed or
+#: estimated threshold ("take it as a rough guide").
+UNSETTLED = 0.6
 NO_ACTIVITIES = (
     "There are no activities to work out training load from. Import some: drop FIT, GPX or TCX "
     "files or your Strava export zip into the chat, or connect Strava in Settings."
@@ -175,8 +183,23 @@ def _result(
     recent_spikes = [s for s in report.spikes if s.date > pd.Timestamp(day - timedelta(days=30))]
     methods = report.sessions.methods
     confidence = _confidence(report)
+    reasons = _reasons(report)
     found_facts, findings = load_findings(report.weeks, loads, report.spikes, day, who, whose)
     facts += found_facts
+    fitness, fatigue, form = (float(today[c]) for c in ("fitness", "fatigue", "form"))
+    alternatives = maths.form_if(loads, report.sessions.thresholds, _chief(report), day)
+    if read := form_finding(fitness, fatigue, form, alternatives, confidence, whose):
+        facts += read[0]
+        findings.append(read[1])
+        if flips := changes_reading(alternatives, maths.form_band(form, fitness)):
+            other = flips[0]  # how form reads hangs on an assumed or estimated threshold
+            confidence = min(confidence, UNSETTLED)
+            reasons.insert(
+                1,
+                f"how form reads rests on the {other.source} {other.what}: with "
+                f"{threshold_words(other.other, other.unit)} instead of "
+                f"{threshold_words(other.used, other.unit)} it would read {other.words}",
+            )
     result = ToolResult(
         tool=TOOL,
         facts=facts,
@@ -185,7 +208,18 @@ def _result(
             "as_of": day.isoformat(),
             "asked_day": as_of.isoformat(),
             "last_session": report.last_session.isoformat() if report.last_session else None,
-            "form_band": maths.form_band(float(today["form"]), float(today["fitness"])),
+            "form_band": maths.form_band(form, fitness),
+            "form_if": [
+                {
+                    "threshold": a.what,
+                    "used": a.used,
+                    "used_was": a.source,
+                    "other": a.other,
+                    "form_share": None if a.share is None else round(a.share, 1),
+                    "reads": a.words,
+                }
+                for a in alternatives
+            ],
             "methods": methods,
             "thresholds": {
                 "resting_hr": report.sessions.thresholds.resting_hr.value,
@@ -207,7 +241,7 @@ def _result(
             "spike_notes": [spike_sentence(_spike_row(s, day), who, whose) for s in recent_spikes],
             "spikes_total": len(report.spikes),
         },
-        reasons=_reasons(report),
+        reasons=reasons,
         findings=findings,
     )
     if stale:
@@ -246,7 +280,8 @@ def _result(
         )
     result.caveats.append(
         "the acute:chronic ratio is a rough guide: in Frandsen et al. 2025 (Br J Sports Med) a "
-        "higher weekly ratio did not go with more injuries, while single long-run spikes did"
+        "week high against the three weeks before it went with fewer injuries, not more, while "
+        "single runs well past the recent longest went with more"
     )
     return result
 
@@ -265,18 +300,26 @@ def _spike_row(spike: maths.Spike, day: date) -> dict[str, Any]:
     }
 
 
+def _chief(report: LoadReport) -> str:
+    """The method most sessions' load came from."""
+    methods = report.sessions.methods
+    return max(methods, key=lambda m: methods[m]) if methods else ""
+
+
 def _confidence(report: LoadReport) -> float:
     """How sure the load figures are: the methods' confidence weighted by how many sessions
-    used each, capped by the thresholds the chief method relies on."""
+    used each, capped by the thresholds the chief method relies on (each one assumed or
+    estimated rather than given lowers it)."""
     methods = report.sessions.methods
     total = sum(methods.values())
     if not total:
         return 0.0
     by_method = sum(METHOD_CONFIDENCE.get(m, 0.3) * n for m, n in methods.items()) / total
     th = report.sessions.thresholds
-    chief = max(methods, key=lambda m: methods[m])
+    chief = _chief(report)
     if chief == "hr":
-        by_method = min(by_method, 0.5 + 0.5 * min(th.max_hr.confidence, 1.0))
+        used = (th.resting_hr.confidence, th.max_hr.confidence, th.threshold_hr.confidence)
+        by_method = min(by_method, 0.5 + 0.5 * min(sum(used) / len(used), 1.0))
     elif chief == "pace":
         by_method = min(by_method, 0.4 + 0.5 * th.threshold_speed.confidence)
     if report.days_of_history < maths.FITNESS_DAYS:
@@ -296,7 +339,7 @@ def _reasons(report: LoadReport) -> list[str]:
     if report.days_of_history < maths.FITNESS_DAYS:
         reasons.append(
             f"only {report.days_of_history} days of history; fitness needs about six weeks to "
-            "settle"
+            "settle: it starts from zero at the first session, so it reads low until then"
         )
     return reasons
 
@@ -317,9 +360,11 @@ def _phrase(result: ToolResult) -> str:
     if not result.ok:
         return standard_reply(result)
     data = result.data
+    read = next((f for f in result.rendered_findings() if f.topic == "form"), None)
+    form = f"{read.verdict} {read.margin}" if read else f"Form: {data['form_band']}."
     lines = [
         f"**Training load** as of {data['as_of']} ({SCALE}):",
-        f"- Form: {data['form_band']}.",
+        f"- {form}",
         *(f"- Spike: {text}" for text in data.get("spike_notes", [])),
     ]
     if felt := data.get("checkin"):
