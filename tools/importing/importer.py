@@ -45,6 +45,8 @@ class ImportReport:
     activity_ids: list[int] = field(default_factory=list)
     refused: int = 0
     dropped_samples: int = 0
+    #: Of ``refused``, the workouts of strength logs.
+    refused_workouts: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     #: Workout logs of strength apps (Strong, Hevy) imported with the activities.
     strength: list[StrengthImport] = field(default_factory=list)
@@ -63,10 +65,11 @@ class ImportReport:
             parts.append(f"{len(self.skipped)} skipped")
         if len(self.failed) > self.refused:
             parts.append(f"{len(self.failed) - self.refused} failed")
-        if self.refused:
-            parts.append(f"{self.refused} refused as impossible")
+        if refused := self.refused - self.refused_workouts:
+            parts.append(f"{refused} refused as impossible")
         line = ", ".join(parts) + "."
-        if self.strength and not (self.imported or self.duplicates or self.skipped or self.failed):
+        about_activities = self.imported or self.duplicates or self.skipped or refused
+        if self.strength and not (about_activities or len(self.failed) > self.refused):
             line = ""  # a workout log alone: no word about activities
         return " ".join([line, *(done.summary() for done in self.strength)]).strip()
 
@@ -185,9 +188,15 @@ def import_paths(
     logs, paths = strength_logs(list(paths))
     for log_file in logs:
         try:
-            report.strength.append(import_log(ctx, log_file))
+            done = import_log(ctx, log_file)
         except StrengthFileError as error:
             report.failed.append((log_file.name, str(error)))
+            continue
+        report.strength.append(done)
+        report.warnings += [f"{log_file.name}: {warning}" for warning in done.warnings]
+        report.failed += done.refused
+        report.refused += len(done.refused)
+        report.refused_workouts += len(done.refused)
     budget = ImportBudget(limits or ImportLimits.from_settings(ctx.settings))
     plan = plan_import(paths, budget)
     report.seconds["plan"] = time.perf_counter() - started

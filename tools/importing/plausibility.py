@@ -23,6 +23,7 @@ import numpy as np
 from storage.activities import NewActivity
 from tools.importing.sports import is_foot_sport
 from tools.importing.summary import cumulative_distance, haversine_m, summarise
+from tools.strength.parsing import MAX_REPS, MAX_WEIGHT_KG
 
 
 @dataclass(frozen=True)
@@ -216,27 +217,31 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
-def _position_spikes(streams: dict[str, np.ndarray], limit: Limit) -> np.ndarray:
+def _position_spikes(streams: dict[str, np.ndarray], limit: Limit) -> tuple[np.ndarray, float]:
     """GPS fixes that jump away from both neighbours faster than ``limit`` allows (judged over
-    at least :data:`GPS_NOISE_S` seconds), as a mask over the samples."""
+    at least :data:`GPS_NOISE_S` seconds), as a mask over the samples; and the typical speed of
+    the jumps (m/s)."""
     lat, lng, time = streams.get("lat"), streams.get("lng"), streams.get("time")
     spikes = np.zeros(0 if lat is None else lat.size, dtype=bool)
     if lat is None or lng is None or time is None or not (lat.size == lng.size == time.size):
-        return spikes
+        return spikes, 0.0
     fixed = np.flatnonzero(np.isfinite(lat) & np.isfinite(lng) & np.isfinite(time))
     if fixed.size < 2:
-        return spikes
+        return spikes, 0.0
     steps = haversine_m(lat[fixed], lng[fixed])
     seconds = np.maximum(np.diff(time[fixed]), GPS_NOISE_S)
     fast = steps > limit.high * seconds
     if not fast.any():
-        return spikes
+        return spikes, 0.0
+    real_seconds = np.diff(time[fixed])
+    moving = fast & (real_seconds > 0)
+    speed = float(np.median(steps[moving] / real_seconds[moving])) if moving.any() else np.inf
     # A fix is impossible when the step into it and the step out of it are both too fast;
     # the first and last fixes have one step only.
     into = np.concatenate([[True], fast])
     out = np.concatenate([fast, [True]])
     spikes[fixed[into & out]] = True
-    return spikes
+    return spikes, speed
 
 
 def _distance_over_fixes(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
@@ -277,15 +282,16 @@ def clean_samples(streams: dict[str, np.ndarray], sport: str) -> Samples:
                 f"{limit.why})"
             )
         clean[channel] = np.where(bad, np.nan, values)
-    spikes = _position_spikes(clean, speed_limit(sport))
+    spikes, jump_speed = _position_spikes(clean, speed_limit(sport))
     if spikes.any():
         dropped["position"] = int(spikes.sum())
         fixes = int((np.isfinite(clean["lat"]) & np.isfinite(clean["lng"])).sum())
         if spikes.sum() > MOST * fixes:
             limit = speed_limit(sport)
             broken["position"] = (
-                f"most of its GPS positions jump faster than anyone moves (over "
-                f"{limit.high * 3.6:,.0f} km/h; {limit.why})"
+                f"most of its GPS positions jump faster than anyone moves (about "
+                f"{jump_speed * 3.6:,.0f} km/h, over the {limit.high * 3.6:,.0f} km/h limit; "
+                f"{limit.why})"
             )
         clean["lat"] = np.where(spikes, np.nan, clean["lat"])
         clean["lng"] = np.where(spikes, np.nan, clean["lng"])
@@ -320,21 +326,28 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%d %b %Y").lstrip("0")
 
 
+def date_problem(moment: datetime, now: datetime | None = None) -> str:
+    """Why ``moment`` cannot be when an activity or workout happened ('' when it can). A time
+    without a zone is taken as UTC."""
+    start = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if start < EARLIEST:
+        return (
+            f"it is dated {_when(start)}, before {EARLIEST.year} ({EARLIEST_WHY}); set the "
+            "device's date and export it again"
+        )
+    if start > (now or datetime.now(UTC)) + FUTURE_MARGIN:
+        return (
+            f"it is dated {_when(start)}, in the future; the device's clock was wrong: set it "
+            "and export again"
+        )
+    return ""
+
+
 def activity_problems(new: NewActivity, now: datetime | None = None) -> list[str]:
     """Why ``new`` as a whole is impossible, in words ('' problems: it is possible)."""
     problems: list[str] = []
-    start = new.start_time if new.start_time.tzinfo else new.start_time.replace(tzinfo=UTC)
-    latest = (now or datetime.now(UTC)) + FUTURE_MARGIN
-    if start < EARLIEST:
-        problems.append(
-            f"it is dated {_when(start)}, before {EARLIEST.year} ({EARLIEST_WHY}); set the "
-            "watch's date and export it again"
-        )
-    elif start > latest:
-        problems.append(
-            f"it is dated {_when(start)}, in the future; the watch's clock was wrong: set it and "
-            "export the activity again"
-        )
+    if when := date_problem(new.start_time, now):
+        problems.append(when)
     length = distance_limit(new.sport)
     if new.distance_m is not None and not length.holds(new.distance_m):
         problems.append(
@@ -391,3 +404,62 @@ def plausible(new: NewActivity, now: datetime | None = None) -> NewActivity:
     if checked.activity is None:
         raise ImpossibleActivity(checked.reason)
     return checked.activity
+
+
+# -- strength sets (Strong and Hevy logs) ------------------------------------------------------
+
+RPE = Limit(
+    1.0,
+    10.0,
+    "",
+    "RPE (rate of perceived exertion) is a 1-10 scale: 10 is all-out, nothing is harder; the "
+    "chat takes 1-10 too",
+)
+REPS = Limit(
+    0.0,
+    MAX_REPS,
+    "reps",
+    "the chat's limit too: even endurance sets of push-ups or air squats stay under that; more "
+    "is a typo or a whole workout typed as one set",
+)
+LIFT_WEIGHT = Limit(
+    0.0,
+    MAX_WEIGHT_KG,
+    "kg",
+    "the chat's limit too: the heaviest deadlift ever is 501 kg (Hafþór Björnsson, 2020); "
+    "more is usually pounds entered as kilograms",
+)
+SET_SECONDS = Limit(
+    0.0,
+    86_400.0,
+    "s",
+    "a timed set (a plank, a row on the erg) lasts minutes, a cardio piece logged in a lifting "
+    "app hours at most; over a day is a typo",
+)
+SET_DISTANCE = Limit(
+    0.0,
+    1_000_000.0,
+    "m",
+    "a carry, a row or a ride logged in a lifting app; 1,000 km is more than anyone covers in "
+    "one workout",
+)
+
+
+def set_problems(
+    reps: float | None, weight_kg: float | None, seconds: float | None, distance_m: float | None
+) -> list[str]:
+    """Why a logged set cannot be real, in words ([] when it can)."""
+    problems = []
+    checks = (
+        (reps, REPS, "reps"),
+        (weight_kg, LIFT_WEIGHT, "weight"),
+        (seconds, SET_SECONDS, "time"),
+        (distance_m, SET_DISTANCE, "distance"),
+    )
+    for value, limit, words in checks:
+        if value is not None and not limit.holds(value):
+            problems.append(
+                f"{words} {_number(value)} {limit.unit} is outside "
+                f"{_number(limit.low)}-{_number(limit.high)} ({limit.why})"
+            )
+    return problems

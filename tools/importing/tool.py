@@ -39,13 +39,26 @@ def import_activities(ctx: ToolContext, paths: list[str]) -> ToolResult:
         message += " No activity files were found there; Coach G reads .fit, .gpx and .tcx."
     caveats = list(report.warnings)
     strength_facts = []
-    for log in report.strength:
-        caveats += [f"{log.name}: {w}" for w in log.warnings]
+    if report.refused:
+        message += (
+            f" {report.refused} refused as impossible (the reason is beside each); nothing of "
+            f"{'it' if report.refused == 1 else 'them'} was stored, so totals and load leave "
+            f"{'it' if report.refused == 1 else 'them'} out."
+        )
+    for log in report.strength:  # its warnings are among the report's
         if log.unmapped:
             caveats.append(
                 f"{log.name}: {len(log.unmapped)} exercise names are not in the library and "
                 "were kept as written: " + ", ".join(escape(n) for n in log.unmapped)
             )
+    plausibility_facts = [
+        Fact(name, value, unit)
+        for name, value, unit in (
+            ("refused_impossible", report.refused, "activities"),
+            ("impossible_samples_dropped", report.dropped_samples, "samples"),
+        )
+        if value
+    ]
     if report.strength:
         strength_facts = [
             Fact("strength_sessions", sum(x.sessions_added for x in report.strength), "sessions"),
@@ -66,6 +79,7 @@ def import_activities(ctx: ToolContext, paths: list[str]) -> ToolResult:
             Fact("skipped", len(report.skipped), "files"),
             Fact("failed", len(report.failed), "files"),
             *strength_facts,
+            *plausibility_facts,
         ],
         data={
             "activity_ids": report.activity_ids,

@@ -13,6 +13,10 @@ their columns, not their file names.
 A file imports in one transaction: all of it or, when it cannot be read, nothing. Sessions
 already held (same app, same start and title) are not added again. Exercise names are matched to
 the library; names it cannot place are kept as written and listed.
+
+The limits of :mod:`tools.importing.plausibility` apply: a set no one could do (151 reps, 900
+kg) is left out; an RPE outside 1-10 is left out and its set kept; a workout dated before 1990
+or in the future is refused. Each is reported with the reason.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from pathlib import Path
 
 from storage.strength import NewSession, NewSet, add_sessions, held_sources
 from tools.context import ToolContext
+from tools.importing.plausibility import RPE, date_problem, set_problems
 from tools.strength.library import Matcher
-from tools.strength.parsing import LB, MAX_REPS, MAX_WEIGHT_KG
+from tools.strength.parsing import LB
 
 MAX_CSV_BYTES = 32 * 1024 * 1024
 HEVY = "hevy"
@@ -58,6 +63,8 @@ class StrengthImport:
     mapped: dict[str, str] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Workouts refused as impossible (dated 1970, ...): ``(name, reason)``.
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         line = (
@@ -226,6 +233,11 @@ def read_log(data: bytes, name: str) -> tuple[str, list[_Row]]:
     return app, rows
 
 
+def _examples(items: list[str], shown: int = 3) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return "; ".join(items[:shown]) + more
+
+
 def import_log(ctx: ToolContext, path: Path) -> StrengthImport:
     """Import one Strong or Hevy export for the context's athlete (all or nothing)."""
     data = path.read_bytes()
@@ -242,17 +254,30 @@ def import_log(ctx: ToolContext, path: Path) -> StrengthImport:
     report.mapped = {n: m.name for n, m in matches.items() if m.sure}
     report.unmapped = sorted(n for n, m in matches.items() if not m.sure)
     sessions: OrderedDict[str, NewSession] = OrderedDict()
-    bad = 0
+    impossible: list[str] = []
+    odd_rpe: list[str] = []
+    refused: dict[str, str] = {}
     for row in fresh:
         empty = not (row.reps or row.weight_kg or row.seconds or row.distance_m)
-        impossible = (row.reps or 0) > MAX_REPS or (row.weight_kg or 0) > MAX_WEIGHT_KG
-        negative = any(v is not None and v < 0 for v in (row.reps, row.weight_kg, row.seconds))
         if empty or not row.exercise:
             report.sets_skipped += 1
             continue
-        if impossible or negative:
-            bad += 1
+        where = f"{row.exercise}, {row.started:%d %b %Y}"
+        if row.key in refused or (when := date_problem(row.started)):
+            if row.key not in refused:
+                refused[row.key] = when
+                label = f"{path.name}: workout '{row.title}' of {row.started:%d %b %Y}"
+                report.refused.append(
+                    (label, f"refused: {when}. Nothing of this workout was stored")
+                )
             continue
+        if problems := set_problems(row.reps, row.weight_kg, row.seconds, row.distance_m):
+            impossible.append(f"{where}: {problems[0]}")
+            continue
+        rpe = row.rpe
+        if rpe is not None and not RPE.holds(rpe):
+            odd_rpe.append(f"RPE {rpe:g} on {where}")
+            rpe = None
         new = sessions.get(row.key)
         if new is None:
             new = sessions[row.key] = NewSession(
@@ -271,14 +296,21 @@ def import_log(ctx: ToolContext, path: Path) -> StrengthImport:
                 weight_kg=row.weight_kg,
                 seconds=row.seconds,
                 distance_m=row.distance_m,
-                rpe=row.rpe,
+                rpe=rpe,
                 set_type=row.set_type,
             )
         )
-    if bad:
+    if impossible:
         report.warnings.append(
-            f"{bad} sets with numbers no one lifts (over {MAX_REPS} reps or "
-            f"{MAX_WEIGHT_KG:g} kg, or negative) were left out"
+            f"{len(impossible)} {'set' if len(impossible) == 1 else 'sets'} no one could do "
+            f"{'was' if len(impossible) == 1 else 'were'} left out ({_examples(impossible)}); "
+            f"correct {'it' if len(impossible) == 1 else 'them'} in {APPS[app]} and import "
+            "again to add them"
+        )
+    if odd_rpe:
+        report.warnings.append(
+            f"{len(odd_rpe)} RPE {'value' if len(odd_rpe) == 1 else 'values'} outside 1-10 "
+            f"left out, the sets kept ({_examples(odd_rpe)}); {RPE.why}"
         )
     if app == STRONG and b"Weight (" not in data[:4096]:
         report.warnings.append(
