@@ -7,10 +7,16 @@ page still gets its reply."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -144,3 +150,260 @@ def test_bob_cannot_read_an_event_of_anns_as_a_session(site: Site) -> None:
     assert secret not in stolen.text
     mine = read(ann, f"{site.url}{CALL}/{event_id}")
     assert mine.status == 200 and secret in mine.text, mine.text[-500:]
+
+
+# -- item 2: acting on another login's session under another content type --------------------
+
+#: Content types FastAPI reads as JSON: the guard must read them as JSON too.
+JSON_TYPES = (
+    "application/vnd.api+json",
+    "application/merge-patch+json; charset=utf-8",
+    "Application/JSON; charset=UTF-8",
+    "APPLICATION/X-ANYTHING+JSON",
+)
+#: Content types a JSON route does not take: refused, not passed on unread.
+OTHER_TYPES = ("text/plain", "application/x-www-form-urlencoded", "application/jsonx", "")
+
+
+def chat_fn(site: Site, client: requests.Session) -> int:
+    config = client.get(f"{site.url}/config").json()
+    return next(d["id"] for d in config["dependencies"] if d.get("api_name") == "chat")
+
+
+def post_as(client: requests.Session, url: str, body: dict | bytes, content_type: str):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": content_type} if content_type else {}
+    return client.post(url, data=data, headers=headers, timeout=30)
+
+
+def raw_post(
+    client: requests.Session, url: str, body: bytes, headers: list[tuple[str, str]]
+) -> int:
+    """POST with headers as given (repeated ones too), with ``client``'s cookies; the status."""
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.netloc, timeout=30)
+    connection.putrequest("POST", address.path)
+    for name, value in headers:
+        connection.putheader(name, value)
+    connection.putheader("Cookie", "; ".join(f"{c.name}={c.value}" for c in client.cookies))
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_bob_cannot_cancel_or_join_anns_session_under_any_content_type(site: Site) -> None:
+    """Issue 20, item 2: Ann's turn runs on her page session (as her page runs it: queue/join,
+    then queue/data); Bob cancels it and joins her session with JSON bodies under every JSON
+    content type, and under others; all refused, and her page gets its reply."""
+    ann, bob = site.login("ann"), site.login("bob")
+    fn_index = chat_fn(site, ann)
+    session_hash = secrets.token_hex(8)
+    secret = f"tapir-{secrets.token_hex(4)}"
+    message = {"text": f"My secret word is {secret}. What did I run this week?", "files": []}
+    joined = ann.post(
+        f"{site.url}/gradio_api/queue/join",
+        json={
+            "data": [message, None, None],
+            "fn_index": fn_index,
+            "session_hash": session_hash,
+            "trigger_id": None,
+        },
+    )
+    assert joined.status_code == 200, joined.text
+    event_id = joined.json()["event_id"]
+    page = follow(ann, f"{site.url}/gradio_api/queue/data?session_hash={session_hash}")
+
+    cancel = {"session_hash": session_hash, "fn_index": fn_index, "event_id": event_id}
+    join = {"data": [{"text": "", "files": []}, None, None], "fn_index": fn_index}
+    join["session_hash"] = session_hash
+    for content_type in JSON_TYPES:
+        for route, body in (("cancel", cancel), ("queue/join", join)):
+            answer = post_as(bob, f"{site.url}/gradio_api/{route}", body, content_type)
+            assert answer.status_code == 403, (route, content_type, answer.text)
+    for content_type in OTHER_TYPES:
+        for route, body in (("cancel", cancel), ("queue/join", join)):
+            answer = post_as(bob, f"{site.url}/gradio_api/{route}", body, content_type)
+            assert answer.status_code == 415, (route, content_type, answer.text)
+    twice = raw_post(
+        bob,
+        f"{site.url}/gradio_api/cancel",
+        json.dumps(cancel).encode(),
+        [("Content-Type", "text/plain"), ("Content-Type", "application/json")],
+    )
+    assert twice == 415
+
+    assert page.done.wait(180), page.text[-500:]
+    assert page.status == 200 and "process_completed" in page.text
+    assert secret in page.text and '"success": true' in page.text.replace('":true', '": true')
+
+
+def test_a_body_the_guard_cannot_read_is_refused(site: Site) -> None:
+    """A body that does not parse, or is not a JSON object, is refused (400), not passed on."""
+    bob = site.login("bob")
+    for body in (b'{"session_hash": "', b"[1, 2]", b'"text"', b"\xff\xfe{", b""):
+        for route in ("cancel", "queue/join", "call/chat"):
+            answer = post_as(bob, f"{site.url}/gradio_api/{route}", body, "application/json")
+            assert answer.status_code == 400, (route, body, answer.status_code, answer.text)
+    odd = {"session_hash": 12345, "fn_index": 0, "event_id": "x"}
+    answer = post_as(bob, f"{site.url}/gradio_api/cancel", odd, "application/json")
+    assert answer.status_code == 400, answer.text
+
+
+# -- item 5: no fetching on a user's behalf; own origin only; CSP and framing ------------------
+
+
+class Outside:
+    """A loopback HTTP server on another port standing in for an outside address (there is
+    no internet here): it logs every request it gets."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        seen = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                seen.append(self.path)
+                body = b"outside secret"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_HEAD = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def outside() -> Iterator[Outside]:
+    server = Outside()
+    yield server
+    server.close()
+
+
+def test_the_server_fetches_no_outside_address(site: Site, outside: Outside) -> None:
+    """Issue 20, item 5: ``file=<url>`` and ``proxy=<url>`` never make the server open an
+    address: the outside server's log stays empty and the guard says why."""
+    ann = site.login("ann")
+    assert requests.get(f"{outside.url}/check").status_code == 200  # it does answer
+    outside.requests.clear()
+    host = outside.url.removeprefix("http://")
+    for address in (
+        f"file={outside.url}/secret.txt",
+        f"file=https://{host}/secret.txt",
+        f"file=HTTP://{host}/secret.txt",
+        f"file/{outside.url}/secret.txt",
+        f"file=//{host}/secret.txt",
+    ):
+        for method in ("GET", "HEAD"):
+            answer = ann.request(method, f"{site.url}/gradio_api/{address}", timeout=30)
+            assert answer.status_code == 403, (method, address, answer.status_code)
+        detail = ann.get(f"{site.url}/gradio_api/{address}", timeout=30).json()["detail"]
+        assert "fetches nothing" in detail or "another login" in detail, (address, detail)
+    proxy = ann.get(f"{site.url}/gradio_api/proxy={outside.url}/secret.txt", timeout=30)
+    assert proxy.status_code == 404, proxy.text
+    assert "fetches nothing" in ann.get(f"{site.url}/gradio_api/file={outside.url}/x").text
+    assert outside.requests == []
+
+
+def test_other_origins_get_nothing(site: Site) -> None:
+    """Issue 20, item 5: a page of another origin (``http://localhost:3000``, or anywhere) may
+    not read ``/config`` with the user's cookies, nor post to the queue; the server's own
+    origin may."""
+    ann = site.login("ann")
+    port = urlsplit(site.url).port
+    for origin in ("http://localhost:3000", "http://127.0.0.1:1", "https://evil.example", "null"):
+        answer = ann.get(f"{site.url}/config", headers={"Origin": origin})
+        assert answer.status_code == 403, (origin, answer.status_code)
+        assert "access-control-allow-origin" not in answer.headers, origin
+        assert "dependencies" not in answer.text
+        preflight = ann.options(
+            f"{site.url}/gradio_api/queue/join",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        )
+        assert "access-control-allow-origin" not in preflight.headers, origin
+        assert preflight.status_code >= 400
+    for own in (site.url, f"http://127.0.0.1:{port}"):
+        answer = ann.get(f"{site.url}/config", headers={"Origin": own})
+        assert answer.status_code == 200 and "dependencies" in answer.text
+        assert "access-control-allow-origin" not in answer.headers
+
+
+def test_every_answer_forbids_framing_and_carries_a_csp(site: Site) -> None:
+    ann = site.login("ann")
+    for client, path in ((requests.Session(), "/"), (ann, "/"), (ann, "/config")):
+        answer = client.get(site.url + path)
+        assert answer.status_code == 200
+        csp = answer.headers.get("content-security-policy", "")
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp, path
+        assert "connect-src 'self'" in csp and "object-src 'none'" in csp
+        assert answer.headers.get("x-frame-options") == "DENY"
+        assert answer.headers.get("x-content-type-options") == "nosniff"
+
+
+# -- deny by default ---------------------------------------------------------------------------
+
+
+def test_routes_not_reviewed_answer_no_one(site: Site) -> None:
+    """Every Gradio route is on an allow-list (ui/web_routes.py); the others are closed, even
+    to a logged-in user."""
+    ann = site.login("ann")
+    closed = (
+        ("GET", "/gradio_api/token"),
+        ("GET", "/gradio_api/user"),
+        ("GET", "/gradio_api/queue/status"),
+        ("GET", "/gradio_api/app_id"),
+        ("GET", "/gradio_api/startup-events"),
+        ("GET", "/gradio_api/deep_link"),
+        ("GET", "/gradio_api/dev/reload"),
+        ("GET", "/gradio_api/vibe-code"),
+        ("GET", "/gradio_api/openapi.json"),
+        ("GET", "/gradio_api/runs"),
+        ("GET", "/monitoring"),
+        ("GET", "/openapi.json"),
+        ("POST", "/gradio_api/run/chat"),
+        ("POST", "/gradio_api/api/chat"),
+        ("POST", "/gradio_api/component_server"),
+        ("POST", "/gradio_api/stream/abc"),
+        ("POST", "/gradio_api/stream/abc/close"),
+        ("GET", "/gradio_api/stream/abc/0/1/playlist.m3u8"),
+        ("POST", "/gradio_api/process_recording"),
+        ("GET", "/gradio_api/custom_component/1/x/y/z.js"),
+        ("GET", "/gradio_api//call/chat/x"),
+    )
+    for method, path in closed:
+        answer = ann.request(method, site.url + path, json={"data": []}, timeout=30)
+        assert answer.status_code == 404, (method, path, answer.status_code, answer.text[:200])
+    assert ann.get(f"{site.url}/gradio_api/info").status_code == 200  # reviewed, allowed
+
+
+def test_files_in_the_cache_are_served_only_when_known_to_be_this_logins(
+    site: Site, web_server: SharedServer
+) -> None:
+    """A file in Gradio's cache that is neither this login's upload nor an artifact published
+    for someone they may see is refused, and so is any path outside the cache."""
+    ann = site.login("ann")
+    stray = web_server.home / "web-cache" / secrets.token_hex(8) / "notes.txt"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("someone's notes")
+    for path in (stray, web_server.home / "coachg.db", Path("/etc/hostname")):
+        answer = ann.get(f"{site.url}/gradio_api/file={path}")
+        assert answer.status_code == 403, (path, answer.status_code)
+    upload = ann.post(f"{site.url}/gradio_api/upload", files={"files": ("a.gpx", b"<gpx/>")})
+    assert upload.status_code == 200, upload.text
+    (mine,) = upload.json()
+    assert ann.get(f"{site.url}/gradio_api/file={mine}").content == b"<gpx/>"
+    as_text = post_as(ann, f"{site.url}/gradio_api/upload", b"x", "text/plain")
+    assert as_text.status_code == 415

@@ -4,17 +4,25 @@ Gradio keeps each browser tab's state (the on-screen conversation) under a ``ses
 that the browser itself sends, and serves any file of its cache to anyone logged in. So every
 request passes here first, and:
 
+- **deny by default**: only the routes on the reviewed allow-list (:mod:`ui.web_routes`)
+  answer; anything else (Gradio's proxy, streaming, monitoring and docs routes, and whatever a
+  Gradio upgrade adds) answers 404 until it is reviewed;
 - **nothing answers a visitor who is not logged in** except the login and sign-up pages and
-  the page's static files; ``/openapi.json`` and ``/docs`` answer no one;
+  the page's static files;
+- **own origin only**: a request from a page of another origin is refused, and every answer
+  carries a Content-Security-Policy and no CORS permission (:mod:`ui.web_headers`);
 - **logins are throttled** per user name and per client address (:mod:`ui.web_login`), with the
   wait in the answer, and a visitor sees Coach G's own login page, which shows it;
 - **a session belongs to the user who opened it**: a ``session_hash`` (in the query, the path
   or a JSON body) of another user is refused, and so is an event id the server did not give
   this login (an unknown one too: Gradio reads an unknown event id as a session id), so a
-  session id never gives someone else's conversation;
+  session id never gives someone else's conversation. A body a route reads as JSON is read
+  here whatever its content type says: one not of the JSON family, or not a JSON object, is
+  refused rather than passed on unread;
 - **a file address works only for its owner**: an artifact published for the chat
   (:func:`ui.web_files.publish`) for the athlete it belongs to and their coaches; an uploaded
-  file for the person who uploaded it.
+  file for the person who uploaded it; nothing else, and never an outside address (the
+  server fetches nothing on a user's behalf).
 
 The logged-in user is read the way Gradio reads it: its login cookie, looked up in its table
 of login tokens.
@@ -31,13 +39,26 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import anyio
+from gradio_client.utils import is_http_url_like
 from starlette.requests import Request, cookie_parser
 
 from storage.access import AccessDenied, require_access
 from storage.db import Database
 from storage.users import get_user
 from ui.web_files import cache_folder, published_owner
+from ui.web_headers import same_origin, with_security_headers
 from ui.web_login import LoginThrottle, login_page
+from ui.web_routes import (
+    API,
+    BODY_NAMES,
+    QUERY_NAMES,
+    Body,
+    Rule,
+    is_form,
+    is_json_type,
+    is_multipart,
+    rule_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +68,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: Answered for no one: the schema and docs of the mounted Gradio app.
-CLOSED = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
-#: What a visitor who is not logged in may fetch: the login and sign-up pages, and the
-#: static files of the page (no data in them).
-PUBLIC = frozenset(
-    {"/", "/login", "/login/", "/logout", "/signup", "/favicon.ico", "/theme.css"}
-    | {"/manifest.json", "/robots.txt"}
-)
-PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon")
-API = "/gradio_api"
 FILE_ROUTES = (f"{API}/file=", f"{API}/file/")
 #: Bodies read to find a session id (JSON of a queue call); larger ones are refused.
 MAX_JSON_BODY = 8 * 1024 * 1024
@@ -65,6 +76,12 @@ MAX_LOGIN_BODY = 64 * 1024
 MAX_REMEMBERED = 100_000
 NOT_LOGGED_IN = "Log in first: open Coach G's page and log in."
 NOT_YOURS = "This belongs to another login. Reload the page."
+NOT_JSON = "This address takes a JSON object (Content-Type application/json)."
+NOT_UPLOAD = "Uploads are multipart forms (Content-Type multipart/form-data)."
+NOT_FORM = "This address takes a form."
+TOO_LARGE = "That request is too large."
+OTHER_ORIGIN = "Requests from pages of other sites are refused."
+NO_FETCHING = "The server fetches nothing from other addresses."
 
 
 class WebGuard:
@@ -91,39 +108,49 @@ class WebGuard:
         self.sessions: OrderedDict[str, str] = OrderedDict()
         self.uploads: OrderedDict[str, str] = OrderedDict()
         self.events: OrderedDict[str, str] = OrderedDict()
+        self.upload_ids: OrderedDict[str, str] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await _refuse_websocket(receive, send)  # Gradio's page needs none; none is open
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = with_security_headers(send)
         path, method = scope["path"], scope["method"]
-        if path in CLOSED:
+        origin = _header(scope, b"origin")
+        if origin is not None and not same_origin(origin, _header(scope, b"host") or ""):
+            log.warning("%s %s from another origin (%r) refused", method, path, origin[:100])
+            await _answer(send, 403, {"detail": OTHER_ORIGIN})
+            return
+        allowed = rule_for(method, path)
+        if allowed is None:
+            log.warning("%s %s is not on the allow-list (ui/web_routes.py): refused", method, path)
             await _answer(send, 404, {"detail": "Not Found"})
             return
-        if path in ("/login", "/login/") and method == "POST":
+        rule, named = allowed
+        if rule.body is Body.FORM and path.startswith("/login") and method == "POST":
             await self._login(scope, receive, send)
             return
         user = self.user_of(scope)
         if user is None:
             if path == "/" and method in ("GET", "HEAD"):
                 await _answer_html(send, self.page)
-            elif path in PUBLIC or path.startswith(PUBLIC_PREFIXES):
+            elif rule.public:
                 await self.app(scope, receive, send)
             else:
                 await _answer(send, 401, {"detail": NOT_LOGGED_IN})
             return
-        if not path.startswith(API):
-            await self.app(scope, receive, send)
+        if rule.file and (refusal := await self._file_refusal(user, path)) is not None:
+            await _answer(send, 403, {"detail": refusal})
             return
-        if path.startswith(FILE_ROUTES) and not await self._may_fetch(user, _file_path(path)):
-            await _answer(send, 403, {"detail": NOT_YOURS})
-            return
-        refused, receive = await self._check_session(scope, receive, user)
+        refused, receive = await self._check_request(scope, receive, user, rule, named)
         if refused is not None:
-            await _answer(send, refused, {"detail": NOT_YOURS})
+            status, detail = refused
+            await _answer(send, status, {"detail": detail})
             return
-        route = path.removeprefix(API).strip("/").split("/")[0]
-        if method == "POST" and route in ("upload", "queue", "call"):
+        if rule.notes_owner:
             await self._note_owner(scope, receive, send, user)
             return
         await self.app(scope, receive, send)
@@ -132,7 +159,7 @@ class WebGuard:
 
     def user_of(self, scope: Scope) -> str | None:
         """The user logged in on this request (Gradio's login cookie), or None."""
-        header = dict(scope.get("headers") or []).get(b"cookie", b"").decode("latin-1")
+        header = _header(scope, b"cookie")  # the first, as Gradio reads it
         if not header:
             return None
         cookies = cookie_parser(header)
@@ -175,46 +202,59 @@ class WebGuard:
 
     # -- sessions --------------------------------------------------------------------------
 
-    async def _check_session(
-        self, scope: Scope, receive: Receive, user: str
-    ) -> tuple[int | None, Receive]:
-        """The refusal status if the request names another user's session or event (else
-        None), and the ``receive`` to pass on (a body read here is replayed)."""
-        hashes: list[str] = []
-        events: list[str] = []
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        hashes += query.get("session_hash", [])
-        events += query.get("event_id", [])
-        parts = scope["path"].removeprefix(API).strip("/").split("/")
-        if (parts[0], len(parts)) == ("heartbeat", 2) or (parts[0] == "stream" and len(parts) > 3):
-            hashes.append(parts[1])
-        elif parts[0] == "stream" and len(parts) in (2, 3):
-            events.append(parts[1])
-        elif parts[0] == "call" and scope["method"] == "GET" and len(parts) > 2:
-            events.append(parts[-1])  # /call/{api}/{event} and /call/v2/{api}/{event}
-        if scope["method"] == "POST" and _is_json(scope):
+    async def _check_request(
+        self, scope: Scope, receive: Receive, user: str, rule: Rule, named: dict[str, str]
+    ) -> tuple[tuple[int, str] | None, Receive]:
+        """The refusal (status, words) if the request's body is not what its route takes or
+        it names a session, event or upload that is not ``user``'s (else None), and the
+        ``receive`` to pass on (a body read here is replayed)."""
+        names = [(kind, value) for kind, value in named.items()]
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        names += [(QUERY_NAMES[key], v) for key in QUERY_NAMES for v in query.get(key, [])]
+        content_types = _headers(scope, b"content-type")
+        content_type = content_types[0] if len(content_types) == 1 else ""
+        if rule.body is Body.JSON:
+            if not is_json_type(content_type):
+                return (415, NOT_JSON), receive
             body = await _read_body(receive, MAX_JSON_BODY)
             if body is None:
-                return 413, receive
+                return (413, TOO_LARGE), receive
             receive = _replay(body, receive)
             try:
-                data = json.loads(body or b"{}")
+                data = json.loads(body)
             except ValueError:
-                data = None
-            if isinstance(data, dict):
-                hashes += [str(data["session_hash"])] if data.get("session_hash") else []
-                events += [str(data["event_id"])] if data.get("event_id") else []
-        elif parts[0] == "component_server" and scope["method"] == "POST":
-            return 400, receive  # only JSON bodies are checked; the page sends JSON
-        for session_hash in hashes:
-            if not self._owns_session(user, session_hash):
-                log.warning("%s named another user's session; refused", user)
-                return 403, receive
-        for event_id in events:
-            if not self._owns_event(user, event_id):
-                log.warning("%s named another user's event; refused", user)
-                return 403, receive
+                return (400, NOT_JSON), receive
+            if not isinstance(data, dict):
+                return (400, NOT_JSON), receive
+            for key, kind in BODY_NAMES.items():
+                value = data.get(key)
+                if value is None:
+                    continue
+                if not isinstance(value, str):
+                    return (400, NOT_JSON), receive
+                names.append((kind, value))
+        elif rule.body is Body.MULTIPART and not is_multipart(content_type):
+            return (415, NOT_UPLOAD), receive
+        elif rule.body is Body.FORM and scope["method"] == "POST" and not is_form(content_type):
+            return (415, NOT_FORM), receive
+        for kind, value in names:
+            if not self._owns(kind, user, value):
+                log.warning("%s named a %s that is not theirs; refused", user, kind)
+                return (403, NOT_YOURS), receive
         return None, receive
+
+    def _owns(self, kind: str, user: str, name: str) -> bool:
+        if kind == "session":
+            return self._owns_session(user, name)
+        if kind == "event":
+            return self._owns_event(user, name)
+        return self._owns_upload_id(user, name)
+
+    def _owns_upload_id(self, user: str, upload_id: str) -> bool:
+        """Whether an upload's progress id is ``user``'s: the first user to use it owns it."""
+        owner = self.upload_ids.setdefault(upload_id, user)
+        _remember(self.upload_ids, upload_id, owner)
+        return owner == user
 
     def _owns_session(self, user: str, session_hash: str) -> bool:
         """Whether ``session_hash`` is ``user``'s: the first user to use it owns it. An event
@@ -264,18 +304,27 @@ class WebGuard:
         for path in answer if isinstance(answer, list) else []:
             _remember(self.uploads, str(Path(str(path)).resolve()), user)
 
+    async def _file_refusal(self, user: str, address: str) -> str | None:
+        """Why ``user`` may not download what ``address`` (``/gradio_api/file=...``) names,
+        or None when they may."""
+        named = _file_named(address)
+        if is_http_url_like(named) or "://" in named or named.startswith("//"):
+            log.warning("%s asked the server to fetch an outside address; refused", user)
+            return NO_FETCHING
+        return None if await self._may_fetch(user, _resolved(named)) else NOT_YOURS
+
     async def _may_fetch(self, user: str, path: Path) -> bool:
         """Whether ``user`` may download ``path``: an artifact, if they may see its athlete;
-        an upload, if they uploaded it. Other files are left to Gradio's own checks."""
+        an upload, if they uploaded it. Nothing else (deny by default)."""
         cache = cache_folder()
         if not path.is_relative_to(cache):
-            return True  # Gradio refuses what is not in its cache or allowed paths
+            return False
         uploader = self.uploads.get(str(path))
         if uploader is not None:
             return uploader == user
         top = path.relative_to(cache).parts[:1]
         if not top or not top[0].startswith("coachg-"):
-            return True
+            return False  # not known to be this login's: refused
         owner = published_owner(cache / top[0])
         if owner is None:
             return False
@@ -300,21 +349,37 @@ def _remember(table: OrderedDict[str, str], key: str, user: str) -> None:
         table.popitem(last=False)
 
 
-def _file_path(path: str) -> Path:
-    """The file a ``/gradio_api/file=...`` address names, as Gradio resolves it."""
+def _file_named(address: str) -> str:
+    """What a ``/gradio_api/file=...`` (or ``file/...``) address names, as Gradio reads it."""
     for prefix in FILE_ROUTES:
-        if path.startswith(prefix):
-            path = path.removeprefix(prefix)
-            break
+        if address.startswith(prefix):
+            return address.removeprefix(prefix)
+    return address
+
+
+def _resolved(named: str) -> Path:
     try:
-        return Path(path).resolve()
+        return Path(named).resolve()
     except (OSError, ValueError):
         return Path("/")
 
 
-def _is_json(scope: Scope) -> bool:
-    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-    return content_type.split(b";")[0].strip().lower() == b"application/json"
+def _headers(scope: Scope, name: bytes) -> list[str]:
+    """Every value of the request header ``name`` (lower case), in order."""
+    return [v.decode("latin-1") for k, v in scope.get("headers") or [] if k.lower() == name]
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of the request header ``name``, as Starlette reads it, or None."""
+    values = _headers(scope, name)
+    return values[0] if values else None
+
+
+async def _refuse_websocket(receive: Receive, send: Send) -> None:
+    """Refuse a websocket connection (the server answers 403)."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1008})
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
