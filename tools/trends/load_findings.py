@@ -336,7 +336,7 @@ def form_finding(
             Fact("form_share_with_other_threshold", round(float(alt.share or 0.0), 1), "%"),
         ]
         margin = (
-            f"Near the line: form is {{form_share}} of fitness against {{form_line}}, and with a "
+            f"That is near the {{form_line}} line, and with a "
             f"{alt.what} of {{plausible_other_threshold}} instead of the {alt.source} "
             f"{{assumed_threshold}} it would be {{form_share_with_other_threshold}} and read "
             f"{alt.words}."
