@@ -532,3 +532,37 @@ def test_the_real_strength_logs_lose_nothing(
     assert report.refused == 0 and not report.failed
     assert not [w for w in report.warnings if "left out" in w or "no one could" in w]
     assert sum(done.sessions_added for done in report.strength) > 100
+
+
+FIT_AVG_HEART_RATE, FIT_MAX_HEART_RATE = 16, 17  # session fields, bpm (one byte)
+
+
+def test_an_impossible_heart_rate_a_watch_states_is_measured_again_from_its_samples(
+    ann_ctx: ToolContext, shared_data: Path, tmp_path: Path
+) -> None:
+    laufen = _laufen(shared_data).read_bytes()
+    real = parse_bytes(laufen, "real.fit")[0]
+    stated = _fit_with(laufen, FIT_SESSION, FIT_MAX_HEART_RATE, 252)
+    stated = _fit_with(stated, FIT_SESSION, FIT_AVG_HEART_RATE, 251)
+    assert parse_bytes(stated, "x.fit")[0].max_hr == 252
+    (tmp_path / "stated_252.fit").write_bytes(stated)
+
+    report = import_paths(ann_ctx, [tmp_path / "stated_252.fit"])
+
+    assert report.imported == 1 and not report.failed
+    (warning,) = report.warnings
+    assert "stated maximum heart rate" in warning and "stated average heart rate" in warning
+    with ann_ctx.session() as session:
+        (stored,) = stored_activities(session, ann_ctx.actor, ann_ctx.athlete_id)
+    samples = real.streams["heart_rate"]
+    assert stored.max_hr == np.nanmax(samples) == 168  # the highest of its samples (it says 169)
+    assert stored.avg_hr == pytest.approx(np.nanmean(samples[samples > 0]))
+
+
+def test_a_summary_without_samples_stating_an_impossible_heart_rate_is_refused(
+    shared_data: Path,
+) -> None:
+    record = copy.deepcopy(next(r for r in recorded(shared_data) if r.get("average_heartrate")))
+    record["average_heartrate"] = 900.0
+    with pytest.raises(ImpossibleActivity, match="average heart rate is 900 bpm"):
+        summary_to_activity(model.SummaryActivity.model_validate(record))

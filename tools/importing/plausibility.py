@@ -23,16 +23,17 @@ import numpy as np
 from storage.activities import NewActivity
 from tools.importing.sports import is_foot_sport
 from tools.importing.summary import cumulative_distance, haversine_m, summarise
-from tools.strength.parsing import MAX_REPS, MAX_WEIGHT_KG
 
 
 @dataclass(frozen=True)
 class Limit:
-    """The range a value must lie in, its unit, and why."""
+    """The range a value must lie in: ``says`` is the line a runner reads when a value is
+    outside it, ``why`` the record or physiology it rests on."""
 
     low: float
     high: float
     unit: str
+    says: str
     why: str
 
     def holds(self, value: float) -> bool:
@@ -45,55 +46,61 @@ HEART_RATE = Limit(
     25.0,
     250.0,
     "bpm",
-    "the lowest resting heart rates ever recorded in athletes are about 27 bpm (Martin Brady, "
-    "Guinness 2005) and the highest measured in exercise about 220-230 bpm (young athletes at "
-    "maximal effort); a reading outside 25-250 is a sensor fault, not a body",
+    says="a heart beats 25 to 250 times a minute; anything else is a sensor fault",
+    why="the lowest resting heart rates recorded in athletes are about 27 bpm (Martin Brady, "
+    "Guinness 2005; Miguel Induráin 28 bpm); the highest measured in exercise about 220-230 bpm "
+    "(young athletes at maximal effort)",
 )
 CADENCE = Limit(
     0.0,
     350.0,
     "/min",
-    "the fastest sprinters step about 5 times a second (300 steps/min) and track cyclists "
-    "spin at most about 250-270 rpm in a sprint; 0 is standing still",
+    says="no one steps or pedals faster than about 300 a minute",
+    why="the fastest sprinters take about 5 steps a second (300 steps/min); track sprint cyclists "
+    "spin at most about 250-270 rpm; 0 is standing still",
 )
 POWER = Limit(
     0.0,
     3000.0,
     "W",
-    "the highest peak powers measured are about 2,500-2,700 W (elite track sprint cyclists for "
-    "a second or two); runners peak near 1,000 W",
+    says="the strongest sprint cyclists peak near 2,700 W",
+    why="the highest peak powers measured are about 2,500-2,700 W (elite track sprinters, for a "
+    "second or two); running power meters read up to about 1,000 W in a sprint",
 )
-LATITUDE = Limit(-90.0, 90.0, "°", "latitudes run from -90° to 90°")
-LONGITUDE = Limit(-180.0, 180.0, "°", "longitudes run from -180° to 180°")
+LATITUDE = Limit(-90.0, 90.0, "°", "latitudes run from -90° to 90°", "the Earth's poles")
+LONGITUDE = Limit(-180.0, 180.0, "°", "longitudes run from -180° to 180°", "the date line")
 
 # Top speed of each sport, for samples and for the average of a whole activity.
 FOOT_SPEED = Limit(
     0.0,
     15.0,
     "m/s",
-    "the fastest human sprint is 12.4 m/s (44.7 km/h, Usain Bolt, Berlin 2009); 15 m/s (54 km/h) "
-    "leaves room for a steep descent",
+    says="the fastest anyone has ever run is 44.7 km/h, Usain Bolt's sprint",
+    why="Bolt's top speed, 12.4 m/s (Berlin 2009), is the fastest human sprint; 15 m/s (54 km/h) "
+    "leaves room for a steep descent. Walks and hikes share it (a walk may be a run)",
 )
 RIDE_SPEED = Limit(
     0.0,
     83.4,
     "m/s",
-    "the fastest bicycle ride is 296 km/h (Denise Mueller-Korenek, motor-paced, 2018); the "
-    "downhill mountain-bike record is 227 km/h (Eric Barone, 2015)",
+    says="the fastest bicycle ride ever is 296 km/h, behind a dragster",
+    why="Denise Mueller-Korenek rode 296 km/h motor-paced (2018); the downhill mountain-bike "
+    "record is 227 km/h (Eric Barone, 2015). 300 km/h = 83.4 m/s",
 )
 SWIM_SPEED = Limit(
     0.0,
     8.0,
     "m/s",
-    "the fastest swimmers reach 2.4 m/s (50 m freestyle in 20.91 s); the strongest tidal "
-    "currents add about 5 m/s",
+    says="the fastest swimmers reach 9 km/h, and no current adds more than about 20 km/h",
+    why="the 50 m freestyle record, 20.91 s, is 2.4 m/s; the strongest tidal races run about 5 m/s",
 )
 OTHER_SPEED = Limit(
     0.0,
     83.4,
     "m/s",
-    "other sports include skiing and skating: the speed-skiing record is 255 km/h (Ivan "
-    "Origone, 2016) and the motor-paced cycling record 296 km/h (300 km/h = 83.4 m/s)",
+    says="no one moves faster than about 300 km/h without an engine",
+    why="other sports include skiing and skating: the speed-skiing record is 255 km/h (Ivan "
+    "Origone, 2016), the motor-paced cycling record 296 km/h",
 )
 # A GPS fix can be off by tens of metres, so a jump is judged over at least this many seconds:
 # real watches' single-second glitches (a 30 m jump in 1 s on a Fenix 2) are noise, not speed.
@@ -105,35 +112,39 @@ FOOT_DISTANCE = Limit(
     0.0,
     1_500_000.0,
     "m",
-    "the longest runs recorded as one effort are 6-day races: 1,036.8 km (Yiannis Kouros, "
-    "1984); the 24-hour record is 319.6 km (Aleksandr Sorokin, 2022)",
+    says="the longest run ever done in one go is 1,037 km, in six days (Yiannis Kouros)",
+    why="Kouros's 6-day record, 1,036.8 km (1984), is the longest run recorded as one effort; "
+    "the 24-hour record is 319.6 km (Aleksandr Sorokin, 2022)",
 )
 RIDE_DISTANCE = Limit(
     0.0,
     5_000_000.0,
     "m",
-    "the longest non-stop ride is the Race Across America, about 4,800 km; the 24-hour record "
-    "is about 1,000 km (Christoph Strasser, 2021). The Earth is 40,075 km round",
+    says="the longest non-stop race, the Race Across America, is about 4,800 km "
+    "(the Earth is 40,075 km round)",
+    why="the Race Across America is about 4,800 km; the 24-hour record is about 1,000 km "
+    "(Christoph Strasser, 2021)",
 )
 SWIM_DISTANCE = Limit(
     0.0,
     500_000.0,
     "m",
-    "the longest non-stop swims are about 225 km (Veljko Rogošić, Adriatic Sea, 2006)",
+    says="the longest non-stop swims are about 225 km",
+    why="Veljko Rogošić swam 225 km across the Adriatic Sea non-stop (2006)",
 )
 OTHER_DISTANCE = RIDE_DISTANCE
 DURATION = Limit(
     0.0,
     14 * 86_400.0,
     "s",
-    "the longest non-stop events (the Race Across America, up to 12 days; 6-day races) end "
-    "within 14 days",
+    says="the longest non-stop races end within 14 days",
+    why="the Race Across America takes its finishers up to 12 days; 6-day races last 6",
 )
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 EARLIEST_WHY = (
-    "sports watches that record activities came in the late 1980s (Polar's first wireless heart "
-    "rate monitor 1982, GPS for everyone from 2000); a date before 1990 is a clock that was "
-    "never set (1970 is a computer's zero date)"
+    "sports watches that record an activity came in the late 1980s (Polar's first wireless heart "
+    "rate monitor 1982; GPS watches from 2000), so a date before 1990 is a clock never set: "
+    "1970-01-01 is a computer's zero date"
 )
 FUTURE_MARGIN = timedelta(days=1)  # a day for time zones and a watch clock slightly ahead
 
@@ -147,14 +158,24 @@ _SAMPLE_LIMITS = {
     "lat": LATITUDE,
     "lng": LONGITUDE,
 }
-_CHANNEL_WORDS = {
-    "heart_rate": "heart-rate readings",
-    "cadence": "cadence readings",
-    "power": "power readings",
-    "speed": "speed readings",
-    "lat": "GPS positions",
-    "lng": "GPS positions",
-    "position": "GPS positions",
+_CHANNEL_WORDS = {  # one of each; "s" is added for more
+    "heart_rate": "heart-rate reading",
+    "cadence": "cadence reading",
+    "power": "power reading",
+    "speed": "speed reading",
+    "lat": "GPS position",
+    "lng": "GPS position",
+    "position": "GPS position",
+    "avg_hr": "stated average heart rate",
+    "max_hr": "stated maximum heart rate",
+    "avg_cadence_spm": "stated average cadence",
+    "avg_power_w": "stated average power",
+}
+_CHANNEL_OF = {
+    "avg_hr": "heart_rate",
+    "max_hr": "heart_rate",
+    "avg_cadence_spm": "cadence",
+    "avg_power_w": "power",
 }
 _SUMMARY_LIMITS = {
     "avg_hr": (HEART_RATE, "average heart rate"),
@@ -204,12 +225,16 @@ class Checked:
 
     def note(self) -> str:
         """What was dropped, in words ('' when nothing was)."""
-        parts = [f"{n} {_CHANNEL_WORDS.get(k, k)}" for k, n in self.dropped.items() if n]
+        parts = [
+            f"{n} {_CHANNEL_WORDS.get(k, k)}{'' if n == 1 else 's'}"
+            for k, n in self.dropped.items()
+            if n
+        ]
         if not parts:
             return ""
         return (
-            f"{' and '.join(parts)} outside what a body or a GPS can give were left out "
-            "(sensor glitches); the rest of the activity was kept"
+            f"{', '.join(parts)} no body or GPS could give left out (sensor glitches); the "
+            "rest of the activity was kept"
         )
 
 
@@ -272,14 +297,14 @@ def clean_samples(streams: dict[str, np.ndarray], sport: str) -> Samples:
             bad = finite & ((values < limit.low) | (values > limit.high))
         if not bad.any():
             continue
-        words = _CHANNEL_WORDS[channel]
+        words = _CHANNEL_WORDS[channel] + "s"
         dropped[channel] = int(bad.sum())
         if bad.sum() > MOST * finite.sum():
             worst = values[bad][np.argmax(np.abs(values[bad] - limit.high))]
             key = "position" if channel in ("lat", "lng") else channel
             broken[key] = (
-                f"most of its {words} are impossible ({_number(float(worst))} {limit.unit}; "
-                f"{limit.why})"
+                f"most of its {words} are impossible ({_number(float(worst))} {limit.unit}: "
+                f"{limit.says})"
             )
         clean[channel] = np.where(bad, np.nan, values)
     spikes, jump_speed = _position_spikes(clean, speed_limit(sport))
@@ -289,9 +314,8 @@ def clean_samples(streams: dict[str, np.ndarray], sport: str) -> Samples:
         if spikes.sum() > MOST * fixes:
             limit = speed_limit(sport)
             broken["position"] = (
-                f"most of its GPS positions jump faster than anyone moves (about "
-                f"{jump_speed * 3.6:,.0f} km/h, over the {limit.high * 3.6:,.0f} km/h limit; "
-                f"{limit.why})"
+                f"most of its GPS positions jump at about {jump_speed * 3.6:,.0f} km/h "
+                f"({limit.says})"
             )
         clean["lat"] = np.where(spikes, np.nan, clean["lat"])
         clean["lng"] = np.where(spikes, np.nan, clean["lng"])
@@ -332,14 +356,11 @@ def date_problem(moment: datetime, now: datetime | None = None) -> str:
     start = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if start < EARLIEST:
         return (
-            f"it is dated {_when(start)}, before {EARLIEST.year} ({EARLIEST_WHY}); set the "
-            "device's date and export it again"
+            f"it is dated {_when(start)}, before {EARLIEST.year}: the device's clock was not "
+            "set (1970 is a computer's zero date)"
         )
     if start > (now or datetime.now(UTC)) + FUTURE_MARGIN:
-        return (
-            f"it is dated {_when(start)}, in the future; the device's clock was wrong: set it "
-            "and export again"
-        )
+        return f"it is dated {_when(start)}, in the future: the device's clock was wrong"
     return ""
 
 
@@ -350,15 +371,12 @@ def activity_problems(new: NewActivity, now: datetime | None = None) -> list[str
         problems.append(when)
     length = distance_limit(new.sport)
     if new.distance_m is not None and not length.holds(new.distance_m):
-        problems.append(
-            f"it claims {new.distance_m / 1000:,.1f} km, beyond any single {new.sport} "
-            f"({length.why})"
-        )
+        problems.append(f"it claims {new.distance_m / 1000:,.1f} km ({length.says})")
     for name in ("elapsed_time_s", "moving_time_s"):
         seconds = getattr(new, name)
         if seconds is not None and not DURATION.holds(seconds):
             problems.append(
-                f"it claims to last {seconds / 3600:,.1f} hours ({DURATION.why})"
+                f"it claims to last {seconds / 86400:,.1f} days ({DURATION.says})"
                 if seconds > 0
                 else "it claims a negative duration"
             )
@@ -369,30 +387,47 @@ def activity_problems(new: NewActivity, now: datetime | None = None) -> list[str
         average = new.distance_m / max(times)
         if average > speed.high:
             problems.append(
-                f"it averages {average * 3.6:,.0f} km/h over {new.distance_m / 1000:,.1f} km, "
-                f"faster than anyone moves in this sport ({speed.why})"
+                f"it averages {average * 3.6:,.0f} km/h over {new.distance_m / 1000:,.1f} km "
+                f"({speed.says})"
             )
     for name, (limit, words) in _SUMMARY_LIMITS.items():
         value = getattr(new, name)
         if value is not None and not limit.holds(value):
-            problems.append(f"its {words} is {_number(value)} {limit.unit} ({limit.why})")
+            problems.append(f"its {words} is {_number(value)} {limit.unit} ({limit.says})")
     return problems
+
+
+def _restate(new: NewActivity, clean: dict[str, np.ndarray], dropped: dict[str, int]) -> None:
+    """An impossible average or maximum a file states (a watch's own max HR of 900 after a
+    glitch) is measured again from the clean samples, counted as a dropped reading; without
+    samples of that channel it stays, and refuses the activity."""
+    measured = summarise(clean)
+    for name, (limit, _) in _SUMMARY_LIMITS.items():
+        value = getattr(new, name)
+        if value is None or limit.holds(value) or _CHANNEL_OF[name] not in clean:
+            continue
+        setattr(new, name, getattr(measured, name))
+        dropped[name] = 1
 
 
 def check_activity(new: NewActivity, now: datetime | None = None) -> Checked:
     """``new`` with its impossible samples dropped, or refused with the reason."""
     samples = clean_samples(new.streams, new.sport) if new.streams else Samples({})
-    cleaned = new
+    cleaned = replace(new, streams=samples.streams) if new.streams else replace(new)
     if samples.dropped:
-        cleaned = replace(new, streams=samples.streams)
         _resummarise(cleaned, new.streams, samples.streams)
+    _restate(cleaned, samples.streams, samples.dropped)
     problems = activity_problems(cleaned, now) + list(samples.broken.values())
     if problems:
+        todo = "if the file was edited or damaged, export the original again from the watch or app"
+        if any("km/h" in problem for problem in problems):
+            todo += "; if the watch kept recording in a car or train, crop that part out first"
+        if any(problem.startswith("it is dated") for problem in problems):
+            todo = "set the date on the watch (or phone) and export it again"
         reason = (
-            "refused, it cannot be a real activity: "
+            "not imported, no one could have done this: "
             + "; ".join(problems)
-            + ". Nothing of it was stored. If the file was edited or damaged, export the "
-            "original again from the watch or app"
+            + f". Nothing of it was stored; {todo}"
         )
         return Checked(None, reason, samples.dropped)
     return Checked(cleaned, dropped=samples.dropped)
@@ -412,36 +447,42 @@ RPE = Limit(
     1.0,
     10.0,
     "",
-    "RPE (rate of perceived exertion) is a 1-10 scale: 10 is all-out, nothing is harder; the "
-    "chat takes 1-10 too",
+    says="RPE is a 1-10 scale",
+    why="RPE (rate of perceived exertion, the reps-in-reserve scale of strength training) runs "
+    "from 1 to 10, 10 being all-out; the chat takes 1-10 too",
 )
 REPS = Limit(
     0.0,
-    MAX_REPS,
+    1000.0,
     "reps",
-    "the chat's limit too: even endurance sets of push-ups or air squats stay under that; more "
-    "is a typo or a whole workout typed as one set",
+    says="1,000 reps in one set is a typo or a day's total",
+    why="endurance sets of push-ups, sit-ups or skipping run to a few hundred; the chat, where "
+    "a typo is asked about at once, stops at 150",
 )
 LIFT_WEIGHT = Limit(
     0.0,
-    MAX_WEIGHT_KG,
+    1000.0,
     "kg",
-    "the chat's limit too: the heaviest deadlift ever is 501 kg (Hafþór Björnsson, 2020); "
-    "more is usually pounds entered as kilograms",
+    says="the heaviest deadlift ever is 501 kg (Hafþór Björnsson); over 1,000 kg is usually "
+    "pounds typed as kilograms",
+    why="the heaviest lifts are a 501 kg deadlift (Björnsson, 2020) and equipped squats near "
+    "600 kg; a loaded sled leg press goes further, so the line is 1,000 kg. The chat stops at "
+    "500 kg, where a typo is asked about at once",
 )
 SET_SECONDS = Limit(
     0.0,
     86_400.0,
     "s",
-    "a timed set (a plank, a row on the erg) lasts minutes, a cardio piece logged in a lifting "
-    "app hours at most; over a day is a typo",
+    says="one set cannot last over a day",
+    why="a timed set (a plank, a row on the erg) lasts minutes, a cardio piece logged in a "
+    "lifting app a few hours",
 )
 SET_DISTANCE = Limit(
     0.0,
     1_000_000.0,
     "m",
-    "a carry, a row or a ride logged in a lifting app; 1,000 km is more than anyone covers in "
-    "one workout",
+    says="no one covers 1,000 km in one set",
+    why="a carry, a row or a ride logged in a lifting app covers metres to a few hundred km",
 )
 
 
@@ -458,8 +499,5 @@ def set_problems(
     )
     for value, limit, words in checks:
         if value is not None and not limit.holds(value):
-            problems.append(
-                f"{words} {_number(value)} {limit.unit} is outside "
-                f"{_number(limit.low)}-{_number(limit.high)} ({limit.why})"
-            )
+            problems.append(f"{words} {_number(value)} {limit.unit} ({limit.says})")
     return problems

@@ -14,8 +14,8 @@ A file imports in one transaction: all of it or, when it cannot be read, nothing
 already held (same app, same start and title) are not added again. Exercise names are matched to
 the library; names it cannot place are kept as written and listed.
 
-The limits of :mod:`tools.importing.plausibility` apply: a set no one could do (151 reps, 900
-kg) is left out; an RPE outside 1-10 is left out and its set kept; a workout dated before 1990
+The limits of :mod:`tools.importing.plausibility` apply: a set no one could do (5,000 reps,
+9,000 kg) is left out; an RPE outside 1-10 is left out and its set kept; a workout dated before 1990
 or in the future is refused. Each is reported with the reason.
 """
 
@@ -310,7 +310,7 @@ def import_log(ctx: ToolContext, path: Path) -> StrengthImport:
     if odd_rpe:
         report.warnings.append(
             f"{len(odd_rpe)} RPE {'value' if len(odd_rpe) == 1 else 'values'} outside 1-10 "
-            f"left out, the sets kept ({_examples(odd_rpe)}); {RPE.why}"
+            f"left out, the sets kept ({_examples(odd_rpe)}); {RPE.says}"
         )
     if app == STRONG and b"Weight (" not in data[:4096]:
         report.warnings.append(
