@@ -46,9 +46,12 @@ FRANDSEN_WEEKLY = (
 )
 #: Where form's words come from, and what they are not.
 FORM_SOURCE = (
-    "Fitness and fatigue: Banister et al.'s 1975 impulse-response model in the form of Coggan's "
-    "Performance Manager (42- and 7-day exponentially weighted averages); the word cut points "
-    "are intervals.icu's, used as descriptions only: no study ties a form value to injury"
+    "Fitness and fatigue: the impulse-response (fitness-fatigue) model of Banister and colleagues "
+    "(Calvert TW, Banister EW, Savage MV, Bach T. A systems model of the effects of training on "
+    "physical performance. IEEE Trans Syst Man Cybern 1976;6:94-102), in the form of Coggan's "
+    "Performance Manager (42- and 7-day exponentially weighted averages, gains left out); the "
+    "word cut points are intervals.icu's, used as descriptions only: no study ties a form value "
+    "to injury"
 )
 LONG_RUN_CUE = r"\blong (run|one)s?\b|\blongest\b|\btoo (long|far)\b"
 JUMP_CUE = (
