@@ -35,7 +35,7 @@ from agent.conversation import (
     own_data,
     waiting_flow,
 )
-from agent.dispatch import for_the_question
+from agent.dispatch import for_the_kind, for_the_question
 from agent.drafting import draft_reply
 from agent.extractors import extract
 from agent.follow_up import answer_to_question, follow_up, missing_argument, only_details
@@ -238,7 +238,10 @@ class Coach:
             else:
                 proposed = answer_to_question(proposed, asked.data, message, text, today)
         if last is not None and not files and proposed.kind not in ("decline", "help", "pain"):
-            follow = follow_up(proposed, last.tool, last.args, subject.named, message, text, today)
+            focus = last.data.get("focus")
+            follow = follow_up(
+                proposed, last.tool, last.args, subject.named, message, text, today, focus
+            )
             if follow is not None:
                 follow.answer = proposed.answer
                 proposed = follow
@@ -318,7 +321,10 @@ class Coach:
         if proposed.kind == "decline":
             return say(decline_answer(proposed.reason, message))
         if proposed.kind == "pain":
-            return say(pain_answer(message, self.tools.who(actor, subject.one)).text)
+            who = self.tools.who(actor, subject.one)
+            if who == "you" and actor.role == "coach" and subjects.third_person(message):
+                who = "your athlete"  # "she's limping": one of theirs, not the coach
+            return say(pain_answer(message, who).text)
         if proposed.kind == "smalltalk":
             if re.search(r"\b(thanks|thank you|thx|cheers|ty|appreciate)\b", message.lower()):
                 return say("You're welcome! Happy running.")
@@ -327,10 +333,10 @@ class Coach:
             return say("Hi! " + help_text())
         if proposed.kind == "help":
             return say(help_text())
+        today = self.today or date.today()
+        proposed = for_the_kind(proposed, message, today)
         if proposed.kind == "tool" and proposed.tool is not None:
-            proposed = for_the_question(
-                proposed, message, subject.named, self.today or date.today()
-            )
+            proposed = for_the_question(proposed, message, subject.named, today)
         if not proposed.sure and proposed.kind != "clarify":
             return self._ask_which(actor, subject, proposed)
         if proposed.kind == "coming_soon":
@@ -466,18 +472,12 @@ class Coach:
                 result.confidence = min(result.confidence, 0.5)
                 result.reasons.insert(0, f"I didn't understand {unread}")
             results.append(result)
+        focus = results[0].data.get("focus") if len(results) == 1 else None
         with self.db.session() as session:
-            put_state(
-                session,
-                actor,
-                None,
-                LAST,
-                call.name,
-                call.args,
-                data={"subject": subject.one},
-            )
+            data = {"subject": subject.one, "focus": focus}
+            put_state(session, actor, None, LAST, call.name, call.args, data=data)
             if subject.one is not None:
-                put_state(session, actor, subject.one, LAST, call.name, call.args)
+                put_state(session, actor, subject.one, LAST, call.name, call.args, {"focus": focus})
         return self._reply(message, calls, results, subject, kind)
 
     def _reply(

@@ -31,8 +31,11 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
     spec = get_tool(proposed.tool or "")
     personal = named or bool(PERSONAL.search(normalise(message)))
 
+    dated = bool({"since", "until"} & proposed.args.keys())
+
     def fits(other: ToolSpec) -> bool:
-        return proposed.answer in other.answers and (other.reads_athlete or not personal)
+        answers = other.answers | (other.dated_answers if dated and other is spec else set())
+        return proposed.answer in answers and (other.reads_athlete or not personal)
 
     if proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
         return proposed
@@ -50,3 +53,26 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
             better.answer = proposed.answer
             return better
     return proposed
+
+
+def for_the_kind(proposed: Route, message: str, today: date) -> Route:
+    """An unsure reading of a question whose kind only one tool answers from the athlete's
+    own data ("gimme the one thing to fix": what to work on) goes to that tool."""
+    if proposed.sure and proposed.kind == "tool":
+        return proposed
+    if proposed.kind not in ("tool", "unknown") or proposed.answer != "what_next":
+        return proposed
+    answering = [
+        spec.name
+        for spec in TOOLS.values()
+        if spec.available
+        and spec.reads_athlete
+        and not spec.writes
+        and "what_next" in spec.answers
+        and spec.findings_lead
+    ]
+    if len(answering) != 1:
+        return proposed
+    route = for_tool(answering[0], normalise(message), message, today, SURE)
+    route.answer = proposed.answer
+    return route

@@ -27,6 +27,8 @@ FOLLOW_UP = re.compile(
 #: Arguments many tools share (a period, a count, a question's text): naming one is no sign
 #: that a message asks another tool.
 COMMON_ARGS = frozenset({"since", "until", "weeks", "limit", "query", "sport"})
+#: "that week", "that run": the days the last answer was about (its record, say).
+THAT_PERIOD = re.compile(r"\b(that|the same) (week|month|day|run|race|session)\b", re.I)
 #: "and now?": the last call again, up to today.
 NOW = re.compile(r"\b(now|today|currently|at the moment|these days|right now)\W*$", re.I)
 
@@ -39,6 +41,7 @@ def follow_up(
     message: str,
     text: str,
     today: date,
+    focus: dict[str, str] | None = None,
 ) -> Route | None:
     """The last call again with what this message changes ("and last month?", "what about
     Ann?", "just runs"), when the message builds on it."""
@@ -51,6 +54,8 @@ def follow_up(
     changes = extract(spec, text, message, today).args
     changes.pop("query", None)
     changes |= shift_period(args, text)
+    if focus and THAT_PERIOD.search(text) and not {"since", "until"} & changes.keys():
+        changes |= {"since": focus["since"], "until": focus["until"], "order": None}
     reads_dates = {"since", "until"} & set(spec.arguments.model_fields)
     if reads_dates and not {"since", "until"} & changes.keys():
         changes |= bare_period(text, today)

@@ -35,6 +35,10 @@ JUDGEMENT = (
     r"|fine|good|bad|normal|healthy|right|alright|reasonable|sensible|high|low|a problem"
     r"|an issue|concerning|worrying|a jump|a spike|sustainable)\b",
     r"\b(is|are|was) (that|this|it) (a lot|ok|okay|normal|bad|good|too)\b",
+    r"\b(ok|okay|fine|alright|reasonable|sensible|safe|a lot|too much) for (my|her|his|the|that"
+    r"|this|their|a) (week|block|build|level|plan)\b",
+    r"\b(a )?(dumb|bad|good|smart|stupid|wise|silly|reasonable|sensible|risky) (idea|move|plan"
+    r"|call|thing)\b|\ba mistake\b",
 )
 EXTREME = (
     r"\b(longest|furthest|farthest|fastest|quickest|slowest|biggest|largest|hardest|heaviest"

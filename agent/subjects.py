@@ -42,7 +42,8 @@ NOT_PEOPLE = {
     "parkrun", "marathon", "christmas", "easter", "new", "tempo", "zone", "you", "we", "they",
     "u", "anybody", "nobody", "one", "all", "that's", "whatever", "anything", "somebody",
     "everybody", "other", "another", "each", "every", "which", "whichever", "strava's",
-    "runner", "beginner", "lifter", "squad", "team", "group", "club",
+    "runner", "beginner", "lifter", "squad", "team", "group", "club", "morning", "evening",
+    "afternoon", "night", "tonight", "season", "race", "day", "session", "workout", "her", "his",
     *(calendar.day_name[d].lower() for d in range(7)),
     *(calendar.month_name[m].lower() for m in range(1, 13)),
 }  # fmt: skip
@@ -116,6 +117,11 @@ def resolve(
     if last is not None and last != actor.id and any(p.id == last for p in people):
         return Subject(ids=[last])
     return Subject(ids=[actor.id])
+
+
+def third_person(message: str) -> bool:
+    """Whether ``message`` speaks of someone else by a pronoun ("she's limping")."""
+    return bool(_PRONOUN.search(message))
 
 
 def _someone_else(actor: User, message: str, lowered: str, people: list[User]) -> bool:

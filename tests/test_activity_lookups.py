@@ -169,7 +169,7 @@ def test_the_time_in_the_november_2024_marathon_is_a_single_lookup(world: World)
     assert (call.args["since"], call.args["until"]) == ("2024-11-01", "2024-11-30")
     first = reply.text.splitlines()[0]
     assert first.startswith(f"Your run on {_day(_local_day(race))} (“{escape(race['name'])}”): ")
-    assert f"{round(race['distance'] / 1000, 3)} km in {_time_said(race)}" in first
+    assert f"{race['distance'] / 1000:.2f} km in {_time_said(race)}" in first
     assert "Total distance" not in reply.text  # one run: its details, not totals
 
 
@@ -246,7 +246,7 @@ def test_the_heart_rate_of_the_long_run_on_4_october_2025(world: World) -> None:
     first = reply.text.splitlines()[0]
     assert first == (
         f"Your run on {_day(_local_day(run))} (“{escape(run['name'])}”): "
-        f"{round(run['distance'] / 1000, 3)} km "
+        f"{run['distance'] / 1000:.2f} km "
         f"in {_time_said(run)}, {_pace(run['moving_time'], run['distance'])} /km, average heart "
         f"rate {round(run['average_heartrate'])} bpm (max {round(run['max_heartrate'])} bpm), "
         f"{round(run['total_elevation_gain'])} m climbing, cadence "

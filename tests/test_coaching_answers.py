@@ -167,6 +167,76 @@ def test_a_verdict_a_tool_cannot_give_is_said_not_hidden(history_world: World) -
     from tools.activities import list_activities
 
     ctx = history_world.ctx(history_world.ann)
-    listing = list_activities(ctx, since="2025-09-01", until="2025-09-30", sport="run")
+    listing = list_activities(ctx, sport="run", limit=5)  # no day or week asked: nothing to judge
     assert compose(listing, "judgement").startswith("I can't give a verdict on that")
     assert not compose(listing, "listing").startswith("I can't")  # a listing is what it gives
+
+
+def _week_km(runs: list[tuple[date, float]], monday: date) -> float:
+    return sum(km for day, km in runs if monday <= day < monday + timedelta(days=7))
+
+
+def test_a_run_on_a_named_day_is_judged_against_its_month_and_its_week(
+    history_world: World, coach: Coach
+) -> None:
+    runs = _runs(history_world)
+    day = date(2025, 6, 14)
+    km = max(k for d, k in runs if d == day)
+    before = max(k for d, k in runs if day - timedelta(days=30) <= d < day)
+    monday = day - timedelta(days=day.weekday())
+    week = _week_km(runs, monday)
+
+    reply = coach.turn(history_world.ann, "was the 29k on june 14 too long for that week?")
+    first = reply.text.splitlines()[0]
+    verdict = "Yes" if km > 1.1 * before else "No"
+    assert first.startswith(f"{verdict}, "), first
+    assert f"{km:.1f} km run on {_words(day)}" in first and f"({before:.1f} km)" in first
+    assert f"{round(100 * (km / before - 1))} %" in first
+    assert f"{round(100 * km / week)} % of its week ({week:.1f} km" in reply.text
+    assert "Frandsen" in reply.text and not re.match(r"^- 20\d\d-", reply.text)
+
+
+def test_a_week_named_is_judged_against_the_four_before(history_world: World, coach: Coach) -> None:
+    runs = _runs(history_world)
+    september = [m for m in (date(2025, 9, 1) + timedelta(days=7 * i) for i in range(5))]
+
+    def growth(monday: date) -> float:
+        return (
+            _week_km(runs, monday)
+            - sum(_week_km(runs, monday - timedelta(days=7 * i)) for i in range(1, 5)) / 4
+        )
+
+    jump = max((m for m in september if m.month == 9 and m.day <= 10), key=growth)
+    average = sum(_week_km(runs, jump - timedelta(days=7 * i)) for i in range(1, 5)) / 4
+    week = _week_km(runs, jump)
+
+    reply = coach.turn(
+        history_world.ann, "was going from 25k to 72k a week in early sept 2025 a dumb idea?"
+    )
+    first = reply.text.splitlines()[0]
+    assert first.startswith("Yes, that was a big jump"), first
+    assert f"{week:.1f} km in the week of {_words(jump)}" in first
+    assert f"average of {average:.1f} km a week over the 4 weeks before" in first
+    assert f"+{round(100 * (week / average - 1))} %" in first
+
+
+def test_a_day_named_after_the_data_ends_is_that_day_a_year_back_and_that_week_follows(
+    history_world: World, coach: Coach
+) -> None:
+    runs = _runs(history_world)
+    latest = max(d for d, _ in runs)
+    august = sum(k for d, k in runs if d.year == latest.year and d.month == 8)
+
+    reply = coach.turn(history_world.ann, "how far did i run in august?")
+    assert f"so here is from 1 Aug to 31 Aug {latest.year}" in reply.text
+    assert f"Total distance: {august:.1f} km" in reply.text
+
+    weeks = {d - timedelta(days=d.weekday()) for d, _ in runs}
+    biggest = max(weeks, key=lambda m: _week_km(runs, m))
+    coach.turn(history_world.ann, "biggest week i've ever done?")
+    that_week = coach.turn(history_world.ann, "how long was the long run that week?")
+    args = that_week.tool_calls[0].args
+    sunday = biggest + timedelta(days=6)
+    assert (args["since"], args["until"]) == (biggest.isoformat(), sunday.isoformat())
+    longest = max(k for d, k in runs if biggest <= d <= sunday)
+    assert f"{longest:.2f} km" in that_week.text

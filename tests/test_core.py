@@ -194,7 +194,7 @@ def test_the_json_view_carries_every_row(coach: Coach, people: People, ann_runs:
     reply = coach.turn(people.ann, "what did I run in 2015?")
     data = reply.to_dict()
     rows = data["results"][0]["data"]["rows"]
-    assert rows and all(f"{row['distance_km']} km" in reply.text for row in rows[:10])
+    assert rows and all(f"{row['distance_km']:.2f} km" in reply.text for row in rows[:10])
     assert data["route"]["tool"] == "list_activities"
 
 

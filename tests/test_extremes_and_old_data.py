@@ -305,18 +305,27 @@ def test_a_period_that_is_no_calendar_unit_keeps_its_length(world: World) -> Non
     assert _value(result, "count") == len(inside)
 
 
-def test_last_week_ending_yesterday_is_shifted_but_a_past_month_is_not(world: World) -> None:
+def test_last_week_ending_yesterday_is_shifted_and_a_past_month_goes_a_year_back(
+    world: World,
+) -> None:
     latest = _latest_utc_day(world)
     last_week = list_activities(_ctx(world, LATE), since="2026-11-30", until="2026-12-06")
     assert last_week.data["shifted"]["to"] == latest.isoformat()
     assert last_week.data["shifted"]["unit"] == "week"
     assert _value(last_week, "count") > 0
 
-    explicit = list_activities(_ctx(world, LATE), since="2026-06-01", until="2026-06-30")
-    assert "shifted" not in explicit.data
-    assert _value(explicit, "count") == 0
-    assert explicit.message.startswith("No activities from 2026-06-01 to 2026-06-30.")
-    assert latest.isoformat() in explicit.message
+    # "in june" long after the data ends: the June the data reaches, said as such
+    june = list_activities(_ctx(world, LATE), since="2026-06-01", until="2026-06-30")
+    assert (june.data["shifted"]["from"], june.data["shifted"]["to"]) == (
+        "2025-06-01",
+        "2025-06-30",
+    )
+    in_june = [i for i in world.raw if date(2025, 6, 1) <= _utc_day(i) <= date(2025, 6, 30)]
+    assert in_june and _value(june, "count") == len(in_june)
+    assert june.message == (
+        f"You have no activities from 1 Jun to 30 Jun 2026; your latest activity is "
+        f"{_day(latest)}, so here is from 1 Jun to 30 Jun 2025."
+    )
 
 
 def test_a_week_with_activities_is_not_shifted(world: World) -> None:

@@ -17,6 +17,7 @@ from tools.importing.sports import SPORTS, normalise_sport
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
+from tools.sizes import Run, is_size_fact, size_findings
 from tools.spec import ToolSpec
 from tools.trends.metrics import local_date
 from tools.words import day_words
@@ -28,6 +29,10 @@ LISTED = 20
 #: With ``order``, this many of the top are listed (unless ``limit`` says how many).
 RANKED = 5
 #: The orders ``list_activities`` ranks by.
+#: The longest period a named period is moved back a year for, when the data ends before it,
+#: and the longest asked about that gets a verdict on its runs and weeks.
+YEAR = timedelta(days=366)
+SIZED = timedelta(days=32)
 ORDERS = ("longest", "fastest", "most_climb", "biggest_week", "biggest_month")
 #: The shortest activity that counts for "fastest" (km): a 1 km stroll-out is no record.
 FASTEST_MIN_KM = {"run": 3.0, "walk": 3.0, "hike": 3.0, "ride": 10.0, "swim": 0.4}
@@ -304,6 +309,23 @@ def list_activities(
                     "unit": shift.unit,
                     "message": message,
                 }
+        if not activities and start and end and not shifted and end - start <= YEAR:
+            latest = stored_activities(session, ctx.actor, ctx.athlete_id, sport=wanted, limit=1)
+            if latest and latest[0].start_time < start:  # "on oct 4", "in august": a year back
+                shifted = _years_back(ctx, start, end, latest[0].start_time, wanted)
+                start, end = parse_day(shifted["from"]), parse_day(shifted["to"], True)
+                activities = fetch(start, end)
+        sized: tuple[list[Fact], list[Finding]] = ([], [])
+        if start and end and not order and end - start <= SIZED and wanted in (None, "run"):
+            around = stored_activities(
+                session, ctx.actor, ctx.athlete_id, sport="run",
+                since=start - timedelta(days=35), until=end + timedelta(days=7),
+            )  # fmt: skip
+            runs = [
+                Run(local_date(a.start_time, a.timezone), (a.distance_m or 0.0) / 1000)
+                for a in around
+            ]
+            sized = size_findings(runs, start.date(), (end - timedelta(days=1)).date(), ctx.whose)
         if order:
             ranking = _rank(activities, order, wanted, picked or RANKED, target)
             rows = ranking.rows
@@ -341,6 +363,8 @@ def list_activities(
     )
     if shifted:
         result.data["shifted"] = shifted
+    result.facts += sized[0]
+    result.findings += sized[1]
     sports = sorted({a.sport for a in activities})
     if wanted is None and not order and len(sports) > 1:  # "what did I do in January?"
         for sport in sports:
@@ -378,6 +402,42 @@ def _recent(start: datetime, end: datetime | None, today: date) -> bool:
         return True
     last = (end - timedelta(days=1)).date()
     return last >= today - timedelta(days=max(1, span_days(start.date(), last)))
+
+
+def _years_back(
+    ctx: ToolContext, start: datetime, end: datetime, latest: datetime, sport: str | None
+) -> dict[str, Any]:
+    """The same days in the latest year the data reaches, for a named period after the data
+    ends ("oct 4", "august" asked long after the latest run), and the sentence that says so."""
+    first, last = start.date(), (end - timedelta(days=1)).date()
+    years = (
+        first.year - latest.year + (_year_earlier(first, first.year - latest.year) > latest.date())
+    )
+    moved_first, moved_last = _year_earlier(first, years), _year_earlier(last, years)
+    noun = _NOUNS.get(sport or "", "activity")
+    plural = "activities" if noun == "activity" else f"{noun}s"
+    subject = "You have" if not ctx.about_someone_else else f"{ctx.who} has"
+    message = (
+        f"{subject} no {plural} {range_words(first, last)}; {ctx.whose} latest {noun} is "
+        f"{day_words(latest.date())}, so here is {range_words(moved_first, moved_last)}."
+    )
+    days = (last - first).days + 1
+    return {
+        "from": moved_first.isoformat(),
+        "to": moved_last.isoformat(),
+        "latest": latest.date().isoformat(),
+        "days": days,
+        "unit": "",
+        "message": message,
+    }
+
+
+def _year_earlier(day: date, years: int) -> date:
+    """``day`` that many years earlier (29 Feb becomes 28 Feb)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def span_days(first: date, last: date) -> int:
@@ -580,7 +640,7 @@ def _add_details(result: ToolResult, activities: list[Activity], whose: str) -> 
         said = []
         km = (activity.distance_m or 0.0) / 1000.0
         if km:
-            facts.append(Fact(f"distance{end}", str(round(km, 3)), "km"))  # as listed
+            facts.append(Fact(f"distance{end}", f"{km:.2f}", "km"))  # as listed
             said.append(f"{{distance{end}}}")
         moving = activity.moving_time_s or activity.elapsed_time_s
         if moving:
@@ -725,6 +785,9 @@ def _add_ranking(
     my longest ...?" (or "my fastest 10K race?": its time first)."""
     entries = ranking.entries
     result.data["ranked"] = entries
+    if entries:  # "that week", "that run" in the next question: the record's days
+        top = entries[0]
+        result.data["focus"] = {"since": top["date"], "until": top.get("last", top["date"])}
     if ranking.min_km is not None:
         result.data["fastest_min_km"] = f"{ranking.min_km:g}"
     period = _record_period(start, end, result.data.get("shifted"))
@@ -871,19 +934,26 @@ _ORDER_PATTERNS = (
     (
         "biggest_week",
         rf"\b{_BIG} (?:{_PERIOD_AMOUNT} |ever )?(?:training )?week\b"
-        rf"|\bmost {_PERIOD_AMOUNT}(?: (?:i (?:did|ran|have done|'ve done)|done|run))? "
+        rf"|\bmost {_PERIOD_AMOUNT}(?: (?:i (?:ever )?(?:did|ran|have done|'ve done|'ve ever done"
+        r"|have ever done|have ever run|'ve ever run)|(?:ever )?done|(?:ever )?run))? "
         r"(?:in|during) (?:a|one|any|a single|one single) (?:single |calendar )?week\b",
     ),
     (
         "biggest_month",
         rf"\b{_BIG} (?:{_PERIOD_AMOUNT} |ever )?(?:training )?month\b"
-        rf"|\bmost {_PERIOD_AMOUNT}(?: (?:i (?:did|ran|have done|'ve done)|done|run))? "
+        rf"|\bmost {_PERIOD_AMOUNT}(?: (?:i (?:ever )?(?:did|ran|have done|'ve done|'ve ever done"
+        r"|have ever done|have ever run|'ve ever run)|(?:ever )?done|(?:ever )?run))? "
         r"(?:in|during) (?:a|one|any|a single|one single) (?:single |calendar )?month\b",
     ),
     (
         "most_climb",
         r"\b(?:most|biggest|largest) (?:climbing|climb|elevation|ascent|vert|vertical|hills?)\b"
         r"|\bhilliest\b|\bmost hilly\b|\bmost elevation gain\b",
+    ),
+    (
+        "longest",
+        r"\b(?:pbs?|prs?|record|best)(?:-?ish)? (?:long run|distance)\b"
+        r"|\blong (?:run|distance) (?:pbs?|prs?|record)\b",
     ),
     (
         "fastest",
@@ -1033,7 +1103,7 @@ def _phrase(result: ToolResult, most: int = 10) -> str:
     for row in rows[:most]:
         parts = [str(row.get("start_time") or "")[:10], str(row.get("sport", ""))]
         if row.get("distance_km") is not None:
-            parts.append(f"{row['distance_km']} km")
+            parts.append(f"{row['distance_km']:.2f} km")  # as a watch shows it
         if row.get("time"):
             parts.append(row["time"])
         if row.get("name"):
@@ -1041,7 +1111,8 @@ def _phrase(result: ToolResult, most: int = 10) -> str:
         lines.append("- " + " · ".join(p for p in parts if p))
     if len(rows) > most:
         lines.append("- … and the others in the count below")
-    return standard_reply(result, lines)
+    listed = [f for f in result.facts if not is_size_fact(f)]  # those are the verdict's
+    return standard_reply(replace(result, facts=listed), lines)
 
 
 def _phrase_details(result: ToolResult) -> str:
@@ -1135,4 +1206,5 @@ SPEC = ToolSpec(
         "race": read_race,
         "min_km": read_min_km,
     },
+    dated_answers=frozenset({"judgement", "should"}),
 )

@@ -92,6 +92,9 @@ class ToolSpec:
     #: The kinds of answer its results give (:data:`tools.result.ANSWER_KINDS`): a question of
     #: another kind goes to a tool that answers it, or is told this one can't.
     answers: frozenset[str] = frozenset({"lookup", "listing", "extreme", "trend"})
+    #: Kinds it answers only about a period named in the question (a verdict on "the 29k on
+    #: 14 June" from the listing of that day, not on all the training).
+    dated_answers: frozenset[str] = frozenset()
     #: Its findings lead the reply whatever kind of question was asked (an overview).
     findings_lead: bool = False
     #: Whether it answers from the athlete's own data (the notes answer in general).
