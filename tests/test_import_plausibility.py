@@ -566,3 +566,25 @@ def test_a_summary_without_samples_stating_an_impossible_heart_rate_is_refused(
     record["average_heartrate"] = 900.0
     with pytest.raises(ImpossibleActivity, match="average heart rate is 900 bpm"):
         summary_to_activity(model.SummaryActivity.model_validate(record))
+
+
+def test_an_impossible_lap_value_is_left_out_and_the_lap_kept(
+    ann_ctx: ToolContext, shared_data: Path, tmp_path: Path
+) -> None:
+    tcx = _polar_tcx(shared_data)
+    lap_max = "<MaximumHeartRateBpm><Value>145</Value>"
+    assert tcx.count(lap_max) == 1
+    (tmp_path / "lap900.tcx").write_text(
+        tcx.replace(lap_max, "<MaximumHeartRateBpm><Value>900</Value>")
+    )
+
+    report = import_paths(ann_ctx, [tmp_path / "lap900.tcx"])
+
+    assert report.imported == 1 and not report.failed and report.dropped_samples == 2
+    (warning,) = report.warnings
+    assert "1 stated maximum heart rate" in warning and "1 lap value" in warning
+    with ann_ctx.session() as session:
+        (stored,) = stored_activities(session, ann_ctx.actor, ann_ctx.athlete_id)
+        first, second = stored.laps
+        assert first.max_hr is None and first.avg_hr == 117 and second.max_hr == 168
+    assert stored.max_hr == 168  # measured again from its samples

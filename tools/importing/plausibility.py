@@ -170,6 +170,7 @@ _CHANNEL_WORDS = {  # one of each; "s" is added for more
     "max_hr": "stated maximum heart rate",
     "avg_cadence_spm": "stated average cadence",
     "avg_power_w": "stated average power",
+    "laps": "lap value",
 }
 _CHANNEL_OF = {
     "avg_hr": "heart_rate",
@@ -401,13 +402,38 @@ def _restate(new: NewActivity, clean: dict[str, np.ndarray], dropped: dict[str, 
     """An impossible average or maximum a file states (a watch's own max HR of 900 after a
     glitch) is measured again from the clean samples, counted as a dropped reading; without
     samples of that channel it stays, and refuses the activity."""
-    measured = summarise(clean)
+    measured = None
     for name, (limit, _) in _SUMMARY_LIMITS.items():
         value = getattr(new, name)
         if value is None or limit.holds(value) or _CHANNEL_OF[name] not in clean:
             continue
+        measured = measured or summarise(clean)
         setattr(new, name, getattr(measured, name))
         dropped[name] = 1
+
+
+def clean_laps(laps: list[dict], sport: str) -> tuple[list[dict], int]:
+    """``laps`` with each impossible value (a lap's heart rate, cadence, power, speed, distance
+    or time) set to None, and how many were."""
+    limits = {
+        "avg_hr": HEART_RATE,
+        "max_hr": HEART_RATE,
+        "avg_cadence_spm": CADENCE,
+        "avg_power_w": POWER,
+        "avg_speed_mps": speed_limit(sport),
+        "distance_m": distance_limit(sport),
+        "elapsed_time_s": DURATION,
+        "moving_time_s": DURATION,
+    }
+    dropped = 0
+    clean = []
+    for lap in laps:
+        bad = [
+            k for k, limit in limits.items() if lap.get(k) is not None and not limit.holds(lap[k])
+        ]
+        dropped += len(bad)
+        clean.append({**lap, **dict.fromkeys(bad)} if bad else lap)
+    return clean, dropped
 
 
 def check_activity(new: NewActivity, now: datetime | None = None) -> Checked:
@@ -417,6 +443,9 @@ def check_activity(new: NewActivity, now: datetime | None = None) -> Checked:
     if samples.dropped:
         _resummarise(cleaned, new.streams, samples.streams)
     _restate(cleaned, samples.streams, samples.dropped)
+    cleaned.laps, lap_values = clean_laps(new.laps, new.sport)
+    if lap_values:
+        samples.dropped["laps"] = lap_values
     problems = activity_problems(cleaned, now) + list(samples.broken.values())
     if problems:
         todo = "if the file was edited or damaged, export the original again from the watch or app"

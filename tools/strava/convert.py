@@ -21,7 +21,7 @@ import numpy as np
 from stravalib import model
 
 from storage.activities import NewActivity
-from tools.importing.plausibility import clean_samples, plausible
+from tools.importing.plausibility import clean_laps, clean_samples, plausible
 from tools.importing.sports import is_foot_sport, normalise_sport
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,9 @@ def _channel(kind: str, data: list[Any], sport: str) -> dict[str, np.ndarray]:
 
 
 def lap_to_row(lap: model.Lap, sport: str) -> dict[str, Any]:
-    """A Strava lap as the keyword arguments of a stored :class:`storage.models.Lap`."""
-    return {
+    """A Strava lap as the keyword arguments of a stored :class:`storage.models.Lap` (an
+    impossible value left out)."""
+    row = {
         "start_time": utc(lap.start_date) if lap.start_date else None,
         "elapsed_time_s": _number(lap.elapsed_time),
         "moving_time_s": _number(lap.moving_time),
@@ -190,3 +191,5 @@ def lap_to_row(lap: model.Lap, sport: str) -> dict[str, Any]:
         "avg_speed_mps": _number(lap.average_speed),
         "avg_power_w": _number(lap.average_watts),
     }
+    (clean,), _ = clean_laps([row], sport)
+    return clean
