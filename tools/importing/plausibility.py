@@ -338,7 +338,9 @@ def clean_samples(streams: dict[str, np.ndarray], sport: str) -> Samples:
     return Samples(channels, dropped, broken)
 
 
-def _resummarise(new: NewActivity, raw: dict[str, np.ndarray], clean: dict[str, np.ndarray]):
+def _resummarise(
+    new: NewActivity, raw: dict[str, np.ndarray], clean: dict[str, np.ndarray]
+) -> None:
     """Summary fields that were computed from the raw samples, computed again from the clean
     ones (fields a file stated itself are left as they are)."""
     before, after = summarise(raw), summarise(clean)
@@ -366,7 +368,7 @@ def date_problem(moment: datetime, now: datetime | None = None) -> str:
 
 
 def activity_problems(new: NewActivity, now: datetime | None = None) -> list[str]:
-    """Why ``new`` as a whole is impossible, in words ('' problems: it is possible)."""
+    """Why ``new`` as a whole is impossible, in words (none: it is possible)."""
     problems: list[str] = []
     if when := date_problem(new.start_time, now):
         problems.append(when)

@@ -21,7 +21,12 @@ import numpy as np
 from stravalib import model
 
 from storage.activities import NewActivity
-from tools.importing.plausibility import clean_laps, clean_samples, plausible
+from tools.importing.plausibility import (
+    ImpossibleActivity,
+    clean_laps,
+    clean_samples,
+    plausible,
+)
 from tools.importing.sports import is_foot_sport, normalise_sport
 
 log = logging.getLogger(__name__)
@@ -126,7 +131,11 @@ def summary_to_activity(activity: model.SummaryActivity) -> NewActivity:
         is_race=is_race(activity.workout_type, sport),
         device=getattr(activity, "device_name", None) or "",
     )
-    return plausible(new)
+    try:
+        return plausible(new)
+    except ImpossibleActivity as why:
+        log.warning("Strava activity %s left out: %s", activity.id, why)
+        raise
 
 
 def _array(data: list[Any]) -> np.ndarray:
