@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.browser import chromium, login, wait_logged_in
 from tests.conftest import SharedServer
 
 CALL = "/gradio_api/call/chat"
@@ -407,3 +408,67 @@ def test_files_in_the_cache_are_served_only_when_known_to_be_this_logins(
     assert ann.get(f"{site.url}/gradio_api/file={mine}").content == b"<gpx/>"
     as_text = post_as(ann, f"{site.url}/gradio_api/upload", b"x", "text/plain")
     assert as_text.status_code == 415
+
+
+@pytest.mark.browser
+def test_the_real_page_works_under_the_csp_and_cannot_be_framed(
+    site: Site, web_server: SharedServer, outside: Outside, shared_data: Path
+) -> None:
+    """The page in Chromium under the Content-Security-Policy: Ann logs in, chats and gets
+    her reply, uploads a run video (its preview plays) and opens every tab, and nothing is
+    blocked (the console says none, and the server was sent no report). A page of another
+    origin framing it shows nothing."""
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        said: list[str] = []
+        context.on("console", lambda message: said.append(message.text))
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: said.append(f"page error: {error}"))
+        login(tab, site.url, "ann", site.passwords["ann"])
+        wait_logged_in(tab)
+        secret = f"quokka-{secrets.token_hex(4)}"
+        box = tab.locator("#chat-input textarea")
+        box.fill(f"My secret word is {secret}. How many runs did I do this week?")
+        box.press("Enter")
+        tab.locator("#chat-status").get_by_text("Answered by").wait_for(timeout=180_000)
+        assert secret in tab.locator("#chat").inner_text()
+        clip = shared_data / "video" / "male_side_treadmill_30fps.mp4"
+        tab.locator("#chat-input input[type=file]").set_input_files(str(clip))
+        tab.locator("#chat-input .thumbnail-item").first.wait_for(timeout=30_000)
+        # A video of hers played in the page from the server's file address (media-src).
+        sent = tab.request.post(
+            f"{site.url}/gradio_api/upload",
+            multipart={
+                "files": {"name": clip.name, "mimeType": "video/mp4", "buffer": clip.read_bytes()}
+            },
+        )
+        assert sent.ok, sent.text()
+        played = tab.evaluate(
+            """src => new Promise(done => {
+                const video = document.createElement("video");
+                video.muted = true;
+                video.onloadeddata = () => done(video.videoWidth);
+                video.onerror = () => done(-1);
+                video.src = src;
+                document.body.appendChild(video);
+            })""",
+            f"/gradio_api/file={sent.json()[0]}",
+        )
+        assert played > 0, played
+        for name in ("Trends", "Strength", "Activities", "Settings", "Chat"):
+            tab.get_by_role("tab", name=name).click()
+            tab.wait_for_timeout(1500)
+        blocked = [line for line in said if "Content Security Policy" in line or "Refused" in line]
+        assert not blocked, blocked
+        assert not [line for line in said if line.startswith("page error")], said
+        assert "CSP violation" not in web_server.server.output()
+
+        # Another origin (the loopback server on another port) frames the page: blocked.
+        framing = context.new_page()
+        framing.goto(f"{outside.url}/frame")
+        framing.set_content(f'<iframe id="coach" src="{site.url}/" width="800" height="600">')
+        framing.wait_for_timeout(3000)
+        frame = framing.frame_locator("#coach")
+        assert frame.locator("#chat").count() == 0 and frame.locator("#who").count() == 0
+        assert any("frame-ancestors" in line for line in said), said[-5:]
+        context.close()

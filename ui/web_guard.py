@@ -130,6 +130,9 @@ class WebGuard:
             await _answer(send, 404, {"detail": "Not Found"})
             return
         rule, named = allowed
+        if rule.body is Body.REPORT:
+            await _log_csp_report(receive, send)
+            return
         if rule.body is Body.FORM and path.startswith("/login") and method == "POST":
             await self._login(scope, receive, send)
             return
@@ -373,6 +376,22 @@ def _header(scope: Scope, name: bytes) -> str | None:
     """The first value of the request header ``name``, as Starlette reads it, or None."""
     values = _headers(scope, name)
     return values[0] if values else None
+
+
+async def _log_csp_report(receive: Receive, send: Send) -> None:
+    """Log what a browser says the Content-Security-Policy blocked (a few hundred characters
+    of it), and answer 204."""
+    body = await _read_body(receive, MAX_LOGIN_BODY)
+    try:
+        report = json.loads(body or b"{}")
+        report = report.get("csp-report", report) if isinstance(report, dict) else {}
+    except ValueError:
+        report = {}
+    if isinstance(report, dict):
+        what = {k: str(report.get(k, ""))[:200] for k in ("violated-directive", "blocked-uri")}
+        log.warning("CSP violation reported by a browser: %s", what)
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _refuse_websocket(receive: Receive, send: Send) -> None:

@@ -6,8 +6,11 @@
   server's own, and no answer carries ``Access-Control-Allow-*`` headers.
 - **Content-Security-Policy**: scripts, styles, images, media, fonts and connections from this
   server only (Gradio's page needs inline scripts and styles: its configuration and theme are
-  inline; images and media may be ``data:`` or ``blob:`` made by the page itself); no plugins,
-  no ``<base>`` elsewhere, forms post only here, and no page of another origin may frame it.
+  inline; images and media may be ``data:`` or ``blob:`` made by the page itself; the route
+  map's tiles come from OpenStreetMap's tile server, :data:`ui.trends_figures.OSM_TILES`, and
+  its drawing runs in a ``blob:`` worker); no plugins, no ``<base>`` elsewhere, forms post only
+  here, and no page of another origin may frame it. A browser reports what the policy blocked
+  to :data:`CSP_REPORTS`, and the web guard logs it.
 - **X-Frame-Options: DENY** (for browsers without ``frame-ancestors``), ``nosniff`` and no
   referrer sent elsewhere.
 """
@@ -18,24 +21,30 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ui.trends_figures import OSM_TILES
+
 Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
 
+#: Where browsers post what the Content-Security-Policy blocked (logged by the web guard).
+CSP_REPORTS = "/csp-report"
+_TILES = "{0.scheme}://{0.netloc}".format(urlsplit(OSM_TILES))
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self' 'unsafe-inline'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
+        f"img-src 'self' data: blob: {_TILES}",
         "media-src 'self' data: blob:",
         "font-src 'self' data:",
-        "connect-src 'self'",
+        f"connect-src 'self' {_TILES}",
         "worker-src 'self' blob:",
         "frame-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
+        f"report-uri {CSP_REPORTS}",
     )
 )
 HEADERS: tuple[tuple[bytes, bytes], ...] = (

@@ -27,6 +27,7 @@ class Body(Enum):
     JSON = "json"  # a JSON object, read and checked by the guard
     MULTIPART = "multipart"  # a file upload (Gradio's multipart parser reads it)
     FORM = "form"  # the login and sign-up forms
+    REPORT = "report"  # a browser's report of what the Content-Security-Policy blocked
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ RULES: tuple[Rule, ...] = (
     _rule(GET, r"/(favicon\.ico|theme\.css|manifest\.json|robots\.txt)", public=True),
     _rule(GET, r"/pwa_icon(/\d+)?", public=True),
     _rule(GET, r"/(assets|static|svelte)/.+", public=True),
+    # What the Content-Security-Policy blocked, as the browser reports it (the guard logs it).
+    _rule(POST, r"/csp-report", public=True, body=Body.REPORT),
     # The logged-in page: its configuration, theme and API description (public endpoints).
     _rule(GET, r"/config/?"),
     _rule(GET, rf"{API}/theme\.css"),
