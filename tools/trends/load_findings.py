@@ -8,6 +8,7 @@ stronger than the study's, and how close it is to its line.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -319,9 +320,10 @@ def form_finding(
     if share is None:
         return None
     words = maths.form_band(form, fitness)
+    line = maths.form_line(share)
     facts = [
-        Fact("form_share", round(share, 1), "%"),
-        Fact("form_line", round(maths.form_line(share)), "%"),
+        Fact("form_share", _beside(share, line), "%"),
+        Fact("form_line", round(line), "%"),
     ]
     owner = whose[0].upper() + whose[1:]
     flips = changes_reading(alternatives, words)
@@ -336,7 +338,7 @@ def form_finding(
         facts += [
             _threshold_fact("assumed_threshold", alt.used, alt.unit),
             _threshold_fact("plausible_other_threshold", alt.other, alt.unit),
-            Fact("form_share_with_other_threshold", round(float(alt.share or 0.0), 1), "%"),
+            Fact("form_share_with_other_threshold", _beside(float(alt.share or 0.0), line), "%"),
         ]
         margin = (
             f"That is near the {{form_line}} line, and with a "
@@ -372,6 +374,13 @@ def form_finding(
         cue=FORM_CUE,
     )
     return facts, finding
+
+
+def _beside(share: float, line: float) -> float:
+    """``share`` to one decimal, rounded away from ``line`` so that a share just past it is
+    never shown as on it (-29.97 is shown as -29.9, not -30.0, against a -30 line)."""
+    scaled = share * 10
+    return (math.ceil(scaled) if share >= line else math.floor(scaled)) / 10
 
 
 def _threshold_fact(name: str, value: float, unit: str) -> Fact:
