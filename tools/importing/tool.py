@@ -31,7 +31,7 @@ def import_activities(ctx: ToolContext, paths: list[str]) -> ToolResult:
     found = report.imported + report.duplicates + len(report.strength)
     ok = found > 0 or not report.failed
     message = report.summary()
-    if report.failed:
+    if len(report.failed) > report.refused:
         message += (
             " Files that failed are listed with the reason; fix or re-export them and import again."
         )
@@ -40,10 +40,10 @@ def import_activities(ctx: ToolContext, paths: list[str]) -> ToolResult:
     caveats = list(report.warnings)
     strength_facts = []
     if report.refused:
+        it = "it" if report.refused == 1 else "them"
         message += (
-            f" {report.refused} refused as impossible (the reason is beside each); nothing of "
-            f"{'it' if report.refused == 1 else 'them'} was stored, so totals and load leave "
-            f"{'it' if report.refused == 1 else 'them'} out."
+            f" What no one could have done is listed with the reason; nothing of {it} was "
+            f"stored, so totals and load leave {it} out."
         )
     for log in report.strength:  # its warnings are among the report's
         if log.unmapped:
