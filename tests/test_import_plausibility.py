@@ -31,6 +31,7 @@ from tests.test_strava_sync import (  # noqa: F401 - ann_on_strava is a fixture
     held_ids,
     recorded,
 )
+from tools.activities import list_activities
 from tools.context import ToolContext
 from tools.importing.importer import ImportReport, import_paths
 from tools.importing.plausibility import (
@@ -280,9 +281,10 @@ def test_a_strava_export_zip_keeps_its_real_run_and_reports_the_impossible_ones(
     with ann_ctx.session() as session:
         held = {a.source_id for a in stored_activities(session, ann_ctx.actor, ann_ctx.athlete_id)}
     assert held == {real_row[column["Activity ID"]], "900000004"}
-    assert _km(ann_ctx, 2021) == pytest.approx(
-        3.32, abs=0.01
-    )  # the broken file's row: the CSV's 3.32 km
+    assert _km(ann_ctx, 2021) == pytest.approx(3.32, abs=0.01)  # the broken file's CSV row
+    # "How many km did I run in 2021?", as the chat's activities tool answers it: not 42000.
+    answer = list_activities(ann_ctx, since="2021-01-01", until="2021-12-31", sport="run")
+    assert {f.name: f.value for f in answer.facts}["total_distance"] == 3.3
     assert _km(ann_ctx, 1970) == 0.0
 
 
