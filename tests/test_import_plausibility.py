@@ -444,6 +444,10 @@ def test_a_hevy_log_with_rpe_99_impossible_sets_and_dates_1970_and_2199(
     (done,) = report.strength
     assert done.sessions_added == 2 and done.sets_added == real_sets - 2
     assert report.refused == 2 and report.refused_workouts == 2
+    assert report.summary() == (
+        f"hevy_hostile.csv (Hevy): 2 strength sessions ({real_sets - 2} sets) imported, "
+        "2 refused as impossible."
+    )
     assert "1970" in _reason(report, "1 Jan 1970") and "before 1990" in _reason(report, "1970")
     assert "future" in _reason(report, "1 Jan 2199")
     warnings = " ".join(report.warnings)

@@ -73,6 +73,8 @@ class StrengthImport:
         )
         if self.sessions_held:
             line += f", {self.sessions_held} already there"
+        if self.refused:
+            line += f", {len(self.refused)} refused as impossible"
         return line + "."
 
 
