@@ -1,24 +1,42 @@
-"""How small a change in a real runner's numbers does the change-point detector catch?
+"""How small a change in a real runner's numbers does Coach G tell, and how often does it cry wolf?
 
 Takes the 908 real runs of one athlete (``dblock_runs_summary_2017-2025.csv`` in the shared data),
-builds per-run series in date order — speed (m/s), cadence (steps/min; Strava's column is per
-leg, so doubled), and efficiency (speed per heart beat, m/s per bpm, where heart rate was
-recorded) — and, in many seeded trials, takes a window of consecutive runs that have the metric,
+keeps runs of 10 minutes or more (as the tool does), builds per-run series in date order —
+cadence (steps/min; Strava's column is per leg, so doubled), step length (m: speed over steps a
+second), heart rate at the usual pace (bpm), efficiency (metres per heart beat) and speed (m/s) —
+each with the run's conditions (speed, climb per km, duration, temperature where recorded), and,
+in many seeded trials, takes a window of ``--window`` consecutive runs that have the metric,
 multiplies every value from a random point on by 1.02, 1.03 or 1.05 (a level step, at least
-``min_size`` runs from either end), and runs :func:`tools.trends.changepoints.detect` with its
-defaults on it. It reports:
+``MIN_SIZE`` runs from either end), and runs the ``detect_changes`` tool's own rule on it:
+the metric moved to the window's usual conditions (:func:`tools.trends.expected.adjust`, for the
+metrics the tool adjusts), then :func:`tools.trends.changes.find` (change points, kept only when
+beyond the smallest worthwhile change with enough runs a side). It reports:
 
-- **detected**: a change found within ±5 runs of the injected point;
-- **elsewhere**: a change found further than 5 runs from it (on the stepped window);
+- **detected**: a change told within ±5 runs of the injected point;
+- **elsewhere**: a change told further than 5 runs from it (on the stepped window);
 - **any on the unstepped window**: the same windows without a step. Real series hold real
   changes, so this is not a false-alarm rate;
-- **shuffled**: the unstepped window in random order, which keeps the real spread and outliers but
-  removes every real change and slow drift, so any change found there is a false alarm.
+- **shuffled**: the unstepped window's runs in random order (each run keeps its conditions),
+  which keeps the real spread and outliers but removes every real change and slow drift, so any
+  change told there is a false alarm.
 
-``--null`` measures the same rule on synthetic noise (normal, Student t with 3 degrees of freedom,
-AR(1) with rho 0.3) of several lengths: the share of pure-noise series in which it finds a change.
+``--raw`` runs the bare detector on the values as measured (no adjustment, no smallest
+worthwhile change), as before issue 19. ``--null`` measures the detector on synthetic noise
+(normal, Student t with 3 degrees of freedom, AR(1) with rho 0.3) of several lengths: the share
+of pure-noise series in which it finds a change. ``--models`` compares, on held-out months, how
+well each metric is predicted from the run's conditions by the straight line used before issue
+19 (speed; and temperature for heart rate), the straight line used now, and gradient-boosted
+trees (scikit-learn's histogram GBT standing in for xgboost, which is not a dependency).
 
-    python -m evals.injected_steps [--csv PATH] [--window 120] [--trials 300] [--seed 0] [--null]
+Before issue 19 (bare detector, modified-BIC penalty, pace-adjusted only inside the tool, not
+here; 300 trials, seed 0; detected / told elsewhere / unstepped / shuffled):
+
+    speed        +2 % 6 %, +3 % 6 %, +5 % 13 %   | 19-27 % | 20 % | 2 %
+    cadence      +2 % 38 %, +3 % 60 %, +5 % 85 % | 30-42 % | 37 % | 5 %
+    efficiency   +2 % 4 %, +3 % 6 %, +5 % 18 %   | 31-39 % | 36 % | 2 %
+
+    python -m evals.injected_steps [--csv PATH] [--window 120] [--trials 300] [--seed 0]
+        [--raw] [--null] [--models]
 """
 
 from __future__ import annotations
@@ -33,6 +51,8 @@ import numpy as np
 import pandas as pd
 
 from tools.trends.changepoints import MIN_SIZE, detect
+from tools.trends.changes import METRICS, find
+from tools.trends.expected import ADJUSTED_FOR, adjust
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = (
@@ -58,20 +78,83 @@ class Row:
     shuffled: float  # share of shuffled windows with any change
 
 
-def load_series(csv: Path) -> dict[str, np.ndarray]:
-    """Per-run metric series in date order, runs lacking the metric left out."""
+@dataclass(frozen=True)
+class Runs:
+    """One metric's runs, oldest first: its values and each run's conditions."""
+
+    key: str  # the tool's metric key ("speed" for speed, which the tool shows as pace)
+    values: np.ndarray
+    conditions: dict[str, np.ndarray]
+    month: np.ndarray  # months since 2000, for the held-out months of --models
+
+    def window(self, start: int, size: int) -> Runs:
+        cut = slice(start, start + size)
+        return Runs(
+            self.key,
+            self.values[cut],
+            {k: v[cut] for k, v in self.conditions.items()},
+            self.month[cut],
+        )
+
+    def shuffled(self, rng: np.random.Generator) -> Runs:
+        order = rng.permutation(self.values.size)
+        return Runs(
+            self.key,
+            self.values[order],
+            {k: v[order] for k, v in self.conditions.items()},
+            self.month[order],
+        )
+
+
+def load_series(csv: Path) -> dict[str, Runs]:
+    """Per-run metric series in date order (runs of 10 minutes or more), runs lacking the
+    metric left out."""
     runs = pd.read_csv(csv).sort_values("start_date")
+    runs = runs[runs["moving_time"] >= 600]
     speed = runs["average_speed"].to_numpy(float)
     cadence = 2.0 * runs["average_cadence"].to_numpy(float)
     heart = runs["average_heartrate"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        efficiency = speed / heart
-    series = {
-        "speed m/s": speed,
-        "cadence steps/min": cadence,
-        "efficiency m/s per bpm": efficiency,
+        step = speed / (cadence / 60.0)
+        efficiency = speed * 60.0 / heart
+        climb = runs["total_elevation_gain"].to_numpy(float) / (
+            runs["distance"].to_numpy(float) / 1000.0
+        )
+    conditions = {
+        "speed": speed,
+        "climb": np.where(np.isfinite(climb), climb, np.nan),
+        "duration": runs["moving_time"].to_numpy(float) / 60.0,
+        "temperature": runs["average_temp"].to_numpy(float),
     }
-    return {name: x[np.isfinite(x) & (x > 0)] for name, x in series.items()}
+    local = pd.to_datetime(runs["start_date_local"].str[:19])
+    month = ((local.dt.year - 2000) * 12 + local.dt.month - 1).to_numpy()
+    series = {
+        "cadence steps/min": ("cadence_spm", cadence),
+        "step length m": ("step_m", step),
+        "heart rate at pace bpm": ("avg_hr", heart),
+        "efficiency m/beat": ("ef", efficiency),
+        "speed m/s": ("speed", speed),
+    }
+    out = {}
+    for name, (key, x) in series.items():
+        ok = np.isfinite(x) & (x > 0)
+        out[name] = Runs(key, x[ok], {k: v[ok] for k, v in conditions.items()}, month[ok])
+    return out
+
+
+_METRIC = {m.key: m for m in METRICS}
+
+
+def told(runs: Runs, raw: bool = False) -> list[int]:
+    """Where the tool's rule tells a change in ``runs`` (``raw``: the bare detector)."""
+    if raw or runs.key == "speed":
+        values = runs.values
+    else:
+        values = adjust(runs.values, runs.conditions, ADJUSTED_FOR[runs.key]).values
+    if raw:
+        return detect(values, resamples=0).indices
+    metric = _METRIC["pace_s_per_km"] if runs.key == "speed" else _METRIC[runs.key]
+    return find(values, metric, resamples=0).indices
 
 
 def _found(indices: list[int], at: int) -> tuple[bool, bool]:
@@ -81,9 +164,10 @@ def _found(indices: list[int], at: int) -> tuple[bool, bool]:
 
 
 def measure(
-    name: str, x: np.ndarray, window: int, trials: int, rng: np.random.Generator
+    name: str, runs: Runs, window: int, trials: int, rng: np.random.Generator, raw: bool = False
 ) -> Row | None:
-    """Inject steps into ``trials`` random windows of ``x``; None when ``x`` is too short."""
+    """Inject steps into ``trials`` random windows of ``runs``; None when too short."""
+    x = runs.values
     if x.size < window:
         return None
     near = {s: 0 for s in STEPS}
@@ -91,16 +175,17 @@ def measure(
     unstepped = shuffled = 0
     for _ in range(trials):
         start = int(rng.integers(0, x.size - window + 1))
-        w = x[start : start + window]
+        w = runs.window(start, window)
         at = int(rng.integers(MIN_SIZE, window - MIN_SIZE + 1))
         for step in STEPS:
-            y = w.copy()
+            y = w.values.copy()
             y[at:] *= 1.0 + step
-            hit, other = _found(detect(y, resamples=0).indices, at)
+            stepped = Runs(w.key, y, w.conditions, w.month)
+            hit, other = _found(told(stepped, raw), at)
             near[step] += hit
             far[step] += other
-        unstepped += bool(detect(w, resamples=0).changes)
-        shuffled += bool(detect(rng.permutation(w), resamples=0).changes)
+        unstepped += bool(told(w, raw))
+        shuffled += bool(told(w.shuffled(rng), raw))
     return Row(
         metric=name,
         runs=int(x.size),
@@ -157,6 +242,55 @@ def null_rates(trials: int, rng: np.random.Generator) -> None:
         print(f"{kind:<18}" + "".join(f"{s:>9.1%}" for s in shares))
 
 
+def compare_models(series: dict[str, Runs], folds: int = 10) -> None:
+    """Mean absolute error of each metric's prediction from the run's conditions, on held-out
+    months (``folds`` groups of whole calendar months, each predicted from the others)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    print(f"Predicting each run from its conditions, {folds} folds of whole months held out:")
+    print(f"{'metric':<24} {'line before':>12} {'line now':>10} {'GBT':>8}   (mean abs. error)")
+    for name, runs in series.items():
+        if runs.key == "speed":
+            continue
+        months = np.unique(runs.month)
+        fold_of = {m: i % folds for i, m in enumerate(months)}
+        fold = np.array([fold_of[m] for m in runs.month])
+        before = ("speed", "temperature") if runs.key == "avg_hr" else ("speed",)
+        errors: dict[str, list[float]] = {"before": [], "now": [], "gbt": []}
+        cond = runs.conditions
+        angle = 2 * np.pi * (runs.month % 12) / 12
+        features = np.column_stack(
+            [
+                cond["speed"],
+                cond["climb"],
+                np.log(cond["duration"]),
+                cond["temperature"],
+                np.sin(angle),
+                np.cos(angle),
+            ]
+        )
+        for k in range(folds):
+            test = fold == k
+            train = ~test
+            for label, names in (("before", before), ("now", ADJUSTED_FOR[runs.key])):
+                train_runs = {c: v[train] for c, v in cond.items()}
+                moved = adjust(runs.values[train], train_runs, names)
+                level = float(np.median(moved.values))
+                shift = np.zeros(test.sum())
+                for c, slope in moved.slopes.items():
+                    x = cond[c][test]
+                    ref = moved.reference[c]
+                    if c == "duration":  # its slope is per minute at the median (log scale)
+                        x, ref, slope = np.log(x), np.log(ref), slope * moved.reference[c]
+                    shift += np.where(np.isfinite(x), x - ref, 0.0) * slope
+                errors[label] += list(np.abs(runs.values[test] - (level + shift)))
+            model = HistGradientBoostingRegressor(max_iter=100, learning_rate=0.1, random_state=0)
+            model.fit(features[train], runs.values[train])
+            errors["gbt"] += list(np.abs(runs.values[test] - model.predict(features[test])))
+        mae = {k: float(np.mean(v)) for k, v in errors.items()}
+        print(f"{name:<24} {mae['before']:>12.4g} {mae['now']:>10.4g} {mae['gbt']:>8.4g}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
@@ -164,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=300, help="windows per metric")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--null", action="store_true", help="also measure on synthetic noise")
+    parser.add_argument("--raw", action="store_true", help="the bare detector, as measured")
+    parser.add_argument("--models", action="store_true", help="also compare models by month")
+    parser.add_argument("--only", default="", help="only metrics whose name has this")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     began = time.perf_counter()
@@ -173,11 +310,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.csv.is_file():
         print(f"runs file not found: {args.csv} (pass --csv)", file=sys.stderr)
         return 2
+    series = load_series(args.csv)
+    if args.models:
+        compare_models(series)
+        print()
     rows = []
-    for name, x in load_series(args.csv).items():
-        row = measure(name, x, args.window, args.trials, rng)
+    for name, runs in series.items():
+        if args.only not in name:
+            continue
+        row = measure(name, runs, args.window, args.trials, rng, args.raw)
         if row is None:
-            print(f"{name}: only {x.size} runs, fewer than a window; skipped", file=sys.stderr)
+            print(f"{name}: only {runs.values.size} runs, fewer than a window", file=sys.stderr)
         else:
             rows.append(row)
     print_table(rows, args.window)

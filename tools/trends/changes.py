@@ -1,13 +1,20 @@
-"""The ``detect_changes`` tool: where a runner's own metric changed level, and by how much.
+"""The ``detect_changes`` tool: where a runner's own metric changed level, by how much, and what
+else changed with it.
 
-Like is compared with like. Cadence, stride length, heart rate and power depend on how fast the
-run was (heart rate on the heat too), so before looking for changes each run's value is moved to
-the athlete's usual pace with a straight-line fit over their runs (robust: Huber's loss), and where
-temperatures are known, to their usual temperature: a slower month is not a change of form. Pace
-itself, efficiency (already speed over heart rate) and decoupling are used as they are. The
-gait metrics of stored video analyses are one value per analysis.
+Like is compared with like. Cadence, step length, heart rate, power and efficiency depend on how
+fast, how hilly and how long the run was (heart rate and efficiency on the heat too, where the
+watch records it), so before looking for changes each run's value is moved to the athlete's usual
+conditions along a robust straight line over their own runs (:mod:`tools.trends.expected`). Pace
+itself and decoupling are used as they are; the gait metrics of stored video analyses are one
+value per analysis.
 
-Changes are found by :func:`tools.trends.changepoints.detect` with its one fixed rule.
+Changes are found by :func:`tools.trends.changepoints.detect` and one is told only when it is
+worth telling: at least :data:`MIN_SIDE` runs on each side, and a size of at least the smallest
+worthwhile change, the larger of the metric's everyday noise (how much one run differs from the
+next at the same conditions, from the athlete's own runs) and a practical size per metric
+(:attr:`Metric.practical`). What else differed between the runs before and after a change
+(terrain, temperature or season, pace, duration) is said beside it, with a lower confidence:
+"it may be the terrain, not you".
 """
 
 from __future__ import annotations
@@ -26,9 +33,10 @@ from tools.context import ToolContext
 from tools.gait.metrics import SPECS
 from tools.markdown import escape
 from tools.reply import standard_reply
-from tools.result import Fact, ToolResult
+from tools.result import Fact, Finding, ToolResult
 from tools.spec import ToolSpec
-from tools.trends.changepoints import LEVEL, Detection, detect
+from tools.trends.changepoints import LEVEL, Detection, detect, run_to_run_sd
+from tools.trends.expected import ADJUSTED_FOR, Confounder, adjust, confounders, covariate_columns
 from tools.trends.history import history
 from tools.typical_range import range_verdict
 
@@ -39,6 +47,10 @@ MIN_RUN_MIN = 10.0
 ANCHOR_DAYS = 45
 #: Fewer comparable points than this and no change can be told from noise.
 MIN_POINTS = 10
+#: A change is told only with at least this many runs (or analyses) on each side of it.
+MIN_SIDE = 10
+#: How sure a change is said to be; lower when something else changed with it.
+SURE, CONFOUNDED = 0.8, 0.45
 #: How a reply with too few points to tell a change begins.
 NOT_ENOUGH = "Not enough data to tell a change:"
 
@@ -50,9 +62,15 @@ class Metric:
     key: str  # column of the history, or "gait:<name>" for a video-analysis metric
     label: str
     unit: str
-    adjust: bool  # moved to the athlete's usual pace (and temperature) before detecting
+    adjust: bool  # moved to the athlete's usual conditions before detecting (expected.py)
     digits: int = 1
     words: tuple[str, ...] = ()
+    #: The smallest change that matters in practice, as a share of the level (or, with
+    #: ``practical_abs``, in the metric's unit); a change must also exceed the everyday noise.
+    practical: float = 0.0
+    practical_abs: float = 0.0
+    #: Why that size.
+    practical_why: str = ""
 
 
 METRICS = (
@@ -72,14 +90,28 @@ METRICS = (
             "turnover",
             "leg speed",
         ),
+        practical=0.02,
+        practical_why="about 3 steps/min, less than watches differ by and well under the 5-10 % "
+        "steps of gait retraining",
     ),
     Metric(
-        "stride_m",
-        "stride length",
+        "step_m",
+        "step length",
         "m",
         True,
         2,
-        ("strides?", "stride length", "step length", "stride lengths?"),
+        # "stride" is what runners (and Coach G before) call it: an alias, answered as step length
+        (
+            "step length",
+            "steps? lengths?",
+            "strides?",
+            "stride length",
+            "stride lengths?",
+            "stride m",
+            "step m",
+        ),
+        practical=0.02,
+        practical_why="about 2 cm, the counterpart of a 2 % change of cadence at one pace",
     ),
     Metric(
         "decoupling_pct",
@@ -88,6 +120,8 @@ METRICS = (
         False,
         1,
         ("decoupling", "decouple", "cardiac drift", "hr drift", "heart rate drift", "drift"),
+        practical_abs=2.0,
+        practical_why="2 points, under the 5 % that is read as a steady aerobic effort",
     ),
     Metric(
         "avg_hr",
@@ -96,17 +130,39 @@ METRICS = (
         True,
         0,
         ("heart ?rates?", "heart-rate", "hr", "pulse", "bpm"),
+        practical=0.02,
+        practical_why="about 3 bpm, what a chest strap and a wrist sensor differ by",
     ),
-    Metric("pace_s_per_km", "pace", "/km", False, 0, ("pace", "speed", "fast", "faster", "slower")),
+    Metric(
+        "pace_s_per_km",
+        "pace",
+        "/km",
+        False,
+        0,
+        ("pace", "speed", "fast", "faster", "slower"),
+        practical=0.03,
+        practical_why="about 10 s/km",
+    ),
     Metric(
         "ef",
-        "efficiency (metres per heartbeat)",
+        "efficiency (metres per heartbeat) at your usual pace",
         "m/beat",
-        False,
+        True,
         2,
         ("efficiency", "efficient", "efficiency factor", "ef", "economy", "fitness", "aerobic"),
+        practical=0.03,
+        practical_why="about 0.03-0.04 m a beat",
     ),
-    Metric("power_w", "power at your usual pace", "W", True, 0, ("power", "watts?")),
+    Metric(
+        "power_w",
+        "power at your usual pace",
+        "W",
+        True,
+        0,
+        ("power", "watts?"),
+        practical=0.03,
+        practical_why="about 7-10 W",
+    ),
 )
 #: The runner's words for the video-analysis metrics, by each metric's own key: the key of a
 #: stored report's ``metrics`` (:data:`tools.gait.metrics.SPECS`), which also gives its label.
@@ -131,7 +187,7 @@ RACE_KINDS = {
 #: What "anything unusual in my metrics?" looks at.
 OVERVIEW = {
     "cadence_spm": "cadence",
-    "stride_m": "stride",
+    "step_m": "step_length",
     "avg_hr": "heart_rate",
     "pace_s_per_km": "pace",
     "ef": "efficiency",
@@ -143,8 +199,11 @@ _SINCE_RACE = re.compile(
 
 
 def read_metric(text: str) -> str | None:
-    """The metric a message names ("has my stride got shorter?" -> "stride length")."""
+    """The metric a message names ("has my cadence dropped?" -> "cadence"). "Stride" stays
+    "stride length" as the runner said it: :func:`find_metric` takes it for step length."""
     metric = find_metric(text)
+    if metric and metric.key == "step_m" and re.search(r"\bstrides?\b", text.lower()):
+        return "stride length"
     return metric.label.split(" (")[0].split(" at ")[0] if metric else None
 
 
@@ -191,6 +250,10 @@ class Series:
     unit: str
     adjustment: str = ""
     reference: dict[str, float] = field(default_factory=dict)
+    #: The history rows of the runs (None for video analyses), for what else changed.
+    rows: pd.DataFrame | None = None
+    #: Whether most runs have a temperature (so the season is not needed to stand for it).
+    temperature_known: bool = False
 
 
 def metric_series(
@@ -202,65 +265,66 @@ def metric_series(
         return _gait_series(ctx, metric, since)
     frame = history(ctx) if frame is None else frame
     runs = frame[(frame["sport"] == "run") & (frame["duration_min"] >= MIN_RUN_MIN)]
-    runs = runs[np.isfinite(runs[metric.key].to_numpy(dtype=float))]
-    values = runs[metric.key].to_numpy(dtype=float)
+    key = metric.key
+    if key == "step_m" and key not in runs:  # a history of before the rename
+        key = "stride_m"
+    runs = runs[np.isfinite(runs[key].to_numpy(dtype=float))]
+    values = runs[key].to_numpy(dtype=float)
+    covariates = covariate_columns(runs)
     adjustment, reference = "", {}
     if metric.adjust and len(runs) >= MIN_POINTS:
-        values, adjustment, reference = _adjusted(runs, metric)
+        moved = adjust(values, covariates, ADJUSTED_FOR.get(metric.key, ("speed",)))
+        values, adjustment, reference = moved.values, moved.text, moved.reference
     keep = runs["date"] >= pd.Timestamp(since) if since else np.ones(len(runs), dtype=bool)
     keep = np.asarray(keep)
+    kept = runs[keep]
     return Series(
-        dates=[d.date() for d in runs["date"][keep]],
+        dates=[d.date() for d in kept["date"]],
         values=values[keep],
-        names=list(runs["name"][keep]),
-        races=list(runs["race"][keep]),
+        names=list(kept["name"]),
+        races=list(kept["race"]),
         unit=metric.unit,
         adjustment=adjustment,
         reference=reference,
+        rows=kept,
+        temperature_known=bool(keep.any())
+        and bool(np.isfinite(covariates["temperature"][keep]).mean() >= 0.5),
     )
 
 
-def _adjusted(runs: pd.DataFrame, metric: Metric) -> tuple[np.ndarray, str, dict[str, float]]:
-    """Each run's value moved to the athlete's median grade-adjusted speed (and median
-    temperature, when most runs have one) along a robust straight-line fit."""
-    speed = runs["gap_speed_mps"].fillna(runs["speed_mps"]).to_numpy(dtype=float)
-    columns = [speed]
-    names = ["speed"]
-    temp = runs["temp_c"].to_numpy(dtype=float)
-    if np.isfinite(temp).mean() >= 0.8 and metric.key == "avg_hr":
-        temp = np.where(np.isfinite(temp), temp, np.nanmedian(temp))
-        columns.append(temp)
-        names.append("temperature")
-    x = np.column_stack(columns)
-    ok = np.isfinite(x).all(axis=1)
-    y = runs[metric.key].to_numpy(dtype=float)
-    slopes = robust_slopes(x[ok], y[ok])
-    reference = np.nanmedian(x[ok], axis=0)
-    shift = (np.where(ok[:, None], x, reference) - reference) @ slopes
-    text = f"moved to your usual pace ({pace_text(1000.0 / reference[0] / 60.0)} /km)"
-    if len(names) > 1:
-        text += f" and usual temperature ({reference[1]:.0f} °C)"
-    return y - shift, text, dict(zip(names, map(float, reference), strict=True))
+@dataclass(frozen=True)
+class Threshold:
+    """The smallest worthwhile change of a series: the larger of its everyday ``noise`` (how
+    much one run differs from the next, robust standard deviation of neighbours' differences
+    over sqrt 2) and the metric's ``practical`` size, both in the metric's unit."""
+
+    noise: float
+    practical: float
+
+    @property
+    def smallest(self) -> float:
+        return max(self.noise if np.isfinite(self.noise) else 0.0, self.practical)
 
 
-def robust_slopes(x: np.ndarray, y: np.ndarray, iterations: int = 20) -> np.ndarray:
-    """The slopes of ``y`` on the columns of ``x`` by least squares with Huber's loss (iteratively
-    reweighted, threshold 1.345 robust standard deviations): a race or a walk break left in pulls
-    the line far less than it would pull plain least squares."""
-    design = np.column_stack([np.ones(len(y)), x])
-    weights = np.ones(len(y))
-    coef = np.zeros(design.shape[1])
-    for _ in range(iterations):
-        root = np.sqrt(weights)
-        coef = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)[0]
-        residual = y - design @ coef
-        scale = 1.4826 * np.median(np.abs(residual - np.median(residual))) or 1.0
-        limit = 1.345 * scale
-        new = np.minimum(1.0, limit / np.maximum(np.abs(residual), 1e-12))
-        if np.allclose(new, weights, atol=1e-4):
-            break
-        weights = new
-    return coef[1:]
+def threshold(values: np.ndarray, metric: Metric) -> Threshold:
+    """The smallest worthwhile change of ``values`` of ``metric`` (see :class:`Threshold`)."""
+    level = abs(float(np.nanmedian(values))) if len(values) else 0.0
+    practical = metric.practical_abs or metric.practical * level
+    return Threshold(noise=run_to_run_sd(values), practical=practical)
+
+
+def find(values: np.ndarray, metric: Metric, seed: int = 0, resamples: int = 1000) -> Detection:
+    """The changes of ``values`` (one metric, oldest first, already adjusted) that are worth
+    telling: :func:`tools.trends.changepoints.detect` with the smallest worthwhile change
+    (:func:`threshold`) and :data:`MIN_SIDE` runs a side."""
+    return detect(
+        values,
+        smallest=threshold(values, metric).smallest,
+        min_side=MIN_SIDE,
+        seed=seed,
+        resamples=resamples,
+        wandering="decline",  # a runner is told changes of level, not of a rate
+    )
 
 
 def _gait_series(ctx: ToolContext, metric: Metric, since: date | None) -> Series:
@@ -388,8 +452,8 @@ def _old_data(ctx: ToolContext, frame: pd.DataFrame, start: date) -> dict[str, A
 def _detected(
     frame: pd.DataFrame, chosen: Metric, series: Series, start: date | None, anchor_text: str
 ) -> ToolResult:
-    """The changes of ``series``, or why none can be told from its ups and downs."""
-    found = detect(series.values)
+    """The changes of ``series`` worth telling, or why none can be told from its ups and downs."""
+    found = find(series.values, chosen)
     if not found.changes and not np.isfinite(found.min_detectable):
         return ToolResult.failure(
             TOOL,
@@ -406,26 +470,42 @@ def _race_kind(since: str | None) -> str | None:
 
 
 def overview(ctx: ToolContext, since: str | None) -> ToolResult:
-    """The latest change (if any) of each of the main metrics, in one reply."""
+    """The latest change worth telling (if any) of each of the main metrics, in one reply,
+    with what else changed with it."""
     results = {key: detect_changes(ctx, key.replace("_", " "), since) for key in OVERVIEW}
     usable = {key: r for key, r in results.items() if r.ok}
     if not usable:
         return next(iter(results.values()))
     shifted = next((r.data["shifted"] for r in results.values() if "shifted" in r.data), None)
-    facts, lines, changes = [], [], {}
+    facts, lines, changes, findings = [], [], {}, []
     for key, result in usable.items():
         data = result.data
+        name = OVERVIEW[key]
         if data["changes"]:
             latest = data["changes"][-1]
             changes[key] = latest
             if latest["size_pct"] is not None:
-                facts.append(Fact(f"{OVERVIEW[key]}_change", latest["size_pct"], "%"))
+                facts.append(Fact(f"{name}_change", latest["size_pct"], "%"))
+            also = f" It follows {latest['confounded']}." if latest["confounded"] else ""
             lines.append(
                 f"- {data['label'].capitalize()}: {latest['anchor']}, {latest['before_text']} → "
-                f"{latest['after_text']} {data['unit']}."
+                f"{latest['after_text']} {data['unit']} ({latest['runs_before']} runs before, "
+                f"{latest['runs_after']} after; the smallest worthwhile change is "
+                f"{data['smallest_change_text']} {data['difference_unit']}).{also}"
             )
         else:
-            lines.append(f"- {data['label'].capitalize()}: no change that stands out.")
+            lines.append(
+                f"- {data['label'].capitalize()}: no change beyond its everyday noise "
+                f"({data['smallest_change_text']} {data['difference_unit']})."
+            )
+        for finding in result.findings:
+            if finding.topic == "change":  # its verdict only: the lines say the rest
+                findings.append(_renamed(finding, result, name))
+                facts.extend(
+                    Fact(f"{name}_{f.name}", f.value, f.unit, f.confidence)
+                    for f in result.facts
+                    if f"{{{f.name}}}" in finding.verdict and f.name != "latest_change"
+                )
     first = next(iter(usable.values()))
     return ToolResult(
         tool=TOOL,
@@ -441,10 +521,35 @@ def overview(ctx: ToolContext, since: str | None) -> ToolResult:
             "last": max(r.data["last"] for r in usable.values()),
         },
         reasons=[
-            "each metric's latest change, found as for a single metric",
+            "each metric's latest change worth telling, found as for a single metric",
             *[r for r in first.reasons if "runs from" in r],
         ],
         caveats=['ask about one metric ("has my cadence changed?") for every change and its size'],
+        findings=findings,
+    )
+
+
+def _renamed(finding: Finding, result: ToolResult, prefix: str) -> Finding:
+    """``finding`` of one metric's result with its facts named ``<prefix>_<fact>``, as the
+    overview holds them."""
+    names = [f.name for f in result.facts]
+
+    def rename(text: str) -> str:
+        for name in names:
+            text = text.replace(f"{{{name}}}", f"{{{prefix}_{name}}}")
+        return text
+
+    return Finding(
+        topic=f"{prefix}_{finding.topic}",
+        verdict=rename(finding.verdict).replace(
+            f"{{{prefix}_latest_change}}", f"{{{prefix}_change}}"
+        ),
+        action=finding.action,
+        source=finding.source,
+        confidence=finding.confidence,
+        answers=finding.answers,
+        priority=finding.priority,
+        cue=finding.cue,
     )
 
 
@@ -474,7 +579,17 @@ def _difference_unit(metric: Metric) -> str:
 def _level_fact(name: str, value: float, metric: Metric) -> Fact:
     if metric.key == "pace_s_per_km":
         return Fact(name, pace_text(value / 60.0), "/km")
-    return Fact(name, round(value, metric.digits), metric.unit)
+    if metric.digits >= 2:  # 1.16 → 1.23 m/beat, not 1.2 → 1.2
+        return Fact(name, f"{value:.{metric.digits}f}", metric.unit)
+    return Fact(name, round(float(value), metric.digits), metric.unit)
+
+
+def _fact(name: str, value: float, digits: int, unit: str) -> Fact:
+    """A fact of ``digits`` decimals. A fact renders one decimal, so a small value that needs
+    more is written out as text (0.044 m/beat, not 0.0)."""
+    if digits <= 1:
+        return Fact(name, round(float(value), 1), unit)
+    return Fact(name, f"{value:.{digits}f}", unit)
 
 
 def _show(value: float, metric: Metric) -> str:
@@ -498,10 +613,27 @@ def _result(
     start: date | None,
     anchor_text: str,
 ) -> ToolResult:
+    limit = threshold(series.values, metric)
+    pace_dependent = metric.adjust or metric.key == "ef"
     changes = []
-    for change in found.changes:
+    cuts = [0, *(c.index for c in found.changes), len(series.values)]
+    for k, change in enumerate(found.changes):
         day = series.dates[change.index]
         relative = change.relative * 100.0 if change.relative is not None else None
+        others: list[Confounder] = []
+        if series.rows is not None:
+            rows = series.rows
+            others = confounders(
+                rows.iloc[cuts[k] : cuts[k + 1]],
+                rows.iloc[cuts[k + 1] : cuts[k + 2]],
+                pace_dependent,
+                series.temperature_known,
+            )
+        sure = SURE if change.n_before + change.n_after >= 40 else 0.6
+        if change.ci_low <= 0 <= change.ci_high:
+            sure = min(sure, 0.5)
+        if others:
+            sure = min(sure, CONFOUNDED)
         changes.append(
             {
                 "date": day.isoformat(),
@@ -516,34 +648,62 @@ def _result(
                 "ci_high": round(change.ci_high, metric.digits + 1),
                 "runs_before": change.n_before,
                 "runs_after": change.n_after,
+                "confounders": [c.text for c in others],
+                "confounded": " and ".join(c.text for c in others),
+                "blame": " or ".join(c.blame for c in others),
+                "confidence": sure,
+                "_others": others,
             }
         )
     first, last = series.dates[0], series.dates[-1]
     level = float(np.median(series.values[-min(len(series.values), 10) :]))
+    unit = _difference_unit(metric)
+    digits = metric.digits + 1 if metric.digits >= 2 else 1  # as facts: 1.5 steps/min, 0.044 m
     facts = [
         Fact("runs_compared", len(series.values), "runs"),
         Fact("changes_found", len(changes), ""),
         _level_fact("recent_level", level, metric),
+        _fact("everyday_noise", limit.noise, digits, unit),
+        _fact("practical_size", limit.practical, digits, unit),
+        _fact("smallest_worthwhile_change", limit.smallest, digits, unit),
+        Fact("runs_each_side", MIN_SIDE, "runs"),
     ]
     if changes:
         latest = changes[-1]
         if latest["size_pct"] is not None:
             facts.append(Fact("latest_change", latest["size_pct"], "%"))
+        facts += [
+            Fact("latest_change_date", latest["date"]),
+            _level_fact("latest_before", latest["before"], metric),
+            _level_fact("latest_after", latest["after"], metric),
+            _fact("latest_size", abs(latest["size"]), digits, unit),
+            Fact("latest_runs_before", latest["runs_before"], "runs"),
+            Fact("latest_runs_after", latest["runs_after"], "runs"),
+        ]
+        for other in latest["_others"]:
+            if other.which == "season":
+                facts.append(Fact("latest_season", other.span))
+            else:
+                facts.append(Fact(f"latest_{other.which}_before", other.shown(other.before)))
+                facts.append(Fact(f"latest_{other.which}_after", other.shown(other.after)))
     else:
-        facts.append(
-            Fact(
-                "smallest_detectable_change",
-                round(found.min_detectable, metric.digits + 1),
-                _difference_unit(metric),
-            )
-        )
+        facts.append(_fact("smallest_detectable_change", found.min_detectable, digits, unit))
     confidence = 0.8 if len(series.values) >= 40 else 0.6
-    if any(c["ci_low"] <= 0 <= c["ci_high"] for c in changes):
-        confidence = min(confidence, 0.5)
+    if changes:
+        confidence = min(confidence, changes[-1]["confidence"])
     reasons = [f"{len(series.values)} runs from {first.isoformat()} to {last.isoformat()}"]
     if series.adjustment:
         reasons.append(f"each run's {metric.label.split(' at ')[0]} {series.adjustment}")
     reasons.append(found.method)
+    reasons.append(
+        f"a change is told only with at least {MIN_SIDE} runs on each side and at least the "
+        f"smallest worthwhile change, {limit.smallest:.{digits}f} {unit}: the larger of the "
+        f"everyday noise ({limit.noise:.{digits}f} {unit}) and a practical size "
+        f"({limit.practical:.{digits}f} {unit}, {metric.practical_why or 'none set'})"
+    )
+    findings = _findings(metric, changes)
+    for change in changes:
+        del change["_others"]
     result = ToolResult(
         tool=TOOL,
         facts=facts,
@@ -558,18 +718,96 @@ def _result(
             "last": last.isoformat(),
             "changes": changes,
             "recent_level_text": _show(level, metric),
-            "smallest_change_text": f"{found.min_detectable:.{metric.digits + 1}f}",
-            "difference_unit": _difference_unit(metric),
+            "smallest_change_text": f"{limit.smallest:.{digits}f}",
+            "noise_text": f"{limit.noise:.{digits}f}",
+            "practical_text": f"{limit.practical:.{digits}f}",
+            "practical_why": metric.practical_why,
+            "detectable_text": f"{found.min_detectable:.{digits}f}",
+            "runs_each_side": MIN_SIDE,
+            "difference_unit": unit,
             "adjustment": series.adjustment,
             "interval": f"{round(LEVEL * 100)} % interval of the change",
         },
         reasons=reasons,
+        findings=findings,
     )
     if found.note:
         result.caveats.append(found.note)
+    if any(c["confounded"] for c in changes):
+        result.caveats.append(
+            "a change that follows a switch of terrain, season or pace may be that, not you"
+        )
     if any(c["ci_low"] <= 0 <= c["ci_high"] for c in changes):
         result.caveats.append("a change whose interval includes no change at all may be noise")
     return result
+
+
+def _findings(metric: Metric, changes: list[dict[str, Any]]) -> list[Finding]:
+    """The verdict on the latest change worth telling (or on there being none), written from
+    the result's facts by name."""
+    label = metric.label
+    answers = ("trend", "judgement", "lookup", "listing", "extreme")
+    cue = rf"\b{re.escape(label.split()[0])}|\bchang|\bunusual"
+    margin = (
+        "{smallest_worthwhile_change} is the smallest worthwhile change: the larger of the "
+        "everyday noise ({everyday_noise}, how much one run differs from the next) and the "
+        "practical size ({practical_size}); at least {runs_each_side} on each side."
+    )
+    if not changes:
+        return [
+            Finding(
+                topic="no_change",
+                verdict=f"No change in your {label} beyond its everyday noise over the "
+                "{runs_compared} compared: any change was smaller than "
+                "{smallest_worthwhile_change}.",
+                evidence=("Recent level: {recent_level}.",),
+                action="Nothing to act on.",
+                confidence=0.7,
+                margin=margin,
+                answers=answers,
+                priority=2,
+                cue=cue,
+            )
+        ]
+    latest = changes[-1]
+    others: list[Confounder] = latest["_others"]
+    size = " ({latest_change})" if latest["size_pct"] is not None else ""
+    verdict = (
+        f"Your {label} changed from {{latest_before}} to {{latest_after}}{size} from "
+        "{latest_change_date}, with {latest_runs_before} before and {latest_runs_after} after"
+    )
+    evidence = ["It is larger than the smallest worthwhile change, {smallest_worthwhile_change}."]
+    if others:
+        said = " and ".join(
+            o.words.format(
+                before=f"{{latest_{o.which}_before}}",
+                after=f"{{latest_{o.which}_after}}",
+                span="{latest_season}",
+                runs="{latest_runs_before}" if "before it" in o.words else "{latest_runs_after}",
+            )
+            for o in others
+        )
+        verdict += f"; this follows {said}: it may be {latest['blame']}, not you."
+        action = (
+            "Read it as a change in you only if it holds once you are back on your usual "
+            "terrain, in usual conditions and at your usual paces."
+        )
+    else:
+        verdict += "."
+        action = "Nothing else in the data changed with it (terrain, season, pace, duration)."
+    return [
+        Finding(
+            topic="change",
+            verdict=verdict,
+            evidence=tuple(evidence),
+            action=action,
+            confidence=latest["confidence"],
+            margin=margin,
+            answers=answers,
+            priority=2,
+            cue=cue,
+        )
+    ]
 
 
 def _phrase(result: ToolResult) -> str:
@@ -580,23 +818,34 @@ def _phrase(result: ToolResult) -> str:
         head = f"**Your metrics**, {data['first']} to {data['last']}:"
         return standard_reply(result, [head, *data["lines"]])
     unit = data["unit"]
+    diff = data["difference_unit"]
     head = f"**{data['label'].capitalize()}**"
     head += f" {data['anchor']}" if data.get("anchor") else f", {data['first']} to {data['last']}"
     lines = [head + ":"]
+    if data["metric"] == "step_m":
+        lines.append("- Step length: the distance of one step (a stride is two steps).")
+    lines.append(
+        f"- A change counts when it is at least {data['smallest_change_text']} {diff} with "
+        f"{data['runs_each_side']} runs or more on each side: one run differs from the next by "
+        f"about {data['noise_text']} {diff} (everyday noise), and {data['practical_text']} {diff}"
+        f" is the smallest that matters in practice."
+    )
     if not data["changes"]:
         lines.append(
-            f"- No change in level that stands out from run-to-run variation. The smallest change "
-            f"these runs could have shown is about {data['smallest_change_text']} "
-            f"{data['difference_unit']}."
+            f"- No change in level beyond that. The smallest change these runs could have shown "
+            f"is about {data['detectable_text']} {diff}."
         )
-    for change in data["changes"]:
+    for change in reversed(data["changes"]):  # most recent first
         size = f" ({change['size_pct']:+.1f} %)" if change["size_pct"] is not None else ""
-        lines.append(
+        line = (
             f"- {change['anchor'].capitalize()}: {change['before_text']} → "
             f"{change['after_text']} {unit}{size}; {data['interval']} "
-            f"{change['ci_low']:+} to {change['ci_high']:+} {data['difference_unit']}; "
+            f"{change['ci_low']:+} to {change['ci_high']:+} {diff}; "
             f"{change['runs_before']} runs before, {change['runs_after']} after."
         )
+        if change["confounded"]:
+            line += f" This follows {change['confounded']}: it may be {change['blame']}, not you."
+        lines.append(line)
     return standard_reply(result, lines)
 
 

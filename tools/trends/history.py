@@ -43,7 +43,8 @@ METRIC_COLUMNS = (
     "avg_hr",
     "max_hr",
     "cadence_spm",
-    "stride_m",
+    "step_m",
+    "stride_m",  # the same as step_m, under its old, wrong name (see tools.trends.metrics)
     "power_w",
     "ef",
     "decoupling_pct",

@@ -1,5 +1,5 @@
 """What one activity says about the runner: pace and grade-adjusted pace, heart rate, cadence,
-stride length, power, efficiency factor, aerobic decoupling and time at each heart rate.
+step length, power, efficiency factor, aerobic decoupling and time at each heart rate.
 
 Computed from the activity's streams where it has them, else from its summary (Strava's
 ``activities.csv`` rows without files give only the summary). Pure functions: storage keeps the
@@ -20,7 +20,8 @@ from storage.models import Activity
 from tools.trends.load import HR_HIGH, HR_LOW
 
 #: Bump when what is computed here changes; stored metrics of an older version are recomputed.
-VERSION = 1
+#: 2: ``step_m`` (step length) beside ``stride_m``.
+VERSION = 2
 #: Below this speed a runner is standing (m/s); such samples are left out of averages.
 MOVING_SPEED = 0.5
 #: A gap between samples longer than this is a pause, not time at that heart rate (s).
@@ -224,7 +225,11 @@ def _derived(values: dict[str, float]) -> None:
     if values.get("gap_speed_mps"):
         values["gap_pace_s_per_km"] = 1000.0 / values["gap_speed_mps"]
     if speed and cadence:
-        values["stride_m"] = speed / (cadence / 60.0)
+        # Cadence counts steps (both feet), so distance per cadence unit is one STEP, half a
+        # stride. ``stride_m`` is the old, wrong name of the same number, kept for readers that
+        # still use it (the Trends tab's figure); new code reads ``step_m``.
+        values["step_m"] = speed / (cadence / 60.0)
+        values["stride_m"] = values["step_m"]
     if (values.get("gap_speed_mps") or speed) and hr:
         # Efficiency factor: metres covered per heartbeat (grade-adjusted speed over HR).
         values["ef"] = (values.get("gap_speed_mps") or speed) * 60.0 / hr

@@ -1,0 +1,304 @@
+"""Like with like: each run's value moved to the runner's usual conditions, and what else changed.
+
+A run's cadence, step length, heart rate, power and efficiency move with how fast it was, how hilly,
+how long and (for heart rate) how hot. Before looking for changes in the runner, each run's value is
+moved along a straight line, fitted robustly (Huber's loss) over the runner's own runs, to their
+usual speed, climb, duration and temperature: :func:`adjust`. What the line cannot take out (a
+trip to the mountains or to altitude, a heat wave the watch did not record, a block of trail
+running) is checked afterwards by :func:`confounders`, which says what differed between the runs
+before and after a change, so that a change that follows a switch of terrain or season is said
+to do so.
+
+Pure functions of a history frame (:func:`tools.trends.history.history`) or of plain arrays; the
+evaluation ``evals.injected_steps`` uses the same :func:`adjust`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Covariates a metric can be adjusted for, by metric key (a column of the history). Pace is
+#: not adjusted (it is the runner's choice of the day; what it follows is said by
+#: :func:`confounders`), nor are video-analysis metrics.
+ADJUSTED_FOR: dict[str, tuple[str, ...]] = {
+    "cadence_spm": ("speed", "climb", "duration"),
+    "step_m": ("speed", "climb", "duration"),
+    "avg_hr": ("speed", "climb", "duration", "temperature"),
+    "power_w": ("speed", "climb", "duration"),
+    "ef": ("speed", "climb", "duration", "temperature"),
+}
+#: Each covariate's words in a reply, and its unit.
+WORDS = {
+    "speed": ("pace", "/km"),
+    "climb": ("climb", "m/km"),
+    "duration": ("duration", "min"),
+    "temperature": ("temperature", "°C"),
+}
+#: A covariate known for fewer runs than this share is left out (temperature, on most histories).
+MIN_KNOWN = 0.5
+#: Huber's threshold, in robust standard deviations.
+HUBER = 1.345
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """``values`` moved to the ``reference`` conditions (by covariate, in the covariate's own
+    units: m/s, m/km, min, °C) along ``slopes`` (the metric's change per unit of each)."""
+
+    values: np.ndarray
+    slopes: dict[str, float]
+    reference: dict[str, float]
+    text: str
+
+
+def covariate_columns(runs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The covariates of each run of a history frame: grade-adjusted speed (m/s), climb (metres
+    of ascent per km), duration (min) and temperature (°C, NaN where unknown)."""
+    speed = runs["gap_speed_mps"].fillna(runs["speed_mps"]).to_numpy(dtype=float)
+    distance = runs["distance_km"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        climb = runs["elevation_gain_m"].to_numpy(dtype=float) / distance
+    return {
+        "speed": speed,
+        "climb": np.where(np.isfinite(climb), climb, np.nan),
+        "duration": runs["duration_min"].to_numpy(dtype=float),
+        "temperature": runs["temp_c"].to_numpy(dtype=float),
+    }
+
+
+def robust_fit(x: np.ndarray, y: np.ndarray, iterations: int = 30) -> np.ndarray:
+    """Intercept and slopes of ``y`` on the columns of ``x`` by least squares with Huber's loss
+    (iteratively reweighted): a race or a walk break left in pulls the line far less than it
+    would pull plain least squares."""
+    design = np.column_stack([np.ones(len(y)), x])
+    weights = np.ones(len(y))
+    coef = np.zeros(design.shape[1])
+    for _ in range(iterations):
+        root = np.sqrt(weights)
+        coef = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)[0]
+        residual = y - design @ coef
+        scale = 1.4826 * np.median(np.abs(residual - np.median(residual))) or 1.0
+        new = np.minimum(1.0, HUBER * scale / np.maximum(np.abs(residual), 1e-12))
+        if np.allclose(new, weights, atol=1e-4):
+            break
+        weights = new
+    return coef
+
+
+def _transform(name: str, x: np.ndarray) -> np.ndarray:
+    """Duration enters as its logarithm (heart rate drifts up fast, then slowly)."""
+    if name == "duration":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(np.where(x > 0, x, np.nan))
+    return x
+
+
+def adjust(y: np.ndarray, covariates: Mapping[str, np.ndarray], names: tuple[str, ...]) -> Adjusted:
+    """``y`` moved to the median of each covariate in ``names`` along a robust straight-line fit.
+
+    A covariate known for fewer than :data:`MIN_KNOWN` of the runs is left out; where one is
+    unknown for a run, the run is taken at the median (no move for it). With fewer runs than
+    ten per covariate nothing is moved.
+    """
+    y = np.asarray(y, dtype=float)
+    used = [n for n in names if np.isfinite(covariates[n]).mean() >= MIN_KNOWN]
+    if not used or len(y) < 10 * len(used):
+        return Adjusted(y.copy(), {}, {}, "")
+    raw = np.column_stack([covariates[n] for n in used]).astype(float)
+    x = np.column_stack([_transform(n, raw[:, i]) for i, n in enumerate(used)])
+    reference = np.nanmedian(x, axis=0)
+    x = np.where(np.isfinite(x), x, reference)
+    ok = np.isfinite(y)
+    slopes = robust_fit(x[ok], y[ok])[1:]
+    moved = y - (x - reference) @ slopes
+    ref_raw = {n: float(np.nanmedian(raw[:, i])) for i, n in enumerate(used)}
+    per_unit = {}
+    for i, n in enumerate(used):  # the slope per unit of the covariate itself, at its median
+        per_unit[n] = float(slopes[i] / ref_raw[n]) if n == "duration" else float(slopes[i])
+    return Adjusted(moved, per_unit, ref_raw, describe(ref_raw))
+
+
+def describe(reference: Mapping[str, float]) -> str:
+    """The words for ``reference``: "moved to your usual pace (5:41 /km), climb (5 m/km) and
+    duration (52 min)"."""
+    parts = []
+    for name, value in reference.items():
+        if name == "speed":
+            seconds = round(1000.0 / value) if value > 0 else 0
+            shown = f"{seconds // 60}:{seconds % 60:02d} /km"
+        else:
+            shown = f"{value:.0f} {WORDS[name][1]}"
+        parts.append(f"{WORDS[name][0]} ({shown})")
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"moved to your usual {listed}"
+
+
+# --- what else changed --------------------------------------------------------------------------
+
+#: A difference in a condition between the runs before and after a change that could explain a
+#: change of the runner's own: climb (m/km, and at least this share of the smaller side's),
+#: temperature (°C), pace (share of the speed), duration (share).
+CLIMB_M_PER_KM = 5.0
+CLIMB_SHARE = 0.5
+TEMPERATURE_C = 4.0
+SPEED_SHARE = 0.05
+DURATION_SHARE = 0.3
+#: A side whose runs fall this much inside one stretch of SEASON_DAYS of the year (when the other
+#: side's do not, by SEASON_GAP) is one season's runs: heat, cold or altitude may explain it.
+SEASON_SHARE = 0.75
+SEASON_DAYS = 92
+SEASON_GAP = 0.4
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Confounder:
+    """Something else that changed with the metric: ``which`` condition, its typical value
+    ``before`` and ``after`` the change (in ``unit``; NaN for the season), and ``words``, a
+    template of how a coach says it with ``{before}``, ``{after}``, ``{span}`` and ``{runs}``:
+    "a switch to hillier runs (climb {before} → {after} m/km on average)". ``span`` is the
+    stretch of the year one side's runs fall in, ``runs`` how many they are."""
+
+    which: str
+    before: float
+    after: float
+    unit: str
+    words: str
+    span: str = ""
+    runs: int = 0
+
+    def shown(self, value: float) -> str:
+        """A value of this condition as a reply shows it (a pace as 5:41)."""
+        if self.which == "pace":
+            seconds = round(value)
+            return f"{seconds // 60}:{seconds % 60:02d}"
+        return f"{value:.0f}"
+
+    @property
+    def text(self) -> str:
+        return self.words.format(
+            before=self.shown(self.before) if math.isfinite(self.before) else "",
+            after=self.shown(self.after) if math.isfinite(self.after) else "",
+            span=self.span,
+            runs=self.runs,
+        )
+
+    @property
+    def blame(self) -> str:
+        """What it may be instead of the runner: "the terrain", "the heat or cold"..."""
+        return {
+            "terrain": "the terrain",
+            "temperature": "the heat or cold",
+            "season": "the season (heat, cold or travel)",
+            "pace": "the pace",
+            "duration": "the length of the runs",
+        }[self.which]
+
+
+def _season(days: pd.Series) -> tuple[int, float]:
+    """The day of the year starting the SEASON_DAYS stretch holding most of ``days``, and its
+    share of them."""
+    doy = days.dt.dayofyear.to_numpy()
+    best, share = 1, 0.0
+    for start in range(1, 366, 7):
+        inside = ((doy - start) % 365) < SEASON_DAYS
+        if inside.mean() > share:
+            best, share = start, float(inside.mean())
+    return best, share
+
+
+def _season_text(days: pd.Series) -> str:
+    first, last = days.min(), days.max()
+    if first.year == last.year:
+        if first.month == last.month:
+            return f"{_MONTHS[first.month - 1]} {first.year}"
+        return f"{_MONTHS[first.month - 1]}-{_MONTHS[last.month - 1]} {first.year}"
+    return f"{first.date().isoformat()} to {last.date().isoformat()}"
+
+
+def confounders(
+    before: pd.DataFrame, after: pd.DataFrame, pace_dependent: bool, temperature_known: bool
+) -> list[Confounder]:
+    """What differed between the runs ``before`` and ``after`` a change (history rows): terrain
+    (climb per km), temperature where known, the season where it is not (one side's runs
+    mostly in one stretch of the year, the other's not), pace for a pace-dependent metric, and
+    duration. Most telling first."""
+    found: list[Confounder] = []
+    b, a = covariate_columns(before), covariate_columns(after)
+
+    def mid(x: np.ndarray) -> float:
+        return float(np.nanmedian(x)) if np.isfinite(x).any() else math.nan
+
+    def mean(x: np.ndarray) -> float:
+        return float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
+
+    climb_b, climb_a = mean(b["climb"]), mean(a["climb"])
+    if (
+        math.isfinite(climb_b)
+        and math.isfinite(climb_a)
+        and abs(climb_a - climb_b) >= CLIMB_M_PER_KM
+        and abs(climb_a - climb_b) >= CLIMB_SHARE * max(min(climb_a, climb_b), 1.0)
+    ):
+        way = "hillier" if climb_a > climb_b else "flatter"
+        found.append(
+            Confounder(
+                "terrain",
+                climb_b,
+                climb_a,
+                "m/km",
+                f"a switch to {way} runs (climb {{before}} → {{after}} m/km on average: "
+                "trails, hills or mountains)",
+            )
+        )
+    temp_b, temp_a = mid(b["temperature"]), mid(a["temperature"])
+    if temperature_known and math.isfinite(temp_b) and math.isfinite(temp_a):
+        if abs(temp_a - temp_b) >= TEMPERATURE_C:
+            way = "warmer" if temp_a > temp_b else "cooler"
+            words = f"{way} runs ({{before}} → {{after}} °C)"
+            found.append(Confounder("temperature", temp_b, temp_a, "°C", words))
+    elif len(before) and len(after):
+        for side, other, word in ((before, after, "before"), (after, before, "after")):
+            start, share = _season(side["date"])
+            doy = other["date"].dt.dayofyear.to_numpy()
+            other_share = float((((doy - start) % 365) < SEASON_DAYS).mean())
+            if share >= SEASON_SHARE and share - other_share >= SEASON_GAP:
+                found.append(
+                    Confounder(
+                        "season",
+                        math.nan,
+                        math.nan,
+                        "",
+                        f"the {{runs}} runs {word} it, which fall mostly in {{span}} (no "
+                        "temperature recorded: heat, cold or travel may be behind it)",
+                        span=_season_text(side["date"]),
+                        runs=len(side),
+                    )
+                )
+                break
+    if pace_dependent:
+        speed_b, speed_a = mid(b["speed"]), mid(a["speed"])
+        if speed_b > 0 and speed_a > 0 and abs(speed_a / speed_b - 1) >= SPEED_SHARE:
+            way = "faster" if speed_a > speed_b else "slower"
+            found.append(
+                Confounder(
+                    "pace",
+                    1000 / speed_b,
+                    1000 / speed_a,
+                    "/km",
+                    f"{way} runs ({{before}} → {{after}} /km; compared at one pace along a "
+                    "straight line, which may not hold that far)",
+                )
+            )
+    dur_b, dur_a = mid(b["duration"]), mid(a["duration"])
+    if dur_b > 0 and dur_a > 0 and abs(dur_a / dur_b - 1) >= DURATION_SHARE:
+        way = "longer" if dur_a > dur_b else "shorter"
+        words = f"{way} runs ({{before}} → {{after}} min)"
+        found.append(Confounder("duration", dur_b, dur_a, "min", words))
+    return found
