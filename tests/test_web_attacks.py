@@ -472,3 +472,28 @@ def test_the_real_page_works_under_the_csp_and_cannot_be_framed(
         assert frame.locator("#chat").count() == 0 and frame.locator("#who").count() == 0
         assert any("frame-ancestors" in line for line in said), said[-5:]
         context.close()
+
+
+def test_a_call_takes_as_input_only_files_this_login_uploaded(site: Site, outside: Outside) -> None:
+    """A file input names a path: Bob naming Ann's upload, a file of the server, or an outside
+    address (which Gradio would download) is refused; Ann's own upload is taken."""
+    ann, bob = site.login("ann"), site.login("bob")
+    upload = ann.post(
+        f"{site.url}/gradio_api/upload", files={"files": ("hers.gpx", b"<gpx creator='ann'/>")}
+    )
+    assert upload.status_code == 200, upload.text
+    (hers,) = upload.json()
+    meta = {"_type": "gradio.FileData"}
+    for path in (hers, "/etc/hostname", f"{outside.url}/run.gpx", f"file://{hers}"):
+        files = [{"path": path, "orig_name": "run.gpx", "meta": meta}]
+        for api, data in (
+            ("chat", [{"text": "import this", "files": files}, None]),
+            ("import", [files, None]),
+        ):
+            answer = bob.post(f"{site.url}/gradio_api/call/{api}", json={"data": data})
+            assert answer.status_code == 403, (api, path, answer.status_code, answer.text)
+    assert outside.requests == []
+    files = [{"path": hers, "orig_name": "hers.gpx", "meta": meta}]
+    mine = ann.post(f"{site.url}/gradio_api/call/import", json={"data": [files, None]})
+    assert mine.status_code == 200, mine.text
+    assert read(ann, f"{site.url}/gradio_api/call/import/{mine.json()['event_id']}").status == 200

@@ -225,10 +225,13 @@ class WebGuard:
             receive = _replay(body, receive)
             try:
                 data = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return (400, NOT_JSON), receive
             if not isinstance(data, dict):
                 return (400, NOT_JSON), receive
+            for named_file in _paths_in(data):
+                if (refusal := self._input_refusal(user, named_file)) is not None:
+                    return (403, refusal), receive
             for key, kind in BODY_NAMES.items():
                 value = data.get(key)
                 if value is None:
@@ -307,6 +310,18 @@ class WebGuard:
         for path in answer if isinstance(answer, list) else []:
             _remember(self.uploads, str(Path(str(path)).resolve()), user)
 
+    def _input_refusal(self, user: str, named: str) -> str | None:
+        """Why a file a call names as its input (``{"path": ...}`` in its data) may not be
+        used, or None: only a file this login uploaded is taken (Gradio would take any file
+        of its cache, and download an address)."""
+        if is_http_url_like(named) or "://" in named or named.startswith("//"):
+            log.warning("%s named an outside address as a file; refused", user)
+            return NO_FETCHING
+        if self.uploads.get(str(_resolved(named))) != user:
+            log.warning("%s named a file they did not upload; refused", user)
+            return NOT_YOURS
+        return None
+
     async def _file_refusal(self, user: str, address: str) -> str | None:
         """Why ``user`` may not download what ``address`` (``/gradio_api/file=...``) names,
         or None when they may."""
@@ -365,6 +380,22 @@ def _resolved(named: str) -> Path:
         return Path(named).resolve()
     except (OSError, ValueError):
         return Path("/")
+
+
+def _paths_in(data: Any) -> list[str]:
+    """Every ``"path"`` a JSON value holds in an object, at any depth (how Gradio's file
+    inputs name their files); a path that is not a string is given as its text."""
+    paths: list[str] = []
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if "path" in value and value["path"] is not None:
+                paths.append(str(value["path"]))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return paths
 
 
 def _headers(scope: Scope, name: bytes) -> list[str]:
