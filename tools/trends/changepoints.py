@@ -21,7 +21,10 @@ The rule, fixed for every series (nothing is tuned per series):
    noise scale that matters for a difference of segment means is the long-run one,
    ``sigma = s1 * sqrt(1 + rho) / (1 - rho)`` (``s1`` when ``rho = 0``). A column whose ``rho``
    reaches ``RHO_MAX`` (0.8) wanders like a random walk, a ramp or a seasonal swing: a level
-   shift means little there, so it is left out of the search (and the note says so). None of
+   shift means little there, so it is left out of the search (and the note says so); when every
+   column wanders, their differences are searched instead (``wandering="rate"``, the default):
+   a change there is a change of the rate, a trend that turns (``"decline"`` looks for nothing;
+   the ``detect_changes`` tool uses it, as it tells a runner changes of level). None of
    this is inflated by level shifts or by a linear trend (differences are centred on their
    median). The ratio of lag-2 to lag-1 difference MADs would also give ``rho``, but with twice
    the spread (3/sqrt(n) against 1.5/sqrt(n) on white noise); in the injected-step experiment
@@ -33,18 +36,22 @@ The rule, fixed for every series (nothing is tuned per series):
 4. Segments are found, over the columns left, by PELT (exact penalised segmentation) with the L2
    cost, i.e. least squares around each segment's mean, via ``ruptures.KernelCPD(kernel=
    "linear")``, the same cost computed in C (``ruptures.Pelt(model="l2", jump=1)`` gives the same
-   answer ~1000x slower). Each change costs ``pen = (d + 2) * log(n)`` in noise units, ``d`` the
-   columns searched. This is the modified BIC of Zhang and Siegmund (2007) for a mean change,
-   ``3 log n`` for one column: the BIC's ``log n`` per new mean plus about two ``log n`` for the
-   unknown location of the change. On pure noise of 60 to 908 points it found a change in at
-   most 0.3 % of normal series, 3 % of Student-t (3 df) ones and 4 % of AR(1) (rho 0.3) ones,
-   and in 2-5 % of shuffled 120-run windows of a real runner's speed, cadence and efficiency;
-   plain BIC (``2 log n``) in 1-4 %, 10-11 %, 3-13 % and 7-16 %, for a few more detections of
-   real steps (cadence +3 %: 70 % of steps, against 60 %; ``python -m evals.injected_steps
-   --null``). A coach that says "your cadence changed" when it did not is worse than one that
-   misses a small change, so the stricter rule is the default.
+   answer ~1000x slower). Each change costs ``penalty(n, d)`` in noise units: the 99th
+   percentile of the largest one-split gain on Gaussian white noise of ``n`` points pushed
+   through this same noise estimate and clipping (:func:`calibrate`), i.e. pure noise shows a
+   change in about 1 % of series of any length; it grows like ``log log n`` (a line in it,
+   11.4 at n = 20 to 13.8 at n = 908), as the largest standardised CUSUM does. Until issue 19
+   it was the modified BIC of Zhang and Siegmund (2007), ``(d + 2) log n`` (14.4 at n = 120,
+   20.4 at n = 908): it held pure normal noise to 0.3 %, far stricter than needed on long
+   series, and missed real steps there. A coach that says "your cadence changed" when it did
+   not is worse than one that misses a small change, so the tool adds its own, practical bar
+   (``smallest`` and ``min_side``, below).
 5. A segment has at least ``min_size`` points (5 by default): a level that holds for fewer runs
    is a streak, not a change.
+6. Optionally (1-D), a change is kept only when worth telling (:func:`worthwhile`): at least
+   ``min_side`` points on each side and a difference of the neighbouring means of at least
+   ``smallest``; the weakest failing change is dropped first, its segments merged, and the rest
+   judged again.
 
 Each change is reported with the **means** of its two adjacent segments (in the series' units,
 on the values as given, not the clipped ones), the difference, and a 95 % percentile bootstrap

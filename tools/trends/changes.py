@@ -674,9 +674,9 @@ def _result(
             facts.append(Fact("latest_change", latest["size_pct"], "%"))
         facts += [
             Fact("latest_change_date", latest["date"]),
-            _level_fact("latest_before", latest["before"], metric),
-            _level_fact("latest_after", latest["after"], metric),
-            _fact("latest_size", abs(latest["size"]), digits, unit),
+            _level_fact("latest_before", found.changes[-1].before, metric),
+            _level_fact("latest_after", found.changes[-1].after, metric),
+            _fact("latest_size", abs(found.changes[-1].size), digits, unit),
             Fact("latest_runs_before", latest["runs_before"], "runs"),
             Fact("latest_runs_after", latest["runs_after"], "runs"),
         ]
@@ -852,7 +852,7 @@ def _phrase(result: ToolResult) -> str:
 SPEC = ToolSpec(
     name=TOOL,
     function=detect_changes,
-    summary="spot changes in your cadence, stride, heart rate, pace or efficiency over time",
+    summary="spot changes in your cadence, step length (stride), heart rate, pace or efficiency",
     examples=(
         "has my cadence changed this year?",
         "has my cadence changed since my marathon?",
