@@ -28,6 +28,7 @@ from storage.settings import Settings
 from tests.browser import chromium, login, wait_logged_in
 from tests.conftest import SharedServer
 from ui.web import make_server_app
+from ui.web_owners import Owners
 from ui.web_routes import rule_for
 
 CALL = "/gradio_api/call/chat"
@@ -582,3 +583,16 @@ def test_the_allow_list_opens_exactly_the_reviewed_routes(
     assert ("POST", "/gradio_api/queue/join") in mounted and len(mounted) > 60
     opened = {(method, path) for method, path in mounted if rule_for(method, _example(path))}
     assert opened == REVIEWED, (sorted(opened - REVIEWED), sorted(REVIEWED - opened))
+
+
+def test_no_login_can_push_anothers_ids_out_of_memory() -> None:
+    """The guard's memory of owners is bounded per login: Bob naming ever more new sessions
+    forgets only his own oldest, and Ann's session stays hers."""
+    sessions = Owners(per_login=100)
+    assert sessions.claim("ann-tab", "ann")
+    for number in range(1000):
+        assert sessions.claim(f"bob-{number}", "bob")
+    assert not sessions.claim("ann-tab", "bob") and sessions.claim("ann-tab", "ann")
+    assert len(sessions) == 101 and sessions.owner("bob-0") is None
+    sessions.add("ann-tab", "bob")  # given to Bob by mistake: still Ann's
+    assert sessions.owner("ann-tab") == "ann"

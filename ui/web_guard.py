@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from storage.users import get_user
 from ui.web_files import cache_folder, published_owner
 from ui.web_headers import same_origin, with_security_headers
 from ui.web_login import LoginThrottle, login_page
+from ui.web_owners import Owners
 from ui.web_routes import (
     API,
     BODY_NAMES,
@@ -72,8 +72,6 @@ FILE_ROUTES = (f"{API}/file=", f"{API}/file/")
 #: Bodies read to find a session id (JSON of a queue call); larger ones are refused.
 MAX_JSON_BODY = 8 * 1024 * 1024
 MAX_LOGIN_BODY = 64 * 1024
-#: How many sessions, events and uploads are remembered with their user (the oldest go).
-MAX_REMEMBERED = 100_000
 NOT_LOGGED_IN = "Log in first: open Coach G's page and log in."
 NOT_YOURS = "This belongs to another login. Reload the page."
 NOT_JSON = "This address takes a JSON object (Content-Type application/json)."
@@ -105,10 +103,10 @@ class WebGuard:
         self.db = db
         self.throttle = throttle or LoginThrottle()
         self.page = login_page(allow_signup).encode()
-        self.sessions: OrderedDict[str, str] = OrderedDict()
-        self.uploads: OrderedDict[str, str] = OrderedDict()
-        self.events: OrderedDict[str, str] = OrderedDict()
-        self.upload_ids: OrderedDict[str, str] = OrderedDict()
+        self.sessions = Owners()
+        self.uploads = Owners()  # by resolved path
+        self.events = Owners()
+        self.upload_ids = Owners()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -258,26 +256,33 @@ class WebGuard:
 
     def _owns_upload_id(self, user: str, upload_id: str) -> bool:
         """Whether an upload's progress id is ``user``'s: the first user to use it owns it."""
-        owner = self.upload_ids.setdefault(upload_id, user)
-        _remember(self.upload_ids, upload_id, owner)
-        return owner == user
+        return self.upload_ids.claim(upload_id, user)
 
     def _owns_session(self, user: str, session_hash: str) -> bool:
         """Whether ``session_hash`` is ``user``'s: the first user to use it owns it. An event
-        id is a session id too (Gradio's call without one runs under its event id)."""
-        if self.events.get(session_hash, user) != user:
+        id is a session id too (Gradio's call without one runs under its event id), and a
+        session Gradio holds that the guard does not know (forgotten) is no one's to claim."""
+        if (event_owner := self.events.owner(session_hash)) is not None:
+            return event_owner == user
+        if self.sessions.owner(session_hash) is None and self._gradio_holds(session_hash):
+            log.warning("%s named a session the guard no longer knows; refused", user)
             return False
-        owner = self.sessions.get(session_hash)
-        if owner is None:
-            _remember(self.sessions, session_hash, user)
-            return True
-        self.sessions.move_to_end(session_hash)
-        return owner == user
+        return self.sessions.claim(session_hash, user)
+
+    def _gradio_holds(self, session_hash: str) -> bool:
+        """Whether Gradio holds state or messages for ``session_hash``."""
+        queue = self.gradio.get_blocks()._queue
+        held = (
+            getattr(self.gradio, "state_holder", ()),
+            getattr(queue, "pending_messages_per_session", ()),
+            getattr(queue, "pending_event_ids_session", ()),
+        )
+        return any(session_hash in table for table in held)
 
     def _owns_event(self, user: str, event_id: str) -> bool:
         """Whether ``event_id`` was started by ``user``: the server gave it to them. An id
         the guard never handed out is refused (Gradio reads an unknown one as a session id)."""
-        return self.events.get(event_id) == user
+        return self.events.owner(event_id) == user
 
     # -- files -----------------------------------------------------------------------------
 
@@ -306,9 +311,9 @@ class WebGuard:
         except ValueError:
             return
         if isinstance(answer, dict) and answer.get("event_id"):
-            _remember(self.events, str(answer["event_id"]), user)
+            self.events.add(str(answer["event_id"]), user)
         for path in answer if isinstance(answer, list) else []:
-            _remember(self.uploads, str(Path(str(path)).resolve()), user)
+            self.uploads.add(str(_resolved(str(path))), user)
 
     def _input_refusal(self, user: str, named: str) -> str | None:
         """Why a file a call names as its input (``{"path": ...}`` in its data) may not be
@@ -317,7 +322,7 @@ class WebGuard:
         if is_http_url_like(named) or "://" in named or named.startswith("//"):
             log.warning("%s named an outside address as a file; refused", user)
             return NO_FETCHING
-        if self.uploads.get(str(_resolved(named))) != user:
+        if self.uploads.owner(str(_resolved(named))) != user:
             log.warning("%s named a file they did not upload; refused", user)
             return NOT_YOURS
         return None
@@ -337,7 +342,7 @@ class WebGuard:
         cache = cache_folder()
         if not path.is_relative_to(cache):
             return False
-        uploader = self.uploads.get(str(path))
+        uploader = self.uploads.owner(str(path))
         if uploader is not None:
             return uploader == user
         top = path.relative_to(cache).parts[:1]
@@ -358,13 +363,6 @@ class WebGuard:
             except AccessDenied:
                 return False
         return True
-
-
-def _remember(table: OrderedDict[str, str], key: str, user: str) -> None:
-    table[key] = user
-    table.move_to_end(key)
-    if len(table) > MAX_REMEMBERED:
-        table.popitem(last=False)
 
 
 def _file_named(address: str) -> str:
