@@ -359,6 +359,7 @@ def test_every_answer_forbids_framing_and_carries_a_csp(site: Site) -> None:
         assert "connect-src 'self'" in csp and "object-src 'none'" in csp
         assert answer.headers.get("x-frame-options") == "DENY"
         assert answer.headers.get("x-content-type-options") == "nosniff"
+        assert answer.headers.get("cross-origin-resource-policy") == "same-origin"
 
 
 # -- deny by default ---------------------------------------------------------------------------
@@ -406,7 +407,12 @@ def test_files_in_the_cache_are_served_only_when_known_to_be_this_logins(
     stray = web_server.home / "web-cache" / secrets.token_hex(8) / "notes.txt"
     stray.parent.mkdir(parents=True)
     stray.write_text("someone's notes")
-    for path in (stray, web_server.home / "coachg.db", Path("/etc/hostname")):
+    for path in (
+        stray,
+        web_server.home / "coachg.db",
+        Path("/etc/hostname"),
+        f"{stray.parent}/../{stray.parent.name}/notes.txt",
+    ):
         answer = ann.get(f"{site.url}/gradio_api/file={path}")
         assert answer.status_code == 403, (path, answer.status_code)
     upload = ann.post(f"{site.url}/gradio_api/upload", files={"files": ("a.gpx", b"<gpx/>")})

@@ -334,6 +334,8 @@ class WebGuard:
         if is_http_url_like(named) or "://" in named or named.startswith("//"):
             log.warning("%s asked the server to fetch an outside address; refused", user)
             return NO_FETCHING
+        if ".." in Path(named).parts:
+            return NOT_YOURS  # read one way here and perhaps another by Gradio: refused
         return None if await self._may_fetch(user, _resolved(named)) else NOT_YOURS
 
     async def _may_fetch(self, user: str, path: Path) -> bool:

@@ -11,8 +11,9 @@
   its drawing runs in a ``blob:`` worker); no plugins, no ``<base>`` elsewhere, forms post only
   here, and no page of another origin may frame it. A browser reports what the policy blocked
   to :data:`CSP_REPORTS`, and the web guard logs it.
-- **X-Frame-Options: DENY** (for browsers without ``frame-ancestors``), ``nosniff`` and no
-  referrer sent elsewhere.
+- **X-Frame-Options: DENY** (for browsers without ``frame-ancestors``), ``nosniff``, no
+  referrer sent elsewhere, no page of another origin may embed an answer (an image, a video:
+  ``Cross-Origin-Resource-Policy``) or keep a handle on the app's window.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
 )
 _SET = {name for name, _ in HEADERS}
 
