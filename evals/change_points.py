@@ -42,7 +42,29 @@ run_log, whose pace is smooth (GPS-smoothed) though its intervals are real level
 people marked. The runner's per-run series the detector is for have lag-1 autocorrelation near
 0, and the injected-step figures did not move.
 
+Issue 19 (second round). Before anything was changed the 16 series were split in two, in name
+order, alternately: a development half (``DEV``), on which changes could be tried and kept, and a
+held-out half (``HELD_OUT``), scored once at the end (``--split``; every series had been seen in
+the rounds above, so the held-out half is held out from this round's choices only). Before,
+mean F1 / covering (detector; no change):
+
+    dev 0.774 / 0.702 (0.710 / 0.624); held out 0.681 / 0.611 (0.681 / 0.592); declined 12 of 16
+
+Two changes, tried on the dev half: the penalty calibrated to about 1 % false alarms on Gaussian
+noise (it grows like log log n; the modified BIC grew like log n) left the dev scores as they
+were; a series whose every column wanders is searched in its differences (changes of rate)
+instead of declined, which lifted the dev half to 0.862 / 0.790 (run_log 0.446 -> 0.990). Then,
+once, the held-out half:
+
+    dev 0.862 / 0.790; held out 0.663 / 0.635 (no change 0.681 / 0.592); declined 1 of 16
+
+so on the held-out half covering rose (0.611 -> 0.635) and F1 fell (0.681 -> 0.663, below the
+no-change baseline): shanghai_license, now searched, gets changes that cover its segments better
+(0.547 -> 0.739) but sit outside the 5-point margin of the marks (F1 0.636 -> 0.491). The 0.75
+F1 the issue asks for is met on the dev half and not on the held-out half.
+
     python -m evals.change_points [--data DIR] [--out FILE] [--json SCORES]
+        [--split dev|held-out|all]
 """
 
 from __future__ import annotations

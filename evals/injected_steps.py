@@ -18,7 +18,9 @@ beyond the smallest worthwhile change with enough runs a side). It reports:
   changes, so this is not a false-alarm rate;
 - **shuffled**: the unstepped window's runs in random order (each run keeps its conditions),
   which keeps the real spread and outliers but removes every real change and slow drift, so any
-  change told there is a false alarm.
+  change told there is a false alarm;
+- **shuffled, then stepped**: the step put into the shuffled window: what the rule finds when
+  no real change or drift is around the step, i.e. against the runner's noise alone.
 
 ``--raw`` runs the bare detector on the values as measured (no adjustment, no smallest
 worthwhile change), as before issue 19. ``--null`` measures the detector on synthetic noise
@@ -44,7 +46,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +78,9 @@ class Row:
     elsewhere: dict[float, float]  # step -> share with a change further away
     unstepped: float  # share of unstepped windows with any change
     shuffled: float  # share of shuffled windows with any change
+    #: step -> share found within TOLERANCE when the window is shuffled before the step is put
+    #: in (no real changes left around it)
+    clean: dict[float, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,20 +177,23 @@ def measure(
         return None
     near = {s: 0 for s in STEPS}
     far = {s: 0 for s in STEPS}
+    clean = {s: 0 for s in STEPS}
     unstepped = shuffled = 0
     for _ in range(trials):
         start = int(rng.integers(0, x.size - window + 1))
         w = runs.window(start, window)
         at = int(rng.integers(MIN_SIZE, window - MIN_SIZE + 1))
+        mixed = w.shuffled(rng)
         for step in STEPS:
-            y = w.values.copy()
-            y[at:] *= 1.0 + step
-            stepped = Runs(w.key, y, w.conditions, w.month)
-            hit, other = _found(told(stepped, raw), at)
-            near[step] += hit
-            far[step] += other
+            for base, counts in ((w, near), (mixed, clean)):
+                y = base.values.copy()
+                y[at:] *= 1.0 + step
+                hit, other = _found(told(Runs(base.key, y, base.conditions, base.month), raw), at)
+                counts[step] += hit
+                if base is w:
+                    far[step] += other
         unstepped += bool(told(w, raw))
-        shuffled += bool(told(w.shuffled(rng), raw))
+        shuffled += bool(told(mixed, raw))
     return Row(
         metric=name,
         runs=int(x.size),
@@ -194,6 +202,7 @@ def measure(
         elsewhere={s: far[s] / trials for s in STEPS},
         unstepped=unstepped / trials,
         shuffled=shuffled / trials,
+        clean={s: clean[s] / trials for s in STEPS},
     )
 
 
@@ -205,13 +214,14 @@ def print_table(rows: list[Row], window: int) -> None:
     print(
         f"{'metric':<24} {'runs':>5} {'trials':>6} | detected {steps} | elsewhere {steps} |", end=""
     )
-    print(" any, unstepped | false alarm, shuffled")
+    print(f" any, unstepped | false alarm, shuffled | shuffled, then stepped {steps}")
     for r in rows:
         det = " ".join(f"{r.detected[s]:>6.0%}" for s in STEPS)
         far = " ".join(f"{r.elsewhere[s]:>6.0%}" for s in STEPS)
+        clean = " ".join(f"{r.clean.get(s, 0):>6.0%}" for s in STEPS)
         print(
             f"{r.metric:<24} {r.runs:>5} {r.trials:>6} |          {det} |           {far} |"
-            f" {r.unstepped:>14.0%} | {r.shuffled:>20.0%}"
+            f" {r.unstepped:>14.0%} | {r.shuffled:>20.0%} |                        {clean}"
         )
 
 

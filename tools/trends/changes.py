@@ -47,8 +47,10 @@ MIN_RUN_MIN = 10.0
 ANCHOR_DAYS = 45
 #: Fewer comparable points than this and no change can be told from noise.
 MIN_POINTS = 10
-#: A change is told only with at least this many runs (or analyses) on each side of it.
+#: A change is told only with at least this many runs on each side of it; video analyses,
+#: rarer and each over many steps, need MIN_SIDE_ANALYSES.
 MIN_SIDE = 10
+MIN_SIDE_ANALYSES = 5
 #: How sure a change is said to be; lower when something else changed with it.
 SURE, CONFOUNDED = 0.8, 0.45
 #: How a reply with too few points to tell a change begins.
@@ -313,14 +315,19 @@ def threshold(values: np.ndarray, metric: Metric) -> Threshold:
     return Threshold(noise=run_to_run_sd(values), practical=practical)
 
 
+def min_side(metric: Metric) -> int:
+    """Runs (or, for a video-analysis metric, analyses) needed on each side of a change."""
+    return MIN_SIDE_ANALYSES if metric.key.startswith("gait:") else MIN_SIDE
+
+
 def find(values: np.ndarray, metric: Metric, seed: int = 0, resamples: int = 1000) -> Detection:
     """The changes of ``values`` (one metric, oldest first, already adjusted) that are worth
     telling: :func:`tools.trends.changepoints.detect` with the smallest worthwhile change
-    (:func:`threshold`) and :data:`MIN_SIDE` runs a side."""
+    (:func:`threshold`) and :func:`min_side` runs a side."""
     return detect(
         values,
         smallest=threshold(values, metric).smallest,
-        min_side=MIN_SIDE,
+        min_side=min_side(metric),
         seed=seed,
         resamples=resamples,
         wandering="decline",  # a runner is told changes of level, not of a rate
@@ -658,6 +665,8 @@ def _result(
     first, last = series.dates[0], series.dates[-1]
     level = float(np.median(series.values[-min(len(series.values), 10) :]))
     unit = _difference_unit(metric)
+    gait = metric.key.startswith("gait:")
+    what = "video analyses" if gait else "runs"
     digits = metric.digits + 1 if metric.digits >= 2 else 1  # as facts: 1.5 steps/min, 0.044 m
     facts = [
         Fact("runs_compared", len(series.values), "runs"),
@@ -666,7 +675,7 @@ def _result(
         _fact("everyday_noise", limit.noise, digits, unit),
         _fact("practical_size", limit.practical, digits, unit),
         _fact("smallest_worthwhile_change", limit.smallest, digits, unit),
-        Fact("runs_each_side", MIN_SIDE, "runs"),
+        Fact("runs_each_side", min_side(metric), "analyses" if gait else "runs"),
     ]
     if changes:
         latest = changes[-1]
@@ -696,7 +705,8 @@ def _result(
         reasons.append(f"each run's {metric.label.split(' at ')[0]} {series.adjustment}")
     reasons.append(found.method)
     reasons.append(
-        f"a change is told only with at least {MIN_SIDE} runs on each side and at least the "
+        f"a change is told only with at least {min_side(metric)} {what} on each side and at "
+        "least the "
         f"smallest worthwhile change, {limit.smallest:.{digits}f} {unit}: the larger of the "
         f"everyday noise ({limit.noise:.{digits}f} {unit}) and a practical size "
         f"({limit.practical:.{digits}f} {unit}, {metric.practical_why or 'none set'})"
@@ -723,7 +733,8 @@ def _result(
             "practical_text": f"{limit.practical:.{digits}f}",
             "practical_why": metric.practical_why,
             "detectable_text": f"{found.min_detectable:.{digits}f}",
-            "runs_each_side": MIN_SIDE,
+            "runs_each_side": min_side(metric),
+            "what": what,
             "difference_unit": unit,
             "adjustment": series.adjustment,
             "interval": f"{round(LEVEL * 100)} % interval of the change",
@@ -826,9 +837,9 @@ def _phrase(result: ToolResult) -> str:
         lines.append("- Step length: the distance of one step (a stride is two steps).")
     lines.append(
         f"- A change counts when it is at least {data['smallest_change_text']} {diff} with "
-        f"{data['runs_each_side']} runs or more on each side: one run differs from the next by "
-        f"about {data['noise_text']} {diff} (everyday noise), and {data['practical_text']} {diff}"
-        f" is the smallest that matters in practice."
+        f"{data['runs_each_side']} {data['what']} or more on each side: one differs from the "
+        f"next by about {data['noise_text']} {diff} (everyday noise), and "
+        f"{data['practical_text']} {diff} is the smallest that matters in practice."
     )
     if not data["changes"]:
         lines.append(
