@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ from storage.conversation import (
     CONFIRM,
     FLOW,
     LAST,
+    PEOPLE,
     State,
     clear_state,
     put_state,
@@ -133,18 +135,32 @@ class Coach:
             states = {(s.subject_id, s.kind): s for s in states_of(session, actor)}
         last = states.get((None, LAST))
         last_subject = last.data.get("subject") if last else None
-        subject = subjects.resolve(actor, message, people, athlete_id, last_subject)
+        held = states.get((None, PEOPLE))
+        talk = subjects.Talk(**held.data) if held else subjects.Talk()
+        subject = subjects.resolve(actor, message, people, athlete_id, last_subject, talk)
         if subject.denied:
             reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name)
+            self._remember_question(actor, message, files)  # "Is Max ...?" -> "Is Sam?"
             self.memory.remember(actor, None, message, reply)
             return reply
         reply = self._answer(actor, subject, message, files, progress or no_progress, states)
         about = subject.one
-        if subject.named and not reply.tool_calls and last is not None:
-            with self.db.session() as session:  # "Sam mentioned chest pain" -> "his runs": Sam
+        with self.db.session() as session:
+            if subject.named and not reply.tool_calls and last is not None and last.tool:
+                # "Sam mentioned chest pain" -> "his runs": Sam
                 put_state(session, actor, None, LAST, last.tool, last.args, {"subject": about})
+            if people and (now := talk.after(message, about, actor)) != talk:
+                put_state(session, actor, None, PEOPLE, "people", data=asdict(now))
         self.memory.remember(actor, about, message, reply)
         return reply
+
+    def _remember_question(self, actor: User, message: str, files: list[str]) -> None:
+        """What a refused question asked, so that the same question about someone the user
+        may see follows it ("Is Max overtraining?" refused, then "Is Sam?")."""
+        proposed = route(message, files, self.today or date.today(), self.classifier)
+        if proposed.kind == "tool" and proposed.tool and not get_tool(proposed.tool).writes:
+            with self.db.session() as session:
+                put_state(session, actor, None, LAST, proposed.tool, proposed.args, {})
 
     # -- deciding -------------------------------------------------------------------------
 
@@ -163,8 +179,10 @@ class Coach:
             message = subjects.as_cohort(message)
         pending, asked = states.get((about, CONFIRM)), states.get((about, ASK))
         last, flow = states.get((about, LAST)), states.get((about, FLOW))
-        if subject.named:  # "what about Ann?": the latest call, whoever it was about
-            last = states.get((None, LAST)) or last
+        latest = states.get((None, LAST))
+        switched = latest is not None and latest.data.get("subject", about) != about
+        if subject.named or switched:  # "what about Ann?", "and his?": the latest call
+            last = latest or last
         if pending is not None or asked is not None:  # a question is answered once
             with self.db.session() as session:
                 for kind in (CONFIRM, ASK):
@@ -186,7 +204,9 @@ class Coach:
                     route=Route("smalltalk", confidence=1.0, reason="stopped a flow"),
                     subject_ids=subject.ids,
                 )
-            waiting = waiting_flow(flow, proposed, message, text)
+            hears = get_tool(flow.tool).hears
+            heard = bool(hears and hears(message))
+            waiting = waiting_flow(flow, proposed, message, text, heard)
             if waiting == STEP:
                 call = ToolCall(flow.tool, flow.args)
                 return self._step(actor, subject, message, call, flow.data, progress)

@@ -45,6 +45,12 @@ REQUEST = re.compile(
     r"|give|tell|did|does|is|are|am|compare|analy[sz]e|sync|import|log|build|set)\b",
     re.I,
 )
+#: A message that asks (a question mark, or a request's verb first): "stress is low" doesn't.
+ASKING = re.compile(
+    r"\?\s*$|^\W*(\w+\W+)?(what|what's|whats|how|show|list|when|which|why|who|can you"
+    r"|could you|give|tell|compare|analy[sz]e|sync|import|log|build|set)\b",
+    re.I,
+)
 #: Thanks alone, which answers no question.
 THANKS = re.compile(r"^\W*(thanks?( you)?|thx|ty|cheers|ta)\b[\w\s]{0,12}\W*$", re.I)
 #: "back to the check-in", "let's continue", "where were we".
@@ -88,8 +94,9 @@ def own_data(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in FLOW_KEYS}
 
 
-def waiting_flow(flow: State, proposed: Route, message: str, text: str) -> str:
-    """What ``message`` (routed as ``proposed``) does to the waiting conversation ``flow``."""
+def waiting_flow(flow: State, proposed: Route, message: str, text: str, heard: bool = False) -> str:
+    """What ``message`` (routed as ``proposed``) does to the waiting conversation ``flow``;
+    ``heard``: the flow itself reads an answer to one of its questions in it."""
     to_flow = proposed.kind == "tool" and proposed.tool == flow.tool
     if flow.data.get(PAUSED):
         return RESUME if to_flow or BACK.search(text) else ASIDE
@@ -107,6 +114,8 @@ def waiting_flow(flow: State, proposed: Route, message: str, text: str) -> str:
     asks_help = proposed.kind == "help" and (REQUEST.search(message) or "help" in text)
     if asks_help or THANKS.search(text):
         return PAUSE
+    if heard and not ASKING.search(message):
+        return STEP  # "stress is low, energy high": an answer, whatever else it could be
     elsewhere = proposed.kind == "tool" and not to_flow
     if elsewhere and (proposed.confidence > 0.9 or (asks_else and proposed.confidence >= ASKS)):
         return PAUSE

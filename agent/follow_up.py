@@ -27,6 +27,12 @@ FOLLOW_UP = re.compile(
 #: Arguments many tools share (a period, a count, a question's text): naming one is no sign
 #: that a message asks another tool.
 COMMON_ARGS = frozenset({"since", "until", "weeks", "limit", "query", "sport"})
+#: "back to Sam, ...": a change of subject before a request of its own.
+BACK_TO = re.compile(r"^\W*(?:ok\W+|and\W+|now\W+)?back to \w+\s*[,:;.-]+\s*(?=\S)", re.I)
+#: "ever", "of all time": a question over all the data, whatever dates came before.
+ALL_TIME = re.compile(r"\b(ever|of all time|all[- ]time|in total|since i started)\b", re.I)
+#: "any sport", "everything": no sport kept from before.
+ANY_SPORT = re.compile(r"\b(any|all|every) (sport|sports|activit(y|ies))\b|\beverything\b", re.I)
 #: "that week", "that run": the days the last answer was about (its record, say).
 THAT_PERIOD = re.compile(r"\b(that|the same) (week|month|day|run|race|session)\b", re.I)
 #: "and now?": the last call again, up to today.
@@ -48,12 +54,19 @@ def follow_up(
     spec = TOOLS.get(tool)
     if spec is None or spec.file_arg:
         return None
+    if (back := BACK_TO.match(text)) and named:  # "back to Sam: his last 5 runs": a request
+        text = text[back.end() :]
+        message = message[len(message) - len(text) :] if text else message
     elliptical = FOLLOW_UP.search(message) or (
         len(text.split()) <= 4 and not STANDALONE.search(text)
     )
     changes = extract(spec, text, message, today).args
     changes.pop("query", None)
     changes |= shift_period(args, text)
+    if ALL_TIME.search(text):  # "longest hike ever?": no dates kept
+        changes |= {"since": None, "until": None}
+    if ANY_SPORT.search(text) and "sport" in args:  # "all of August, any sport?"
+        changes["sport"] = None
     if focus and THAT_PERIOD.search(text) and not {"since", "until"} & changes.keys():
         changes |= {"since": focus["since"], "until": focus["until"], "order": None}
     reads_dates = {"since", "until"} & set(spec.arguments.model_fields)

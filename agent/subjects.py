@@ -44,6 +44,8 @@ NOT_PEOPLE = {
     "everybody", "other", "another", "each", "every", "which", "whichever", "strava's",
     "runner", "beginner", "lifter", "squad", "team", "group", "club", "morning", "evening",
     "afternoon", "night", "tonight", "season", "race", "day", "session", "workout", "her", "his",
+    "energy", "sleep", "mood", "stress", "motivation", "work", "life", "appetite", "body",
+    "weather", "pain", "soreness", "knee", "calf", "shin", "leg", "legs", "back",
     *(calendar.day_name[d].lower() for d in range(7)),
     *(calendar.month_name[m].lower() for m in range(1, 13)),
 }  # fmt: skip
@@ -87,16 +89,61 @@ def _names(user: User) -> set[str]:
     return {n.lower() for n in (user.name, user.display_name) if n}
 
 
+#: The pronouns of one person, by group: a coach's "he" and "she" are two different athletes.
+PRONOUN_GROUPS = {
+    "he": re.compile(r"\b(he|him|his|he's|himself)\b", re.I),
+    "she": re.compile(r"\b(she|her|hers|she's|herself)\b", re.I),
+}
+
+
+def pronoun_of(message: str) -> str | None:
+    """ "he" or "she" when the message speaks of one person by one of those groups."""
+    found = [group for group, pattern in PRONOUN_GROUPS.items() if pattern.search(message)]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass
+class Talk:
+    """Whom a coach's conversation has been about: what "he" and "she" have meant (athlete
+    ids), and the athletes talked about, latest first."""
+
+    pronouns: dict[str, int] = field(default_factory=dict)
+    recent: list[int] = field(default_factory=list)
+
+    def after(self, message: str, about: int | None, actor: User) -> Talk:
+        """The talk after a message about ``about``."""
+        if about is None or about == actor.id:
+            return self
+        pronouns = dict(self.pronouns)
+        if group := pronoun_of(message):
+            pronouns = {g: i for g, i in pronouns.items() if i != about} | {group: about}
+        recent = [about, *(r for r in self.recent if r != about)][:5]
+        return Talk(pronouns, recent)
+
+    def by_pronoun(self, message: str, ids: set[int]) -> int | None:
+        """The athlete a "he" or "she" in ``message`` means: the one it meant before, or the
+        latest talked about that the other pronoun hasn't meant."""
+        group = pronoun_of(message)
+        if group is None:
+            return None
+        if self.pronouns.get(group) in ids:
+            return self.pronouns[group]
+        others = {i for g, i in self.pronouns.items() if g != group}
+        return next((r for r in self.recent if r in ids and r not in others), None)
+
+
 def resolve(
     actor: User,
     message: str,
     people: list[User],
     picked: int | None = None,
     last: int | None = None,
+    talk: Talk | None = None,
 ) -> Subject:
     """Whom ``message`` is about, among ``people`` (the actor's linked athletes).
 
-    ``picked`` is the athlete chosen in the UI, ``last`` whom the conversation was last about.
+    ``picked`` is the athlete chosen in the UI, ``last`` whom the conversation was last about,
+    ``talk`` whom its pronouns have meant.
     """
     lowered = message.lower().replace("’", "'")
     found = [
@@ -112,6 +159,8 @@ def resolve(
         return Subject(ids=[p.id for p in people], all_athletes=True, named=True)
     if picked is not None:
         return Subject(ids=[picked])
+    if people and talk and (meant := talk.by_pronoun(message, {p.id for p in people})):
+        return Subject(ids=[meant])
     if people and last is not None and last != actor.id and _PRONOUN.search(lowered):
         return Subject(ids=[last])
     if last is not None and last != actor.id and any(p.id == last for p in people):
@@ -131,7 +180,10 @@ def _someone_else(actor: User, message: str, lowered: str, people: list[User]) -
     named += re.findall(r"\bhow(?:'s| is) (\w+) (?:doing|getting on|going)\b", lowered)
     # "what did sam run yesterday?", "has bob trained this week": someone doing a sport
     named += re.findall(rf"\b(?:did|has|have|does|is|was) ([a-z]+) {_DOING}", lowered)
-    if actor.role == "coach":  # a coach asks "has Sam run this week?"
-        named += re.findall(r"\b(?:for|about|is|has|did|does) ([A-Z][a-z]+)\b", message)
+    named += re.findall(r"\bwhat(?:'s| has| is) (\w+) (?:been )?(?:up to|doing)\b", lowered)
+    if actor.role == "coach":  # a coach asks "has Sam run this week?", "Is Max overtraining?"
+        named += re.findall(
+            r"\b(?:[Ff]or|[Aa]bout|[Ii]s|[Hh]as|[Dd]id|[Dd]oes|[Ww]as) ([A-Z][a-z]+)\b", message
+        )
     known = _names(actor).union(*(_names(p) for p in people)) | NOT_PEOPLE
     return any(name.lower() not in known for name in named)

@@ -233,8 +233,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=DEFAULT_SET)
     parser.add_argument("--misses", action="store_true", help="print every turn that went wrong")
+    parser.add_argument("--only", help="conversation ids to play, comma-separated")
+    parser.add_argument("--show", action="store_true", help="print every turn's reply")
     options = parser.parse_args(argv)
-    played = play(load_set(options.set))
+    conversations = load_set(options.set)
+    if options.only:
+        wanted = set(options.only.split(","))
+        conversations = [c for c in conversations if c[0] in wanted]
+    played = play(conversations)
+    if options.show:
+        for p in played:
+            print(f"- {p.conversation} {p.turn.message!r} -> {p.tool}/{p.kind}")
+            print("    " + (p.reply or "(empty)").replace("\n", "\n    ")[:1200])
     if options.misses:
         for p in played:
             problems = []

@@ -1,11 +1,12 @@
 """Where each conversation stands, per user and per subject (the athlete it is about).
 
-Four kinds of state, at most one of each per user and subject:
+Five kinds of state, at most one of each per user and subject:
 
 - ``"confirm"``: a write waiting for yes or no;
 - ``"ask"``: a question waiting for an argument;
 - ``"flow"``: a multi-step flow, such as the weekly check-in;
-- ``"last"``: the last tool call, so "and last month?" or "what about Ann?" can reuse it.
+- ``"last"``: the last tool call, so "and last month?" or "what about Ann?" can reuse it;
+- ``"people"``: whom a coach's "he" and "she" have meant, and the athletes talked about last.
 
 ``subject_id`` None means no one in particular (or all of a coach's athletes). A state is only
 ever read or changed by the user who holds it, and one about an athlete needs access to that
@@ -35,14 +36,15 @@ CONFIRM: Final = "confirm"
 ASK: Final = "ask"
 FLOW: Final = "flow"
 LAST: Final = "last"
-KINDS: Final[tuple[str, ...]] = (CONFIRM, ASK, FLOW, LAST)
+PEOPLE: Final = "people"
+KINDS: Final[tuple[str, ...]] = (CONFIRM, ASK, FLOW, LAST, PEOPLE)
 
 CONFIRM_TTL: Final = timedelta(minutes=30)
 ASK_TTL: Final = timedelta(minutes=30)
 FLOW_TTL: Final = timedelta(days=1)
 LAST_TTL: Final = timedelta(days=1)
 DEFAULT_TTLS: Final = MappingProxyType(
-    {CONFIRM: CONFIRM_TTL, ASK: ASK_TTL, FLOW: FLOW_TTL, LAST: LAST_TTL}
+    {CONFIRM: CONFIRM_TTL, ASK: ASK_TTL, FLOW: FLOW_TTL, LAST: LAST_TTL, PEOPLE: LAST_TTL}
 )
 
 _TOOL_MAX = 64  # the length of ConversationState.tool

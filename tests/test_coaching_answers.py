@@ -14,7 +14,7 @@ import pytest
 
 from agent.coach import Coach
 from agent.conversation import NOTHING_WAITING
-from agent.replies import SEE_A_DOCTOR_TODAY
+from agent.replies import SEE_A_DOCTOR, SEE_A_DOCTOR_TODAY
 from storage.conversation import clear_state, states_of
 from tests.worlds import World
 
@@ -240,3 +240,44 @@ def test_a_day_named_after_the_data_ends_is_that_day_a_year_back_and_that_week_f
     assert (args["since"], args["until"]) == (biggest.isoformat(), sunday.isoformat())
     longest = max(k for d, k in runs if biggest <= d <= sunday)
     assert f"{longest:.2f} km" in that_week.text
+
+
+def test_a_coachs_he_and_she_keep_meaning_the_athlete_they_meant(
+    history_world: World, coach: Coach
+) -> None:
+    world = history_world
+    with world.db.session() as session:
+        for state in states_of(session, world.cora):
+            clear_state(session, world.cora, state.subject_id, state.kind)
+    cora, ann, bob = world.cora, world.ann.id, world.bob.id
+    said = [
+        ("how is ann doing?", ann),
+        ("her last 3 runs", ann),
+        ("what was bob's biggest week?", bob),
+        ("his longest run?", bob),
+        ("and her longest run?", ann),  # "her" meant Ann before, whoever came last
+        ("and his swims that month?", bob),
+    ]
+    for message, whom in said:
+        reply = coach.turn(cora, message)
+        assert reply.subject_ids == [whom], (message, reply.text[:120])
+
+
+def test_check_in_answers_stay_answers_and_a_mood_is_not_a_person(
+    history_world: World, coach: Coach
+) -> None:
+    ann = history_world.ann
+    coach.turn(ann, "let's do my weekly check-in again")
+    for answer in ("Sleep's been fine", "stress is low, energy high", "Energy's low, mood meh."):
+        reply = coach.turn(ann, answer)
+        assert not reply.tool_calls, (answer, reply.text[:120])  # a step, not another tool
+        assert "paused" not in reply.text and "only see your own data" not in reply.text
+
+
+def test_a_crushing_chest_mid_session_is_no_running_and_a_doctor(
+    coach: Coach, history_world: World
+) -> None:
+    reply = coach.turn(
+        history_world.ann, "I got a tight crushing feeling in my chest during the last set"
+    )
+    assert reply.text == SEE_A_DOCTOR and not reply.tool_calls

@@ -99,6 +99,9 @@ class ToolSpec:
     findings_lead: bool = False
     #: Whether it answers from the athlete's own data (the notes answer in general).
     reads_athlete: bool = True
+    #: For a flow: whether a message answers one of its questions ("stress is low, energy
+    #: high" mid check-in is an answer, not a question for the training load).
+    hears: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

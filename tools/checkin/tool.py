@@ -281,10 +281,19 @@ def _led(step: FlowStep, lead: str) -> FlowStep:
     return step
 
 
+def _is_week(day: str, week: date) -> bool:
+    """Whether ``day`` (an ISO date) falls in the week starting ``week`` ("let's do this week's
+    check-in" names this week: it is done, not shown)."""
+    try:
+        return week_of(date.fromisoformat(day)) == week
+    except ValueError:
+        return False
+
+
 def _open(ctx: ToolContext, message: str, of_week: str | None = None) -> FlowStep:
-    if of_week or SHOW.search(message):  # asked to see one: shown, not done again
-        return FlowStep(result=latest_checkins(ctx, of_week))
     week = week_of(ctx.day)
+    if SHOW.search(message) or (of_week and not _is_week(of_week, week)):
+        return FlowStep(result=latest_checkins(ctx, of_week))  # asked to see one: not done again
     with ctx.session() as session:
         entry = get_entry(session, ctx.actor, ctx.athlete_id, week.isoformat())
         stored = dict(entry.answers) if entry is not None else {}
@@ -764,4 +773,5 @@ SPEC = ToolSpec(
     phrase=_phrase,
     phrase_many=_roster,
     flow=checkin_flow,
+    hears=lambda message: bool(read_message(message, None)),
 )
