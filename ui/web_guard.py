@@ -22,7 +22,10 @@ request passes here first, and:
 - **a file address works only for its owner**: an artifact published for the chat
   (:func:`ui.web_files.publish`) for the athlete it belongs to and their coaches; an uploaded
   file for the person who uploaded it; nothing else, and never an outside address (the
-  server fetches nothing on a user's behalf).
+  server fetches nothing on a user's behalf). A file a call takes as input (``{"path": ...}``
+  in its data) must be an upload of this login.
+
+Who owns what is remembered per login (:mod:`ui.web_owners`) for as long as the server runs.
 
 The logged-in user is read the way Gradio reads it: its login cookie, looked up in its table
 of login tokens.
