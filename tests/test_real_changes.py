@@ -32,7 +32,7 @@ from tools.trends.changes import (
     metric_series,
     read_metric,
 )
-from tools.trends.expected import confounders
+from tools.trends.expected import confounders, seasonal
 from tools.trends.history import history
 
 
@@ -242,3 +242,21 @@ def test_the_penalty_holds_pure_noise_to_about_one_percent(n: int) -> None:
     rng = np.random.default_rng(12)
     found = sum(bool(detect(rng.normal(size=n), resamples=0).changes) for _ in range(400))
     assert found <= 12  # at most 3 %
+
+
+def test_the_time_of_year_is_named_when_it_accounts_for_a_change(world: World) -> None:
+    """A runner whose values swing with the seasons every year: a change from winter runs to
+    summer runs is mostly the time of year, and is said to be (the runs are Ann's, their
+    values a yearly swing of 6 plus noise, so nothing else differs)."""
+    frame = history(world.ctx(world.ann))
+    runs = frame[(frame["sport"] == "run") & (frame["date"] >= "2019-01-01")].reset_index()
+    angle = 2 * np.pi * runs["date"].dt.dayofyear.to_numpy() / 365.25
+    values = 150 + 6 * np.cos(angle) + np.random.default_rng(3).normal(0, 2, len(runs))
+    season = seasonal(values, runs["date"])
+    assert np.corrcoef(season, 6 * np.cos(angle))[0, 1] > 0.95
+    winter = ((runs["date"] >= "2024-12-01") & (runs["date"] < "2025-03-01")).to_numpy()
+    summer = ((runs["date"] >= "2025-06-01") & (runs["date"] < "2025-09-01")).to_numpy()
+    sides = [np.vstack([season[m], values[m]]) for m in (winter, summer)]
+    found = confounders(runs[winter], runs[summer], False, False, season=(sides[0], sides[1]))
+    assert [c.which for c in found][:1] == ["season"]
+    assert found[0].before >= 80 and "the time of year" in found[0].text

@@ -36,7 +36,14 @@ from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
 from tools.spec import ToolSpec
 from tools.trends.changepoints import LEVEL, Detection, detect, run_to_run_sd
-from tools.trends.expected import ADJUSTED_FOR, Confounder, adjust, confounders, covariate_columns
+from tools.trends.expected import (
+    ADJUSTED_FOR,
+    Confounder,
+    adjust,
+    confounders,
+    covariate_columns,
+    seasonal,
+)
 from tools.trends.history import history
 from tools.typical_range import range_verdict
 
@@ -624,17 +631,27 @@ def _result(
     pace_dependent = metric.adjust or metric.key == "ef"
     changes = []
     cuts = [0, *(c.index for c in found.changes), len(series.values)]
+    yearly = (
+        seasonal(series.values, series.rows["date"])
+        if series.rows is not None
+        else np.zeros(len(series.values))
+    )
     for k, change in enumerate(found.changes):
         day = series.dates[change.index]
         relative = change.relative * 100.0 if change.relative is not None else None
         others: list[Confounder] = []
         if series.rows is not None:
             rows = series.rows
+            first_, cut, last_ = cuts[k], cuts[k + 1], cuts[k + 2]
             others = confounders(
-                rows.iloc[cuts[k] : cuts[k + 1]],
-                rows.iloc[cuts[k + 1] : cuts[k + 2]],
+                rows.iloc[first_:cut],
+                rows.iloc[cut:last_],
                 pace_dependent,
                 series.temperature_known,
+                season=(
+                    np.vstack([yearly[first_:cut], series.values[first_:cut]]),
+                    np.vstack([yearly[cut:last_], series.values[cut:last_]]),
+                ),
             )
         sure = SURE if change.n_before + change.n_after >= 40 else 0.6
         if change.ci_low <= 0 <= change.ci_high:

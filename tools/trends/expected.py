@@ -223,13 +223,38 @@ def _season_text(days: pd.Series) -> str:
     return f"{first.date().isoformat()} to {last.date().isoformat()}"
 
 
+#: The time of year counts as a confounder when the runner's own seasonal swing accounts for at
+#: least this share of a change (and in its direction).
+SEASON_EXPLAINS = 0.5
+
+
+def seasonal(values: np.ndarray, days: pd.Series) -> np.ndarray:
+    """Each run's expected value from the time of year alone: a robust fit of ``values`` on one
+    yearly harmonic (sine and cosine of the day of the year) over all the runs given, centred
+    on zero. Years of runs pooled, a change that holds for months moves it little; the same
+    swing every summer, such as heat on heart rate, it takes."""
+    angle = 2 * np.pi * days.dt.dayofyear.to_numpy(dtype=float) / 365.25
+    x = np.column_stack([np.sin(angle), np.cos(angle)])
+    ok = np.isfinite(values)
+    if ok.sum() < 30 or (days.max() - days.min()).days < 2 * 365:
+        return np.zeros(len(values))  # fewer than two years: a season cannot be told apart
+    coef = robust_fit(x[ok], values[ok])
+    return x @ coef[1:]
+
+
 def confounders(
-    before: pd.DataFrame, after: pd.DataFrame, pace_dependent: bool, temperature_known: bool
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    pace_dependent: bool,
+    temperature_known: bool,
+    season: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[Confounder]:
     """What differed between the runs ``before`` and ``after`` a change (history rows): terrain
     (climb per km), temperature where known, the season where it is not (one side's runs
     mostly in one stretch of the year, the other's not), pace for a pace-dependent metric, and
-    duration. Most telling first."""
+    duration. ``season``, each side's values of :func:`seasonal` and the sides' metric
+    values, says how much of the change the time of year alone accounts for. Most telling
+    first."""
     found: list[Confounder] = []
     b, a = covariate_columns(before), covariate_columns(after)
 
@@ -258,12 +283,24 @@ def confounders(
             )
         )
     temp_b, temp_a = mid(b["temperature"]), mid(a["temperature"])
-    if temperature_known and math.isfinite(temp_b) and math.isfinite(temp_a):
-        if abs(temp_a - temp_b) >= TEMPERATURE_C:
-            way = "warmer" if temp_a > temp_b else "cooler"
-            words = f"{way} runs ({{before}} → {{after}} °C)"
-            found.append(Confounder("temperature", temp_b, temp_a, "°C", words))
-    elif len(before) and len(after):
+    known = temperature_known and math.isfinite(temp_b) and math.isfinite(temp_a)
+    if known and abs(temp_a - temp_b) >= TEMPERATURE_C:
+        way = "warmer" if temp_a > temp_b else "cooler"
+        words = f"{way} runs ({{before}} → {{after}} °C)"
+        found.append(Confounder("temperature", temp_b, temp_a, "°C", words))
+    explained = _season_share(season) if season is not None else 0.0
+    if explained >= SEASON_EXPLAINS:
+        found.append(
+            Confounder(
+                "season",
+                100 * explained,
+                math.nan,
+                "%",
+                "the time of year (across all your years, the season alone accounts for about "
+                "{before} % of this change)",
+            )
+        )
+    elif len(before) and len(after) and not known:
         for side, other, word in ((before, after, "before"), (after, before, "after")):
             start, share = _season(side["date"])
             doy = other["date"].dt.dayofyear.to_numpy()
@@ -302,3 +339,14 @@ def confounders(
         words = f"{way} runs ({{before}} → {{after}} min)"
         found.append(Confounder("duration", dur_b, dur_a, "min", words))
     return found
+
+
+def _season_share(season: tuple[np.ndarray, np.ndarray]) -> float:
+    """The share of a change that the time of year accounts for: ``season`` holds, for the runs
+    before and after it, their seasonal expectation and their values, stacked as (2, n) each."""
+    before, after = season
+    change = float(np.nanmean(after[1]) - np.nanmean(before[1]))
+    expected = float(np.mean(after[0]) - np.mean(before[0]))
+    if change == 0 or expected * change <= 0:
+        return 0.0
+    return min(expected / change, 1.0)
