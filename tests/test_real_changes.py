@@ -9,6 +9,7 @@ how hilly they were.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -260,3 +261,16 @@ def test_the_time_of_year_is_named_when_it_accounts_for_a_change(world: World) -
     found = confounders(runs[winter], runs[summer], False, False, season=(sides[0], sides[1]))
     assert [c.which for c in found][:1] == ["season"]
     assert found[0].before >= 80 and "the time of year" in found[0].text
+
+
+def test_a_coach_reads_about_the_athlete_in_the_third_person(world: World) -> None:
+    """Cora, Ann's coach, asking about Ann's heart rate and efficiency: the verdicts name Ann."""
+    for metric in ("heart rate", "efficiency", "cadence"):
+        result = detect_changes(world.ctx(world.cora, world.ann), metric)
+        assert result.ok
+        changes = [f for f in result.rendered_findings() if f.topic in ("change", "no_change")]
+        assert changes
+        for finding in changes:
+            assert "Ann's" in finding.verdict
+            assert not re.search(r"\byou(r)?\b", finding.verdict, re.I), finding.verdict
+        assert "not you" not in SPEC.phrase(result)

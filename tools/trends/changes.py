@@ -20,7 +20,7 @@ next at the same conditions, from the athlete's own runs) and a practical size p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -435,11 +435,28 @@ def detect_changes(
     if shifted:
         result.message = f"{shifted['message']}\n\n{result.message}".strip()
         result.data["shifted"] = shifted
+    if ctx.about_someone_else and result.ok:
+        _third_person(result, ctx.whose, ctx.who)
     level = result.fact("recent_level")
     typical = chosen.key.removeprefix("gait:").removesuffix("_spm")
     if level is not None and (judged := range_verdict(typical, level, ctx.whose)):
         result.findings.append(judged)  # "is my cadence ok?": its level against the range
     return result
+
+
+def _third_person(result: ToolResult, whose: str, who: str) -> None:
+    """The change findings and lines of ``result`` about another athlete: "Ann's cadence",
+    "it may be the terrain, not Ann"."""
+
+    def say(text: str) -> str:
+        text = text.replace("Your ", f"{whose[:1].upper()}{whose[1:]} ")
+        return text.replace("your ", f"{whose} ").replace("not you.", f"not {who}.")
+
+    result.findings = [
+        replace(f, verdict=say(f.verdict), action=say(f.action)) for f in result.findings
+    ]
+    result.data["who"] = who
+    result.data["label"] = say(result.data.get("label", ""))
 
 
 def _old_data(ctx: ToolContext, frame: pd.DataFrame, start: date) -> dict[str, Any] | None:
@@ -763,7 +780,8 @@ def _result(
         result.caveats.append(found.note)
     if any(c["confounded"] for c in changes):
         result.caveats.append(
-            "a change that follows a switch of terrain, season or pace may be that, not you"
+            "a change that follows a switch of terrain, season or pace may be that, not a "
+            "change of form"
         )
     if any(c["ci_low"] <= 0 <= c["ci_high"] for c in changes):
         result.caveats.append("a change whose interval includes no change at all may be noise")
@@ -872,7 +890,10 @@ def _phrase(result: ToolResult) -> str:
             f"{change['runs_before']} runs before, {change['runs_after']} after."
         )
         if change["confounded"]:
-            line += f" This follows {change['confounded']}: it may be {change['blame']}, not you."
+            line += (
+                f" This follows {change['confounded']}: it may be {change['blame']}, "
+                f"not {data.get('who', 'you')}."
+            )
         lines.append(line)
     return standard_reply(result, lines)
 
