@@ -238,7 +238,7 @@ def seasonal(values: np.ndarray, days: pd.Series) -> np.ndarray:
     ok = np.isfinite(values)
     if ok.sum() < 30 or (days.max() - days.min()).days < 2 * 365:
         return np.zeros(len(values))  # fewer than two years: a season cannot be told apart
-    coef = robust_fit(x[ok], values[ok])
+    coef = robust_fit(x[ok], values[ok], iterations=8)
     return x @ coef[1:]
 
 
