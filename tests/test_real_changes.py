@@ -192,8 +192,8 @@ def test_a_five_percent_step_injected_into_real_runs_is_found(world: World) -> N
     its size; in the runs as they are, no change is told near there."""
     runs = _runs(world)[-160:]
     at = 80
-    plain = _copy_runs(world, "kim", runs, [1.0] * len(runs))
-    stepped = _copy_runs(world, "lou", runs, [1.0] * at + [1.05] * (len(runs) - at))
+    plain = _copy_runs(world, "stepless", runs, [1.0] * len(runs))
+    stepped = _copy_runs(world, "stepped", runs, [1.0] * at + [1.05] * (len(runs) - at))
     days = [pd.Timestamp(i["start_date_local"][:10]).date() for i in runs]
 
     found = detect_changes(world.ctx(stepped), "cadence")
