@@ -349,6 +349,21 @@ def test_other_origins_get_nothing(site: Site) -> None:
         assert "access-control-allow-origin" not in answer.headers
 
 
+def test_pages_of_other_sites_may_only_link_to_the_app(site: Site) -> None:
+    """A page of another site (as the browser says: ``Sec-Fetch-Site``) may link to the app,
+    but may not log Ann out, read her configuration or load her files."""
+    ann = site.login("ann")
+    other = {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+    for path in ("/config", "/logout", "/gradio_api/info"):
+        answer = ann.get(site.url + path, headers=other, allow_redirects=False)
+        assert answer.status_code == 403, (path, answer.status_code)
+    link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
+    assert ann.get(f"{site.url}/", headers=link).status_code == 200
+    logout = {**link, "Sec-Fetch-Dest": "document"}
+    assert ann.get(f"{site.url}/logout", headers=logout).status_code == 403
+    assert ann.get(f"{site.url}/config").status_code == 200  # still logged in
+
+
 def test_every_answer_forbids_framing_and_carries_a_csp(site: Site) -> None:
     ann = site.login("ann")
     for client, path in ((requests.Session(), "/"), (ann, "/"), (ann, "/config")):
@@ -485,6 +500,11 @@ def test_the_real_page_works_under_the_csp_and_cannot_be_framed(
         assert frame.locator("#chat").count() == 0 and frame.locator("#who").count() == 0
         assert any("frame-ancestors" in line for line in said), said[-5:]
         context.close()
+    # The browser reported the blocked framing to the server, which logged it.
+    deadline = time.monotonic() + 15
+    while "frame-ancestors" not in web_server.server.output() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "CSP violation" in web_server.server.output()
 
 
 def test_a_call_takes_as_input_only_files_this_login_uploaded(site: Site, outside: Outside) -> None:

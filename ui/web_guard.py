@@ -9,7 +9,8 @@ request passes here first, and:
   Gradio upgrade adds) answers 404 until it is reviewed;
 - **nothing answers a visitor who is not logged in** except the login and sign-up pages and
   the page's static files;
-- **own origin only**: a request from a page of another origin is refused, and every answer
+- **own origin only**: a request from a page of another origin (its ``Origin``, or the
+  browser's ``Sec-Fetch-Site``) is refused, but for a link to the app's page, and every answer
   carries a Content-Security-Policy and no CORS permission (:mod:`ui.web_headers`);
 - **logins are throttled** per user name and per client address (:mod:`ui.web_login`), with the
   wait in the answer, and a visitor sees Coach G's own login page, which shows it;
@@ -48,7 +49,7 @@ from storage.access import AccessDenied, require_access
 from storage.db import Database
 from storage.users import get_user
 from ui.web_files import cache_folder, published_owner
-from ui.web_headers import same_origin, with_security_headers
+from ui.web_headers import CSP_REPORTS, same_origin, with_security_headers
 from ui.web_login import LoginThrottle, login_page
 from ui.web_owners import Owners
 from ui.web_routes import (
@@ -120,9 +121,16 @@ class WebGuard:
             return
         send = with_security_headers(send)
         path, method = scope["path"], scope["method"]
+        if (method, path) == ("POST", CSP_REPORTS):  # from any page the policy protected
+            await _log_csp_report(receive, send)
+            return
         origin = _header(scope, b"origin")
         if origin is not None and not same_origin(origin, _header(scope, b"host") or ""):
             log.warning("%s %s from another origin (%r) refused", method, path, origin[:100])
+            await _answer(send, 403, {"detail": OTHER_ORIGIN})
+            return
+        if not _from_this_site(scope, method, path):
+            log.warning("%s %s from a page of another site refused", method, path)
             await _answer(send, 403, {"detail": OTHER_ORIGIN})
             return
         allowed = rule_for(method, path)
@@ -131,9 +139,6 @@ class WebGuard:
             await _answer(send, 404, {"detail": "Not Found"})
             return
         rule, named = allowed
-        if rule.body is Body.REPORT:
-            await _log_csp_report(receive, send)
-            return
         if rule.body is Body.FORM and path.startswith("/login") and method == "POST":
             await self._login(scope, receive, send)
             return
@@ -399,6 +404,21 @@ def _paths_in(data: Any) -> list[str]:
         elif isinstance(value, list):
             stack.extend(value)
     return paths
+
+
+#: Pages a link on another site may open (a top-level navigation): the app and its sign-up.
+LINKED_PAGES = frozenset({"/", "/signup"})
+
+
+def _from_this_site(scope: Scope, method: str, path: str) -> bool:
+    """Whether the browser says the request comes from this server's own pages (or from the
+    user: a bookmark, the address bar), by its ``Sec-Fetch-Site`` header; a link from another
+    site may open only :data:`LINKED_PAGES`. No header (not a browser): nothing to tell."""
+    site = _header(scope, b"sec-fetch-site")
+    if site is None or site in ("same-origin", "none"):
+        return True
+    navigating = _header(scope, b"sec-fetch-mode") == "navigate"
+    return navigating and method in ("GET", "HEAD") and path in LINKED_PAGES
 
 
 def _headers(scope: Scope, name: bytes) -> list[str]:
