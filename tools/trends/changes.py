@@ -526,8 +526,9 @@ def overview(ctx: ToolContext, since: str | None) -> ToolResult:
             )
         else:
             lines.append(
-                f"- {data['label'].capitalize()}: no change beyond its everyday noise "
-                f"({data['smallest_change_text']} {data['difference_unit']})."
+                f"- {data['label'].capitalize()}: no change as large as the smallest "
+                f"worthwhile change ({data['smallest_change_text']} {data['difference_unit']}; "
+                f"everyday noise {data['noise_text']})."
             )
         for finding in result.findings:
             if finding.topic == "change":  # its verdict only: the lines say the rest
