@@ -36,7 +36,7 @@ from agent.conversation import (
     own_data,
     waiting_flow,
 )
-from agent.dispatch import for_the_kind, for_the_question
+from agent.dispatch import MODEL, for_the_kind, for_the_question
 from agent.drafting import draft_reply
 from agent.extractors import extract
 from agent.follow_up import answer_to_question, follow_up, missing_argument, only_details
@@ -322,7 +322,7 @@ class Coach:
         spec = get_tool(proposal.tool)
         if spec.planned or spec.file_arg:  # file arguments come only from this turn's files
             return for_tool(spec.name, normalise(message), message, today, 0.7)
-        return Route("tool", spec.name, proposal.args or {}, 0.7, "the model")
+        return Route("tool", spec.name, proposal.args or {}, 0.7, MODEL)
 
     def _act(
         self,

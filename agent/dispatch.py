@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from agent.question import VERDICT_KINDS
 from agent.reading import normalise
 from agent.router import SURE, Route, for_tool
 from tools.registry import TOOLS, get_tool
@@ -37,6 +38,11 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
         answers = other.answers | (other.dated_answers if dated and other is spec else set())
         return proposed.answer in answers and (other.reads_athlete or not personal)
 
+    if not proposed.sure and proposed.answer in VERDICT_KINDS and fits(spec):
+        others = [TOOLS.get(n) for n, _ in proposed.alternatives if n != spec.name][:1]
+        if others and others[0] is not None and fits(others[0]):  # either gives the verdict
+            proposed.confidence = max(proposed.confidence, SURE)
+            return proposed
     if proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
         return proposed
     if proposed.answer in spec.answers and proposed.confidence >= CLEAR:
@@ -55,11 +61,15 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
     return proposed
 
 
+#: The reason a route gives when a loaded model proposed it (see ``Coach._ask_model``).
+MODEL = "the model"
+
+
 def for_the_kind(proposed: Route, message: str, today: date) -> Route:
     """An unsure reading of a question whose kind only one tool answers from the athlete's
     own data ("gimme the one thing to fix": what to work on) goes to that tool."""
-    if proposed.sure and proposed.kind == "tool":
-        return proposed
+    if (proposed.sure and proposed.kind == "tool") or proposed.reason == MODEL:
+        return proposed  # a loaded model's reading stands
     if proposed.kind not in ("tool", "unknown") or proposed.answer != "what_next":
         return proposed
     answering = [

@@ -15,6 +15,8 @@ from typing import Any
 from tools.result import ToolResult
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?")
+#: A numbered list's "2." at the start of a line: a place in the reply, not a figure.
+LIST_MARKER = re.compile(r"^\s*\d{1,2}\.\s", re.M)
 
 
 def numbers_in(text: str) -> list[str]:
@@ -59,7 +61,7 @@ def ungrounded_numbers(
     known_values = [float(n) for n in known]
     return [
         written
-        for written in numbers_in(reply)
+        for written in numbers_in(LIST_MARKER.sub("", reply))
         if written not in known
         and not any(_matches(written, v) for v in values)
         and not any(_matches(written, v) for v in known_values if "." in written)

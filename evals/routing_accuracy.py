@@ -356,6 +356,8 @@ def _observe(
         kind, about = reply.route.kind, reply.route.tool
         if kind == "pain":  # a fixed, safe answer with no tool: a decline of the request
             kind = "decline"
+    elif reply.text == NOT_YOUR_ATHLETE:  # refused whatever was read from it
+        kind, about = "decline", None
     elif seen:
         kind, about = seen[-1].kind, seen[-1].tool
     else:  # the agent answered before routing: someone else's athlete

@@ -281,3 +281,29 @@ def test_a_crushing_chest_mid_session_is_no_running_and_a_doctor(
         history_world.ann, "I got a tight crushing feeling in my chest during the last set"
     )
     assert reply.text == SEE_A_DOCTOR and not reply.tool_calls
+
+
+def test_is_my_mileage_going_up_compares_months_by_km_a_week(
+    history_world: World, coach: Coach
+) -> None:
+    runs = _runs(history_world)
+    latest = max(d for d, _ in runs)
+
+    def month_km(year: int, month: int) -> float:
+        return sum(k for d, k in runs if (d.year, d.month) == (year, month) and d <= latest)
+
+    august, last = month_km(2025, 8), month_km(latest.year, latest.month)
+    august_weekly = august / 31 * 7
+    last_weekly = last / latest.day * 7
+    way = "Yes, going up" if last_weekly >= 1.1 * august_weekly else "No"
+
+    reply = coach.turn(history_world.cora, "is Ann's weekly mileage going up since august 2025?")
+    verdict = reply.text.splitlines()[1]  # under the athlete's name
+    assert verdict.startswith(way), verdict
+    assert (
+        f"from {august_weekly:.1f} km a week in Aug 2025 to {last_weekly:.1f} km a week" in verdict
+    )
+    assert f"Aug 2025 {august:.1f} km" in reply.text
+    # a question about what was run, not which way it went, still gets the listing
+    listing = coach.turn(history_world.ann, "what did I run since august 2025?")
+    assert "going up" not in listing.text and "Total distance:" in listing.text

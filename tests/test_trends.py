@@ -320,19 +320,24 @@ def test_no_one_reaches_another_athletes_load(world: World) -> None:
     assert "Fitness" not in reply.text
 
 
-def test_no_runs_in_the_period_names_the_latest_instead_of_asking_to_import(
+def test_no_runs_in_the_period_answers_the_latest_year_with_them_instead_of_asking_to_import(
     world: World,
 ) -> None:
+    """A month after the data ends is answered as the same month a year back, said so."""
     from tools.activities import list_activities
 
-    latest = max(i["start_date"][:10] for i in world.raw if i["sport_type"] == "Run")
+    runs = [i for i in world.raw if i["sport_type"] == "Run"]
+    latest = max(i["start_date"][:10] for i in runs)
+    october = [i for i in runs if i["start_date"][:7] == "2025-10"]
     result = list_activities(
         world.ctx(world.ann), since="2026-10-01", until="2026-10-31", sport="run"
     )
 
-    assert result.fact("count").value == 0
+    assert result.fact("count").value == len(october) > 0
+    latest_day = date.fromisoformat(latest)
     assert result.message == (
-        f"No runs from 2026-10-01 to 2026-10-31. The latest run stored is from {latest}."
+        f"You have no runs from 1 Oct to 31 Oct 2026; your latest run is "
+        f"{latest_day.day} {latest_day:%b %Y}, so here is from 1 Oct to 31 Oct 2025."
     )
     assert "Import" not in result.message
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pandas as pd
+
 from storage.activities import list_activities as stored_activities
 from storage.models import Activity
 from tools.confidence_words import confidence_sentence
@@ -20,6 +22,8 @@ from tools.result import Fact, Finding, ToolResult
 from tools.sizes import Run, is_size_fact, size_findings
 from tools.spec import ToolSpec
 from tools.trends.metrics import local_date
+from tools.trends.volume_trend import PREFIX as TREND_PREFIX
+from tools.trends.volume_trend import volume_trend
 from tools.words import day_words
 
 TOOL = "list_activities"
@@ -365,6 +369,8 @@ def list_activities(
         result.data["shifted"] = shifted
     result.facts += sized[0]
     result.findings += sized[1]
+    if start and not order and wanted in (None, "run") and activities:
+        _add_volume_trend(result, activities, start.date(), ctx.whose)
     sports = sorted({a.sport for a in activities})
     if wanted is None and not order and len(sports) > 1:  # "what did I do in January?"
         for sport in sports:
@@ -402,6 +408,32 @@ def _recent(start: datetime, end: datetime | None, today: date) -> bool:
         return True
     last = (end - timedelta(days=1)).date()
     return last >= today - timedelta(days=max(1, span_days(start.date(), last)))
+
+
+def _verdict_fact(fact: Fact) -> bool:
+    """A fact only a verdict says (a run's size against its month, a month's km in a trend):
+    the listing leaves it out."""
+    return is_size_fact(fact) or fact.name.startswith(TREND_PREFIX)
+
+
+def _add_volume_trend(
+    result: ToolResult, activities: list[Activity], first: date, whose: str
+) -> None:
+    """Which way the running went over the period ("how has my mileage changed since
+    August?"), month by month up to its latest run; said only to a question about that."""
+    runs = pd.DataFrame(
+        {
+            "sport": [a.sport for a in activities],
+            "distance_km": [(a.distance_m or 0.0) / 1000 for a in activities],
+            "date": [pd.Timestamp(local_date(a.start_time, a.timezone)) for a in activities],
+        }
+    )
+    latest = runs["date"].max().date()
+    if (latest - first).days < 40:  # a month or less: nothing to compare
+        return
+    if trend := volume_trend(runs, latest, first, whose):
+        result.facts += trend[0]
+        result.findings.append(trend[1])
 
 
 def _years_back(
@@ -1111,7 +1143,7 @@ def _phrase(result: ToolResult, most: int = 10) -> str:
         lines.append("- " + " · ".join(p for p in parts if p))
     if len(rows) > most:
         lines.append("- … and the others in the count below")
-    listed = [f for f in result.facts if not is_size_fact(f)]  # those are the verdict's
+    listed = [f for f in result.facts if not _verdict_fact(f)]
     return standard_reply(replace(result, facts=listed), lines)
 
 

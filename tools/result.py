@@ -85,6 +85,9 @@ class Finding:
     cue: str = ""
     #: Topics of other findings this one's evidence already tells (not repeated after it).
     covers: tuple[str, ...] = ()
+    #: Said only to a question its cue matches ("is my mileage going up?", not "what did I run
+    #: since March?").
+    needs_cue: bool = False
 
     def render(self, facts: list[Fact]) -> Finding:
         """This finding with every ``{fact}`` written out; raises KeyError for an unknown fact."""
@@ -135,13 +138,18 @@ class ToolResult:
     def rendered_findings(self, kind: str | None = None, question: str = "") -> list[Finding]:
         """The findings with their facts written out, those whose cue the ``question`` names
         first, then in priority order; with ``kind``, only those that answer that kind."""
-        chosen = [f for f in self.findings if kind is None or kind in f.answers]
 
-        def order(finding: Finding) -> tuple[bool, int]:
-            cued = bool(finding.cue and re.search(finding.cue, question, re.I))
-            return (not cued, finding.priority)
+        def cued(finding: Finding) -> bool:
+            return bool(finding.cue and re.search(finding.cue, question, re.I))
 
-        return [f.render(self.facts) for f in sorted(chosen, key=order)]
+        chosen = [
+            f
+            for f in self.findings
+            if (kind is None or kind in f.answers) and (cued(f) or not f.needs_cue or not kind)
+        ]
+        return [
+            f.render(self.facts) for f in sorted(chosen, key=lambda f: (not cued(f), f.priority))
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable view (paths as strings)."""

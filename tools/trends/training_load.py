@@ -29,6 +29,7 @@ from tools.trends.load_findings import (
     load_findings,
     threshold_words,
 )
+from tools.trends.volume_trend import volume_trend
 from tools.words import day_words
 
 TOOL = "training_load"
@@ -186,6 +187,9 @@ def _result(
     reasons = _reasons(report)
     found_facts, findings = load_findings(report.weeks, loads, report.spikes, day, who, whose)
     facts += found_facts
+    if trend := volume_trend(loads, day, since, whose):  # "is my mileage going up?"
+        facts += trend[0]
+        findings.append(trend[1])
     fitness, fatigue, form = (float(today[c]) for c in ("fitness", "fatigue", "form"))
     alternatives = maths.form_if(loads, report.sessions.thresholds, _chief(report), day)
     if read := form_finding(fitness, fatigue, form, alternatives, confidence, whose):

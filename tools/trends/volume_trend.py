@@ -1,0 +1,102 @@
+"""Which way an athlete's running volume is going ("is my mileage going up?", "how has Bob's
+weekly mileage changed since August?"): kilometres by calendar month up to the report day, each
+also as km a week so that a month still running is compared fairly, and the direction from the
+first month to the last.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+import pandas as pd
+
+from tools.result import Fact, Finding
+
+#: The names of this module's facts start so.
+PREFIX = "trend_"
+#: Months shown when no start is asked: the report day's month and the three before it.
+MONTHS = 4
+#: The most months compared: a longer span asked starts this many months before its end.
+LONGEST = 12
+#: The last month's km a week against the first's: this much more is "up", this much less "down".
+CHANGE = 0.10
+_AMOUNT = r"(mileage|volume|km|kms|kilomet\w*|distance|miles|running|training)"
+_WAY = (
+    r"(going (up|down)|up or|chang\w*|trend\w*|increas\w*|decreas\w*|climb\w*|grow\w*|ris\w+"
+    r"|fall\w*|dropp\w*)"
+)
+#: A question about the direction of volume: "is my mileage going up?", "how has Bob's weekly
+#: mileage changed since August?".
+CUE = rf"\b{_AMOUNT}\b.{{0,40}}\b{_WAY}|\b{_WAY}\b.{{0,30}}\b{_AMOUNT}\b"
+
+
+def _months_before(first: date, months: int) -> date:
+    """The first day of the month ``months`` before the month starting ``first``."""
+    index = first.year * 12 + first.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_words(first: date, day: date) -> str:
+    """ "Sep 2025", or "Oct 2025 (to 19 Oct)" for the month still running on ``day``."""
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    words = f"{first:%b %Y}"
+    return words if last <= day else f"{words} (to {day.day} {day:%b})"
+
+
+def volume_trend(
+    runs: pd.DataFrame, day: date, since: date | None = None, whose: str = "your"
+) -> tuple[list[Fact], Finding] | None:
+    """The monthly running volume from ``since`` (default: the three months before ``day``'s;
+    at most the 12 months to ``day``) to ``day``, and which way it went; None with fewer than
+    two months to compare. ``runs`` is the sessions frame (``sport``, ``distance_km``, ``date``)."""
+    runs = runs[(runs["sport"] == "run") & (runs["distance_km"] > 0)]
+    earliest = _months_before(day.replace(day=1), LONGEST - 1)
+    start = max(since, earliest) if since else _months_before(day.replace(day=1), MONTHS - 1)
+    months: list[tuple[date, float, float]] = []  # first day, km, km a week
+    first = start.replace(day=1)
+    while first <= day:
+        last = min(day, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
+        begin = max(first, start)
+        inside = runs[(runs["date"] >= pd.Timestamp(begin)) & (runs["date"] <= pd.Timestamp(last))]
+        km = float(inside["distance_km"].sum())
+        months.append((first, km, km / ((last - begin).days + 1) * 7))
+        first = last + timedelta(days=1)
+    if len(months) < 2 or not any(km for _, km, _ in months):
+        return None
+    names = [f"{first:%b}_{first.year}".lower() for first, _, _ in months]
+    facts = [Fact(f"{PREFIX}from", _month_words(months[0][0], day))]
+    facts.append(Fact(f"{PREFIX}to", _month_words(months[-1][0], day)))
+    for name, (_, km, weekly) in zip(names, months, strict=True):
+        facts.append(Fact(f"{PREFIX}km_in_{name}", round(km, 1), "km"))
+        facts.append(Fact(f"{PREFIX}km_a_week_in_{name}", round(weekly, 1), "km a week"))
+    (_, _, before), (_, _, after) = months[0], months[-1]
+    went = (
+        f"{whose} running went from {{{PREFIX}km_a_week_in_{names[0]}}} in {{{PREFIX}from}} to "
+        f"{{{PREFIX}km_a_week_in_{names[-1]}}} in {{{PREFIX}to}}"
+    )
+    if after >= (1 + CHANGE) * before:
+        verdict = f"Yes, going up: {went}."
+    elif after <= (1 - CHANGE) * before:
+        verdict = f"No, going down: {went}."
+    else:
+        verdict = f"About level: {went}."
+    by_month = "; ".join(
+        f"{_month_words(first, day)} {{{PREFIX}km_in_{name}}}"
+        for name, (first, _, _) in zip(names, months, strict=True)
+    )
+    evidence = (f"By month: {by_month}.",)
+    finding = Finding(
+        topic="volume_trend",
+        verdict=verdict,
+        evidence=evidence,
+        action="Raise volume over several weeks, not in one; a month that still runs is "
+        "compared by its km a week so far.",
+        source="your stored runs",
+        confidence=0.9,
+        answers=("trend",),
+        priority=0,
+        cue=CUE,
+        needs_cue=True,
+    )
+    return facts, finding
