@@ -571,17 +571,10 @@ def _renamed(finding: Finding, result: ToolResult, prefix: str) -> Finding:
             text = text.replace(f"{{{name}}}", f"{{{prefix}_{name}}}")
         return text
 
-    return Finding(
-        topic=f"{prefix}_{finding.topic}",
-        verdict=rename(finding.verdict).replace(
-            f"{{{prefix}_latest_change}}", f"{{{prefix}_change}}"
-        ),
-        action=finding.action,
-        source=finding.source,
-        confidence=finding.confidence,
-        answers=finding.answers,
-        priority=finding.priority,
-        cue=finding.cue,
+    verdict = rename(finding.verdict).replace(f"{{{prefix}_latest_change}}", f"{{{prefix}_change}}")
+    # the overview says the verdict alone: its evidence and margin stay with the metric's answer
+    return replace(
+        finding, topic=f"{prefix}_{finding.topic}", verdict=verdict, evidence=(), margin=""
     )
 
 
