@@ -1,8 +1,8 @@
 """Heavy work as jobs: what a hostile import costs now, and how long a chat turn waits while
 someone else's video is analysed.
 
-Run: ``python -m evals.bench_jobs hostile [--no-budgets] [--cases bomb,gpx]`` or
-``python -m evals.bench_jobs chat``.
+Run: ``python -m evals.bench_jobs hostile [--no-budgets] [--cases bomb,gpx]``,
+``python -m evals.bench_jobs chat`` or ``python -m evals.bench_jobs fair``.
 
 * ``hostile`` imports, each in a fresh process (so its peak memory is its own): a 12 MB zip of
   200 members of 60 MB of zeros named ``.gpx`` beside one real FIT file, and a 55 MB GPX made
@@ -12,6 +12,11 @@ Run: ``python -m evals.bench_jobs hostile [--no-budgets] [--cases bomb,gpx]`` or
 * ``chat`` starts the real web server (the default in-process queue), lets Ann analyse the
   whole real treadmill clip from the chat and times Bob's "my last 5 runs" meanwhile, against
   the same turn with nothing else running.
+* ``fair``: two job workers (the default); Ann and Bob each import a 31 MB GPX (the review's
+  case, 31.8 MB: the real track points repeated, under the 32 MB limit), then Cleo imports
+  one small real FIT file. Prints how long Cleo's import waited, with every worker open to big
+  jobs (as before the heavy-job slots: ``COACHG_QUEUE_HEAVY_WORKERS=2``) and with the default
+  (one worker kept for small jobs).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import zipfile
 from pathlib import Path
 
 from storage.db import Database
+from storage.models import User
 from storage.settings import Settings
 from storage.users import create_user
 from tools.context import ToolContext
@@ -152,9 +158,70 @@ def chat() -> None:
     )
 
 
+def fair_once(folder: Path, big: Path, heavy_workers: int) -> dict:
+    """One round of the ``fair`` case in a fresh database and in-memory queue."""
+    from tools.jobs.runner import Job, JobRunner
+
+    db = Database(f"sqlite:///{folder}/fair-{heavy_workers}.db")
+    with db.session() as session:
+        people = [create_user(session, name) for name in ("ann", "bob", "cleo")]
+    settings = Settings(
+        home=folder / f"home-{heavy_workers}",
+        database_url=db.url,
+        queue_workers=2,
+        queue_heavy_workers=heavy_workers,
+    )
+    runner = JobRunner(db, settings).start()
+
+    def submit(user: User, path: Path) -> Job:
+        return runner.submit(
+            "import_paths", ToolContext(db=db, actor=user, settings=settings), paths=[str(path)]
+        )
+
+    started = time.monotonic()
+    bigs = [submit(people[0], big), submit(people[1], big)]
+    time.sleep(0.5)
+    asked = time.monotonic()
+    small = submit(people[2], FIT)
+    while small.status().state == "queued":
+        time.sleep(0.02)
+    began = time.monotonic() - asked
+    small.wait()
+    waited = time.monotonic() - asked
+    finished = []
+    for job in bigs:
+        job.wait()
+        finished.append(round(time.monotonic() - started, 1))
+    runner.stop()
+    db.dispose()
+    return {
+        "Cleo's small import started after, s": round(began, 2),
+        "done after, s": round(waited, 2),
+        "big imports done at, s": finished,
+    }
+
+
+def fair() -> None:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        big = big_gpx(folder / "big.gpx", size=30 * MB)  # ends at about 31 MB, under 32 MB
+        size = round(big.stat().st_size / MB, 1)
+        before = fair_once(folder, big, heavy_workers=2)
+        after = fair_once(folder, big, heavy_workers=0)
+    print(
+        json.dumps(
+            {
+                "big GPX, MB": size,
+                "every worker open to big jobs (before)": before,
+                "default (after)": after,
+            }
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["hostile", "chat", "_one"])
+    parser.add_argument("what", choices=["hostile", "chat", "fair", "_one"])
     parser.add_argument("path", nargs="?")
     parser.add_argument("--no-budgets", action="store_true")
     parser.add_argument(
@@ -165,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(import_one(Path(args.path), budgets=not args.no_budgets)))
     elif args.what == "hostile":
         hostile(budgets=not args.no_budgets, cases=args.cases.split(","))
+    elif args.what == "fair":
+        fair()
     else:
         chat()
     return 0

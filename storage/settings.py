@@ -47,6 +47,20 @@ class Settings:
     #: One GPX or TCX file (a 55 MB GPX took 1.9 GB of memory to read); FIT files
     #: are capped at ``tools.importing.sources.MAX_FILE_BYTES``.
     import_max_xml_mb: int = 32
+    #: Heavy jobs (video analyses, Strava syncs, imports of at least ``queue_heavy_mb`` of
+    #: files) that may run at once; the other workers stay free for small jobs, so one
+    #: person's 30 MB import never holds up another's quick one. 0: one less than
+    #: ``queue_workers`` (at least 1). With ``coachg worker`` processes elsewhere, set it.
+    queue_heavy_workers: int = 0
+    queue_heavy_mb: int = 8
+    #: Media (uploads, imports, artifacts) one athlete may keep, in MB.
+    media_quota_mb: float = 5120.0
+    #: Accounts one client address may create per ``signup_window_minutes``.
+    signup_limit: int = 3
+    signup_window_minutes: float = 10.0
+    #: Reverse proxies (addresses or networks, comma-separated) whose ``X-Forwarded-For``
+    #: names the client; "" trusts none: the client address is the socket's.
+    trusted_proxies: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,12 +85,23 @@ class Settings:
             import_max_files=int(_env("IMPORT_MAX_FILES", "20000")),
             import_max_minutes=float(_env("IMPORT_MAX_MINUTES", "30")),
             import_max_xml_mb=int(_env("IMPORT_MAX_XML_MB", "32")),
+            queue_heavy_workers=int(_env("QUEUE_HEAVY_WORKERS", "0")),
+            queue_heavy_mb=int(_env("QUEUE_HEAVY_MB", "8")),
+            media_quota_mb=float(_env("MEDIA_QUOTA_MB", "5120")),
+            signup_limit=int(_env("SIGNUP_LIMIT", "3")),
+            signup_window_minutes=float(_env("SIGNUP_WINDOW_MINUTES", "10")),
+            trusted_proxies=_env("TRUSTED_PROXIES"),
         )
 
     @property
     def media_dir(self) -> Path:
         """Where uploaded videos and tool artifacts (plots, annotated videos) go."""
         return self.home / "media"
+
+    @property
+    def heavy_workers(self) -> int:
+        """How many heavy jobs may run at once (see ``queue_heavy_workers``)."""
+        return self.queue_heavy_workers or max(1, self.queue_workers - 1)
 
     @property
     def chroma_dir(self) -> Path:

@@ -269,7 +269,9 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServe
         }
         link_coach(session, users["cora"], users["ann"])
     keep_router_embeddings(home)
-    with running_server(home, url, env={"COACHG_LLM": "rules"}) as server:
+    # Tests speak as clients behind a proxy on loopback (X-Forwarded-For names each client).
+    env = {"COACHG_LLM": "rules", "COACHG_TRUSTED_PROXIES": "127.0.0.1"}
+    with running_server(home, url, env=env) as server:
         yield SharedServer(server, db, home, users, passwords)
         # A chat turn may still be composing its reply: nothing is left to check.
         server.process.kill()

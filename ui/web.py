@@ -38,7 +38,7 @@ from ui.web_session import (
     password_check,
 )
 from ui.web_settings import SettingsHandler
-from ui.web_signup import signup_router
+from ui.web_signup import SignupThrottle, signup_router
 from ui.web_strength import StrengthHandler
 from ui.web_trends import TrendsHandler
 
@@ -197,6 +197,18 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
                     disconnect = gr.Button(
                         "Disconnect", variant="stop", elem_id="strava-disconnect"
                     )
+                gr.Markdown("### Password")
+                old_password = gr.Textbox(
+                    label="Current password", type="password", elem_id="old-password"
+                )
+                new_password = gr.Textbox(
+                    label="New password", type="password", elem_id="new-password"
+                )
+                new_again = gr.Textbox(
+                    label="New password again", type="password", elem_id="new-password-again"
+                )
+                change_password = gr.Button("Change password", elem_id="change-password")
+                password_status = gr.Markdown(elem_id="password-status")
 
         chat_outputs = [history, chatbot, box, status, confirm_row]
         private: dict[str, Any] = {"api_visibility": "private"}
@@ -233,6 +245,12 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
             prefs.sync, None, [strava], api_visibility="private", concurrency_limit=CONCURRENT_TURNS
         )
         disconnect.click(prefs.disconnect, None, [strava], api_visibility="private")
+        change_password.click(
+            prefs.change_password,
+            [old_password, new_password, new_again],
+            [password_status, old_password, new_password, new_again],
+            api_name="change_password",
+        )
     return demo
 
 
@@ -242,7 +260,7 @@ def make_server_app(
     """The whole web server: ``/signup`` and the Gradio page behind Gradio's login."""
     app = FastAPI(title="Coach G", docs_url=None, redoc_url=None, openapi_url=None)
     if allow_signup:
-        app.include_router(signup_router(db))
+        app.include_router(signup_router(db, SignupThrottle.from_settings(settings)))
     blocks = build_app(db, settings, coach)
     private = [str(settings.media_dir.resolve()), str(settings.chroma_dir.resolve())]
     gr.mount_gradio_app(
@@ -289,5 +307,16 @@ def serve(host: str = "127.0.0.1", port: int = 7860, allow_signup: bool = True) 
     print(f"Coach G is running on http://{host}:{port} (Ctrl+C stops it).", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Coach G is reachable from other machines on %s; use HTTPS in front.", host)
+    # The client address (login and sign-up throttles) is the socket's; X-Forwarded-For is
+    # read only from the proxies COACHG_TRUSTED_PROXIES names (uvicorn would trust loopback).
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     # log_config=None: uvicorn logs through Coach G's handlers, which mask secrets.
-    uvicorn.run(app, host=host, port=port, log_level="warning", log_config=None)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or [],
+    )

@@ -1,9 +1,18 @@
-"""The "Activities" tab: import FIT/GPX/TCX files, zips or a Strava export, and list activities."""
+"""The "Activities" tab: import FIT/GPX/TCX files, zips or a Strava export, and list activities.
+
+Uploads are checked before anything is kept: a file over its size limit (``COACHG_IMPORT_MAX_*``)
+or one that would take the athlete's stored files past their quota (``COACHG_MEDIA_QUOTA_MB``)
+is refused with words that say what to do, and deleted from the upload cache at once; a file the
+import itself refuses is not kept either.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -13,7 +22,7 @@ from storage.activities import list_activities as stored_activities
 from storage.db import Database
 from storage.settings import Settings
 from tools.context import ToolContext
-from tools.importing.sources import FILE_TYPES
+from tools.importing.sources import FILE_TYPES, MAX_FILE_BYTES
 from tools.jobs.runner import runner_for
 from tools.markdown import escape, safe_markdown
 from ui.web_chat import progress_line
@@ -39,6 +48,77 @@ TABLE_HEADERS = [label for _, label in TABLE_COLUMNS]
 #: How the table's numbers read: km to 0.1, heart rate and cadence whole.
 TABLE_FORMATS = {"km": km, "avg HR (bpm)": whole, "cadence (spm)": whole}
 TABLE_LIMIT = 200
+MB = 1024 * 1024
+#: Files read whole as XML (``COACHG_IMPORT_MAX_XML_MB`` each).
+XML_SUFFIXES = (".gpx", ".tcx")
+
+
+def media_bytes(folder: Path) -> int:
+    """The bytes of the files under ``folder`` (an athlete's media: uploads, imports,
+    artifacts); 0 when it does not exist."""
+    total = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError):  # deleted meanwhile
+                total += (Path(root) / name).lstat().st_size
+    return total
+
+
+def _size_words(size: float) -> str:
+    if size >= 1024**3:
+        return f"{size / 1024**3:.1f} GB"
+    return f"{size / MB:.1f} MB" if size >= MB else f"{size / 1024:.0f} KB"
+
+
+def file_limit(name: str, settings: Settings) -> int:
+    """The most bytes one uploaded file called ``name`` may have."""
+    lower = name.lower()
+    if lower.endswith(XML_SUFFIXES):
+        return settings.import_max_xml_mb * MB
+    if lower.endswith(".fit"):
+        return MAX_FILE_BYTES
+    return settings.import_max_mb * MB
+
+
+def upload_problem(files: list[str], ctx: ToolContext, settings: Settings) -> str:
+    """Why these uploads may not be kept, in words that say what to do; "" when they may.
+    Each file within its size limit, and the athlete's stored media plus these within
+    ``settings.media_quota_mb``."""
+    sizes = [Path(f).stat().st_size for f in files]
+    names = [Path(f).name for f in files]
+    for name, size in zip(names, sizes, strict=True):
+        limit = file_limit(name, settings)
+        if size > limit:
+            return (
+                f"{name} is {_size_words(size)}, over the {_size_words(limit)} limit for one "
+                "file of its kind; nothing was kept. Split it or export a smaller range."
+            )
+    if sum(sizes) > settings.import_max_mb * MB:
+        return (
+            f"These files add up to {_size_words(sum(sizes))}, over the "
+            f"{_size_words(settings.import_max_mb * MB)} one import may bring; nothing was kept. "
+            "Import them in parts."
+        )
+    quota = settings.media_quota_mb * MB
+    used = media_bytes(ctx.media_dir)
+    if used + sum(sizes) > quota:
+        return (
+            f"Storage quota: this account keeps {_size_words(used)} of files and these "
+            f"{_size_words(sum(sizes))} would pass the {_size_words(quota)} each account may "
+            "keep; nothing was kept. Delete old videos or imports, or ask whoever runs Coach G "
+            "to raise COACHG_MEDIA_QUOTA_MB."
+        )
+    return ""
+
+
+def discard(paths: list[str]) -> None:
+    """Delete refused files (and the folder each was alone in) from disk."""
+    for path in map(Path, paths):
+        try:
+            path.unlink(missing_ok=True)
+            path.parent.rmdir()  # only when empty: the upload's own folder
+        except OSError:
+            pass
 
 
 def target_text(ctx: ToolContext, who: str) -> str:
@@ -134,6 +214,12 @@ class ImportHandler:
         if not all(is_upload(f) for f in files):
             yield "Only files uploaded here can be imported; choose them again.", gr.skip(), None
             return
+        problem = upload_problem(files, ctx, self.settings)
+        if problem:
+            log.info("import upload refused for user %s: %s", ctx.actor.id, problem)
+            discard(files)
+            yield f"{into}\n\n{escape(problem)}", gr.skip(), gr.File(value=None)
+            return
         try:
             kept = [str(keep_upload(f, ctx.media_dir, kind="imports")) for f in files]
         except OSError:
@@ -160,5 +246,7 @@ class ImportHandler:
                 gr.skip(),
             )
             return
+        refused = {f.get("name") for f in result.data.get("failed") or []}
+        discard([path for path in kept if Path(path).name in refused])
         report = f"{into}\n\n{report_markdown(result)}"
         yield report, self.table(athlete_choice, request), gr.File(value=None)

@@ -1,4 +1,6 @@
-"""The "Settings" tab: connect Strava (your own account only), sync, disconnect.
+"""The "Settings" tab: connect Strava (your own account only), sync, disconnect; change your
+password (the current one asked for: a session left open must not be enough to take over an
+account).
 
 Tokens never reach the page: the tab only says *whether* an account is connected.
 """
@@ -16,6 +18,7 @@ import gradio as gr
 from storage.db import Database
 from storage.settings import Settings
 from storage.strava_tokens import get_sync_state, get_token
+from storage.users import change_password
 from tools.context import ToolContext
 from tools.jobs.runner import runner_for
 from tools.markdown import escape
@@ -59,6 +62,27 @@ class SettingsHandler:
         """Who is logged in, as Markdown."""
         actor = acting_user(self.db, request)
         return f"Logged in as **{escape(actor.name)}** ({escape(actor.role)})."
+
+    def change_password(
+        self, old: str, new: str, again: str, request: gr.Request
+    ) -> tuple[str, str, str, str]:
+        """Change the logged-in user's password: ``old`` must be right, ``new`` typed twice
+        alike and within the account policy. The fields are emptied either way."""
+        actor = acting_user(self.db, request)
+        if new != again:
+            return "The two new passwords differ; type the same one twice.", "", "", ""
+        try:
+            with self.db.session() as session:
+                change_password(session, actor, old or "", new or "")
+        except ValueError as error:
+            return escape(str(error)), "", "", ""
+        log.info("%s changed their password", actor.name)
+        return (
+            "Your password is **changed**; use the new one next time you log in.",
+            "",
+            "",
+            "",
+        )
 
     def strava_status(self, request: gr.Request) -> str:
         """Whether Strava is set up and connected, and when it last synced. Never a token."""

@@ -3,11 +3,21 @@
 Gradio's own login page has no "create account", so this plain form sits beside it; the login
 page links here. Passwords are stored as salted scrypt hashes (:func:`storage.users.create_user`).
 A coach account sees no one until an athlete is linked to it (``coachg users link``).
+
+Sign-up is throttled per client address (:class:`SignupThrottle`, ``COACHG_SIGNUP_LIMIT``
+accounts per ``COACHG_SIGNUP_WINDOW_MINUTES``): one address cannot create accounts by the
+dozen (each account gets its own share of the job workers). A refused sign-up is answered
+429 with ``Retry-After`` and the wait in words, as a throttled login is.
 """
 
 from __future__ import annotations
 
 import html
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import anyio
@@ -17,9 +27,10 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.account_policy import MIN_PASSWORD, NAME_PATTERN, account_problem
 from storage.db import Database
+from storage.settings import Settings
 from storage.users import create_user
 
-__all__ = ["MIN_PASSWORD", "NAME_PATTERN", "problem_with", "signup_router"]
+__all__ = ["MIN_PASSWORD", "NAME_PATTERN", "SignupThrottle", "problem_with", "signup_router"]
 
 #: The look of Coach G's own small pages (sign-up, login), with no fetch from elsewhere.
 STYLE = """body { font-family: ui-sans-serif, system-ui, sans-serif; background: #f4f4f5;
@@ -97,6 +108,62 @@ def problem_with(name: str, password: str, confirm: str, role: str) -> str:
     return ""
 
 
+class SignupThrottle:
+    """Accounts created per client address in a sliding window, in memory."""
+
+    MAX_ADDRESSES = 50_000
+
+    def __init__(
+        self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._clock = clock
+        self._made: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SignupThrottle:
+        return cls(settings.signup_limit, settings.signup_window_minutes * 60.0)
+
+    def reserve(self, address: str) -> int:
+        """0 when ``address`` may create one more account now (the try is counted at once,
+        so parallel sign-ups are counted too), else the seconds until it may."""
+        now = self._clock()
+        with self._lock:
+            made = self._made.setdefault(address, deque())
+            while made and now - made[0] >= self.window_s:
+                made.popleft()
+            if len(made) >= self.limit:
+                return max(1, math.ceil(made[0] + self.window_s - now))
+            made.append(now)
+            if len(self._made) > self.MAX_ADDRESSES:
+                self._forget(now)
+        return 0
+
+    def release(self, address: str) -> None:
+        """The reserved sign-up created no account (the name was taken): not counted."""
+        with self._lock:
+            made = self._made.get(address)
+            if made:
+                made.pop()
+
+    def _forget(self, now: float) -> None:
+        for address in [
+            a for a, made in self._made.items() if not made or now - made[-1] >= self.window_s
+        ]:
+            del self._made[address]
+
+
+def too_many_signups(wait_s: int) -> str:
+    """The words for a refused sign-up."""
+    minutes = max(1, math.ceil(wait_s / 60))
+    return (
+        "Too many accounts were created from your address recently: wait about "
+        f"{minutes} minute{'s' if minutes != 1 else ''} ({wait_s} s), then try again."
+    )
+
+
 def _same_origin(request: Request) -> bool:
     """A form posted from another site (cross-site request forgery) carries its own Origin."""
     origin = request.headers.get("origin") or request.headers.get("referer")
@@ -105,9 +172,11 @@ def _same_origin(request: Request) -> bool:
     return urlparse(origin).netloc == request.headers.get("host", "")
 
 
-def signup_router(db: Database) -> APIRouter:
-    """The ``/signup`` routes: the form (GET) and account creation (POST)."""
+def signup_router(db: Database, throttle: SignupThrottle | None = None) -> APIRouter:
+    """The ``/signup`` routes: the form (GET) and account creation (POST), throttled per
+    client address (``throttle``, by default from ``COACHG_SIGNUP_*``)."""
     router = APIRouter()
+    throttle = throttle or SignupThrottle.from_settings(Settings.from_env())
 
     @router.get("/signup", response_class=HTMLResponse)
     async def signup_form() -> HTMLResponse:
@@ -128,6 +197,16 @@ def signup_router(db: Database) -> APIRouter:
         if problem:
             return HTMLResponse(_form(problem, name, role), status_code=400)
 
+        # The socket's address, or a trusted proxy's X-Forwarded-For (see ui.web.serve).
+        address = request.client.host if request.client else "unknown"
+        wait_s = throttle.reserve(address)
+        if wait_s:
+            return HTMLResponse(
+                _form(too_many_signups(wait_s), name, role),
+                status_code=429,
+                headers={"Retry-After": str(wait_s)},
+            )
+
         def create() -> str:
             try:
                 with db.session() as session:
@@ -138,6 +217,7 @@ def signup_router(db: Database) -> APIRouter:
 
         problem = await anyio.to_thread.run_sync(create)
         if problem:
+            throttle.release(address)
             return HTMLResponse(_form(problem, "", role), status_code=409)
         done = (
             f'<p class="ok" role="status">Account <b>{html.escape(name)}</b> created '

@@ -11,6 +11,14 @@ before it are finished, and otherwise puts the job back on the queue for a momen
 waiting job holds no worker). A job's place in its user's line is its ticket minus the
 finished count. A running job beats every few seconds; a job whose worker died (no beat for
 :data:`STALE_S`) is passed over, so its user is not stuck behind it.
+
+A fair share of workers: one person holds at most one worker (their line above), and *heavy*
+jobs (a video analysis, a Strava sync, an import of at least ``COACHG_QUEUE_HEAVY_MB`` of
+files) hold at most ``Settings.heavy_workers`` of them (one less than the workers, by
+default), each taking a numbered *heavy slot* in the queue's storage. So two people's 30 MB
+imports never fill every worker: a third person's small import starts at once. A heavy job
+that finds no free slot waits like a job behind its user's earlier one (holding no worker);
+a slot whose holder stopped beating for :data:`STALE_S` is taken over.
 """
 
 from __future__ import annotations
@@ -51,6 +59,25 @@ POLL_S = 0.2
 WRITE_S = 0.2
 #: A job said finished whose result never arrives is given up after this long.
 LOST_AFTER_S = 30.0
+MB = 1024 * 1024
+#: Jobs that are heavy whatever their input (see :meth:`JobRunner.is_heavy`).
+HEAVY_KINDS = frozenset({"analyze_video", "strava_sync"})
+HEAVY_TOOLS = frozenset({"analyze_run_video", "sync_strava"})
+HEAVY_WAIT = "waiting: other people's big jobs hold the workers for big jobs (small jobs go first)"
+
+
+def _input_bytes(values: dict[str, Any]) -> int:
+    """The bytes of the files that ``values`` (a job's arguments) name, alone or in lists."""
+    total = 0
+    for value in values.values():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str | Path):
+                try:
+                    path = Path(item)
+                    total += path.stat().st_size if path.is_file() else 0
+                except (OSError, ValueError):
+                    pass
+    return total
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,7 @@ class JobRequest:
     kwargs: dict[str, Any]
     today: date | None
     ticket: int
+    heavy: bool = False
 
 
 @dataclass
@@ -93,7 +121,7 @@ class JobStatus:
                 f"{jobs} (one runs at a time)"
             )
         if self.state == "queued":
-            return "waiting for a free worker"
+            return self.message or "waiting for a free worker"
         return self.message or self.state
 
 
@@ -218,6 +246,7 @@ class JobRunner:
         ``ctx.actor``'s next job."""
         if kind not in KINDS:
             raise ValueError(f"no job kind {kind!r}")
+        heavy = self.is_heavy(kind, kwargs)
         ticket = int(self.huey.storage.incr(self._user_key(ctx.actor.id, "issued")))
         request = JobRequest(
             id=uuid.uuid4().hex,
@@ -227,8 +256,19 @@ class JobRunner:
             kwargs=kwargs,
             today=ctx.today,
             ticket=ticket,
+            heavy=heavy,
         )
         return Job(self, request, self._task(request))
+
+    def is_heavy(self, kind: str, kwargs: dict[str, Any]) -> bool:
+        """Whether a job of ``kind`` with ``kwargs`` is heavy: a video analysis or a Strava
+        sync, or one whose input files add up to ``settings.queue_heavy_mb`` or more."""
+        if kind in HEAVY_KINDS:
+            return True
+        if kind == "tool" and kwargs.get("name") in HEAVY_TOOLS:
+            return True
+        values = kwargs.get("args", {}) if kind == "tool" else kwargs
+        return _input_bytes(values) >= self.settings.queue_heavy_mb * MB
 
     def run(self, kind: str, ctx: ToolContext, **kwargs: Any) -> Any:
         """Submit a job and wait for it, its progress going to ``ctx.progress``."""
@@ -259,16 +299,49 @@ class JobRunner:
             self.huey.storage.incr(self._user_key(actor_id, "finished"))
         return True
 
+    @staticmethod
+    def _slot_key(slot: int) -> str:
+        return f"coachg:heavy:{slot}"
+
+    def _take_heavy_slot(self, request: JobRequest) -> int | None:
+        """A free heavy slot now held by ``request`` (its beat written), or None when every
+        one is held by a job that still beats."""
+        storage = self.huey.storage
+        for slot in range(self.settings.heavy_workers):
+            key = self._slot_key(slot)
+            if not storage.put_if_empty(key, request.id.encode()):
+                beat = self.huey.get(f"{key}:beat", peek=True)
+                if beat is None or time.time() - beat < STALE_S:
+                    continue
+                log.warning("a heavy job stopped beating; its slot %d is taken over", slot)
+                storage.delete_data(key)
+                if not storage.put_if_empty(key, request.id.encode()):
+                    continue
+            self.huey.put(f"{key}:beat", time.time())
+            return slot
+        return None
+
+    def _release_heavy_slot(self, slot: int) -> None:
+        self.huey.storage.delete_data(f"{self._slot_key(slot)}:beat")
+        self.huey.storage.delete_data(self._slot_key(slot))
+
     def _execute(self, request: JobRequest) -> JobOutcome:
         while (finished := self._finished(request.actor_id)) < request.ticket - 1:
             if not self._pass_over_dead(request.actor_id, finished + 1):
                 raise RetryTask(delay=RETRY_S)  # an earlier job of this user runs first
+        slot = self._take_heavy_slot(request) if request.heavy else None
+        if request.heavy and slot is None:
+            waiting = JobStatus("queued", message=HEAVY_WAIT)
+            self.huey.put(self.status_key(request), waiting)
+            raise RetryTask(delay=RETRY_S)  # other people's big jobs hold the heavy slots
         beat_key = self._user_key(request.actor_id, "beat")
         stop = threading.Event()
 
         def beat() -> None:
             while True:
                 self.huey.put(beat_key, (request.ticket, time.time()))
+                if slot is not None:
+                    self.huey.put(f"{self._slot_key(slot)}:beat", time.time())
                 if stop.wait(BEAT_S):
                     return
 
@@ -291,6 +364,8 @@ class JobRunner:
             return JobOutcome(error=portable(error))
         finally:
             stop.set()
+            if slot is not None:
+                self._release_heavy_slot(slot)
             self.huey.put(self.status_key(request), JobStatus("finished", 1.0, "done"))
             self.huey.storage.incr(self._user_key(request.actor_id, "finished"))
 

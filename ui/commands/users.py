@@ -1,4 +1,4 @@
-"""``coachg users``: add athletes and coaches, link a coach to an athlete."""
+"""``coachg users``: add athletes and coaches, link a coach to an athlete, set a password."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from storage.account_policy import account_problem
 from storage.db import database
 from storage.settings import Settings
-from storage.users import athletes_of, create_user, get_user, link_coach
+from storage.users import athletes_of, create_user, get_user, link_coach, set_password
 from ui.commands.common import print_table
 
 
@@ -28,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = sub.add_parser("athletes", help="list a coach's athletes")
     listing.add_argument("coach")
     listing.set_defaults(func=_athletes)
+    passwd = sub.add_parser(
+        "passwd", help="set NAME's password (the machine's owner resets a forgotten one)"
+    )
+    passwd.add_argument("name")
+    passwd.add_argument("--password", help="new password (default: asked for twice, not echoed)")
+    passwd.set_defaults(func=_passwd)
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -62,4 +68,25 @@ def _athletes(args: argparse.Namespace) -> int:
         print_table(
             ["athlete", "name"], [(a.name, a.display_name) for a in athletes_of(session, coach)]
         )
+    return 0
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    password = args.password
+    if not password:
+        password = getpass.getpass(f"New password for {args.name}: ")
+        if getpass.getpass("The same password again: ") != password:
+            print("The two passwords differ; nothing was changed.", file=sys.stderr)
+            return 2
+    with database(Settings.from_env().database_url).session() as session:
+        user = get_user(session, args.name)
+        if user is None:
+            print(f"No user called {args.name!r}.", file=sys.stderr)
+            return 2
+        try:
+            set_password(session, user, password)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+        print(f"{user.name}'s password is changed; the old one no longer works.")
     return 0
