@@ -109,3 +109,31 @@ def athletes_of(session: Session, coach: User) -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Give ``user`` the new ``password`` (stored as a fresh salted hash); the old one stops
+    working at once. ValueError, in words that say what to do, when the password breaks the
+    account policy (:func:`storage.account_policy.password_problem`)."""
+    from storage.account_policy import password_problem
+
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    stored = session.get(User, user.id)
+    if stored is None:
+        raise ValueError("That account no longer exists.")
+    stored.password_hash = hash_password(password)
+    session.flush()
+
+
+def change_password(session: Session, user: User, old: str, new: str) -> None:
+    """Replace ``user``'s password after checking ``old`` (a web session alone must not be
+    enough to take over an account). ValueError with what to do when ``old`` is wrong or
+    ``new`` breaks the policy."""
+    stored = session.get(User, user.id)
+    if stored is None or not stored.password_hash or not check_password(old, stored.password_hash):
+        raise ValueError("The current password is wrong; nothing was changed.")
+    if old == new:
+        raise ValueError("The new password is the same as the current one; choose another.")
+    set_password(session, stored, new)
