@@ -24,6 +24,7 @@ from tools.jobs.runner import runner_for
 from tools.markdown import escape
 from ui.web_chat import progress_line
 from ui.web_format import machine_time
+from ui.web_login import LoginThrottle
 from ui.web_session import acting_user
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class SettingsHandler:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        #: Wrong current passwords are throttled as wrong logins are (a session left open
+        #: must not let someone guess the password behind it).
+        self._password_tries = LoginThrottle()
 
     def _context(self, request: gr.Request) -> ToolContext:
         return ToolContext(db=self.db, actor=acting_user(self.db, request), settings=self.settings)
@@ -71,11 +75,16 @@ class SettingsHandler:
         actor = acting_user(self.db, request)
         if new != again:
             return "The two new passwords differ; type the same one twice.", "", "", ""
+        refusal = self._password_tries.attempt(actor.name, f"user:{actor.id}")
+        if refusal is not None:
+            words = f"Too many wrong current passwords: wait {refusal.wait_s} s, then try again."
+            return words, "", "", ""
         try:
             with self.db.session() as session:
                 change_password(session, actor, old or "", new or "")
         except ValueError as error:
             return escape(str(error)), "", "", ""
+        self._password_tries.succeeded(actor.name, f"user:{actor.id}")
         log.info("%s changed their password", actor.name)
         return (
             "Your password is **changed**; use the new one next time you log in.",
