@@ -365,7 +365,8 @@ def _parse(text: str, today: date) -> DateRange | None:
             _latest_past_month(month, today, int(named_year) if named_year else None), month
         )
         return DateRange(start, _next_month(start))
-    if m := re.search(r"\b(?:in|during|for|of|about|and|from) ((?:19|20)\d{2})\b", t):
+    years = r"\b(?:in|during|for|of|about|and|from|over|across|through|throughout|thru)"
+    if m := re.search(years + r" ((?:19|20)\d{2})\b", t):
         return DateRange(date(int(m[1]), 1, 1), date(int(m[1]) + 1, 1, 1))
     return None
 

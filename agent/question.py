@@ -31,7 +31,7 @@ SHOULD = (
 JUDGEMENT = (
     r"\b(too|enough) (much|many|long|fast|far|soon|big|little|few|short|slow|high|low|hard"
     r"|easy|quick)\b|\btoo (much|many|long|fast|far|soon|big|little|few|short|slow|high|low"
-    r"|hard|easy)\b",
+    r"|hard|easy|quickly|quick|steep|steeply|early|aggressive\w*|rapid\w*)\b",
     r"\bover ?(train|do|reach|cook)\w*\b|\bdoing too\b",
     r"\b(is|are|was|were|am|looks?) (my|her|his|the|this|that|it|i|\w+'s)\b.{0,40}\b(ok|okay"
     r"|fine|good|bad|normal|healthy|right|alright|reasonable|sensible|high|low|a problem"
@@ -47,7 +47,8 @@ EXTREME = (
     r"|highest|lowest|best|worst|most|least|pb|pbs|pr|prs|personal (best|record)s?)\b",
 )
 TREND = (
-    r"\b(trend\w*|progress\w*|improv\w*|chang(e|ed|es|ing)|going|getting (better|worse|faster"
+    r"\b(trend\w*|progress\w*|improv\w*|chang(e|ed|es|ing)|evolv\w*|mov(e|ed|ing) (through|over"
+    r"|across|during)|going|getting (better|worse|faster"
     r"|slower|fitter)|over time|lately|recently|since)\b",
 )
 LISTING = (

@@ -19,7 +19,7 @@ from tools.importing.sports import SPORTS, normalise_sport
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
-from tools.sizes import Run, is_size_fact, size_findings
+from tools.sizes import Run, is_size_fact, monday, size_findings
 from tools.spec import ToolSpec
 from tools.trends.metrics import local_date
 from tools.trends.volume_trend import PREFIX as TREND_PREFIX
@@ -34,9 +34,8 @@ LISTED = 20
 RANKED = 5
 #: The orders ``list_activities`` ranks by.
 #: The longest period a named period is moved back a year for, when the data ends before it,
-#: and the longest asked about that gets a verdict on its runs and weeks.
+#: and the longest asked about that gets a verdict on its weeks (and, for a month, its runs).
 YEAR = timedelta(days=366)
-SIZED = timedelta(days=32)
 ORDERS = ("longest", "fastest", "most_climb", "biggest_week", "biggest_month")
 #: The shortest activity that counts for "fastest" (km): a 1 km stroll-out is no record.
 FASTEST_MIN_KM = {"run": 3.0, "walk": 3.0, "hike": 3.0, "ride": 10.0, "swim": 0.4}
@@ -320,16 +319,18 @@ def list_activities(
                 start, end = parse_day(shifted["from"]), parse_day(shifted["to"], True)
                 activities = fetch(start, end)
         sized: tuple[list[Fact], list[Finding]] = ([], [])
-        if start and end and not order and end - start <= SIZED and wanted in (None, "run"):
-            around = stored_activities(
-                session, ctx.actor, ctx.athlete_id, sport="run",
-                since=start - timedelta(days=35), until=end + timedelta(days=7),
-            )  # fmt: skip
+        if start and end and not order and end - start <= YEAR and wanted in (None, "run"):
+            every = stored_activities(session, ctx.actor, ctx.athlete_id, sport="run")
             runs = [
                 Run(local_date(a.start_time, a.timezone), (a.distance_m or 0.0) / 1000)
-                for a in around
+                for a in every
             ]
-            sized = size_findings(runs, start.date(), (end - timedelta(days=1)).date(), ctx.whose)
+            weeks: dict[date, float] = {}
+            for run in runs:
+                weeks[monday(run.day)] = weeks.get(monday(run.day), 0.0) + run.km
+            last_day = (end - timedelta(days=1)).date()
+            best = max(weeks.values(), default=None)
+            sized = size_findings(runs, start.date(), last_day, ctx.whose, best)
         if order:
             ranking = _rank(activities, order, wanted, picked or RANKED, target)
             rows = ranking.rows

@@ -26,6 +26,8 @@ SPIKE_DAYS = 30
 RAMP = 0.30
 RAMP_KM = 10.0
 RAMP_WEEKS = 4
+#: The longest span asked about (days) whose longest run is judged; a longer one gets its week.
+RUN_SPAN_DAYS = 31
 #: How sure a verdict on a spike or a ramp is: the distances are exact, what they mean is not.
 SURE_OF_MEANING = 0.7
 
@@ -118,9 +120,10 @@ def run_finding(runs: Sequence[Run], run: Run, whose: str = "your") -> tuple[lis
 
 
 def week_finding(
-    runs: Sequence[Run], week: date, whose: str = "your"
+    runs: Sequence[Run], week: date, whose: str = "your", best_week: float | None = None
 ) -> tuple[list[Fact], Finding]:
-    """The week starting Monday ``week`` against the week before and the four weeks before."""
+    """The week starting Monday ``week`` against the week before and the four weeks before
+    (and, with ``best_week``, whether it was the biggest ever)."""
     week_km = _km_between(runs, week, week + timedelta(days=6))
     previous = _km_between(runs, week - timedelta(days=7), week - timedelta(days=1))
     average = _km_between(runs, week - timedelta(days=7 * RAMP_WEEKS), week - timedelta(days=1))
@@ -135,6 +138,8 @@ def week_finding(
     if previous > 0:
         facts.append(Fact("asked_week_times", round(week_km / previous, 1), "times"))
         evidence = ("The week before: {asked_week_before}, so this was {asked_week_times} that.",)
+    if best_week is not None and week_km >= best_week - 0.05:
+        evidence += (f"It was {whose} biggest week on record.",)
     if average <= 0:
         verdict = (
             "A big start from nothing: {asked_week} in the week of {asked_week_start}, with no "
@@ -184,28 +189,30 @@ def week_finding(
 
 
 def size_findings(
-    runs: Sequence[Run], first: date, last: date, whose: str = "your"
+    runs: Sequence[Run],
+    first: date,
+    last: date,
+    whose: str = "your",
+    best_week: float | None = None,
 ) -> tuple[list[Fact], list[Finding]]:
-    """The run and week verdicts for a question about ``first`` to ``last`` (at most a month):
-    the longest run in it against its month, and the week in it that grew most against the
-    four before. The run leads for a day or two asked, the week for a longer span."""
+    """The run and week verdicts for a question about ``first`` to ``last``: the week in it
+    that grew most against the four before (up to a year asked) and, for a month or less, the
+    longest run in it against the month before it. The run leads for a day or two asked, the
+    week for a longer span. ``best_week``: the athlete's biggest week ever, in km."""
     inside = [r for r in runs if first <= r.day <= last]
     if not inside:
         return [], []
-    facts: list[Fact] = []
-    findings: list[Finding] = []
-    longest = max(inside, key=lambda r: r.km)
-    run_facts, run_verdict = run_finding(runs, longest, whose)
     weeks = sorted({monday(r.day) for r in inside})
 
     def growth(week: date) -> float:
         before = _km_between(runs, week - timedelta(days=28), week - timedelta(days=1)) / 4
         return _km_between(runs, week, week + timedelta(days=6)) - before
 
-    week_facts, week_verdict = week_finding(runs, max(weeks, key=growth), whose)
-    facts += run_facts + week_facts
+    facts, week_verdict = week_finding(runs, max(weeks, key=growth), whose, best_week)
+    if (last - first).days > RUN_SPAN_DAYS:  # a season asked: its biggest step up
+        return facts, [week_verdict]
+    run_facts, run_verdict = run_finding(runs, max(inside, key=lambda r: r.km), whose)
     if (last - first).days >= 2:  # a span asked: the week leads
         run_verdict = replace(run_verdict, priority=2)
         week_verdict = replace(week_verdict, priority=1)
-    findings += [run_verdict, week_verdict]
-    return facts, findings
+    return run_facts + facts, [run_verdict, week_verdict]

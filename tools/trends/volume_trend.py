@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from tools.result import Fact, Finding
+from tools.words import day_words
 
 #: The names of this module's facts start so.
 PREFIX = "trend_"
@@ -23,8 +24,8 @@ LONGEST = 12
 CHANGE = 0.10
 _AMOUNT = r"(mileage|volume|km|kms|kilomet\w*|distance|miles|running|training)"
 _WAY = (
-    r"(going (up|down)|up or|chang\w*|trend\w*|increas\w*|decreas\w*|climb\w*|grow\w*|ris\w+"
-    r"|fall\w*|dropp\w*)"
+    r"(going (up|down)|up or|chang\w*|trend\w*|mov(e|ed|ing)|increas\w*|decreas\w*|climb\w*"
+    r"|grow\w*|ris\w+|fall\w*|dropp\w*)"
 )
 #: A question about the direction of volume: "is my mileage going up?", "how has Bob's weekly
 #: mileage changed since August?".
@@ -42,6 +43,28 @@ def _month_words(first: date, day: date) -> str:
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     words = f"{first:%b %Y}"
     return words if last <= day else f"{words} (to {day.day} {day:%b})"
+
+
+def _weeks(runs: pd.DataFrame, start: date, day: date) -> dict[date, float]:
+    """Km by week (Monday) from ``start``'s week to ``day``'s, weeks without runs at 0."""
+    first = start - timedelta(days=start.weekday())
+    weeks = {first + timedelta(days=7 * i): 0.0 for i in range((day - first).days // 7 + 1)}
+    for when, km in zip(runs["date"], runs["distance_km"], strict=True):
+        monday = when.date() - timedelta(days=when.date().weekday())
+        if monday in weeks:
+            weeks[monday] += float(km)
+    return weeks
+
+
+def _biggest_step(weeks: dict[date, float]) -> tuple[date, float, float] | None:
+    """The week whose km rose most over the week before, with both weeks' km; None without a
+    rise."""
+    week_before = timedelta(days=7)
+    rises = [(weeks[w] - weeks[w - week_before], w) for w in weeks if w - week_before in weeks]
+    if not rises or max(rises)[0] <= 0:
+        return None
+    _, week = max(rises)
+    return week, weeks[week - week_before], weeks[week]
 
 
 def volume_trend(
@@ -85,7 +108,25 @@ def volume_trend(
         f"{_month_words(first, day)} {{{PREFIX}km_in_{name}}}"
         for name, (first, _, _) in zip(names, months, strict=True)
     )
-    evidence = (f"By month: {by_month}.",)
+    evidence: tuple[str, ...] = (f"By month: {by_month}.",)
+    weeks = _weeks(runs, start, day)
+    peak = max(weeks, key=lambda w: weeks[w])
+    facts += [
+        Fact(f"{PREFIX}peak_week", day_words(peak)),
+        Fact(f"{PREFIX}peak_km", round(weeks[peak], 1), "km"),
+    ]
+    evidence += (f"The biggest week: {{{PREFIX}peak_km}} in the week of {{{PREFIX}peak_week}}.",)
+    if step := _biggest_step(weeks):
+        week, before_km, after_km = step
+        facts += [
+            Fact(f"{PREFIX}step_week", day_words(week)),
+            Fact(f"{PREFIX}step_from", round(before_km, 1), "km"),
+            Fact(f"{PREFIX}step_to", round(after_km, 1), "km"),
+        ]
+        evidence += (
+            f"The biggest step up: {{{PREFIX}step_from}} to {{{PREFIX}step_to}} in the week of "
+            f"{{{PREFIX}step_week}}.",
+        )
     finding = Finding(
         topic="volume_trend",
         verdict=verdict,
