@@ -427,3 +427,23 @@ class Routine(Base):
     minutes: Mapped[int | None] = mapped_column(Integer)
     items: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+FILE_KINDS = ("upload", "artifact")
+
+
+class OwnedFile(Base):
+    """A file the web server serves, and who it belongs to, kept across restarts: an
+    ``upload`` is its uploader's alone; an ``artifact`` (an annotated video, a plot) is its
+    athlete's (``user_id``) and their coaches'. ``path`` is the file's resolved path on the
+    server; Gradio names an upload's folder by its content, so everyone who uploads the same
+    file owns it (a row each)."""
+
+    __tablename__ = "owned_files"
+    __table_args__ = (UniqueConstraint("path", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(1024), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.access import AccessDenied
+from storage.account_policy import has_hidden_characters, lookalike_of
 from storage.models import ROLES, CoachLink, User
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -47,14 +48,22 @@ def create_user(
     password: str | None = None,
     display_name: str = "",
 ) -> User:
-    """Create a user; ``name`` is the login (lower-cased), ``role`` athlete or coach."""
+    """Create a user; ``name`` is the login (lower-cased), ``role`` athlete or coach.
+
+    A name that reads like an existing one (``b0b`` beside ``bob``: the same
+    :func:`storage.account_policy.skeleton`) or holds invisible or text-direction characters
+    is refused, whoever asks (the web sign-up, ``coachg users add``)."""
     name = name.strip().lower()
     if not name or len(name) > 80:
         raise ValueError("A user name needs 1 to 80 characters.")
+    if has_hidden_characters(name) or has_hidden_characters(display_name):
+        raise ValueError("A name cannot hold invisible, control or text-direction characters.")
     if role not in ROLES:
         raise ValueError(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
     if get_user(session, name) is not None:
         raise ValueError(f"There is already a user called {name!r}.")
+    if (other := lookalike_of(name, session.scalars(select(User.name)))) is not None:
+        raise ValueError(f"The name {name!r} looks like the existing name {other!r}.")
     user = User(
         name=name,
         role=role,

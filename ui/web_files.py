@@ -4,7 +4,8 @@ Gradio serves a file only from its cache folder (``GRADIO_TEMP_DIR``) or from ``
 and only to a logged-in user. The media folder is *not* an allowed path (any logged-in user could
 then fetch ``media/<athlete id>/...`` by guessing): each artifact shown in the chat is copied into
 its own folder in the cache with a random 192-bit name, beside a note of the athlete it belongs
-to; the web app's guard (:mod:`ui.web_guard`) serves it only to that athlete and their coaches.
+to, and noted as theirs in the database (:mod:`storage.uploads`) when the caller gives it; the web
+app's guard (:mod:`ui.web_guard`) serves it only to that athlete and their coaches.
 """
 
 from __future__ import annotations
@@ -18,10 +19,25 @@ from pathlib import Path
 
 from gradio.utils import get_upload_folder
 
+from storage.db import Database
+from storage.uploads import note_artifact
 from tools.registry import available_tools
 
 #: Files the chat accepts: every type a built tool takes, from the tool specs.
 CHAT_FILE_TYPES = sorted({suffix for spec in available_tools() for suffix in spec.file_types})
+
+
+def file_name_problem(name: str) -> str | None:
+    """Words for a file whose name does not say what it is (``..x``, ``notes``, ``run.exe``):
+    no ending Coach G reads, or a name of dots; None when the name is fine."""
+    base = Path(name).name
+    if not base.startswith("..") and Path(base).suffix.lower() in CHAT_FILE_TYPES:
+        return None
+    return (
+        f"Coach G cannot tell what kind of file {base[:80]!r} is: its name should end in one of "
+        f"{', '.join(CHAT_FILE_TYPES)} (for example run.gpx or run.mp4). Rename it and send "
+        "it again."
+    )
 
 
 def safe_name(name: str) -> str:
@@ -66,10 +82,10 @@ def is_upload(path: str | Path) -> bool:
 OWNER_NOTE = ".owner"
 
 
-def publish(path: str | Path, owner_id: int) -> str:
+def publish(path: str | Path, owner_id: int, db: Database | None = None) -> str:
     """A copy of ``path`` that Gradio may serve, under an unguessable folder of its cache,
-    for athlete ``owner_id`` and their coaches only (the folder notes the owner; the address
-    does not show it).
+    for athlete ``owner_id`` and their coaches only (the folder notes the owner, and so does
+    ``db`` when given; the address does not show it).
 
     A hard link when the cache is on the same disk (no extra space), else a copy.
     """
@@ -83,6 +99,9 @@ def publish(path: str | Path, owner_id: int) -> str:
         os.link(src, target)
     except OSError:
         shutil.copyfile(src, target)
+    if db is not None:
+        with db.session() as session:
+            note_artifact(session, target, owner_id)
     return str(target)
 
 

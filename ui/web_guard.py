@@ -24,9 +24,13 @@ request passes here first, and:
   (:func:`ui.web_files.publish`) for the athlete it belongs to and their coaches; an uploaded
   file for the person who uploaded it; nothing else, and never an outside address (the
   server fetches nothing on a user's behalf). A file a call takes as input (``{"path": ...}``
-  in its data) must be an upload of this login.
+  in its data) must be an upload of this login, with a name that says what it is (``..x`` is
+  refused with words that say how to send it, where Gradio would answer a bare error).
 
-Who owns what is remembered per login (:mod:`ui.web_owners`) for as long as the server runs.
+Who owns which file is kept in the database (:mod:`storage.uploads`), so it outlives a
+restart: after one, Ann still gets her upload and Bob still does not. Which login owns each
+page session, event and upload progress id is remembered in memory (:mod:`ui.web_owners`):
+Gradio forgets those on a restart too.
 
 The logged-in user is read the way Gradio reads it: its login cookie, looked up in its table
 of login tokens.
@@ -47,8 +51,9 @@ from starlette.requests import Request, cookie_parser
 
 from storage.access import AccessDenied, require_access
 from storage.db import Database
+from storage.uploads import forget_missing, may_fetch, note_upload, uploaded_by
 from storage.users import get_user
-from ui.web_files import cache_folder, published_owner
+from ui.web_files import cache_folder, file_name_problem, published_owner
 from ui.web_headers import CSP_REPORTS, same_origin, with_security_headers
 from ui.web_login import LoginThrottle, login_page
 from ui.web_owners import Owners
@@ -108,9 +113,11 @@ class WebGuard:
         self.throttle = throttle or LoginThrottle()
         self.page = login_page(allow_signup).encode()
         self.sessions = Owners()
-        self.uploads = Owners()  # by resolved path
         self.events = Owners()
         self.upload_ids = Owners()
+        with db.session() as session:
+            if forgotten := forget_missing(session):
+                log.info("forgot the owners of %d files no longer on disk", forgotten)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -236,8 +243,10 @@ class WebGuard:
             if not isinstance(data, dict):
                 return (400, NOT_JSON), receive
             for named_file in _paths_in(data):
-                if (refusal := self._input_refusal(user, named_file)) is not None:
+                if (refusal := await self._input_refusal(user, named_file)) is not None:
                     return (403, refusal), receive
+                if (problem := file_name_problem(named_file)) is not None:
+                    return (400, problem), receive
             for key, kind in BODY_NAMES.items():
                 value = data.get(key)
                 if value is None:
@@ -307,7 +316,8 @@ class WebGuard:
             elif message["type"] == "http.response.body" and sum(map(len, chunks)) < 1 << 20:
                 chunks.append(message.get("body", b""))
                 if status == [200] and not message.get("more_body", False):
-                    self._note_answer(b"".join(chunks), user)  # before the client has it
+                    body = b"".join(chunks)  # noted before the client has it
+                    await anyio.to_thread.run_sync(self._note_answer, body, user)
             await send(message)
 
         await self.app(scope, receive, watch)
@@ -320,17 +330,29 @@ class WebGuard:
             return
         if isinstance(answer, dict) and answer.get("event_id"):
             self.events.add(str(answer["event_id"]), user)
-        for path in answer if isinstance(answer, list) else []:
-            self.uploads.add(str(_resolved(str(path))), user)
+        paths = [str(path) for path in answer] if isinstance(answer, list) else []
+        if not paths:
+            return
+        with self.db.session() as session:
+            uploader = get_user(session, user)
+            if uploader is not None:
+                for path in paths:
+                    note_upload(session, path, uploader)
 
-    def _input_refusal(self, user: str, named: str) -> str | None:
+    def _uploaded(self, user: str, path: str) -> bool:
+        """Whether ``user`` uploaded the file ``path`` names (the database says)."""
+        with self.db.session() as session:
+            actor = get_user(session, user)
+            return actor is not None and uploaded_by(session, path, actor)
+
+    async def _input_refusal(self, user: str, named: str) -> str | None:
         """Why a file a call names as its input (``{"path": ...}`` in its data) may not be
         used, or None: only a file this login uploaded is taken (Gradio would take any file
         of its cache, and download an address)."""
         if is_http_url_like(named) or "://" in named or named.startswith("//"):
             log.warning("%s named an outside address as a file; refused", user)
             return NO_FETCHING
-        if self.uploads.owner(str(_resolved(named))) != user:
+        if not await anyio.to_thread.run_sync(self._uploaded, user, named):
             log.warning("%s named a file they did not upload; refused", user)
             return NOT_YOURS
         return None
@@ -348,13 +370,15 @@ class WebGuard:
 
     async def _may_fetch(self, user: str, path: Path) -> bool:
         """Whether ``user`` may download ``path``: an artifact, if they may see its athlete;
-        an upload, if they uploaded it. Nothing else (deny by default)."""
+        an upload, if they uploaded it (the database says, :mod:`storage.uploads`). An
+        artifact the database does not know yet is judged by its folder's note of its
+        athlete. Nothing else (deny by default)."""
         cache = cache_folder()
         if not path.is_relative_to(cache):
             return False
-        uploader = self.uploads.owner(str(path))
-        if uploader is not None:
-            return uploader == user
+        known = await anyio.to_thread.run_sync(self._may_fetch_noted, user, path)
+        if known is not None:
+            return known
         top = path.relative_to(cache).parts[:1]
         if not top or not top[0].startswith("coachg-"):
             return False  # not known to be this login's: refused
@@ -362,6 +386,12 @@ class WebGuard:
         if owner is None:
             return False
         return await anyio.to_thread.run_sync(self._may_see, user, owner)
+
+    def _may_fetch_noted(self, user: str, path: Path) -> bool | None:
+        """What the database says of ``user`` downloading ``path`` (None: it knows no owner)."""
+        with self.db.session() as session:
+            actor = get_user(session, user)
+            return False if actor is None else may_fetch(session, path, actor)
 
     def _may_see(self, user: str, athlete_id: int) -> bool:
         with self.db.session() as session:

@@ -1,5 +1,7 @@
-"""Which login each page session, event, upload and upload id belongs to, as the web guard
-(:mod:`ui.web_guard`) remembers them.
+"""Which login each page session, event and upload progress id belongs to, as the web guard
+(:mod:`ui.web_guard`) remembers them while the server runs (Gradio forgets them on a restart
+too). Who owns each uploaded or published *file* is kept in the database instead
+(:mod:`storage.uploads`), so it outlives a restart.
 
 Bounded per login, not for everyone together: a login that names ever more new sessions forgets
 only its own oldest, so no one can push another login's sessions out of memory and then claim
