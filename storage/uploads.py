@@ -31,9 +31,13 @@ def file_key(path: str | Path) -> str:
         return ""
 
 
+#: The longest path kept (the column's size); a longer one is noted for nobody (refused).
+MAX_PATH = 1024
+
+
 def _note(session: Session, path: str | Path, kind: str, user_id: int) -> None:
     key = file_key(path)
-    if not key:
+    if not key or len(key) > MAX_PATH:
         return
     noted = session.scalar(
         select(OwnedFile).where(OwnedFile.path == key, OwnedFile.user_id == user_id)

@@ -47,6 +47,7 @@ from urllib.parse import parse_qs
 
 import anyio
 from gradio_client.utils import is_http_url_like
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request, cookie_parser
 
 from storage.access import AccessDenied, require_access
@@ -333,11 +334,14 @@ class WebGuard:
         paths = [str(path) for path in answer] if isinstance(answer, list) else []
         if not paths:
             return
-        with self.db.session() as session:
-            uploader = get_user(session, user)
-            if uploader is not None:
-                for path in paths:
-                    note_upload(session, path, uploader)
+        try:
+            with self.db.session() as session:
+                uploader = get_user(session, user)
+                if uploader is not None:
+                    for path in paths:
+                        note_upload(session, path, uploader)
+        except SQLAlchemyError:  # not noted: the files are nobody's, so refused to all
+            log.exception("could not note %s's upload in the database", user)
 
     def _uploaded(self, user: str, path: str) -> bool:
         """Whether ``user`` uploaded the file ``path`` names (the database says)."""
