@@ -101,6 +101,10 @@ def waiting_flow(flow: State, proposed: Route, message: str, text: str, heard: b
     if flow.data.get(PAUSED):
         return RESUME if to_flow or BACK.search(text) else ASIDE
     asks_else = proposed.kind == "tool" and not to_flow and bool(REQUEST.search(message))
+    if proposed.kind in ("decline", "pain") and flow.data.get(CONFIRMING):
+        return DROP  # a red flag, pain or a refusal first; the write waiting for a yes is dropped
+    if proposed.kind == "decline":
+        return KEEP  # a red flag or a refusal first; the question still waits
     if flow.data.get(CONFIRMING):
         if YES.match(message) or NO.match(message) or to_flow:
             return STEP
@@ -109,8 +113,6 @@ def waiting_flow(flow: State, proposed: Route, message: str, text: str, heard: b
         if len(text.split()) <= 3 and proposed.kind in ("unknown", "tool") and not proposed.sure:
             return STEP  # a short detail for the write ("5 sets", "rides")
         return DROP
-    if proposed.kind == "decline":
-        return KEEP  # a red flag or a refusal first; the question still waits
     asks_help = proposed.kind == "help" and (REQUEST.search(message) or "help" in text)
     if asks_help or THANKS.search(text):
         return PAUSE

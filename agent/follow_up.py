@@ -21,12 +21,15 @@ FOLLOW_UP = re.compile(
     r"^\s*((ok|okay|right|cool|great|so|yo|hmm|and)\W+)?(and|but|what about|how about|same for"
     r"|same but|now|only|just|ok and|also|what of|then|instead|the same|make it|back to)\b"
     r"|^\s*(for|in|on|since|from|over)\b|\bthen\W*$"
-    r"|\bthat (month|week|year|day|period)\b|\bsame (thing|period|time|month|week|again)\b",
+    r"|\bthat (month|week|year|day|period)\b|\bsame (thing|period|time|month|week|again)\b"
+    r"|\b(instead|rather)\W*$",
     re.I,
 )
 #: Arguments many tools share (a period, a count, a question's text): naming one is no sign
 #: that a message asks another tool.
 COMMON_ARGS = frozenset({"since", "until", "weeks", "limit", "query", "sport"})
+#: "do 8 weeks instead": the last question changed, whatever else the words could ask.
+INSTEAD = re.compile(r"\b(instead|rather)\b", re.I)
 #: "back to Sam, ...": a change of subject before a request of its own.
 BACK_TO = re.compile(r"^\W*(?:ok\W+|and\W+|now\W+)?back to \w+\s*[,:;.-]+\s*(?=\S)", re.I)
 #: "ever", "of all time": a question over all the data, whatever dates came before.
@@ -73,6 +76,7 @@ def follow_up(
     if reads_dates and not {"since", "until"} & changes.keys():
         changes |= bare_period(text, today)
     changes |= shift_count(args, set(spec.arguments.model_fields), text)
+    changes = {k: v for k, v in changes.items() if k in spec.arguments.model_fields}
     if not changes and NOW.search(text) and args.get("until"):
         changes["until"] = None  # "and now?": up to today
     general = proposed.kind == "tool" and not get_tool(proposed.tool or "").reads_athlete
@@ -91,7 +95,8 @@ def follow_up(
     if proposed.sure and not same_tool and proposed.kind != "unknown" and own_request:
         return None
     asked_tool = TOOLS.get(proposed.tool or "") if proposed.kind == "tool" else None
-    if proposed.sure and asked_tool is not None and not same_tool:
+    instead = bool(INSTEAD.search(text)) and bool(changes)  # "do 8 weeks instead": the last call
+    if proposed.sure and asked_tool is not None and not same_tool and not instead:
         # "and my heart rate trend since September": a metric the last tool can't take;
         # "ok now log my bench": a write of its own
         distinct = set(proposed.args) - set(spec.arguments.model_fields) - COMMON_ARGS

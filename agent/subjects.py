@@ -54,7 +54,8 @@ NOT_PEOPLE = {
 _DATA_NOUNS = (
     r"(?:runs?|rides?|activit(?:y|ies)|data|videos?|training|workouts?|sessions?|cadence|"
     r"stats|history|km|mileage|pace|strava|log|results?|load|week|month|form|gait|check-?ins?"
-    r"|wellness|sleep|answers?|strength|lifts?)\b"
+    r"|wellness|sleep|answers?|strength|lifts?|prs?|pbs?|records?|best|max|1rm|e1rm|squat\w*"
+    r"|deadlift\w*|bench\w*|press\w*|heaviest)\b"
 )
 
 

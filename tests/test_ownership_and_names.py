@@ -270,11 +270,6 @@ def _named(home: Path, name: str, content: bytes) -> Path:
 # -- smaller: a coach asking for an unlinked athlete's squat PR ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20: the fix belongs in agent/subjects.py (another engineer's): "
-    "'bob's squat pr' in lower case is not read as someone else's data",
-)
 def test_a_coach_asking_for_an_unlinked_athletes_squat_pr_is_refused(
     db: Database, people: People, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
