@@ -488,7 +488,10 @@ def test_the_real_page_works_under_the_csp_and_cannot_be_framed(
             tab.wait_for_timeout(1500)
         blocked = [line for line in said if "Content Security Policy" in line or "Refused" in line]
         assert not blocked, blocked
-        assert not [line for line in said if line.startswith("page error")], said
+        # the route map's tiles come from OpenStreetMap: with no internet (CI) the map says
+        # "Map error." and draws on plain axes; that is the network, not the policy
+        errors = [s for s in said if s.startswith("page error") and "Map error" not in s]
+        assert not errors, said
         assert "CSP violation" not in web_server.server.output()
 
         # Another origin (the loopback server on another port) frames the page: blocked.

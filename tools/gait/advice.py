@@ -101,7 +101,7 @@ TIPS: tuple[Tip, ...] = (
         "so compare it at your usual pace before reading much into it, and change technique "
         "only gradually.",
         "contact_time",
-        "Judge contact time at the same speed",
+        "How long the foot should stay on the ground: judge it at the same speed",
     ),
     Tip(
         "ground_contact",
