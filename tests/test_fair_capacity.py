@@ -154,7 +154,8 @@ def test_another_users_small_import_runs_while_big_imports_wait(
     db: Database, shared_data: Path, tmp_path: Path
 ) -> None:
     """Two workers; Ann queues two big imports (4 copies of a real 1.4 MB GPX: 5.7 MB, over
-    ``COACHG_QUEUE_HEAVY_MB``, here 4), Bob one, then Dee a small real FIT file. Dee's import is done
+    ``COACHG_QUEUE_HEAVY_MB``, here 4), Bob one, then Dee a small real FIT file. Dee's import is
+    done
     before either big import that was running when she asked: big jobs leave a worker free."""
     gpx = shared_data / "activity_files" / "gpx" / BIG_GPX
     fit = shared_data / "activity_files" / "fit" / "fitparse__garmin-fenix-5-run.fit"
@@ -235,6 +236,14 @@ def test_an_upload_over_the_quota_or_a_size_limit_is_refused_and_deleted(
     assert "Storage quota: this account keeps 119 KB" in text, text[-1500:]
     assert "would pass the 154 KB each account may keep; nothing was kept" in text
     assert not Path(second["path"]).exists()  # not left in the upload cache
+    assert sorted(p.name for p in imports.rglob("*") if p.is_file()) == [SMALL_FIT]
+
+    # the same file attached to a chat message: refused in the same words, and deleted
+    again = _cached(ann, proxied.url, folder / "fit" / OTHER_FIT)
+    message = {"text": "import this", "files": [again]}
+    text = final_text(ann, proxied.url, "chat", [message, None])
+    assert "Storage quota: this account keeps 119 KB" in text, text[-1500:]
+    assert not Path(again["path"]).exists()
     assert sorted(p.name for p in imports.rglob("*") if p.is_file()) == [SMALL_FIT]
 
     too_big = _cached(ann, proxied.url, folder / "gpx" / BIG_GPX)

@@ -162,6 +162,19 @@ class ChatHandler:
         )
         return ctx.media_dir
 
+    def _refused(self, actor: User, athlete_id: int | None, files: list[str]) -> str:
+        """Why these attachments may not be kept (too big, past the account's quota), having
+        deleted them; "" when they may."""
+        from ui.web_import import discard, upload_problem  # the import tab imports this module
+
+        ctx = ToolContext(
+            db=self.db, actor=actor, settings=self.settings, athlete_id=athlete_id or actor.id
+        )
+        problem = upload_problem(files, ctx, self.settings)
+        if problem:
+            discard(files)
+        return problem
+
     def respond(
         self,
         message: dict[str, Any] | None,
@@ -193,6 +206,10 @@ class ChatHandler:
             athlete_id = resolve_athlete(self.db, actor, athlete_choice)
         except AccessDenied as error:
             history.append({"role": "assistant", "content": str(error)})
+            yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()
+            return
+        if files and (problem := self._refused(actor, athlete_id, files)):
+            history.append({"role": "assistant", "content": escape(problem)})
             yield history, history, gr.MultimodalTextbox(value=None, interactive=True), "", gr.Row()
             return
         try:
