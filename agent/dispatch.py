@@ -58,6 +58,8 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
             better = for_tool(name, normalise(message), message, today, sure)
             better.answer = proposed.answer
             return better
+    if fits(spec) and not spec.writes:  # the one reading that can give the verdict asked for
+        proposed.confidence = max(proposed.confidence, SURE)
     return proposed
 
 

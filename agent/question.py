@@ -27,6 +27,10 @@ SHOULD = (
     r"\b(is it|would it be) (ok|okay|safe|wise|smart|fine|sensible|better) to\b",
     r"\b(ok|okay|safe|fine) (for (me|her|him) )?to (run|race|train|go)\b",
     r"\bdo (i|you think i) need (a|to)\b",
+    # a plan put forward for a verdict: "thinking of jumping into a half this weekend",
+    # "was thinking I'd push up to 100 km next week. good idea?"
+    r"\b(thinking (of|about)|planning (to|on)|was thinking i'?d|(i'?d like to|i want to"
+    r"|i'?m going to|gonna) (run|race|try|push|add|increase|sign up|jump|do a|go for))\b",
 )
 JUDGEMENT = (
     r"\b(too|enough) (much|many|long|fast|far|soon|big|little|few|short|slow|high|low|hard"

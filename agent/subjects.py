@@ -18,7 +18,8 @@ from storage.models import User
 #: Everyone a coach coaches.
 ALL_ATHLETES = re.compile(
     r"\b(all|each|every one of|both|everyone of) (of )?my (athletes|runners|clients|squad|team)\b"
-    r"|\b(my (athletes|runners|squad|team|group)|everyone i coach|all of them|both of them)\b",
+    r"|\b(my (athletes|runners|squad|team|group)|everyone i coach|all of them|both of them"
+    r"|each of them|who (am i|do i) coach(ing)?)\b",
     re.I,
 )
 #: A question across a coach's athletes: "who ran the most?", "whose form is lowest?".

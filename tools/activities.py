@@ -349,7 +349,7 @@ def list_activities(
         tool=TOOL,
         message=message,
         facts=[
-            Fact("count", len(activities), "activities"),
+            Fact("count", len(activities), _COUNTED.get(wanted or "", "activities")),
             Fact("total_distance", round(total_km, 1), "km"),
             Fact("total_time", round(total_h, 1), "h"),
         ],
@@ -1189,8 +1189,11 @@ def _ranking(results: Sequence[ToolResult]) -> str:
             fact = result.fact(name)
             return float(fact.value) if fact else 0.0
 
+        listed = result.data.get("rows") or []
+        latest = str(listed[0].get("date") or "") if listed else ""
         rows.append((result.data.get("athlete", ""), value("count"), value("total_distance"),
-                     value("total_time"), result.message, "shifted" in result.data))  # fmt: skip
+                     value("total_time"), result.message, "shifted" in result.data,
+                     latest))  # fmt: skip
     rows.sort(key=lambda r: -r[2])
     first = results[0].data if results else {}
     scope = _period_words(
@@ -1206,9 +1209,9 @@ def _ranking(results: Sequence[ToolResult]) -> str:
             for label, km in (("Most", rows[0][2]), ("Least", rows[-1][2])):
                 names = ", ".join(escape(r[0]) for r in rows if r[2] == km)
                 lines.append(f"{label}: {names} ({km:.1f} km).")
-    lines += ["", "| Athlete | Activities | km | Hours |", "|---|---|---|---|"]
-    for name, count, km, hours, *_ in rows:
-        lines.append(f"| {escape(name)} | {count:.0f} | {km:.1f} | {hours:.1f} |")
+    lines += ["", "| Athlete | Activities | km | Hours | Latest |", "|---|---|---|---|---|"]
+    for name, count, km, hours, _, _, latest in rows:
+        lines.append(f"| {escape(name)} | {count:.0f} | {km:.1f} | {hours:.1f} | {latest or '–'} |")
     lines += [f"- {escape(r[0])}: {r[4]}" for r in rows if (r[1] == 0 or r[5]) and r[4]]
     return "\n".join(lines)
 
