@@ -26,7 +26,7 @@ def _by_name(tools: list[BaseTool]) -> dict[str, BaseTool]:
 
 
 READ_ONLY = {
-    "coach_overview", "compare_training", "detect_changes", "list_activities",
+    "coach_overview", "compare_training", "detect_changes", "list_activities", "plan_training",
     "search_knowledge", "show_profile", "strength_history", "training_load", "weekly_checkin",
 }  # fmt: skip
 WRITES = {"fix_strength", "log_strength", "set_profile", "strength_routine", "sync_strava"}

@@ -11,6 +11,7 @@ from tools import activities, knowledge, planned, profile
 from tools.checkin import tool as checkin
 from tools.gait import tool as gait
 from tools.importing import tool as importing
+from tools.plans import tool as plans
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
 from tools.strength import fix_tool, history_tool, log_tool, routines
@@ -35,6 +36,7 @@ TOOLS: dict[str, ToolSpec] = {
         fix_tool.SPEC,
         history_tool.SPEC,
         routines.SPEC,
+        plans.SPEC,
         *profile.SPECS,
         *planned.SPECS,
     )
