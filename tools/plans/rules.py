@@ -18,7 +18,8 @@ SPIKE_DAYS = 30
 SPIKE_NOTE = (
     "No run is more than 10 % longer than the longest run of the 30 days before it "
     "(Frandsen et al. 2025, Br J Sports Med 59:1203-1210: a single run more than 10 % longer "
-    "than the longest of the previous 30 days went with more overuse injuries)."
+    "than the longest of the previous 30 days went with more overuse injuries). Later weeks "
+    "count the plan's earlier runs as done: if you miss some, ask for a new plan."
 )
 #: A week's km at most this much above the mean of the four weeks before it.
 RAMP = 0.10

@@ -205,6 +205,10 @@ def intensities(
             "tempo": (0.95 * lthr, 0.99 * lthr),
             "intervals": (1.00 * lthr, 1.06 * lthr),
         }
+        notes.append(
+            f"Heart-rate ranges are Friel's zones around your {th.threshold_hr.source} "
+            f"threshold heart rate of {lthr:.0f} bpm (a coaching convention, not a test of yours)."
+        )
     return out, hr, notes
 
 
