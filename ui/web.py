@@ -13,7 +13,12 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# Gradio's queue summarises every finished event with pandas for its monitoring dashboard, which
+# Coach G does not mount; on pandas 3 each summary logged deprecation warnings (626 lines in 40
+# minutes). Summarising never (every 2**62 events) leaves the log clean and the CPU idle.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 
+import asyncio
 import logging
 from typing import Any
 
@@ -292,6 +297,21 @@ def make_server_app(
     return app
 
 
+def get_ready() -> None:
+    """Train the intent classifier now if this install has none kept (once, saying so), and load
+    it and the embedding model, so that nobody's first question waits for either."""
+    from agent.intents import default_classifier, is_ready
+
+    if not is_ready():
+        print(
+            "Coach G is getting ready: learning to read questions (once per install, under a "
+            "minute)...",
+            flush=True,
+        )
+        log.info("getting ready: training the intent classifier (once per install)")
+    default_classifier().rank("ready")  # loads the embedding model too
+
+
 def serve(host: str = "127.0.0.1", port: int = 7860, allow_signup: bool = True) -> None:
     """Run the web app until interrupted (``coachg serve``)."""
     import uvicorn
@@ -302,8 +322,15 @@ def serve(host: str = "127.0.0.1", port: int = 7860, allow_signup: bool = True) 
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "web-cache"))
     private_dir(settings.media_dir)
     db = database(settings.database_url)
+    get_ready()
     runner_for(db, settings)  # the job queue's worker threads (none with COACHG_QUEUE_WORKERS=0)
-    app = make_server_app(db, settings, allow_signup=allow_signup)
+
+    async def build() -> FastAPI:
+        return make_server_app(db, settings, allow_signup=allow_signup)
+
+    # Built inside a running event loop (closed after): outside one, Gradio makes a new loop for
+    # each lock it creates and leaves it open, four "ResourceWarning: unclosed event loop" a start.
+    app = asyncio.run(build())
     print(f"Coach G is running on http://{host}:{port} (Ctrl+C stops it).", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("Coach G is reachable from other machines on %s; use HTTPS in front.", host)

@@ -7,6 +7,7 @@ import json
 import sys
 
 from agent.coach import Coach
+from agent.intents import is_ready
 from ui.commands.common import open_context
 
 
@@ -36,6 +37,12 @@ def _ask(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  [{fraction:4.0%}] {message}", file=sys.stderr)
 
+    if not is_ready():
+        print(
+            "coachg: getting ready: learning to read questions (once per install, under a "
+            "minute; `coachg serve` does it at its first start)",
+            file=sys.stderr,
+        )
     coach = Coach(ctx.db, ctx.settings)
     reply = coach.turn(ctx.actor, args.message, args.attach, ctx.athlete_id, progress)
     if args.json:

@@ -1,0 +1,139 @@
+"""Start-up (issue 22): the intent classifier is trained once and kept under ``COACHG_HOME/cache``
+(keyed by its examples), ``coachg --help`` lists every command without importing them, and a
+fresh ``coachg ask`` writes no warnings or progress bars. The commands run as real processes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent import intents
+from agent.intents import Example, cache_key, labelled_examples, train_or_load
+from ui import cli
+
+REPO = Path(__file__).resolve().parents[1]
+MESSAGES = ["my last 3 runs", "how is my cadence trending", "3x8 squats at 60kg", "hi coach"]
+#: What a warning, a traceback or a tqdm bar leaves on stderr.
+NOISE = ("Warning", "warning:", "Traceback", "%|", "it/s]", "Loading weights")
+
+
+def _subset() -> list[Example]:
+    """A tenth of the shipped examples, every label kept: quick to train, still a classifier."""
+    examples = labelled_examples()
+    picked = examples[::10]
+    labels = {e.label for e in picked}
+    picked += [e for e in examples if e.label not in labels and not labels.add(e.label)]
+    return picked
+
+
+def test_the_classifier_is_trained_once_then_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACHG_HOME", str(tmp_path))
+    examples = _subset()
+    before = intents.trainings
+    trained = train_or_load(examples)
+    assert intents.trainings == before + 1
+    kept = list((tmp_path / "cache").glob("intent_classifier-*.npz"))
+    assert [p.name for p in kept] == [f"intent_classifier-{cache_key(examples)}.npz"]
+
+    started = time.perf_counter()
+    loaded = train_or_load(examples)
+    seconds = time.perf_counter() - started
+    assert intents.trainings == before + 1, "the second load trained again"
+    assert seconds < 1.0, f"loading the kept classifier took {seconds:.2f} s"
+    for mine, theirs in zip(trained.rank_many(MESSAGES), loaded.rank_many(MESSAGES), strict=True):
+        assert [label for label, _ in mine] == [label for label, _ in theirs]
+        assert np.allclose([p for _, p in mine], [p for _, p in theirs])
+
+    (tmp_path / "cache" / kept[0].name).write_bytes(b"not a classifier")  # broken: trained again
+    train_or_load(examples)
+    assert intents.trainings == before + 2
+
+
+def test_a_changed_example_set_is_a_new_key_and_retrains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACHG_HOME", str(tmp_path))
+    examples = _subset()
+    added = [*examples, Example("how many kilometres did I do on tuesday", "list_activities")]
+    relabelled = [Example(examples[0].text, "smalltalk"), *examples[1:]]
+    keys = {cache_key(examples), cache_key(added), cache_key(relabelled)}
+    assert len(keys) == 3
+    assert cache_key(list(examples)) == cache_key(examples)
+
+    train_or_load(examples)
+    before = intents.trainings
+    train_or_load(added)
+    assert intents.trainings == before + 1, "a changed example set must retrain"
+    kept = [p.name for p in (tmp_path / "cache").glob("intent_classifier-*.npz")]
+    assert kept == [f"intent_classifier-{cache_key(added)}.npz"], "the stale one stays behind"
+
+
+def _coachg(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "COACHG_HOME": str(home), "COACHG_LLM": "rules", **env}
+    environment.pop("COACHG_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _registered() -> dict[str, str]:
+    """Every top-level command word with its help, as the command modules register them."""
+    parser = cli.build_parser()  # no argv: every module imported, every parser in full
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {choice.dest: str(choice.help) for choice in commands._choices_actions}
+
+
+def test_help_lists_every_command_without_importing_them(tmp_path: Path) -> None:
+    registered = _registered()
+    assert {name: help for name, (_, help) in cli.LISTED.items()} == registered
+    for name, (module, _) in cli.LISTED.items():
+        assert module in cli.COMMANDS, name
+
+    done = _coachg(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    listed = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("    ")}
+    assert set(registered) <= listed
+
+    probe = (
+        "import sys, ui.cli as cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('agent', 'tools', 'torch', 'gradio', 'sqlalchemy', 'ui.commands.ask')\n"
+        "print('LOADED', [m for m in heavy if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip().splitlines()[-1] == "LOADED []", done.stdout + done.stderr
+
+
+def test_a_fresh_ask_writes_no_warnings_or_progress_bars(tmp_path: Path, shared_data: Path) -> None:
+    outer = intents.cache_dir()
+    intents.default_classifier()  # kept under the outer COACHG_HOME (trained there if new)
+    home = tmp_path / "home"
+    shutil.copytree(outer, home / "cache")  # so the ask below loads it rather than training
+    fit = shared_data / "activity_files" / "fit" / "fitparse__garmin-fenix-5-run.fit"
+    done = _coachg(home, "--user", "ann", "import", str(fit))
+    assert done.returncode == 0, done.stderr
+
+    # Warnings shown as they would be to a developer (-W default): a ResourceWarning too.
+    done = _coachg(home, "--user", "ann", "ask", "my last 3 runs", PYTHONWARNINGS="default")
+    assert done.returncode == 0, done.stderr
+    assert "Fenix" in done.stdout or "run" in done.stdout.lower()
+    noisy = [line for line in done.stderr.splitlines() if any(n in line for n in NOISE)]
+    assert noisy == [], done.stderr
+    assert "trained" not in done.stderr, "the kept classifier was trained again"
