@@ -187,3 +187,21 @@ def test_days_and_readers() -> None:
     plan = build_plan(runs, date(2025, 10, 10), weeks=2, days_per_week=4, avoid={3})
     days = [s for s in plan.sessions if s.is_run]
     assert len(days) == 8 and all(s.day.weekday() != 3 for s in days)
+
+
+def test_coachg_plan_show_and_export(
+    history_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from ui.cli import main
+
+    monkeypatch.setenv("COACHG_DATABASE_URL", history_world.db.url)
+    monkeypatch.setenv("COACHG_HOME", str(tmp_path / "home"))
+    target = tmp_path / "out.ics"
+    assert main(["--user", "bob", "plan", "export", "--ics", str(target), "--weeks", "2"]) == 0
+    text = target.read_bytes().decode()
+    said = capsys.readouterr().out
+    assert f"Wrote {text.count('BEGIN:VEVENT')} sessions" in said
+    assert main(["--user", "bob", "plan", "show"]) == 0
+    shown = capsys.readouterr().out
+    # today the series is long over: the plan says so and starts from a reduced base
+    assert "**Week 1**" in shown and "reduced base" in shown and "Frandsen" in shown
