@@ -144,7 +144,9 @@ def runs_of(frame: pd.DataFrame) -> list[tuple[date, float]]:
 def pain_block(ctx: ToolContext, today: date) -> str:
     """Why no plan is made (the latest check-in reports pain to get assessed), or ""."""
     with ctx.session() as session:
-        entries = finished_entries(session, ctx.actor, ctx.athlete_id, limit=1)
+        entries = finished_entries(session, ctx.actor, ctx.athlete_id, limit=8)
+        # the latest check-in of the day the plan starts from, not one of a later week
+        entries = [e for e in entries if e.week <= today.isoformat()]
         if not entries or entries[0].week < (today - timedelta(days=CHECKIN_DAYS)).isoformat():
             return ""
         entry = entries[0]
@@ -344,7 +346,7 @@ SPEC = ToolSpec(
         "days_per_week": _days_per_week,
         "not_on": _not_on,
     },
-    answers=frozenset({"what_next", "should", "lookup", "listing"}),
+    answers=frozenset({"lookup", "listing"}),  # a plan, not a verdict on a should-I question
 )
 
 
