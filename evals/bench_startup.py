@@ -7,7 +7,9 @@ of ``--repeats`` runs:
 * ``coachg --help``;
 * ``coachg ask "my last 3 runs"`` cold: ``COACHG_HOME/cache`` removed first, so the intent
   classifier (and whatever else is cached there) is built inside the question;
-* the same question warm: the cache left as the previous run wrote it.
+* the same question warm: the cache left as the previous run wrote it (it is one of the training
+  examples, whose vectors are kept, so the embedding model is not loaded);
+* a question that is no training example, warm (the embedding model loads to read it).
 
 It also prints what each ``ask`` wrote on stderr beyond the "acting as" and "answered by" lines
 (warnings, progress bars), counted in lines, so a noisy start shows in the numbers.
@@ -35,6 +37,8 @@ ACTIVITIES = (
     "gpx/sweatpy__4801048867_strava.gpx",
 )
 QUESTION = "my last 3 runs"
+#: A question that is no training example: its embedding needs the embedding model loaded.
+NEW_QUESTION = "how far did I run on my longest run ever"
 #: stderr lines every ``coachg ask`` prints on purpose.
 EXPECTED = ("coachg: acting as", "(answered by:")
 
@@ -93,6 +97,7 @@ def main() -> None:
         timed("coachg --help", home, options.repeats, "--help")
         timed(f'coachg ask "{QUESTION}" cold', home, options.repeats, "ask", QUESTION, cold=True)
         timed(f'coachg ask "{QUESTION}" warm', home, options.repeats, "ask", QUESTION)
+        timed("coachg ask (a new text) warm", home, options.repeats, "ask", NEW_QUESTION)
         if options.show_stderr:
             print(coachg(home, "ask", QUESTION)[1].stderr)
 
