@@ -19,7 +19,7 @@ from tools.importing.sports import SPORTS, normalise_sport
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
-from tools.sizes import Run, is_size_fact, monday, size_findings
+from tools.sizes import Run, is_size_fact, size_findings
 from tools.spec import ToolSpec
 from tools.trends.metrics import local_date
 from tools.trends.volume_trend import PREFIX as TREND_PREFIX
@@ -325,12 +325,8 @@ def list_activities(
                 Run(local_date(a.start_time, a.timezone), (a.distance_m or 0.0) / 1000)
                 for a in every
             ]
-            weeks: dict[date, float] = {}
-            for run in runs:
-                weeks[monday(run.day)] = weeks.get(monday(run.day), 0.0) + run.km
             last_day = (end - timedelta(days=1)).date()
-            best = max(weeks.values(), default=None)
-            sized = size_findings(runs, start.date(), last_day, ctx.whose, best)
+            sized = size_findings(runs, start.date(), last_day, ctx.whose)
         if order:
             ranking = _rank(activities, order, wanted, picked or RANKED, target)
             rows = ranking.rows

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from tools.result import Fact, Finding
 from tools.trends.load_findings import FRANDSEN, NIELSEN
-from tools.words import day_words
+from tools.words import day_words, week_of
 
 #: A run more than this much longer than the longest of the 30 days before is a spike
 #: (Frandsen et al. 2025's lowest band, 10-30 % longer, went with more overuse injuries).
@@ -48,10 +48,6 @@ class Run:
     km: float
 
 
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def _km_between(runs: Sequence[Run], first: date, last: date) -> float:
     """Kilometres run from ``first`` to ``last``, both included."""
     return sum(r.km for r in runs if first <= r.day <= last)
@@ -60,7 +56,7 @@ def _km_between(runs: Sequence[Run], first: date, last: date) -> float:
 def run_finding(runs: Sequence[Run], run: Run, whose: str = "your") -> tuple[list[Fact], Finding]:
     """``run`` against the longest of the 30 days before it and as a share of its week."""
     before = [r.km for r in runs if run.day - timedelta(days=SPIKE_DAYS) <= r.day < run.day]
-    week = monday(run.day)
+    week = week_of(run.day)
     week_km = _km_between(runs, week, week + timedelta(days=6))
     facts = [
         Fact("asked_run", round(run.km, 1), "km"),
@@ -189,25 +185,25 @@ def week_finding(
 
 
 def size_findings(
-    runs: Sequence[Run],
-    first: date,
-    last: date,
-    whose: str = "your",
-    best_week: float | None = None,
+    runs: Sequence[Run], first: date, last: date, whose: str = "your"
 ) -> tuple[list[Fact], list[Finding]]:
     """The run and week verdicts for a question about ``first`` to ``last``: the week in it
     that grew most against the four before (up to a year asked) and, for a month or less, the
     longest run in it against the month before it. The run leads for a day or two asked, the
-    week for a longer span. ``best_week``: the athlete's biggest week ever, in km."""
+    week for a longer span. ``runs`` are all the athlete's runs, so a record week is said."""
     inside = [r for r in runs if first <= r.day <= last]
     if not inside:
         return [], []
-    weeks = sorted({monday(r.day) for r in inside})
+    weeks = sorted({week_of(r.day) for r in inside})
 
     def growth(week: date) -> float:
         before = _km_between(runs, week - timedelta(days=28), week - timedelta(days=1)) / 4
         return _km_between(runs, week, week + timedelta(days=6)) - before
 
+    by_week: dict[date, float] = {}
+    for run in runs:
+        by_week[week_of(run.day)] = by_week.get(week_of(run.day), 0.0) + run.km
+    best_week = max(by_week.values())
     facts, week_verdict = week_finding(runs, max(weeks, key=growth), whose, best_week)
     if (last - first).days > RUN_SPAN_DAYS:  # a season asked: its biggest step up
         return facts, [week_verdict]

@@ -4,7 +4,7 @@ day written as a runner reads it ("19 Oct 2025")."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 #: Number words, as counts ("my last three runs", "five feet eleven").
 NUMBER_WORDS = {
@@ -46,3 +46,8 @@ MONTH_NAMES = tuple(max((n for n, i in MONTHS.items() if i == m), key=len) for m
 def day_words(day: date) -> str:
     """A day as a runner reads it: ``19 Oct 2025``."""
     return f"{day.day} {day:%b %Y}"
+
+
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())

@@ -56,7 +56,7 @@ from tools.spec import FlowStep, ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends.changes import OVERVIEW, overview
 from tools.trends.training_load import load_report
-from tools.words import day_words
+from tools.words import day_words, week_of
 
 TOOL = "weekly_checkin"
 #: Asking to see a check-in rather than to do one.
@@ -108,11 +108,6 @@ class Reader:
 
     def cap(self, text: str) -> str:
         return text[:1].upper() + text[1:]
-
-
-def week_of(day: date) -> date:
-    """The Monday of ``day``'s week."""
-    return day - timedelta(days=day.weekday())
 
 
 def day_text(day: date | str) -> str:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from tools.result import Fact, Finding
-from tools.words import day_words
+from tools.words import day_words, week_of
 
 #: The names of this module's facts start so.
 PREFIX = "trend_"
@@ -47,11 +47,10 @@ def _month_words(first: date, day: date) -> str:
 
 def _weeks(runs: pd.DataFrame, start: date, day: date) -> dict[date, float]:
     """Km by week (Monday) from ``start``'s week to ``day``'s, weeks without runs at 0."""
-    first = start - timedelta(days=start.weekday())
+    first = week_of(start)
     weeks = {first + timedelta(days=7 * i): 0.0 for i in range((day - first).days // 7 + 1)}
     for when, km in zip(runs["date"], runs["distance_km"], strict=True):
-        monday = when.date() - timedelta(days=when.date().weekday())
-        if monday in weeks:
+        if (monday := week_of(when.date())) in weeks:
             weeks[monday] += float(km)
     return weeks
 
