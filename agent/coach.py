@@ -145,12 +145,14 @@ class Coach:
             return reply
         reply = self._answer(actor, subject, message, files, progress or no_progress, states)
         about = subject.one
-        with self.db.session() as session:
-            if subject.named and not reply.tool_calls and last is not None and last.tool:
-                # "Sam mentioned chest pain" -> "his runs": Sam
-                put_state(session, actor, None, LAST, last.tool, last.args, {"subject": about})
-            if people and (now := talk.after(message, about, actor)) != talk:
-                put_state(session, actor, None, PEOPLE, "people", data=asdict(now))
+        named_only = subject.named and not reply.tool_calls and last is not None
+        now = talk.after(message, about, actor) if people else talk
+        if named_only or now != talk:
+            with self.db.session() as session:
+                if named_only and last is not None:  # "Sam mentioned chest pain" -> "his runs"
+                    put_state(session, actor, None, LAST, last.tool, last.args, {"subject": about})
+                if now != talk:
+                    put_state(session, actor, None, PEOPLE, "people", data=asdict(now))
         self.memory.remember(actor, about, message, reply)
         return reply
 

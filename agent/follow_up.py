@@ -57,9 +57,8 @@ def follow_up(
     spec = TOOLS.get(tool)
     if spec is None or spec.file_arg:
         return None
-    if (back := BACK_TO.match(text)) and named:  # "back to Sam: his last 5 runs": a request
-        text = text[back.end() :]
-        message = message[len(message) - len(text) :] if text else message
+    if BACK_TO.match(text) and named:  # "back to Sam: his last 5 runs": a request of its own
+        text, message = BACK_TO.sub("", text, count=1), BACK_TO.sub("", message, count=1)
     elliptical = FOLLOW_UP.search(message) or (
         len(text.split()) <= 4 and not STANDALONE.search(text)
     )

@@ -155,22 +155,22 @@ class ChatHandler:
                 self._coach = Coach(self.db, self.settings)
             return self._coach
 
-    def media_dir(self, actor: User, athlete_id: int | None) -> Path:
-        """The media folder of the athlete talked about (the actor's own when undecided)."""
-        ctx = ToolContext(
+    def _context(self, actor: User, athlete_id: int | None) -> ToolContext:
+        """The tool context of the athlete talked about (the actor's own when undecided)."""
+        return ToolContext(
             db=self.db, actor=actor, settings=self.settings, athlete_id=athlete_id or actor.id
         )
-        return ctx.media_dir
+
+    def media_dir(self, actor: User, athlete_id: int | None) -> Path:
+        """The media folder of the athlete talked about (the actor's own when undecided)."""
+        return self._context(actor, athlete_id).media_dir
 
     def _refused(self, actor: User, athlete_id: int | None, files: list[str]) -> str:
         """Why these attachments may not be kept (too big, past the account's quota), having
         deleted them; "" when they may."""
         from ui.web_import import discard, upload_problem  # the import tab imports this module
 
-        ctx = ToolContext(
-            db=self.db, actor=actor, settings=self.settings, athlete_id=athlete_id or actor.id
-        )
-        problem = upload_problem(files, ctx, self.settings)
+        problem = upload_problem(files, self._context(actor, athlete_id), self.settings)
         if problem:
             discard(files)
         return problem
