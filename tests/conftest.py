@@ -249,6 +249,19 @@ class SharedServer:
     passwords: dict[str, str]
 
 
+def add_logins(db: Database, passwords: dict[str, str]) -> dict[str, User]:
+    """The web tests' logins in ``db``: Cora is a coach of Ann, everyone else an athlete."""
+    with db.session() as session:
+        users = {
+            name: create_user(
+                session, name, password=password, role="coach" if name == "cora" else "athlete"
+            )
+            for name, password in passwords.items()
+        }
+        link_coach(session, users["cora"], users["ann"])
+    return users
+
+
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServer]:
     """A real server (``ui.web.serve`` in a subprocess, real SQLite, the rules backend, the
@@ -260,14 +273,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServe
     home = tmp_path_factory.mktemp("shared-server") / "home"
     url = f"sqlite:///{home / 'coachg.db'}"
     db = Database(url)
-    with db.session() as session:
-        users = {
-            name: create_user(
-                session, name, password=password, role="coach" if name == "cora" else "athlete"
-            )
-            for name, password in passwords.items()
-        }
-        link_coach(session, users["cora"], users["ann"])
+    users = add_logins(db, passwords)
     keep_router_embeddings(home)
     # Tests speak as clients behind a proxy on loopback (X-Forwarded-For names each client).
     env = {"COACHG_LLM": "rules", "COACHG_TRUSTED_PROXIES": "127.0.0.1"}

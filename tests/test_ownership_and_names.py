@@ -27,9 +27,9 @@ from storage.access import DENIED
 from storage.account_policy import HIDDEN_CHARACTERS, account_problem, name_problem, skeleton
 from storage.db import Database
 from storage.settings import Settings
-from storage.users import create_user, get_user, link_coach
+from storage.users import create_user, get_user
 from tests.browser import Server, keep_router_embeddings, running_server
-from tests.conftest import People, SharedServer
+from tests.conftest import People, SharedServer, add_logins
 from tests.test_web_attacks import Site, read
 
 VIDEO = "video/male_side_treadmill_30fps.mp4"
@@ -71,14 +71,7 @@ def restartable(tmp_path: Path) -> Iterator[Restartable]:
     home = tmp_path / "home"
     url = f"sqlite:///{home / 'coachg.db'}"
     db = Database(url)
-    with db.session() as session:
-        users = {
-            name: create_user(
-                session, name, password=password, role="coach" if name == "cora" else "athlete"
-            )
-            for name, password in PASSWORDS.items()
-        }
-        link_coach(session, users["cora"], users["ann"])
+    add_logins(db, PASSWORDS)
     db.dispose()
     keep_router_embeddings(home)
     made = Restartable(home, url)
