@@ -16,9 +16,14 @@ _SECRET = re.compile(
     r"([\"']?\s*[:=]\s*[\"']?(?:Bearer\s+)?)([^\s\"'&,}]+)"
 )
 
+#: Coach G's own personal access tokens (storage.api_tokens), wherever they appear.
+_PERSONAL_TOKEN = re.compile(r"\bcg_[A-Za-z0-9_-]{16,}")
+
 
 def redact(text: str) -> str:
-    """``text`` with the values of token-, secret- and password-like fields replaced by ``***``."""
+    """``text`` with the values of token-, secret- and password-like fields, and personal
+    access tokens, replaced by ``***``."""
+    text = _PERSONAL_TOKEN.sub("cg_***", text)
     return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
 
 

@@ -40,6 +40,7 @@ from huey.exceptions import RetryTask
 
 from storage.db import Database
 from storage.models import User
+from storage.monitoring import timed_job
 from storage.settings import Settings
 from tools.context import Progress, ToolContext, no_progress
 from tools.jobs.broker import LocalWorkers, make_huey
@@ -92,6 +93,12 @@ class JobRequest:
     today: date | None
     ticket: int
     heavy: bool = False
+
+    @property
+    def label(self) -> str:
+        """The job's kind as the metrics name it: a tool's name for a tool, else the kind."""
+        name = self.kwargs.get("name") if self.kind == "tool" else None
+        return str(name) if name else self.kind
 
 
 @dataclass
@@ -358,7 +365,9 @@ class JobRunner:
                 self.huey.put(self.status_key(request), status)
 
         try:
-            return JobOutcome(value=self._call(request, progress))
+            with timed_job(request.label):
+                value = self._call(request, progress)
+            return JobOutcome(value=value)
         except Exception as error:
             log.exception("job %s (%s) failed", request.id, request.kind)
             return JobOutcome(error=portable(error))
