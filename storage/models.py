@@ -468,3 +468,21 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrainingPlan(Base):
+    """A training plan for an athlete (``user_id``), made by them or by their coach
+    (``author_id``): the plan as its dict (weeks, sessions, notes), the day it starts and ends,
+    and what made this version (``change``: "made in chat", "moved Thursday's run to Friday").
+    Every change is a new row; the newest row is the athlete's current plan."""
+
+    __tablename__ = "training_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    start: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    end: Mapped[str] = mapped_column(String(10))
+    change: Mapped[str] = mapped_column(String(200), default="")
+    plan: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
