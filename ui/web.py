@@ -27,14 +27,18 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from storage.db import Database, database
+from storage.monitoring import watch_queue_depth
 from storage.private_files import private_dir, private_process
 from storage.settings import Settings
-from tools.jobs.runner import runner_for
+from tools.jobs.runner import queue_depth, runner_for
 from tools.markdown import escape
-from ui.web_chat import ChatHandler, stored_history
+from ui.web_api import PREFIX as API_PREFIX
+from ui.web_api import make_api
+from ui.web_chat import ChatHandler, LazyCoach, stored_history
 from ui.web_files import CHAT_FILE_TYPES
 from ui.web_guard import WebGuard
 from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
+from ui.web_metrics import RequestMetrics, metrics_router
 from ui.web_session import (
     FROM_MESSAGE,
     acting_user,
@@ -262,10 +266,15 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
 def make_server_app(
     db: Database, settings: Settings, coach: Any = None, allow_signup: bool = True
 ) -> FastAPI:
-    """The whole web server: ``/signup`` and the Gradio page behind Gradio's login."""
+    """The whole web server: ``/signup``, the REST API (``/api/v1``, ui/web_api.py), the
+    metrics (``/metrics``, ui/web_metrics.py) and the Gradio page behind Gradio's login."""
     app = FastAPI(title="Coach G", docs_url=None, redoc_url=None, openapi_url=None)
     if allow_signup:
         app.include_router(signup_router(db, SignupThrottle.from_settings(settings)))
+    coach = coach if coach is not None else LazyCoach(db, settings)  # the chat's and the API's
+    app.mount(API_PREFIX, make_api(db, settings, lambda: coach))
+    app.include_router(metrics_router(db))
+    watch_queue_depth(lambda: queue_depth(runner_for(db, settings)))
     blocks = build_app(db, settings, coach)
     private = [str(settings.media_dir.resolve()), str(settings.chroma_dir.resolve())]
     gr.mount_gradio_app(
@@ -294,6 +303,7 @@ def make_server_app(
     # files bound to their user (ui/web_guard.py).
     gradio_app = next(route.app for route in app.routes if isinstance(route, Mount))
     app.add_middleware(WebGuard, gradio_app=gradio_app, db=db, allow_signup=allow_signup)
+    app.add_middleware(RequestMetrics)  # outermost: the guard's refusals are counted too
     return app
 
 

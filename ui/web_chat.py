@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from storage.access import AccessDenied
 from storage.chat import recent_messages
 from storage.db import Database
 from storage.models import User
+from storage.monitoring import chat_turn
 from storage.settings import Settings
 from tools.context import ToolContext
 from tools.markdown import escape, literal, safe_markdown
@@ -133,6 +135,29 @@ class _Turn:
     reply: Any = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
+
+
+class LazyCoach:
+    """The agent, built on first use (it may load a language model) and shared by the chat
+    and the REST API (ui/web_api.py)."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._coach: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._coach is None:
+                from agent.coach import Coach
+
+                self._coach = Coach(self.db, self.settings)
+            return self._coach
+
+    def turn(self, *args: Any, **kwargs: Any) -> Any:
+        """``Coach.turn``."""
+        return self.get().turn(*args, **kwargs)
 
 
 class ChatHandler:
@@ -282,6 +307,7 @@ class ChatHandler:
             turn.updates.put((fraction, step))
 
         def run() -> None:
+            started = time.perf_counter()
             try:
                 turn.reply = self.coach.turn(
                     actor, text, attachments, athlete_id=athlete_id, progress=progress
@@ -290,6 +316,7 @@ class ChatHandler:
                 log.exception("chat turn failed")
                 turn.error = error
             finally:
+                chat_turn("web", time.perf_counter() - started, turn.error is None)
                 turn.done.set()
 
         threading.Thread(target=run, name="coachg-turn", daemon=True).start()

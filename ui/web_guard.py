@@ -5,8 +5,9 @@ that the browser itself sends, and serves any file of its cache to anyone logged
 request passes here first, and:
 
 - **deny by default**: only the routes on the reviewed allow-list (:mod:`ui.web_routes`)
-  answer; anything else (Gradio's proxy, streaming, monitoring and docs routes, and whatever a
-  Gradio upgrade adds) answers 404 until it is reviewed;
+  answer; anything else (Gradio's proxy, streaming, monitoring and docs routes, and whatever
+  a Gradio upgrade adds) answers 404 until it is reviewed. The REST API and ``/metrics``
+  check a personal access token themselves (:mod:`ui.web_api`) and are told who is logged in;
 - **nothing answers a visitor who is not logged in** except the login and sign-up pages and
   the page's static files;
 - **own origin only**: a request from a page of another origin (its ``Origin``, or the
@@ -79,6 +80,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 FILE_ROUTES = (f"{API}/file=", f"{API}/file/")
+#: Where the guard leaves, for a route that checks its own token, who is logged in (or None).
+LOGIN_KEY = "coachg.login"
 #: Bodies read to find a session id (JSON of a queue call); larger ones are refused.
 MAX_JSON_BODY = 8 * 1024 * 1024
 MAX_LOGIN_BODY = 64 * 1024
@@ -147,6 +150,10 @@ class WebGuard:
             await _answer(send, 404, {"detail": "Not Found"})
             return
         rule, named = allowed
+        if rule.bearer:  # the REST API and the metrics check their own token (ui/web_api.py)
+            scope[LOGIN_KEY] = self.user_of(scope)
+            await self.app(scope, receive, send)
+            return
         if rule.body is Body.FORM and path.startswith("/login") and method == "POST":
             await self._login(scope, receive, send)
             return

@@ -43,6 +43,16 @@ class Rule:
     names: str = ""  # "session" or "event": the path group that names one
     file: bool = False  # the path names a file to download
     notes_owner: bool = False  # its answer gives the login an event id or uploaded files
+    #: Checked by the route itself with a personal access token (``Authorization: Bearer``,
+    #: :mod:`ui.web_api`), not by the login cookie; the guard passes on who is logged in.
+    bearer: bool = False
+    #: The route's name in the metrics (its pattern when empty).
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The route as the metrics name it: a few values, never a user's id or file."""
+        return self.name or self.path.pattern
 
 
 API = "/gradio_api"
@@ -82,6 +92,20 @@ RULES: tuple[Rule, ...] = (
     _rule(POST, rf"{API}/upload", body=Body.MULTIPART, notes_owner=True),
     _rule(GET, rf"{API}/upload_progress"),
     _rule(GET, rf"{API}/file[=/].*", file=True),
+    # The REST API (ui/web_api.py): each call carries a personal access token, checked there
+    # (401 without one, 403 past its scopes or for someone else's athlete); its description
+    # for a token or a login. The bodies are read and validated by the API itself.
+    _rule(GET, r"/api/v1/openapi\.json", bearer=True, name="/api/v1/openapi.json"),
+    _rule(GET, r"/api/v1/activities/?", bearer=True, name="/api/v1/activities"),
+    _rule(POST, r"/api/v1/ask/?", bearer=True, name="/api/v1/ask"),
+    _rule(POST, r"/api/v1/videos/?", bearer=True, name="/api/v1/videos"),
+    _rule(GET, r"/api/v1/jobs/[^/]+", bearer=True, name="/api/v1/jobs/{id}"),
+    _rule(GET, r"/api/v1/load/?", bearer=True, name="/api/v1/load"),
+    _rule(GET, r"/api/v1/changes/[^/]+", bearer=True, name="/api/v1/changes/{metric}"),
+    _rule(GET | POST, r"/api/v1/strength/?", bearer=True, name="/api/v1/strength"),
+    _rule(GET, r"/api/v1/strength/history/?", bearer=True, name="/api/v1/strength/history"),
+    # Prometheus metrics (ui/web_metrics.py): from loopback, or with a metrics-scope token.
+    _rule(GET, r"/metrics", bearer=True, name="/metrics"),
 )
 
 #: Query parameters that name something the login must own, and what they name.

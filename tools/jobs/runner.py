@@ -406,3 +406,8 @@ def runner_for(db: Database, settings: Settings) -> JobRunner:
         if runner is None:
             runner = _RUNNERS[key] = JobRunner(db, settings).start()
         return runner
+
+
+def queue_depth(runner: JobRunner) -> int:
+    """Jobs waiting in ``runner``'s queue: queued, and put back to wait their turn."""
+    return int(runner.huey.pending_count()) + int(runner.huey.scheduled_count())
