@@ -1,6 +1,13 @@
-"""Gait event accuracy against force plates, and video cadence against its ground truth.
+"""Gait event accuracy against force plates, and every clip with a known truth.
 
-Run: ``python -m evals.gait_accuracy``.
+Run: ``python -m evals.gait_accuracy`` (``--clips-only`` skips the force plates; ``--save
+FILE`` keeps the clip results as JSON, ``--before FILE`` prints them beside a saved run).
+
+Clips: the real side-view clip (cadence measured without a pose model), the real clip of two
+people walking (must be refused), and the clips made from the real one at run time
+(``tests.gait_clips``: mirrored, a panning window, tilted, stored rotated, cut at the knees, slow
+motion by capture tag, by interpolation, by the file's rate and by duplicated frames). Pose of
+each is kept on disk between runs (``tests.gait_clips.cached_pose``).
 
 Force plates: the Fukuchi, Fukuchi & Duarte (2017) treadmill running data (PeerJ 5:e3298, CC BY
 4.0) in ``shared/data/mocap``. The heel and metatarsal markers are projected to the sagittal plane
@@ -15,8 +22,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -218,8 +226,151 @@ def evaluate_video(data_dir: Path | None = None) -> dict[str, float]:
     return out
 
 
+@dataclass
+class ClipResult:
+    """What the analysis made of one clip, next to its truth."""
+
+    name: str
+    expected: str
+    outcome: str
+    cadence_truth: float | None
+    cadence_spm: float | None = None
+    cadence_source: str = ""
+    cadence_reliable: bool = False
+    rhythm_spm: float | None = None
+    faces_truth: str | None = None
+    faces: str | None = None
+    faces_confidence: float | None = None
+    leg_swaps: int | None = None
+    slow_factor_truth: float = 1.0
+    slow_factor_said: float | None = None
+    ground_contact_ms: float | None = None
+    duty_factor_pct: float | None = None
+    message: str = ""
+
+    @property
+    def outcome_right(self) -> bool:
+        """Analysed when it should be, refused with the right code when it should be."""
+        return self.outcome == self.expected
+
+    @property
+    def cadence_error(self) -> float | None:
+        """Reported cadence (of real time) minus the truth."""
+        if self.cadence_spm is None or self.cadence_truth is None:
+            return None
+        return self.cadence_spm - self.cadence_truth
+
+
+_FACTOR = re.compile(r"about (\d+(?:\.\d+)?) ?(?:x|times)")
+
+
+def evaluate_clip(name: str, folder: Path) -> ClipResult:
+    """Analyse one clip of ``tests.gait_clips.TRUTHS`` from its cached pose."""
+    from tests.gait_clips import TRUTHS, cached_pose, clip_path
+    from tools.gait.analyze import analyze_track
+    from tools.gait.errors import GaitAnalysisError
+
+    truth = TRUTHS[name]
+    out = ClipResult(
+        name,
+        truth.outcome,
+        "",
+        truth.cadence_spm,
+        faces_truth=truth.faces,
+        slow_factor_truth=truth.slow_factor,
+    )
+    info, track = cached_pose(clip_path(name, folder))
+    try:
+        report = analyze_track(info, track)
+    except GaitAnalysisError as refused:
+        out.outcome, out.message = refused.code, refused.message
+        said = _FACTOR.search(refused.message)
+        out.slow_factor_said = float(said[1]) if said else None
+        return out
+    out.outcome = "analysed"
+    cad = report.metrics["cadence"]
+    out.cadence_spm = cad.value
+    out.cadence_reliable = cad.reliable
+    out.cadence_source = str(report.pose.get("cadence_source", "steps"))
+    out.rhythm_spm = report.pose.get("motion_cadence_spm")
+    if out.cadence_spm is None and out.cadence_source == "steps":
+        out.cadence_source = "none"
+    out.faces = report.view.get("faces")
+    out.faces_confidence = report.view.get("faces_confidence")
+    out.leg_swaps = report.pose.get("leg_swaps_fixed")
+    out.slow_factor_said = report.video.get("slow_motion_factor")
+    for metric, attr in (
+        ("ground_contact", "ground_contact_ms"),
+        ("duty_factor", "duty_factor_pct"),
+    ):
+        if metric in report.metrics:
+            setattr(out, attr, report.metrics[metric].value)
+    out.message = " | ".join(report.caveats[:3])
+    return out
+
+
+def evaluate_clips(folder: Path | None = None) -> list[ClipResult]:
+    """Every clip with a known truth, in the order of ``tests.gait_clips.TRUTHS``."""
+    from tests.gait_clips import TRUTHS, pose_cache_dir
+
+    folder = folder or pose_cache_dir() / "clips"
+    return [evaluate_clip(name, folder) for name in TRUTHS]
+
+
+def _fmt(value: float | None, spec: str = ".1f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def clip_table(results: list[ClipResult], before: dict[str, dict] | None = None) -> str:
+    """A plain-text table of the clip results (with the saved ``before`` beside each)."""
+    rows = [
+        f"{'clip':22s} {'expected':12s} {'outcome':12s} {'cadence':>8s} {'err':>6s} {'src':6s} "
+        f"{'rhythm':>7s} {'faces':>6s} {'conf':>5s} {'swaps':>5s} {'slow':>5s} {'contact':>7s}"
+    ]
+    for r in results:
+        rows.append(
+            f"{r.name:22s} {r.expected:12s} {r.outcome:12s} {_fmt(r.cadence_spm):>8s} "
+            f"{_fmt(r.cadence_error, '+.1f'):>6s} {r.cadence_source[:6]:6s} "
+            f"{_fmt(r.rhythm_spm):>7s} "
+            f"{(r.faces or '-') + ('' if r.faces == r.faces_truth or not r.faces else '!'):>6s} "
+            f"{_fmt(r.faces_confidence, '.2f'):>5s} {_fmt(r.leg_swaps, 'd'):>5s} "
+            f"{_fmt(r.slow_factor_said, '.1f'):>5s} {_fmt(r.ground_contact_ms, '.0f'):>7s}"
+        )
+        old = (before or {}).get(r.name)
+        if old:
+            rows.append(
+                f"{'  before':22s} {'':12s} {old['outcome']:12s} "
+                f"{_fmt(old['cadence_spm']):>8s} {_fmt(old.get('cadence_error'), '+.1f'):>6s} "
+                f"{str(old.get('cadence_source', ''))[:6]:6s} {_fmt(old['rhythm_spm']):>7s} "
+                f"{old['faces'] or '-':>6s} {_fmt(old['faces_confidence'], '.2f'):>5s} "
+                f"{_fmt(old['leg_swaps'], 'd'):>5s} {_fmt(old['slow_factor_said'], '.1f'):>5s} "
+                f"{_fmt(old['ground_contact_ms'], '.0f'):>7s}"
+            )
+    right = sum(r.outcome_right for r in results)
+    rows.append(f"outcome right on {right} of {len(results)} clips")
+    return "\n".join(rows)
+
+
+def _as_json(results: list[ClipResult]) -> dict[str, dict]:
+    return {
+        r.name: {**asdict(r), "cadence_error": r.cadence_error, "outcome_right": r.outcome_right}
+        for r in results
+    }
+
+
+def _arg(flag: str) -> str | None:
+    return sys.argv[sys.argv.index(flag) + 1] if flag in sys.argv[:-1] else None
+
+
 def main() -> int:
     """Print the accuracy tables."""
+    if "--clips-only" in sys.argv:
+        results = evaluate_clips()
+        before = _arg("--before")
+        print(clip_table(results, json.loads(Path(before).read_text()) if before else None))
+        if save := _arg("--save"):
+            Path(save).write_text(json.dumps(_as_json(results), indent=1))
+        return 0
     data_dir = shared_data_dir()
     if not (data_dir / "mocap").is_dir():
         print(f"shared data not found at {data_dir}; set COACHG_SHARED_DATA", file=sys.stderr)
@@ -238,6 +389,8 @@ def main() -> int:
         print("\nVideo cadence vs ground truth (male_side_treadmill_30fps.mp4)")
         for k, val in v.items():
             print(f"  {k:24s} {val:8.2f}")
+        print("\nEvery clip with a known truth")
+        print(clip_table(evaluate_clips()))
     return 0
 
 
