@@ -23,6 +23,7 @@ COMMANDS = (
     "ask",
     "worker",
     "plan",
+    "token",
 )
 #: Each command word, the module above that registers it, and its one-line help: what
 #: ``coachg --help`` lists without importing any command module (importing them all took 4 s).
@@ -48,6 +49,7 @@ LISTED: dict[str, tuple[str, str]] = {
     "ask": ("ask", "ask Coach G one question"),
     "worker": ("worker", "run job workers against the shared queue (COACHG_QUEUE_URL)"),
     "plan": ("plan", "your next weeks of running: show the plan or export it as a calendar"),
+    "token": ("token", "personal access tokens for the REST API (/api/v1) and /metrics"),
 }
 
 
