@@ -49,6 +49,7 @@ from ui.web_session import (
 from ui.web_settings import SettingsHandler
 from ui.web_signup import SignupThrottle, signup_router
 from ui.web_strength import StrengthHandler
+from ui.web_tokens import TokensHandler
 from ui.web_trends import TrendsHandler
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
     prefs = SettingsHandler(db, settings)
     trends = TrendsHandler(db, settings)
     strength = StrengthHandler(db, settings)
+    tokens = TokensHandler(db)
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
         """The page for whoever logged in. A coach lands on their athletes: the Trends tab,
@@ -218,11 +220,13 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
                 )
                 change_password = gr.Button("Change password", elem_id="change-password")
                 password_status = gr.Markdown(elem_id="password-status")
+                tokens.build()
 
         chat_outputs = [history, chatbot, box, status, confirm_row]
         private: dict[str, Any] = {"api_visibility": "private"}
         loaded = demo.load(on_load, None, [who, athlete, history, chatbot, tabs], **private)
         trends.land(loaded)  # a coach's roster and figures, on the tab they land on
+        tokens.land(loaded)
         loaded.then(imports.table, [athlete], [table], **private).then(
             imports.target, [athlete], [target], **private
         ).then(prefs.account, None, [account], **private).then(
