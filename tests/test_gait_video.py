@@ -96,7 +96,7 @@ def test_json_report_and_files(report: GaitReport, out_dir: Path) -> None:
     pngs = [Path(p) for k, p in report.artifacts.items() if k.startswith("key_frame")]
     assert pngs and all(cv2.imread(str(p)) is not None for p in pngs)
     assert Path(report.artifacts["joint_angles_plot"]).stat().st_size > 10_000
-    assert Path(report.artifacts["metrics_plot"]).stat().st_size > 10_000
+    assert Path(report.artifacts["plot_rhythm"]).stat().st_size > 10_000
 
 
 def test_facts_are_flat_numbers_with_units_and_confidence(report: GaitReport) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tools.gait.frame_store import FrameStore
 from tools.gait.kinematics import Kinematics
-from tools.gait.plots import metrics_plot, stride_angle_plot
+from tools.gait.plots import family_plots, stride_angle_plot
 from tools.gait.render import render
 from tools.gait.report import GaitReport
 from tools.gait.steps import Step
@@ -38,13 +38,13 @@ def write_outputs(
         used = {e["contact_s"] for e in report.events}  # the steps filmed from the used view
         in_view = [s for s in steps if round(s.contact, 4) in used]
         stride = stride_angle_plot(report, kin, in_view, out_dir / "joint_angles_stride.png")
-        per = metrics_plot(report, out_dir / "metrics_per_step.png")
+        families = family_plots(report, out_dir)
         rendered = pending.result()
     report.artifacts["annotated_video"] = str(rendered.video)
     for i, path in enumerate(rendered.key_frames):
         report.artifacts[f"key_frame_{i + 1}"] = str(path)
     if stride is not None:
         report.artifacts["joint_angles_plot"] = str(stride)
-    if per is not None:
-        report.artifacts["metrics_plot"] = str(per)
+    for key, path in families.items():
+        report.artifacts[f"plot_{key}"] = str(path)
     report.artifacts["report_json"] = str(out_dir / "gait_report.json")

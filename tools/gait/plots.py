@@ -1,7 +1,10 @@
-"""Plots: joint angles over the normalised stride (mean and spread) and metrics per stride."""
+"""Plots sized for the chat (about 700 pixels wide, fonts readable there): joint angles over
+the normalised stride (mean and spread), and one figure per metric family (rhythm and timing, how
+the foot lands, joint angles, posture, from behind) with each metric per step over the clip."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -9,13 +12,19 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from tools.gait.kinematics import Kinematics, angle_from_down, foot_angle, inner_angle
-from tools.gait.report import GaitReport
+from tools.gait.report import GaitReport, MetricSummary
 from tools.gait.steps import Step
 
 _SIDE_COLOURS = {"left": "tab:blue", "right": "tab:orange"}
+#: Chat width: 7 inches at 100 dpi = 700 pixels, with fonts read at that size.
+CHAT_WIDTH_IN = 7.0
+PANEL_HEIGHT_IN = 2.4
+_DPI = 100
+_FONT = 13
 
 
 def _angle_tracks(kin: Kinematics, side: str, forward_sign: int) -> dict[str, np.ndarray]:
@@ -43,7 +52,7 @@ def stride_angle_plot(
     forward = 1 if report.view.get("faces") == "right" else -1
     grid = np.linspace(0, 100, 101)
     names = list(_angle_tracks(kin, "left", forward))
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    fig, axes = plt.subplots(4, 1, figsize=(CHAT_WIDTH_IN, 10.5), sharex=True)
     drawn = False
     for side in ("left", "right"):
         tracks = _angle_tracks(kin, side, forward)
@@ -68,73 +77,145 @@ def stride_angle_plot(
                 ax.axvline(
                     stance_pct, color=_SIDE_COLOURS[side], ls=":", lw=1, label=f"{side} toe-off"
                 )
-            ax.set_title(name, fontsize=10)
+            ax.set_title(name, fontsize=_FONT, loc="left")
+            ax.tick_params(labelsize=_FONT - 2)
     if not drawn:
         plt.close(fig)
         return None
-    for ax in axes[1]:
-        ax.set_xlabel("% of stride (0 = foot contact; dotted = toe-off)")
+    axes[-1].set_xlabel("% of stride (0 = foot contact; dotted = toe-off)", fontsize=_FONT - 1)
     # one legend for all four panels, at fixed places: "best" and tight_layout searched
     # every position and bounding box, most of the plot's time
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8, ncols=2)
-    fig.suptitle("Joint angles over the stride (mean ± SD)", x=0.02, ha="left")
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.86, hspace=0.25, wspace=0.2)
-    fig.savefig(path, dpi=100)
+    fig.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.965),
+        fontsize=_FONT - 3,
+        ncols=2,
+        frameon=False,
+    )
+    fig.suptitle(
+        "Joint angles over the stride (mean ± SD)",
+        x=0.02,
+        ha="left",
+        fontsize=_FONT + 3,
+        fontweight="bold",
+    )
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.06, top=0.87, hspace=0.35)
+    fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return path
 
 
-def metrics_plot(report: GaitReport, path: Path) -> Path | None:
-    """Each metric per step over the clip, with its median and the literature range shaded."""
-    ms = [m for m in report.metrics.values() if m.per_step and m.value is not None]
+@dataclass(frozen=True)
+class Family:
+    """Metrics read together, drawn as one figure sized for the chat."""
+
+    key: str
+    title: str
+    metrics: tuple[str, ...]
+
+
+#: One figure per family, in the order the chat shows them.
+FAMILIES: tuple[Family, ...] = (
+    Family("rhythm", "Rhythm and timing", ("cadence", "ground_contact", "flight", "duty_factor")),
+    Family("landing", "How the foot lands", ("foot_strike_angle", "overstride", "shank_angle")),
+    Family(
+        "joints",
+        "Joint angles",
+        ("knee_flexion_contact", "knee_flexion_peak", "hip_extension", "elbow_angle"),
+    ),
+    Family("posture", "Posture and bounce", ("trunk_lean", "vertical_oscillation")),
+    Family(
+        "from_behind",
+        "From behind",
+        ("pelvic_drop", "step_width", "knee_fppa", "arm_crossover"),
+    ),
+)
+
+
+def _draw_metric(ax: Axes, m: MetricSummary) -> None:
+    """One metric per step over the clip: each foot's values, the median, the typical range."""
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+    for side in ("left", "right", ""):
+        pts = [
+            (t, v)
+            for t, v, s in zip(m.per_step_times, m.per_step, m.per_step_sides, strict=True)
+            if s == side
+        ]
+        if pts:
+            t, v = zip(*pts, strict=True)
+            ax.plot(
+                t,
+                v,
+                "o-",
+                ms=5,
+                lw=1.4,
+                color=_SIDE_COLOURS.get(side, "tab:gray"),
+                label=f"{side} foot" if side else "each stride",
+            )
+    ax.axhline(m.value, color="k", lw=1.5, label="median")
+    ref = m.reference or {}
+    if ref.get("low") is not None or ref.get("high") is not None:
+        lo = ref.get("low") if ref.get("low") is not None else min([*m.per_step, m.value])
+        hi = ref.get("high") if ref.get("high") is not None else max([*m.per_step, m.value])
+        ax.axhspan(lo, hi, color="green", alpha=0.12, label="typical range")
+    flag = "" if m.reliable else " (not reliable)"
+    shown = f"{m.category} ({m.value:.1f} {m.unit})" if m.category else f"{m.value:.1f} {m.unit}"
+    colour = "black" if m.reliable else "firebrick"
+    ax.set_title(f"{m.label}: {shown}{flag}", fontsize=_FONT, loc="left", color=colour)
+    ax.tick_params(labelsize=_FONT - 2)
+    ax.grid(alpha=0.25)
+
+
+def family_plot(report: GaitReport, family: Family, path: Path) -> Path | None:
+    """The metrics of one family per step over the clip, one panel each, stacked, at chat
+    width (about 700 pixels) with fonts readable there; None when none was measured."""
+    ms = [
+        report.metrics[name]
+        for name in family.metrics
+        if name in report.metrics
+        and report.metrics[name].per_step
+        and report.metrics[name].value is not None
+    ]
     if not ms:
         return None
-    cols = 3
-    rows = -(-len(ms) // cols)
-    fig = plt.figure(figsize=(12, 2.6 * rows))
-    # only the panels drawn, with few ticks: making and drawing ticks is most of a plot's time
-    axes = [fig.add_subplot(rows, cols, k + 1) for k in range(len(ms))]
+    height = PANEL_HEIGHT_IN * len(ms) + 1.6
+    fig, axes = plt.subplots(len(ms), 1, figsize=(CHAT_WIDTH_IN, height), sharex=True)
+    axes = np.atleast_1d(axes)
     for ax, m in zip(axes, ms, strict=True):
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.yaxis.set_major_locator(MaxNLocator(4))
-        for side in ("left", "right", ""):
-            pts = [
-                (t, v)
-                for t, v, s in zip(m.per_step_times, m.per_step, m.per_step_sides, strict=True)
-                if s == side
-            ]
-            if pts:
-                t, v = zip(*pts, strict=True)
-                ax.plot(
-                    t,
-                    v,
-                    "o-",
-                    ms=3,
-                    lw=0.8,
-                    color=_SIDE_COLOURS.get(side, "tab:gray"),
-                    label=f"{side} foot" if side else "each stride",
-                )
-        ax.axhline(m.value, color="k", lw=1, label="median")
-        ref = m.reference or {}
-        if ref.get("low") is not None or ref.get("high") is not None:
-            lo = ref.get("low") if ref.get("low") is not None else min([*m.per_step, m.value])
-            hi = ref.get("high") if ref.get("high") is not None else max([*m.per_step, m.value])
-            ax.axhspan(lo, hi, color="green", alpha=0.08, label="typical range")
-        flag = "" if m.reliable else " (not reliable)"
-        ax.set_title(
-            f"{m.label}{flag}\nmedian {m.value:.1f} {m.unit}, conf {m.confidence:.2f}", fontsize=8
-        )
-        ax.tick_params(labelsize=7)
-    # one legend for every panel at a fixed place (see stride_angle_plot)
+        _draw_metric(ax, m)
+    axes[-1].set_xlabel("time in the clip (s)", fontsize=_FONT - 1)
     seen: dict[str, object] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(label, handle)
-    fig.legend(list(seen.values()), list(seen), loc="upper center", ncols=5, fontsize=8)
-    fig.supxlabel("time in clip (s); green band = literature range")
-    top = 1 - 0.85 / (2.6 * rows)  # room for the legend above the first titles
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.3 / rows, top=top, hspace=0.75)
-    fig.savefig(path, dpi=90)
+    fig.suptitle(
+        family.title, x=0.02, y=1 - 0.12 / height, ha="left", fontsize=_FONT + 3, fontweight="bold"
+    )
+    fig.legend(
+        list(seen.values()),
+        list(seen),
+        loc="upper left",
+        bbox_to_anchor=(0.01, 1 - 0.5 / height),
+        ncols=3,
+        fontsize=_FONT - 2,
+        frameon=False,
+    )
+    top = 1 - 1.55 / height
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.55 / height, top=top, hspace=0.55)
+    fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return path
+
+
+def family_plots(report: GaitReport, out_dir: Path) -> dict[str, Path]:
+    """One figure per family that has a measured metric: ``{family key: path}``."""
+    made = {}
+    for family in FAMILIES:
+        path = family_plot(report, family, out_dir / f"plot_{family.key}.png")
+        if path is not None:
+            made[family.key] = path
+    return made

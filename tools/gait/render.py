@@ -11,6 +11,7 @@ import numpy as np
 
 from models.pose import LANDMARK_INDEX as IDX
 from tools.gait.frame_store import FrameStore
+from tools.gait.key_frames import write_key_frame
 from tools.gait.kinematics import Kinematics
 from tools.gait.report import GaitReport
 from tools.gait.steps import Step
@@ -141,7 +142,8 @@ def render(
 
     ``browser=True`` writes VP8 WebM (plays in any browser, frames up to 480 px); otherwise
     MPEG-4 Part 2 in MP4 (plays in desktop players, frames up to 720 px). Key frames are PNGs of
-    the whole picture at typical contacts (see :func:`typical_steps`), both feet.
+    the runner, cropped and enlarged, at typical contacts (see :func:`typical_steps`), both
+    feet, with the angles drawn (:mod:`tools.gait.key_frames`).
     """
     max_side = max_side or (480 if browser else 720)
     x0, y0, x1, y1 = runner_box(kin, info.width, info.height)
@@ -295,30 +297,12 @@ def _key_frame(
     report: GaitReport,
     info: VideoInfo,
     kin: Kinematics,
-    full: np.ndarray,
+    image: np.ndarray,
     index: int,
     s: Step,
     out_dir: Path,
-    max_side: int = 960,
 ) -> Path:
-    """One PNG at a contact: the whole picture, skeleton, and that step's numbers."""
-    scale = min(1.0, max_side / max(full.shape[:2]))
-    img = cv2.resize(full, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    pts = _interp_all(kin, np.array([index / info.fps]))[0]
-    draw_pose(img, pts, img.shape[1] / info.width, {s.side})
-    lines = [f"{s.side} foot contact at {s.contact:.2f} s", f"contact time {s.contact_ms:.0f} ms"]
-    for name in ("knee_flexion_contact", "shank_angle", "overstride", "foot_strike_angle"):
-        m = report.metrics.get(name)
-        if m is None:
-            continue
-        values = [
-            v
-            for v, t in zip(m.per_step, m.per_step_times, strict=True)
-            if abs(t - s.contact) < 1e-3
-        ]
-        if values:
-            lines.append(f"{m.label}: {values[0]:.0f} {m.unit}")
-    _text(img, lines)
-    path = out_dir / f"contact_{s.side}_{s.contact:06.2f}s.png"
-    cv2.imwrite(str(path), img)
-    return path
+    """One PNG at a contact: the runner cropped and enlarged, the angles drawn and labelled
+    (:mod:`tools.gait.key_frames`)."""
+    pts = _interp_all(kin, np.array([index / info.fps]))[0] * (image.shape[1] / info.width)
+    return write_key_frame(image, pts, report, s, out_dir)

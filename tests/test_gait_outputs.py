@@ -1,0 +1,66 @@
+"""What a runner sees of an analysis: figures sized for the chat and key frames of the runner,
+large enough to read, with the measured angles drawn and labelled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tools.gait.analyze import analyze_track
+from tools.gait.key_frames import KEY_FRAME_HEIGHT, runner_crop
+from tools.gait.plots import FAMILIES
+from tools.gait.report import GaitReport
+
+#: The chat shows a picture at most this wide; wider ones are shrunk and their text with them.
+CHAT_WIDTH_PX = 720
+
+
+@pytest.fixture(scope="module")
+def shown(tmp_path_factory: pytest.TempPathFactory, real_clip_pose: tuple) -> GaitReport:
+    info, track = real_clip_pose
+    out = tmp_path_factory.mktemp("shown")
+    return analyze_track(info, track, out_dir=out, height_cm=178, browser_video=True)
+
+
+def test_one_figure_per_measured_family_at_chat_width(shown: GaitReport) -> None:
+    plots = {k: Path(v) for k, v in shown.artifacts.items() if k.startswith("plot_")}
+    measured = {
+        f.key
+        for f in FAMILIES
+        if any(shown.metrics.get(n) and shown.metrics[n].value is not None for n in f.metrics)
+    }
+    assert set(plots) == {f"plot_{k}" for k in measured}
+    assert "plot_from_behind" not in plots  # a side view has no rear-view metrics
+    for path in [*plots.values(), Path(shown.artifacts["joint_angles_plot"])]:
+        height, width = cv2.imread(str(path)).shape[:2]
+        assert 600 <= width <= CHAT_WIDTH_PX, path.name
+        # at most four panels a figure: each panel keeps at least 200 px of height
+        assert height <= 4 * 300, path.name
+
+
+def test_key_frames_show_the_runner_large_with_the_angles_drawn(shown: GaitReport) -> None:
+    frames = [Path(v) for k, v in shown.artifacts.items() if k.startswith("key_frame")]
+    assert len(frames) == 4
+    for path in frames:
+        img = cv2.imread(str(path))
+        assert img.shape[0] == KEY_FRAME_HEIGHT and img.shape[1] <= CHAT_WIDTH_PX
+        # the angles and their labels are drawn in yellow (BGR 0, 230, 255)
+        yellow = (img[:, :, 0] < 60) & (img[:, :, 1] > 200) & (img[:, :, 2] > 230)
+        assert yellow.sum() > 2000, path.name
+
+
+def test_the_crop_follows_the_runner() -> None:
+    """A runner in the left third of a 720x1280 picture: the crop holds all their landmarks,
+    leaves out most of the picture, and is scaled to the key frame's height."""
+    rng = np.random.default_rng(0)
+    pts = np.column_stack([rng.uniform(100, 260, 33), rng.uniform(500, 1100, 33)])
+    pts[3] = np.nan
+    crop = runner_crop(pts, 720, 1280)
+    good = pts[np.isfinite(pts).all(axis=1)]
+    assert crop.x0 <= good[:, 0].min() and crop.x1 >= good[:, 0].max()
+    assert crop.y0 <= good[:, 1].min() and crop.y1 >= good[:, 1].max()
+    assert (crop.x1 - crop.x0) * (crop.y1 - crop.y0) < 0.6 * 720 * 1280
+    assert crop.zoom == pytest.approx(KEY_FRAME_HEIGHT / (crop.y1 - crop.y0))
