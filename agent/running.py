@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.replies import SOMETHING_WENT_WRONG
 from storage.access import AccessDenied
@@ -13,9 +13,11 @@ from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
 from tools.context import Progress, ToolContext
-from tools.jobs.runner import JobRunner, runner_for
 from tools.registry import ToolCallError, get_tool
 from tools.result import ToolResult
+
+if TYPE_CHECKING:
+    from tools.jobs.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class ToolRunner:
     def jobs(self) -> JobRunner:
         """The queue that runs heavy tools (one job at a time per user)."""
         if self._jobs is None:
+            from tools.jobs.runner import runner_for  # the queue (huey, redis): on first use
+
             self._jobs = runner_for(self.db, self.settings)
         return self._jobs
 

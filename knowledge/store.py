@@ -18,9 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-
 from knowledge.lexical import BM25
 from knowledge.notes import Passage, load_passages
 from knowledge.vocabulary import expand
@@ -55,6 +52,9 @@ class Hit:
 
 def make_client(settings: Settings) -> Any:
     """An embedded Chroma in ``COACHG_HOME/chroma``, or a Chroma server at ``COACHG_CHROMA_URL``."""
+    import chromadb  # a second to import: only when the notes or the history are searched
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)

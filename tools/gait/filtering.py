@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import median_filter
-from scipy.signal import butter, filtfilt
 
 #: Low-pass cut-off for running kinematics; capped below Nyquist for low frame rates.
 CUTOFF_HZ = 8.0
@@ -57,6 +56,8 @@ def lowpass(
 ) -> np.ndarray:
     """Zero-phase Butterworth low-pass (filtfilt: ``order`` applied forwards and back), run on each
     stretch without gaps; stretches too short to filter are left as they are."""
+    from scipy.signal import butter, filtfilt  # seconds to import: only when filtering
+
     out = signal.copy()
     wn = min(cutoff_hz / (fs / 2), 0.9)
     b, a = butter(order, wn)

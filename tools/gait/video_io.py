@@ -13,12 +13,14 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
-import cv2
 import numpy as np
 
 from tools.gait.errors import GaitAnalysisError
+
+if TYPE_CHECKING:
+    import cv2
 
 MAX_BYTES = 2 * 1024**3  # 2 GiB
 MAX_SECONDS = 120.0
@@ -29,10 +31,12 @@ _CAPTURE_FPS_KEY = re.compile(r"capture[._-]?fps$|capture[._-]?frame[._-]?rate$"
 #: Where the timing frame rate came from, in the words the report uses.
 FPS_GIVEN, FPS_CAPTURE_TAG, FPS_FILE = "you said", "the clip's capture-rate tag", "the file"
 
+#: OpenCV's rotation for each phone rotation (named: OpenCV and PyAV are imported only to read a
+#: video, so that a chat turn that reads none does not wait for them).
 _ROTATIONS = {
-    90: cv2.ROTATE_90_CLOCKWISE,
-    180: cv2.ROTATE_180,
-    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    90: "ROTATE_90_CLOCKWISE",
+    180: "ROTATE_180",
+    270: "ROTATE_90_COUNTERCLOCKWISE",
 }
 
 
@@ -77,6 +81,8 @@ def _fourcc_text(value: float) -> str:
 def capture_fps(path: Path) -> float | None:
     """The capture rate a phone wrote into the clip's metadata (container or video stream), or
     None. A slow-motion clip filmed at 120 frames/s and played at 30 carries 120 here."""
+    import av
+
     try:
         with av.open(str(path)) as container:
             tags = dict(container.metadata)
@@ -106,6 +112,8 @@ def check_fps(fps: float | None) -> None:
 
 
 def _open(path: Path) -> cv2.VideoCapture:
+    import cv2
+
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     # We rotate ourselves from the metadata, so the behaviour does not depend on the build.
     cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
@@ -118,6 +126,8 @@ def probe_video(path: str | Path, *, fps: float | None = None) -> VideoInfo:
     Raises GaitAnalysisError with advice when the file is missing, not a video, too long or too
     large, or too short to hold two strides.
     """
+    import cv2
+
     p = Path(path)
     if not p.is_file():
         raise GaitAnalysisError(
@@ -216,12 +226,15 @@ def iter_frames(
     cheapest way through a clip with OpenCV. Images are rotated upright and, when ``max_side`` is
     given, shrunk so their longer side is at most ``max_side`` pixels.
     """
+    import cv2
+
     stop = info.frame_count if stop is None else stop
     cap = _open(info.path)
     try:
         if start > 0:
             cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-        rotate = _ROTATIONS.get(info.rotation_deg)
+        name = _ROTATIONS.get(info.rotation_deg)
+        rotate = getattr(cv2, name) if name else None
         index = start
         while index < stop:
             if not cap.grab():

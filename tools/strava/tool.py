@@ -5,7 +5,6 @@ from __future__ import annotations
 from tools.context import ToolContext
 from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
-from tools.strava.sync import SyncOptions, sync
 
 TOOL = "sync_strava"
 
@@ -24,6 +23,8 @@ def sync_strava(ctx: ToolContext, full: bool = False) -> ToolResult:
     Args:
         full: fetch the whole Strava history again, not only what is new since the last sync.
     """
+    from tools.strava.sync import SyncOptions, sync  # stravalib: only when syncing
+
     report = sync(ctx, SyncOptions(full=full, stream_limit=STREAMS_PER_CALL))
     ok = report.stopped in ("", "rate_limit")
     facts = [

@@ -22,11 +22,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from tools.activities import parse_day
 from tools.context import ToolContext
 from tools.markdown import escape
@@ -690,6 +685,11 @@ def _lines(data: dict[str, Any]) -> list[str]:
 
 
 def _plots(ctx: ToolContext, history: History, stats: ExerciseStats | None) -> list[Artifact]:
+    import matplotlib  # a second to import: only when there is something to plot
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     folder: Path = ctx.media_dir / "strength"
     folder.mkdir(parents=True, exist_ok=True)
     out = []
