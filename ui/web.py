@@ -276,7 +276,8 @@ def make_server_app(
     if allow_signup:
         app.include_router(signup_router(db, SignupThrottle.from_settings(settings)))
     coach = coach if coach is not None else LazyCoach(db, settings)  # the chat's and the API's
-    app.mount(API_PREFIX, make_api(db, settings, lambda: coach))
+    api = make_api(db, settings, lambda: coach)
+    app.mount(API_PREFIX, api)  # before Gradio's mount at "/", which takes every other path
     app.include_router(metrics_router(db))
     watch_queue_depth(lambda: queue_depth(runner_for(db, settings)))
     blocks = build_app(db, settings, coach)
@@ -305,7 +306,9 @@ def make_server_app(
     blocks.has_launched = True
     # Every request passes the guard first: login required, logins throttled, sessions and
     # files bound to their user (ui/web_guard.py).
-    gradio_app = next(route.app for route in app.routes if isinstance(route, Mount))
+    gradio_app = next(
+        route.app for route in app.routes if isinstance(route, Mount) and route.app is not api
+    )
     app.add_middleware(WebGuard, gradio_app=gradio_app, db=db, allow_signup=allow_signup)
     app.add_middleware(RequestMetrics)  # outermost: the guard's refusals are counted too
     return app
