@@ -57,6 +57,10 @@ class Memory:
                 tool_calls=calls,
                 facts=facts,
                 confidence=reply.confidence,
+                artifacts=[
+                    {"path": str(a.path), "kind": a.kind, "title": a.title}
+                    for a in reply.artifacts
+                ],
             )
             stored_id = stored.id
         for result in reply.results:

@@ -21,8 +21,10 @@ def add_message(
     tool_calls: list[dict[str, Any]] | None = None,
     facts: list[dict[str, Any]] | None = None,
     confidence: float | None = None,
+    artifacts: list[dict[str, str]] | None = None,
 ) -> ChatMessage:
-    """Append a message of ``actor``'s conversation (about ``athlete_id``, if any)."""
+    """Append a message of ``actor``'s conversation (about ``athlete_id``, if any);
+    ``artifacts``: the files the reply showed (``{"path", "kind", "title"}``)."""
     if athlete_id is not None:
         require_access(session, actor, athlete_id)
     message = ChatMessage(
@@ -33,6 +35,7 @@ def add_message(
         tool_calls=tool_calls or [],
         facts=facts or [],
         confidence=confidence,
+        artifacts=artifacts or [],
     )
     session.add(message)
     session.flush()

@@ -310,6 +310,9 @@ class ChatMessage(Base):
     facts: Mapped[list] = mapped_column(JSON, default=list)
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The files the reply showed (``{"path", "kind", "title"}``): annotated video, key frames,
+    #: plots, shown again when the history is (each checked against who may see it then).
+    artifacts: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class ConversationState(Base):
