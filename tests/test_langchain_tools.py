@@ -29,7 +29,9 @@ READ_ONLY = {
     "coach_overview", "compare_training", "detect_changes", "list_activities", "plan_training",
     "search_knowledge", "show_profile", "strength_history", "training_load", "weekly_checkin",
 }  # fmt: skip
-WRITES = {"fix_strength", "log_strength", "set_profile", "strength_routine", "sync_strava"}
+WRITES = {
+    "edit_plan", "fix_strength", "log_strength", "set_profile", "strength_routine", "sync_strava",
+}  # fmt: skip
 
 
 def test_only_built_read_only_tools_without_files_are_exported(ann_ctx: ToolContext) -> None:

@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
-from storage.models import WellnessEntry
+from storage.models import TrainingPlan, WellnessEntry
 from storage.wellness import save_entry
 from tests.conftest import SHARED_DATA
 from tests.worlds import World
@@ -24,6 +25,14 @@ from tools.registry import TOOLS
 LAST_DAY = date(2025, 10, 19)
 SERIES = SHARED_DATA / "activity_files/series/dblock_runs_summary_2017-2025.csv"
 RUN_TYPES = {"easy", "long", "tempo", "intervals"}
+
+
+@pytest.fixture(autouse=True)
+def no_stored_plans(history_world: World):
+    """Plans are stored when made: each test leaves none for the others sharing the world."""
+    yield
+    with history_world.db.session() as session:
+        session.execute(delete(TrainingPlan))
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from tools import activities, knowledge, planned, profile
 from tools.checkin import tool as checkin
 from tools.gait import tool as gait
 from tools.importing import tool as importing
+from tools.plans import edit_tool as plan_edits
 from tools.plans import tool as plans
 from tools.spec import ToolCallError, ToolSpec
 from tools.strava import tool as strava
@@ -37,6 +38,7 @@ TOOLS: dict[str, ToolSpec] = {
         history_tool.SPEC,
         routines.SPEC,
         plans.SPEC,
+        plan_edits.SPEC,
         *profile.SPECS,
         *planned.SPECS,
     )

@@ -50,6 +50,7 @@ from tools.checkin.answers import (
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
+from tools.plans.compliance import week_against_plan
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
 from tools.spec import FlowStep, ToolSpec
@@ -449,6 +450,9 @@ def week_in_numbers(ctx: ToolContext, week: date) -> dict[str, Any]:
             "sets": sum(s.working_sets for s in strength),
             "exercises": "; ".join(escape(", ".join(s.exercises[:3])) for s in strength),
         }
+    if (against := week_against_plan(ctx, week, min(end, ctx.day))) is not None:
+        parts["plan"] = against.lines()
+        facts |= against.facts()
     if last_entry:
         said = [
             f"{item} {a['word']} (“{escape(a['words'])}”)"
@@ -501,6 +505,9 @@ def opening_lines(parts: dict[str, Any], reader: Reader | None = None) -> list[s
         )
     else:
         lines.append("- Strength: no sessions logged this week.")
+    if plan := parts.get("plan"):
+        lines.append(f"- {plan[0]}:")
+        lines += [f"  - {line}" for line in plan[1:]]
     if last := parts.get("last"):
         lines.append(f"- Last check-in ({last['week']}): " + "; ".join(last["said"]) + ".")
     return lines

@@ -16,6 +16,15 @@ MAX_WEEKS = 16
 #: Shares of a week's km: the long run and the tempo or interval session.
 LONG_SHARE, QUALITY_SHARE = 0.30, 0.20
 STRENGTH_MINUTES = 30
+#: The longest run a build before a race of at least this many km grows toward, km (a coaching
+#: convention: about 18 km before a half marathon, about 32 km before a marathon).
+LONG_GOALS = ((42.0, 32.0), (21.0, 18.0), (10.0, 14.0))
+#: The most of a week's km its long run takes when it builds toward a race.
+LONG_MAX_SHARE = 0.45
+#: Days lightened after a check-in that reported poor sleep or sore legs, and how much shorter
+#: their runs are (hard sessions become easy runs).
+LIGHT_DAYS = 2
+LIGHTER_RUN = 0.8
 
 
 def habitual_days(runs: list[tuple[date, float]], day: date) -> int:
@@ -49,9 +58,12 @@ def build_plan(
     paces: Mapping[str, PaceRange] | None = None,
     heart_rates: Mapping[str, tuple[float, float]] | None = None,
     strength: bool = False,
+    light_days: int = 0,
 ) -> Plan:
     """The plan from the day after ``today``: ``runs`` are the athlete's recorded runs as
-    (day, km); ``avoid`` holds weekdays (0 = Monday) not to run on."""
+    (day, km); ``avoid`` holds weekdays (0 = Monday) not to run on; the first ``light_days``
+    days are lighter (their hard sessions easy runs, every run shorter), after a check-in that
+    said the athlete is not recovered."""
     paces, heart_rates = paces or {}, heart_rates or {}
     done = sorted((d, km) for d, km in runs if d <= today and km > 0)
     start = today + timedelta(days=1)
@@ -111,6 +123,8 @@ def build_plan(
     )
     planned: list[tuple[date, float]] = []
     peak = 0.0
+    goal = long_goal(race_km) if race_day is not None else None
+    light_until = start + timedelta(days=light_days - 1) if light_days else None
     for index, (first, last) in enumerate(spans):
         days = (last - first).days + 1
         mean4 = rules.ramp_reference(weekly + planned, first)
@@ -126,7 +140,18 @@ def build_plan(
             target = (1 + rules.BUILD) * mean4 * days / 7
         target = min(target, cap)
         week = Week(first, last, kind, round(target, 1))
-        _fill(week, run_days, avoid, index, history + planned, paces, heart_rates, strength)
+        _fill(
+            week,
+            run_days,
+            avoid,
+            index,
+            history + planned,
+            paces,
+            heart_rates,
+            strength,
+            long_goal=goal if kind == "build" else None,
+            light_until=light_until,
+        )
         if race_in_plan and kind == "race":
             week.sessions = [s for s in week.sessions if s.day != race_day]
             week.sessions.append(
@@ -140,6 +165,13 @@ def build_plan(
     plan.notes += [rules.SPIKE_NOTE, rules.RAMP_NOTE]
     if any(w.kind == "lighter" for w in plan.weeks):
         plan.notes.append(rules.LIGHTER_NOTE)
+    if goal is not None:
+        longest = max((s.km for s in plan.sessions if s.type == "long"), default=0.0)
+        plan.notes.append(
+            f"Before a race of {race_km:.1f} km the long run builds toward about {goal:.0f} km "
+            f"(a common coaching target, not a tested one), never more than 10 % over the "
+            f"longest of the 30 days before: {longest:.1f} km at most in this plan."
+        )
     if race_in_plan:
         plan.notes.append(rules.TAPER_NOTE)
         if race_km and race_km > rules.spike_cap(history + planned, race_day):
@@ -159,8 +191,12 @@ def _fill(
     paces: Mapping[str, PaceRange],
     heart_rates: Mapping[str, tuple[float, float]],
     strength: bool,
+    long_goal: float | None = None,
+    light_until: date | None = None,
 ) -> None:
-    """Place the week's runs on the days the athlete can run, each within the 10 % rule."""
+    """Place the week's runs on the days the athlete can run, each within the 10 % rule; a long
+    run building toward ``long_goal`` km takes more of the week; runs up to ``light_until`` are
+    lighter."""
     days = [week.start + timedelta(i) for i in range((week.end - week.start).days + 1)]
     free = [d for d in days if d.weekday() not in avoid]
     if week.kind == "race":  # no run on race day or the day before it
@@ -183,15 +219,21 @@ def _fill(
         "tempo": QUALITY_SHARE,
         "intervals": QUALITY_SHARE,
     }
+    long_day = next((d for d, t in chosen.items() if t == "long"), None)
+    if long_goal and long_day is not None and week.target_km:
+        wanted = min(long_goal, rules.spike_cap(before, long_day), LONG_MAX_SHARE * week.target_km)
+        shares["long"] = max(shares["long"], wanted / week.target_km)
     fixed = sum(shares.get(t, 0) for t in chosen.values())
     easy_count = sum(1 for t in chosen.values() if t == "easy")
-    easy_share = (1 - fixed) / easy_count if easy_count else 0.0
+    easy_share = max(0.0, 1 - fixed) / easy_count if easy_count else 0.0
     so_far = list(before)
     for day in days:
         kind = chosen.get(day)
         if kind is None:
             continue
         km = week.target_km * (shares.get(kind, easy_share))
+        if light_until is not None and day <= light_until:
+            kind, km = "easy", km * LIGHTER_RUN
         cap = rules.spike_cap(so_far, day)
         km = math.floor(min(km, cap) * 10) / 10
         if km < rules.MIN_RUN_KM:
@@ -206,7 +248,7 @@ def _fill(
                 minutes=round(minutes),
                 pace=pace,
                 hr_bpm=heart_rates.get(kind),
-                detail=_detail(kind, km),
+                detail=session_detail(kind, km),
             )
         )
         so_far.append((day, km))
@@ -230,6 +272,13 @@ def _fill(
     week.sessions.sort(key=lambda s: s.day)
 
 
+def long_goal(race_km: float | None) -> float | None:
+    """The long run a build before a race of ``race_km`` grows toward (None for a short race)."""
+    if not race_km:
+        return None
+    return next((goal for least, goal in LONG_GOALS if race_km >= least), None)
+
+
 def _apart(day: date, chosen: Collection[date]) -> int:
     """Days from ``day`` to the nearest chosen day, around the week (a Sunday long run is one
     day from next Monday): hard days and runs are spread, not stacked."""
@@ -237,12 +286,23 @@ def _apart(day: date, chosen: Collection[date]) -> int:
     return min((min(g, 7 - g) for g in gaps), default=7)
 
 
-def _detail(kind: str, km: float) -> str:
+def tempo_minutes(km: float) -> int:
+    """The tempo block of a tempo run of ``km``, minutes."""
+    return max(10, min(40, round(km * 0.5 * 5)))
+
+
+def interval_reps(km: float) -> int:
+    """The 3-minute repeats of an interval run of ``km``."""
+    return max(3, min(8, round(km / 1.5)))
+
+
+def session_detail(kind: str, km: float) -> str:
+    """What to do in a session, in words (the structure :mod:`tools.plans.workout` gives)."""
     if kind == "tempo":
-        block = max(10, min(40, round(km * 0.5 * 5)))
+        block = tempo_minutes(km)
         return f"Warm up, then {block} min at tempo pace, then cool down."
     if kind == "intervals":
-        reps = max(3, min(8, round(km / 1.5)))
+        reps = interval_reps(km)
         return f"Warm up, then {reps} x 3 min at interval pace with 2 min jog, then cool down."
     if kind == "long":
         return "Steady and conversational all the way."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 #: The kinds of session a plan holds; ``race`` is the athlete's goal, not a training session.
 SESSION_TYPES = ("easy", "long", "tempo", "intervals", "rest", "strength", "race")
 RUNS = ("easy", "long", "tempo", "intervals")
+#: Sessions that count as hard days: two of them on following days is a breach of the plan's
+#: hard-easy rule.
+HARD = ("long", "tempo", "intervals", "race")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,10 @@ class Session:
     @property
     def is_run(self) -> bool:
         return self.type in RUNS
+
+    @property
+    def is_hard(self) -> bool:
+        return self.type in HARD
 
     def title(self) -> str:
         if self.type == "rest":
@@ -97,6 +105,24 @@ class Plan:
     def sessions(self) -> list[Session]:
         return [s for w in self.weeks for s in w.sessions]
 
+    @property
+    def end(self) -> date:
+        return self.weeks[-1].end if self.weeks else self.start
+
+    def week_of_day(self, day: date) -> Week | None:
+        """The plan's week that holds ``day``."""
+        return next((w for w in self.weeks if w.start <= day <= w.end), None)
+
+    def session_on(self, day: date) -> Session | None:
+        """The day's session (a run first, when a day holds more than one)."""
+        found = [s for s in self.sessions if s.day == day]
+        found.sort(key=lambda s: (not s.is_run, s.type == "rest"))
+        return found[0] if found else None
+
+    def to_json(self) -> dict[str, Any]:
+        """:meth:`to_dict` with every date as YYYY-MM-DD (what the database keeps)."""
+        return json.loads(json.dumps(self.to_dict(), default=_iso))
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["sessions"] = [
@@ -111,6 +137,51 @@ class Plan:
             for s in self.sessions
         ]
         return out
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _day(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def plan_from_data(data: dict[str, Any]) -> Plan:
+    """A plan back from its :meth:`Plan.to_dict` or :meth:`Plan.to_json` form."""
+
+    def session(s: dict[str, Any]) -> Session:
+        pace = PaceRange(**s["pace"]) if s.get("pace") else None
+        hr = tuple(s["hr_bpm"]) if s.get("hr_bpm") else None
+        return Session(
+            _day(s["day"]), s["type"], s["km"], s["minutes"], pace, hr, s.get("detail", "")
+        )
+
+    weeks = [
+        Week(
+            _day(w["start"]),
+            _day(w["end"]),
+            w["kind"],
+            w["target_km"],
+            [session(s) for s in w["sessions"]],
+        )
+        for w in data["weeks"]
+    ]
+    return Plan(
+        start=_day(data["start"]),
+        weeks=weeks,
+        notes=list(data.get("notes", [])),
+        race_day=_day(data.get("race_day")),
+        race_km=data.get("race_km"),
+        base_km=data.get("base_km", 0.0),
+        base_long_km=data.get("base_long_km", 0.0),
+        last_run=_day(data.get("last_run")),
+        restart=data.get("restart", False),
+    )
 
 
 def clock(seconds: float) -> str:

@@ -1,8 +1,10 @@
 """The ``plan_training`` tool: the next weeks of running, planned from the athlete's own recent
 runs and held to rules with their sources (see :mod:`tools.plans.rules`).
 
-The plan is worked out afresh from the stored runs each time it is asked for (the same runs and
-day give the same plan); ``coachg plan export --ics FILE`` writes it as a calendar.
+A plan is worked out from the stored runs (the same runs and day give the same plan) and kept
+as the athlete's current plan (:mod:`tools.plans.store`); asked again with nothing new, the
+current plan is shown with its changes (:mod:`tools.plans.edit_tool` changes it in chat).
+``coachg plan export --ics FILE`` writes it as a calendar, ``--fit DIR`` as watch workouts.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import pandas as pd
 from storage.metrics import get_profile
 from storage.wellness import finished_entries
 from tools.activities import no_activities
-from tools.checkin.answers import ASSESS
+from tools.checkin.answers import ASSESS, scored
 from tools.context import ToolContext
+from tools.markdown import escape
 from tools.plans import rules
-from tools.plans.build import MAX_WEEKS, build_plan
-from tools.plans.model import PaceRange, Plan, clock
+from tools.plans.build import LIGHT_DAYS, LIGHTER_RUN, MAX_WEEKS, build_plan
+from tools.plans.model import PaceRange, Plan, clock, plan_from_data
+from tools.plans.store import MADE, StoredPlan, store_plan, stored_plan
 from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
 from tools.strength.sessions import strength_sessions_between
@@ -32,6 +36,10 @@ from tools.words import MONTH_PATTERN, MONTHS, NUMBER_WORDS
 TOOL = "plan_training"
 #: A check-in older than this says nothing about today's pain.
 CHECKIN_DAYS = 28
+#: Sleep and soreness are read from a check-in of the last two weeks only.
+RECOVERY_CHECKIN_DAYS = 14
+#: A sleep or soreness score (1 very good to 7 very bad) this high lightens the first days.
+POOR_SCORE = 5
 #: Race distances by name, km.
 RACES = {
     "marathon": 42.2,
@@ -48,6 +56,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 EASY_PERCENTILES = (40, 75)
 LONG_PERCENTILES = (50, 85)
 RECENT_DAYS = 90
+#: Words that ask for a new plan rather than the current one.
+FRESH = re.compile(r"\b(new|fresh|another|redo|re-?plan|start over|from scratch|again)\b", re.I)
 
 
 def plan_training(
@@ -57,13 +67,16 @@ def plan_training(
     race: str | None = None,
     days_per_week: int | None = None,
     not_on: str | None = None,
+    fresh: bool = False,
 ) -> ToolResult:
     """Plan the athlete's next weeks of running from their own recent runs: each day's session
     (easy, long, tempo, intervals, strength or rest) with its distance and pace range, a lighter
     week every fourth, a two-week taper before a race, and every run held to evidence-based
     limits (no run over 10 % longer than the longest of the 30 days before; each week at most
     10 % above the four before). No plan is made while the latest check-in reports pain to get
-    assessed.
+    assessed; poor sleep or sore legs in the latest check-in make the first days lighter. The
+    plan is kept as the athlete's current plan (a coach's plan for their athlete too); asked
+    again with nothing new, the current plan is shown, changes and all.
 
     Args:
         weeks: how many weeks to plan (1 to 16); default 1, or up to the race.
@@ -71,6 +84,7 @@ def plan_training(
         race: the race distance: "marathon", "half marathon", "10k", "5k" or km.
         days_per_week: how many days a week to run; default as in the last four weeks.
         not_on: weekdays not to run on, e.g. "thursday" or "tuesday, thursday".
+        fresh: make a new plan even when a current one is stored ("a new plan").
     """
     today = ctx.day
     try:
@@ -84,11 +98,16 @@ def plan_training(
         return ToolResult.failure(TOOL, blocked, blocked_by="pain")
     frame = history(ctx)
     frame = frame[(frame["sport"] == "run") & (frame["date"] <= pd.Timestamp(today))]
+    asked = any(v is not None for v in (weeks, race_date, race, days_per_week, not_on))
+    current = stored_plan(ctx)
+    if current is not None and not (asked or fresh) and current.covers(today + timedelta(1)):
+        return stored_result(current, runs_of(frame), ctx.who)
     if frame.empty:
         return ToolResult.failure(
             TOOL, no_activities(ctx, "There are no runs to plan from. Import your runs first.")
         )
     runs = runs_of(frame)
+    light, light_note = recovery_days(ctx, today)
     paces, hr, estimated = intensities(ctx, frame, today)
     strength = bool(strength_sessions_between(ctx, today - timedelta(days=56), today))
     wanted = max(1, min(weeks or (4 if race_day else 1), MAX_WEEKS))
@@ -103,9 +122,67 @@ def plan_training(
         paces=paces,
         heart_rates=hr,
         strength=strength,
+        light_days=light,
     )
     plan.notes += estimated
-    return plan_result(plan, runs, ctx.who)
+    if light_note:
+        plan.notes.insert(0, light_note)
+    result = plan_result(plan, runs, ctx.who)
+    result.data["stored_id"] = store_plan(ctx, plan)
+    return result
+
+
+def stored_result(stored: StoredPlan, runs: list[tuple[date, float]], who: str) -> ToolResult:
+    """The athlete's current stored plan as the tool's result, saying who made it and its last
+    change."""
+    result = plan_result(stored.plan, runs, who)
+    by = f" by {escape(stored.author)}" if stored.by_coach and stored.author else ""
+    change = "" if stored.change == MADE else f"; last change: {stored.change}"
+    result.message = (
+        f"The current plan for {who}, made{by} on {stored.created_at.date()}{change}, from "
+        f'{stored.plan.start}, {len(stored.plan.weeks)} week(s). Say "make a new plan" for '
+        "a fresh one."
+    )
+    result.data |= {"stored_id": stored.id, "change": stored.change, "author": stored.author}
+    return result
+
+
+def recovery_days(ctx: ToolContext, today: date) -> tuple[int, str]:
+    """How many first days to lighten, and why, from the latest check-in of the two weeks to
+    ``today``: poor sleep or sore legs (5 or more of 7, as in Hooper's index) mean not fully
+    recovered."""
+    with ctx.session() as session:
+        entries = finished_entries(session, ctx.actor, ctx.athlete_id, limit=4)
+        latest = next(
+            (
+                e
+                for e in entries
+                if (today - timedelta(days=RECOVERY_CHECKIN_DAYS)).isoformat()
+                <= e.week
+                <= today.isoformat()
+            ),
+            None,
+        )
+        if latest is None:
+            return 0, ""
+        felt = scored(latest.answers)
+        week = latest.week
+    poor = {
+        item: said
+        for item, said in felt.items()
+        if item in ("sleep", "soreness") and said["score"] >= POOR_SCORE
+    }
+    if not poor:
+        return 0, ""
+    said = " and ".join(
+        f"{item} {value['word']} (“{escape(value['words'])}”)" for item, value in poor.items()
+    )
+    return LIGHT_DAYS, (
+        f"Your check-in of the week of {week} said {said}, so the first {LIGHT_DAYS} days are "
+        f"lighter: easy runs only, each about {100 - LIGHTER_RUN * 100:.0f} % shorter. Poor "
+        "sleep and sore legs are signs of incomplete recovery (Hooper et al. 1995, Med Sci "
+        "Sports Exerc 27:106-112); hard sessions wait until you are fresher."
+    )
 
 
 def plan_result(plan: Plan, runs: list[tuple[date, float]], who: str = "you") -> ToolResult:
@@ -287,6 +364,10 @@ def _not_on(text: str) -> str | None:
     return m[1].strip(" ,") if m else None
 
 
+def _fresh(text: str) -> bool | None:
+    return True if FRESH.search(text) else None
+
+
 def _phrase(result: ToolResult) -> str:
     if not result.ok:
         return result.message
@@ -345,6 +426,7 @@ SPEC = ToolSpec(
         "race": _race,
         "days_per_week": _days_per_week,
         "not_on": _not_on,
+        "fresh": _fresh,
     },
     answers=frozenset({"lookup", "listing"}),  # a plan, not a verdict on a should-I question
 )
@@ -354,32 +436,3 @@ def plan_for_cli(ctx: ToolContext, **args: Any) -> tuple[ToolResult, Plan | None
     """The result and the plan object (for the calendar export)."""
     result = plan_training(ctx, **args)
     return result, plan_from_data(result.data["plan"]) if result.ok else None
-
-
-def plan_from_data(data: dict[str, Any]) -> Plan:
-    """A plan back from its ``to_dict`` form."""
-    from tools.plans.model import Session, Week
-
-    def session(s: dict[str, Any]) -> Session:
-        pace = PaceRange(**s["pace"]) if s.get("pace") else None
-        hr = tuple(s["hr_bpm"]) if s.get("hr_bpm") else None
-        return Session(s["day"], s["type"], s["km"], s["minutes"], pace, hr, s["detail"])
-
-    weeks = [
-        Week(w["start"], w["end"], w["kind"], w["target_km"], [session(s) for s in w["sessions"]])
-        for w in data["weeks"]
-    ]
-    fields = {
-        k: data[k]
-        for k in (
-            "start",
-            "notes",
-            "race_day",
-            "race_km",
-            "base_km",
-            "base_long_km",
-            "last_run",
-            "restart",
-        )
-    }
-    return Plan(weeks=weeks, **fields)

@@ -17,6 +17,7 @@ from tools.checkin.answers import scored
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
+from tools.plans.compliance import this_week_against_plan
 from tools.reply import standard_reply
 from tools.result import ANSWER_KINDS, Fact, Finding, ToolResult
 from tools.spec import ToolSpec
@@ -129,6 +130,9 @@ def training_load(
     result = _result(report, start, ctx.who, ctx.whose)
     if felt := recent_checkin(ctx, report.day):
         result.data["checkin"] = felt
+    if (against := this_week_against_plan(ctx, report.day)) is not None:
+        result.data["planned"] = against.to_dict()
+        result.facts += [Fact(name, value) for name, value in against.facts().items()]
     strength = strength_sessions_between(ctx, report.day - timedelta(days=6), report.day)
     if strength:  # strength work is not in the load figures: its sessions are counted beside
         result.facts.append(Fact("past_week_strength_sessions", len(strength), "sessions"))
@@ -379,6 +383,9 @@ def _phrase(result: ToolResult) -> str:
                 for item, said in felt["items"].items()
             )
         )
+    if planned := data.get("planned"):
+        lines.append(f"- {planned['lines'][0]}:")
+        lines += [f"  - {line}" for line in planned["lines"][1:]]
     if data.get("weeks"):
         shown = data["weeks"][-6:]
         lines.append(
