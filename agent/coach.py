@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent import subjects
 from agent.composer import help_text
@@ -75,11 +75,13 @@ from storage.models import User
 from storage.settings import Settings
 from storage.users import athletes_of
 from tools.context import Progress, no_progress
-from tools.jobs.runner import JobRunner
 from tools.registry import TOOLS, get_tool
 from tools.result import ToolResult
 from tools.spec import FlowStep
 from tools.yes_no import NO, YES
+
+if TYPE_CHECKING:
+    from tools.jobs.runner import JobRunner  # the queue is started on first use
 
 log = logging.getLogger(__name__)
 

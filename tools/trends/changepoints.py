@@ -73,8 +73,6 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import ruptures as rpt
-from scipy.stats import spearmanr
 
 #: Default shortest segment, in points (runs).
 MIN_SIZE = 5
@@ -230,6 +228,8 @@ def noise_scale(x: np.ndarray) -> tuple[float, float]:
     d1 = _robust_sd(x[1:] - x[:-1]) / math.sqrt(2)
     if d1 <= 0:
         return 0.0, 0.0
+    from scipy.stats import spearmanr  # seconds to import: only when a series is read
+
     diffs = np.diff(x)
     rs = float(spearmanr(diffs[1:], diffs[:-1])[0]) if x.size > 4 else math.nan
     # Spearman to Pearson (for normal data), then the differences' lag-1 correlation to rho.
@@ -373,6 +373,8 @@ def detect(
     # The marginal noise sd, in long-run units, is sqrt((1 - rho) / (1 + rho)).
     clip = CLIP * np.sqrt((1 - rhos[live]) / (1 + rhos[live]))
     z = local + np.clip(z - local, -clip, clip)
+
+    import ruptures as rpt  # it imports scipy.stats: only when a change is looked for
 
     algo = rpt.KernelCPD(kernel="linear", min_size=min_size, jump=1).fit(z)
     ends = algo.predict(pen=pen)  # segment ends (exclusive); the last one is n
