@@ -115,7 +115,7 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
         actor = acting_user(db, request)
         chat.sessions.check(request, actor)  # this page session is this login's from now on
         options = athlete_choices(db, actor)
-        history = stored_history(db, actor)
+        history = stored_history(db, actor, media_root=settings.media_dir)
         is_coach = actor.role == "coach"
         who = header_text(actor)
         dropdown = gr.Dropdown(

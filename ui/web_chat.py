@@ -22,7 +22,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from storage.access import AccessDenied
+from storage.access import AccessDenied, can_see
 from storage.chat import recent_messages
 from storage.db import Database
 from storage.models import User
@@ -71,18 +71,69 @@ def reply_messages(reply: Any, media_root: Path, viewer_id: int) -> list[Message
         if not path.is_file():
             log.warning("artifact %s is missing; not shown", path.name)
             continue
-        title = artifact.title or path.stem.replace("_", " ")
         published = publish(path, owner_of(path, media_root, viewer_id))
-        messages.append(
-            {
-                "role": "assistant",
-                "content": [
-                    f"**{escape(title)}**",
-                    {"path": published, "alt_text": title},
-                ],
-            }
-        )
+        messages.append(artifact_message(published, artifact.title or path.stem))
     messages += [{"role": "assistant", "content": plot} for plot in reply_figures(reply)]
+    return messages
+
+
+def artifact_message(published: str, title: str) -> Message:
+    """One artifact as a chat message: its title, then the file (shown inline when it is a
+    video or an image)."""
+    title = title.replace("_", " ")
+    return {
+        "role": "assistant",
+        "content": [f"**{escape(title)}**", {"path": published, "alt_text": title}],
+    }
+
+
+#: (file, athlete) -> its published copy, so a history shown again reuses the copy it made.
+_REPUBLISHED: dict[tuple[str, int], str] = {}
+_REPUBLISHED_LOCK = threading.Lock()
+
+
+def _republish(db: Database, path: Path, owner: int) -> str:
+    """A published copy of ``path`` for athlete ``owner`` (and their coaches), noted in the
+    database; the one made earlier by this server while it is still there."""
+    key = (str(path), owner)
+    with _REPUBLISHED_LOCK:
+        done = _REPUBLISHED.get(key)
+        if done is not None and Path(done).is_file():
+            return done
+    published = publish(path, owner, db)
+    with _REPUBLISHED_LOCK:
+        _REPUBLISHED[key] = published
+    return published
+
+
+def _kept_file(item: dict[str, Any], media_root: Path) -> tuple[Path, int] | None:
+    """A stored artifact's file and its athlete, when it still lies in an athlete's media
+    folder (``media/<athlete id>/...``); None for anything else."""
+    try:
+        path = Path(str(item.get("path", ""))).resolve()
+        first = path.relative_to(media_root.resolve()).parts[0]
+        owner = int(first)
+    except (ValueError, IndexError, OSError, RuntimeError):
+        return None
+    return (path, owner) if path.is_file() else None
+
+
+def stored_artifacts(
+    db: Database, actor: User, items: list[dict[str, Any]], media_root: Path
+) -> list[Message]:
+    """The files a stored reply showed, as chat messages again: only those still in the media
+    folder of an athlete ``actor`` may see today (a coach unlinked since sees none), each
+    published afresh for that athlete and their coaches (:func:`ui.web_files.publish`)."""
+    kept = [(item, found) for item in items if (found := _kept_file(item, media_root))]
+    if not kept:
+        return []
+    with db.session() as session:
+        allowed = {owner for _, (_, owner) in kept if can_see(session, actor, owner)}
+    messages = []
+    for item, (path, owner) in kept:
+        if owner in allowed:
+            title = str(item.get("title") or path.stem)
+            messages.append(artifact_message(_republish(db, path, owner), title))
     return messages
 
 
@@ -108,17 +159,30 @@ def status_text(reply: Any) -> str:
     return line
 
 
-def stored_history(db: Database, actor: User, limit: int = 20) -> list[Message]:
-    """The last messages of ``actor``'s own conversation, as text, for when the page opens.
+def stored_history(
+    db: Database, actor: User, limit: int = 20, media_root: Path | None = None
+) -> list[Message]:
+    """The last messages of ``actor``'s own conversation, for when the page opens: the text,
+    and after each reply the files it showed (annotated video, key frames, plots) that
+    ``actor`` may still see (:func:`stored_artifacts`; ``media_root``: where the athletes'
+    media folders are, the settings' by default).
 
     Through the rendering boundary too: a reply stored before it existed shows as text."""
+    root = media_root or Settings.from_env().media_dir
     with db.session() as session:
-        rows = recent_messages(session, actor, limit=limit)
-    return [
-        {"role": row.role, "content": shown(row.role, row.content)}
-        for row in rows
-        if row.role in ("user", "assistant") and row.content
-    ]
+        rows = [
+            (row.role, row.content, list(row.artifacts or []))
+            for row in recent_messages(session, actor, limit=limit)
+        ]
+    messages: list[Message] = []
+    for role, content, artifacts in rows:
+        if role not in ("user", "assistant"):
+            continue
+        if content:
+            messages.append({"role": role, "content": shown(role, content)})
+        if role == "assistant" and artifacts:
+            messages += stored_artifacts(db, actor, artifacts, root)
+    return messages
 
 
 def shown(role: str, text: str) -> str:
