@@ -24,9 +24,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from agent.reading import normalise
 from models.embedding import DIMENSIONS, Embedder, default_embedder
@@ -76,22 +73,41 @@ def labelled_examples(folder: Path = EXAMPLES) -> list[Example]:
     return examples
 
 
+#: The character n-grams read from each word (scikit-learn's ``char_wb`` analyzer).
+NGRAM_RANGE = (2, 4)
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+def char_ngrams(text: str, low: int = NGRAM_RANGE[0], high: int = NGRAM_RANGE[1]) -> list[str]:
+    """The n-grams scikit-learn's ``TfidfVectorizer(analyzer="char_wb")`` reads from ``text``
+    (lower-cased; each word padded with a space either side; a word shorter than ``n`` counted
+    once), so a kept classifier reads messages without importing scikit-learn."""
+    grams: list[str] = []
+    for word in _WHITE_SPACES.sub(" ", text.lower()).split():
+        word = f" {word} "
+        for n in range(low, high + 1):
+            grams += [word[i : i + n] for i in range(max(len(word) - n, 0) + 1)]
+            if len(word) <= n:
+                break
+    return grams
+
+
 class IntentClassifier:
-    """``fit`` on labelled texts, then ``rank`` a message's labels by probability."""
+    """``fit`` on labelled texts, then ``rank`` a message's labels by probability.
+
+    Training uses scikit-learn (a TF-IDF of character n-grams and a logistic regression); what it
+    learns is kept as plain arrays, and a message is read from them with NumPy alone (the same
+    numbers as scikit-learn's ``predict_proba``, checked in ``tests/test_startup.py``): importing
+    scikit-learn would take most of a ``coachg ask``.
+    """
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         self.embedder = embedder or default_embedder()
-        self.ngrams = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1
-        )
-        self.model = LogisticRegression(C=C, max_iter=4000)
         self.labels: list[str] = []
-
-    def _features(self, texts: Sequence[str], fit: bool = False) -> csr_matrix:
-        normalised = [normalise(t) for t in texts]
-        grams = self.ngrams.fit_transform(normalised) if fit else self.ngrams.transform(normalised)
-        vectors = self._embed(normalised, keep=fit)
-        return hstack([grams, csr_matrix(vectors * EMBEDDING_WEIGHT)]).tocsr()
+        self.vocabulary: dict[str, int] = {}
+        self.idf = np.zeros(0)
+        self.coef = np.zeros((0, DIMENSIONS))
+        self.intercept = np.zeros(0)
 
     def _embed(self, texts: list[str], keep: bool) -> np.ndarray:
         """Embeddings of ``texts``; those of training texts are kept (``keep``), so retraining
@@ -107,27 +123,38 @@ class IntentClassifier:
 
     def fit(self, examples: Iterable[Example]) -> IntentClassifier:
         global trainings
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         examples = list(examples)
-        features = self._features([e.text for e in examples], fit=True)
-        self.model.fit(features, [e.label for e in examples])
-        self.labels = [str(label) for label in self.model.classes_]
+        normalised = [normalise(e.text) for e in examples]
+        ngrams = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=1
+        )
+        grams = ngrams.fit_transform(normalised)
+        vectors = self._embed(normalised, keep=True)
+        features = hstack([grams, csr_matrix(vectors * EMBEDDING_WEIGHT)]).tocsr()
+        model = LogisticRegression(C=C, max_iter=4000).fit(features, [e.label for e in examples])
+        self.labels = [str(label) for label in model.classes_]
+        self.vocabulary = {str(term): int(i) for term, i in ngrams.vocabulary_.items()}
+        self.idf, self.coef, self.intercept = ngrams.idf_, model.coef_, model.intercept_
         trainings += 1
         return self
 
     def save(self, path: Path) -> None:
         """Keep the trained classifier at ``path`` as plain arrays (no pickles), written whole
         or not at all."""
-        vocabulary = self.ngrams.vocabulary_
-        terms = sorted(vocabulary, key=vocabulary.__getitem__)
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial.npz")  # one per writer
         np.savez(
             partial,
             labels=np.array(self.labels, dtype=str),
-            coef=self.model.coef_,
-            intercept=self.model.intercept_,
+            coef=self.coef,
+            intercept=self.intercept,
             terms=np.array(terms, dtype=str),
-            idf=self.ngrams.idf_,
+            idf=self.idf,
         )
         partial.replace(path)
 
@@ -144,19 +171,43 @@ class IntentClassifier:
         if (
             coef.ndim != 2
             or len(idf) != len(terms)
-            or coef.shape != (len(labels), len(terms) + DIMENSIONS)
-            or intercept.shape != (len(labels),)
+            or coef.shape != (len(labels) if len(labels) > 2 else 1, len(terms) + DIMENSIONS)
+            or intercept.shape != (coef.shape[0],)
         ):
             return None
         classifier = cls(embedder)
-        classifier.ngrams.vocabulary_ = {str(t): i for i, t in enumerate(terms.tolist())}
-        classifier.ngrams.idf_ = idf
-        classifier.model.classes_ = labels
-        classifier.model.coef_ = coef
-        classifier.model.intercept_ = intercept
-        classifier.model.n_features_in_ = coef.shape[1]
+        classifier.vocabulary = {str(t): i for i, t in enumerate(terms.tolist())}
+        classifier.idf, classifier.coef, classifier.intercept = idf, coef, intercept
         classifier.labels = [str(label) for label in labels]
         return classifier
+
+    def tfidf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The TF-IDF of ``text``'s known n-grams, as scikit-learn computes it (sublinear term
+        frequency, times the idf, unit length): their columns and values."""
+        counts: dict[int, int] = {}
+        for gram in char_ngrams(text):
+            if (column := self.vocabulary.get(gram)) is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float))) * self.idf[columns]
+        norm = float(np.sqrt(values @ values))
+        return columns, values / norm if norm > 0 else values
+
+    def probabilities(self, messages: Sequence[str]) -> np.ndarray:
+        """Each label's probability for each message (messages x labels)."""
+        normalised = [normalise(m) for m in messages]
+        dense = self._embed(normalised, keep=False).astype(float) * EMBEDDING_WEIGHT
+        words = len(self.vocabulary)
+        scores = dense @ self.coef[:, words:].T + self.intercept
+        for row, text in enumerate(normalised):
+            columns, values = self.tfidf(text)
+            scores[row] += self.coef[:, columns] @ values
+        if self.coef.shape[0] == 1:  # two labels: one logistic score
+            positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            return np.column_stack([1.0 - positive, positive])
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
 
     def rank(self, message: str) -> list[tuple[str, float]]:
         """Every label with its probability, likeliest first."""
@@ -165,7 +216,7 @@ class IntentClassifier:
     def rank_many(self, messages: Sequence[str]) -> list[list[tuple[str, float]]]:
         """:meth:`rank` of each message, embedded together (faster for many)."""
         ranked = []
-        for probabilities in self.model.predict_proba(self._features(messages)):
+        for probabilities in self.probabilities(messages):
             order = np.argsort(probabilities)[::-1]
             ranked.append([(self.labels[i], float(probabilities[i])) for i in order])
         return ranked

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from agent import intents
-from agent.intents import Example, cache_key, labelled_examples, train_or_load
+from agent.intents import Example, IntentClassifier, cache_key, labelled_examples, train_or_load
 from ui import cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,6 +76,58 @@ def test_a_changed_example_set_is_a_new_key_and_retrains(
     assert intents.trainings == before + 1, "a changed example set must retrain"
     kept = [p.name for p in (tmp_path / "cache").glob("intent_classifier-*.npz")]
     assert kept == [f"intent_classifier-{cache_key(added)}.npz"], "the stale one stays behind"
+
+
+def test_ngrams_are_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=intents.NGRAM_RANGE).build_analyzer()
+    texts = [
+        *MESSAGES,
+        "a",
+        "ab",
+        "abc  def\t\tg",
+        "Héllo  WORLD",
+        "",
+        "  ",
+        "İstanbul ﬁne",
+        "5′30″/km",
+    ]
+    for text in texts:
+        assert intents.char_ngrams(text) == analyzer(text), text
+
+
+def test_a_message_is_read_as_scikit_learn_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classifier ranks with NumPy alone; scikit-learn's own pipeline, fitted on the same
+    features, gives the same probabilities."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    monkeypatch.setenv("COACHG_HOME", str(tmp_path))
+    examples = _subset()
+    ours = train_or_load(examples)
+    texts = [intents.normalise(e.text) for e in examples]
+    ngrams = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=intents.NGRAM_RANGE, sublinear_tf=True, min_df=1
+    )
+
+    def features(messages: list[str], fit: bool = False) -> csr_matrix:
+        grams = ngrams.fit_transform(messages) if fit else ngrams.transform(messages)
+        vectors = np.asarray(ours.embedder.embed(messages), dtype=np.float32)
+        return hstack([grams, csr_matrix(vectors * intents.EMBEDDING_WEIGHT)]).tocsr()
+
+    model = LogisticRegression(C=intents.C, max_iter=4000)
+    model.fit(features(texts, fit=True), [e.label for e in examples])
+    assert list(model.classes_) == ours.labels
+    asked = [*MESSAGES, "how far was my longest run ever", "zzz", "", "CADENCE?? since march!!"]
+    theirs = model.predict_proba(features([intents.normalise(m) for m in asked]))
+    assert np.allclose(ours.probabilities(asked), theirs, atol=1e-6)
+    loaded = IntentClassifier.load(next((tmp_path / "cache").glob("intent_classifier-*.npz")))
+    assert loaded is not None
+    assert np.allclose(loaded.probabilities(asked), theirs, atol=1e-6)
 
 
 def _coachg(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
