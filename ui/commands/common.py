@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -14,8 +15,9 @@ from storage.db import Database, database
 from storage.settings import Settings
 from storage.users import create_user, get_user
 from tools.context import Progress, ToolContext
-from tools.jobs.broker import is_shared
-from tools.jobs.runner import JobRunner
+
+if TYPE_CHECKING:
+    from tools.jobs.runner import JobRunner
 
 
 def acting_user_source(args: argparse.Namespace) -> tuple[str, str]:
@@ -61,6 +63,9 @@ def command_jobs(ctx: ToolContext) -> JobRunner:
     """The job queue a command submits to. With the default in-memory queue the command works
     its jobs itself; with a shared one (Redis, a queue file) ``coachg serve`` or ``coachg
     worker`` processes do, and the command waits for them."""
+    from tools.jobs.broker import is_shared  # huey, redis: only for a command that queues
+    from tools.jobs.runner import JobRunner
+
     shared = is_shared(ctx.settings.queue_url)
     workers = 0 if shared else max(1, ctx.settings.queue_workers)
     return JobRunner(ctx.db, ctx.settings, workers=workers).start()
