@@ -250,7 +250,12 @@ class ClipResult:
 
     @property
     def outcome_right(self) -> bool:
-        """Analysed when it should be, refused with the right code when it should be."""
+        """Analysed when it should be, refused with the right code when it should be; slow
+        motion with no tag either asked about, or timed again, saying the right factor."""
+        if self.expected == "slow_motion":
+            return self.outcome in ("slow_motion", "analysed") and (
+                self.slow_factor_said == self.slow_factor_truth
+            )
         return self.outcome == self.expected
 
     @property

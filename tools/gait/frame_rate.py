@@ -25,36 +25,58 @@ RUNNING_SPM = (120.0, 260.0)
 SLOW_MOTION_FACTORS = (2, 4, 8)
 #: A rhythm counts when its autocorrelation peak is at least this strong.
 MIN_RHYTHM = 0.3
+#: Two signals' rates agree when they are this close (share).
+RHYTHM_MATCH = 0.04
 
 
 @dataclass(frozen=True)
 class Rhythm:
-    """The step rate the legs' motion implies at the clip's timing, and how clear it was."""
+    """The step rate the legs' motion implies at the clip's timing, and how clear it was.
+
+    ``source`` names the signal it came from; ``confirmed`` is True when another, independent
+    signal (a different body part, or one that does not depend on the left/right labels) gives
+    the same rate; ``cycles`` is how many of its periods the clip holds."""
 
     spm: float
     strength: float
+    source: str = ""
+    confirmed: bool = False
+    cycles: float = 0.0
 
     @property
     def clear(self) -> bool:
         """True when the motion repeats clearly enough to read a rate."""
-        return np.isfinite(self.spm) and self.strength >= MIN_RHYTHM
+        return bool(np.isfinite(self.spm)) and self.strength >= MIN_RHYTHM
+
+    @property
+    def confidence(self) -> float:
+        """0-1: how far the rate may be quoted as the runner's cadence (at a right timing): the
+        peak's strength, how many periods were seen (8 make it solid) and a second signal's
+        agreement."""
+        if not self.clear:
+            return 0.0
+        seen = min(1.0, self.cycles / 8.0)
+        return float(np.clip(self.strength, 0.0, 1.0) * seen * (1.0 if self.confirmed else 0.75))
+
+    def words(self) -> str:
+        """Where the rate comes from, in a phrase."""
+        return _SOURCE_WORDS.get(self.source, "the legs' rhythm")
 
 
-def leg_rhythm(times: np.ndarray, xy: np.ndarray) -> Rhythm:
-    """Step rate from the period of the ankles' horizontal separation (one period per stride).
+_SOURCE_WORDS = {
+    "ankles": "the period of the ankles' back-and-forth (one per stride)",
+    "knees": "the period of the knees' back-and-forth (one per stride)",
+    "ankles apart": "how often the ankles pass each other (twice a stride)",
+    "knees apart": "how often the knees pass each other (twice a stride)",
+    "hips": "the hips' bounce (once a step)",
+}
 
-    ``xy`` is ``(T, 33, 2)`` cleaned landmarks at ``times`` (seconds at the clip's timing).
-    """
-    none = Rhythm(float("nan"), 0.0)
-    if len(times) < 8:
-        return none
-    dt = float(np.median(np.diff(times)))
-    gap = xy[:, IDX["left_ankle"], 0] - xy[:, IDX["right_ankle"], 0]
-    gap = fill_gaps(gap, max_gap=len(gap))
-    finite = np.isfinite(gap)
-    if finite.sum() < 8:
-        return none
-    signal = gap[finite] - np.mean(gap[finite])
+
+def _period(signal: np.ndarray, dt: float) -> tuple[float, float]:
+    """Period (s) of the first autocorrelation peak after its first dip, and the peak's height
+    (0-1); NaN and 0 when there is none."""
+    none = (float("nan"), 0.0)
+    signal = signal - np.mean(signal)
     n = len(signal)
     spectrum = np.fft.rfft(signal, 2 * n)
     acf = np.fft.irfft(spectrum * np.conj(spectrum))[:n]
@@ -83,8 +105,85 @@ def leg_rhythm(times: np.ndarray, xy: np.ndarray) -> Rhythm:
     # parabolic refinement of the peak
     a, b, c = acf[k - 1], acf[k], acf[k + 1]
     shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
-    period = (k + float(np.clip(shift, -0.5, 0.5))) * dt
-    return Rhythm(120.0 / period, float(np.clip(b, 0.0, 1.0)))
+    return (k + float(np.clip(shift, -0.5, 0.5))) * dt, float(np.clip(b, 0.0, 1.0))
+
+
+def _signals(xy: np.ndarray) -> dict[str, tuple[np.ndarray, float]]:
+    """Each signal that repeats with the gait, and the steps per period it holds."""
+
+    def x(name: str) -> np.ndarray:
+        return xy[:, IDX[name], 0]
+
+    ankles = x("left_ankle") - x("right_ankle")
+    knees = x("left_knee") - x("right_knee")
+    hips = (xy[:, IDX["left_hip"], 1] + xy[:, IDX["right_hip"], 1]) / 2
+    return {
+        "ankles": (ankles, 2.0),
+        "knees": (knees, 2.0),
+        "ankles apart": (np.abs(ankles), 1.0),
+        "knees apart": (np.abs(knees), 1.0),
+        "hips": (hips, 1.0),
+    }
+
+
+def _detrended(signal: np.ndarray, window: int) -> np.ndarray:
+    """``signal`` minus its moving average over ``window`` samples (camera drift, turning)."""
+    if window < 3 or len(signal) < window:
+        return signal - np.mean(signal)
+    kernel = np.ones(window) / window
+    padded = np.pad(signal, window // 2, mode="edge")
+    return (
+        signal - np.convolve(padded, kernel, mode="same")[window // 2 : window // 2 + len(signal)]
+    )
+
+
+def leg_rhythm(times: np.ndarray, xy: np.ndarray) -> Rhythm:
+    """Step rate from the clearest of the gait's own rhythms: the ankles' and the knees'
+    horizontal separation (one period per stride), how often they pass each other and the hips'
+    bounce (one per step; these two don't depend on which leg is called left).
+
+    ``xy`` is ``(T, 33, 2)`` cleaned landmarks at ``times`` (seconds at the clip's timing).
+    """
+    none = Rhythm(float("nan"), 0.0)
+    if len(times) < 8:
+        return none
+    dt = float(np.median(np.diff(times)))
+    found: list[Rhythm] = []
+    for name, (raw, steps) in _signals(xy).items():
+        filled = fill_gaps(raw, max_gap=len(raw))
+        finite = np.isfinite(filled)
+        if finite.sum() < 8:
+            continue
+        signal = filled[finite]
+        if name in ("ankles apart", "knees apart", "hips"):
+            # a slow drift (the runner turning, the camera moving) is no part of the rhythm
+            signal = _detrended(signal, max(3, len(signal) // 4))
+        period, strength = _period(signal, dt)
+        if np.isfinite(period) and period > 0:
+            spm = 60.0 * steps / period
+            found.append(Rhythm(spm, strength, name, cycles=len(signal) * dt / period))
+    if not found:
+        return none
+    found = _octave_checked(found)
+    best = max(found, key=lambda r: r.strength)
+    confirmed = any(
+        r.source != best.source and r.clear and abs(r.spm / best.spm - 1) <= RHYTHM_MATCH
+        for r in found
+    )
+    return Rhythm(best.spm, best.strength, best.source, confirmed, best.cycles)
+
+
+def _octave_checked(found: list[Rhythm]) -> list[Rhythm]:
+    """A once-a-step signal whose rate is half a clear stride signal's saw strides, not steps
+    (the near and far leg differ, so each stride repeats, not each step): its rate doubled."""
+    strides = [r for r in found if r.clear and "apart" not in r.source and r.source != "hips"]
+    out = []
+    for r in found:
+        if r in strides or not any(abs(2 * r.spm / s.spm - 1) <= RHYTHM_MATCH for s in strides):
+            out.append(r)
+        else:
+            out.append(Rhythm(2 * r.spm, r.strength, r.source, r.confirmed, 2 * r.cycles))
+    return out
 
 
 def plausible(spm: float) -> bool:
@@ -102,8 +201,9 @@ def likely_factor(spm: float) -> float | None:
     return min(fits, key=lambda f: abs(np.log(spm * f / 170.0)))
 
 
-def check_timing(info: VideoInfo, rhythm: Rhythm) -> None:
-    """Refuse a clip whose timing makes the runner's legs turn over at an impossible rate.
+def check_timing(info: VideoInfo, rhythm: Rhythm, physics: str = "") -> None:
+    """Refuse a clip whose timing makes the runner's legs turn over at an impossible rate;
+    ``physics`` is what the body's physics says of the time scale, in words, said with it.
 
     Raises GaitAnalysisError ``slow_motion`` when the file's own rate is in use and the motion is
     2-8 times too slow (slow motion nobody confirmed), ``wrong_fps`` when a rate that was given
@@ -114,8 +214,9 @@ def check_timing(info: VideoInfo, rhythm: Rhythm) -> None:
     factor = likely_factor(rhythm.spm)
     if info.fps_source == FPS_FILE and factor is not None and factor > 1:
         filmed = info.container_fps * factor
+        said = f" ({physics})" if physics else ""
         raise GaitAnalysisError(
-            f"This looks like a slow-motion clip: at the file's {info.container_fps:.0f} "
+            f"This looks like a slow-motion clip{said}: at the file's {info.container_fps:.0f} "
             f"frames/s the legs turn over about {factor:.0f} times slower than any runner's, and "
             "the file does not say the rate it was filmed at, so its timing can't be trusted "
             "(cadence, contact and flight times would all be wrong). Tell me the rate it was "
@@ -134,9 +235,10 @@ def check_timing(info: VideoInfo, rhythm: Rhythm) -> None:
         if factor is not None
         else ""
     )
+    said = f" The body's physics agrees: {physics}." if physics else ""
     raise GaitAnalysisError(
         "At this clip's timing the legs move at a rate no runner has, so "
-        f"{hint}; I won't report times I can't trust.{better} Send the original, unedited "
+        f"{hint}; I won't report times I can't trust.{said}{better} Send the original, unedited "
         'clip, or tell me the rate it was filmed at (for example "it\'s 120 fps slow-mo").',
         code="wrong_fps",
     )

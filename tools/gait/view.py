@@ -159,25 +159,94 @@ def _width_ratio(xy: np.ndarray) -> np.ndarray:
         return width / torso
 
 
-def _facing(xy: np.ndarray, leg_px: float) -> tuple[str, float]:
-    """Running direction in a side-view stretch and how sure: the hips' travel across the
-    picture when the runner moves (overground), else where the nose and the toes point."""
+#: The body's own cues to the running direction: how far each one's mean vote must lean to be
+#: taken, and the share of the travel across the picture (in leg lengths) that counts as a cue.
+BODY_SURE = 0.3
+
+
+def _knee_flexion_votes(xy: np.ndarray) -> np.ndarray:
+    """+1 (faces right) / -1 per frame and leg where the knee is clearly bent: the shank folds
+    back behind the thigh's line, never forwards. Weighted by how bent (0-1)."""
+    votes = []
+    for side in ("left", "right"):
+        hip, knee, ankle = (xy[:, IDX[f"{side}_{p}"]] for p in ("hip", "knee", "ankle"))
+        thigh, shank = knee - hip, ankle - knee
+        cross = thigh[:, 0] * shank[:, 1] - thigh[:, 1] * shank[:, 0]
+        norm = np.linalg.norm(thigh, axis=1) * np.linalg.norm(shank, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bend = cross / norm  # sine of the knee angle, + when the shank folds to image-left
+        # image y points down: a shank folding to the left of the thigh (bend > 0) is a runner
+        # facing right
+        votes.append(np.where(np.abs(bend) > 0.25, np.clip(bend / 0.5, -1, 1), 0.0))
+    return np.concatenate(votes)
+
+
+def _ahead_votes(xy: np.ndarray, front: str, back: str, scale: float) -> np.ndarray:
+    """+1 where ``front`` is to the image-right of ``back`` by a clear margin, -1 to the left."""
+    d = xy[:, IDX[front], 0] - xy[:, IDX[back], 0]
+    return np.clip(d / scale, -1, 1)
+
+
+@dataclass(frozen=True)
+class FacingEvidence:
+    """Each cue's mean vote (+1: faces right, -1: left) and the verdict."""
+
+    faces: str
+    confidence: float
+    cues: dict[str, float]
+    travel: float
+
+    def words(self) -> str:
+        """The cues in a phrase."""
+        named = {
+            "toes": "toes ahead of heels",
+            "nose": "nose ahead of the ears",
+            "knees": "the way the knees bend",
+        }
+        agree = [
+            named[k]
+            for k, v in self.cues.items()
+            if abs(v) >= 0.1 and (v > 0) == (self.faces == "right")
+        ]
+        return ", ".join(agree) or "the movement across the picture"
+
+
+def facing_evidence(xy: np.ndarray, leg_px: float) -> FacingEvidence:
+    """Running direction in a side-view stretch from the body: toes ahead of heels, nose ahead
+    of the ears and the knees' bend (they only fold one way), which a camera that pans or
+    follows does not change. Travel across the picture only breaks a tie."""
+    scale = max(leg_px, 1.0) * 0.15
+    cues = {}
+    feet = np.concatenate(
+        [
+            _ahead_votes(xy, "left_foot_index", "left_heel", scale),
+            _ahead_votes(xy, "right_foot_index", "right_heel", scale),
+        ]
+    )
+    ears = (xy[:, IDX["left_ear"], 0] + xy[:, IDX["right_ear"], 0]) / 2
+    nose = np.clip((xy[:, IDX["nose"], 0] - ears) / (0.3 * scale), -1, 1)
+    for name, votes in (("toes", feet), ("nose", nose), ("knees", _knee_flexion_votes(xy))):
+        votes = votes[np.isfinite(votes)]
+        cues[name] = float(np.mean(votes)) if len(votes) else 0.0
     hips = (xy[:, IDX["left_hip"], 0] + xy[:, IDX["right_hip"], 0]) / 2
     finite = np.flatnonzero(np.isfinite(hips))
-    if len(finite) > 2:
-        travel = float(hips[finite[-1]] - hips[finite[0]])
-        if abs(travel) > leg_px:
-            return ("right" if travel > 0 else "left"), 1.0
-    nose = xy[:, IDX["nose"], 0]
-    ears = (xy[:, IDX["left_ear"], 0] + xy[:, IDX["right_ear"], 0]) / 2
-    toes = (xy[:, IDX["left_foot_index"], 0] + xy[:, IDX["right_foot_index"], 0]) / 2
-    heels = (xy[:, IDX["left_heel"], 0] + xy[:, IDX["right_heel"], 0]) / 2
-    votes = np.concatenate([np.sign(nose - ears), np.sign(toes - heels)])
-    votes = votes[np.isfinite(votes)]
-    if not len(votes):
-        return "", 0.0
-    mean = float(np.mean(votes))
-    return ("right" if mean > 0 else "left"), abs(mean)
+    travel = float(hips[finite[-1]] - hips[finite[0]]) / max(leg_px, 1.0) if len(finite) > 2 else 0
+    body = float(np.mean(list(cues.values())))
+    signs = [np.sign(v) for v in cues.values() if abs(v) >= 0.1]
+    agreement = abs(float(np.mean(signs))) if signs else 0.0
+    if abs(body) >= 0.05 and signs:
+        faces = "right" if body > 0 else "left"
+        confidence = float(np.clip(abs(body) / BODY_SURE, 0, 1)) * (0.5 + 0.5 * agreement)
+        return FacingEvidence(faces, confidence, cues, travel)
+    if abs(travel) > 1.0:  # the body says nothing clear: its travel across the picture decides
+        return FacingEvidence("right" if travel > 0 else "left", 0.5, cues, travel)
+    return FacingEvidence("", 0.0, cues, travel)
+
+
+def _facing(xy: np.ndarray, leg_px: float) -> tuple[str, float]:
+    """Running direction in a side-view stretch and how sure (see :func:`facing_evidence`)."""
+    found = facing_evidence(xy, leg_px)
+    return found.faces, found.confidence
 
 
 def _rear_or_front(visibility: np.ndarray, xy: np.ndarray) -> str:
