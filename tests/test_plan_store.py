@@ -353,3 +353,39 @@ def test_coachg_plan_export_fit(
                 isinstance(f, fitdecode.FitDataMessage) and f.name == "workout" for f in reader
             )
     assert main(["--user", "bob", "plan", "export"]) == 2
+
+
+def test_the_plan_tab_shows_the_week_calendar_and_serves_the_files(
+    history_world: World,
+) -> None:
+    import gradio as gr
+
+    from ui.web_format import shown_cells
+    from ui.web_plan import HEADERS, NO_PLAN, PlanHandler
+
+    w = history_world
+    tab = PlanHandler(w.db, w.settings)
+    empty = tab.refresh(True, None, gr.Request(username="bob"))
+    assert NO_PLAN in empty[0]
+    plan = plan_from_data(plan_training(ctx_on(w, SUNDAY, w.cora, w.bob), weeks=2).data["plan"])
+    for request, choice in (
+        (gr.Request(username="bob"), None),
+        (gr.Request(username="cora"), "bob"),
+    ):
+        summary, _, table, notes, ics_button, fit_button = tab.refresh(True, choice, request)
+        assert "by Cora" in summary and "Frandsen" in notes
+        rows = shown_cells(table)
+        assert len(rows) == 2 and len(rows[0]) == len(HEADERS)
+        # each day's cell is that day's session, in the weekday's column
+        for s in plan.sessions:
+            monday = s.day - timedelta(days=s.day.weekday())
+            row = next(r for r in rows if r[0] == monday.isoformat())
+            words = "Rest" if s.type == "rest" else s.type.capitalize()
+            assert words in row[1 + s.day.weekday()], (s, row)
+        calendar = Path(ics_button.value["path"])
+        assert calendar.read_text().count("BEGIN:VEVENT") == len(plan.sessions)
+        archive = zipfile.ZipFile(Path(fit_button.value["path"]))
+        assert len(archive.namelist()) == sum(1 for s in plan.sessions if s.is_run)
+    refused = tab.refresh(True, "bob", gr.Request(username="dave"))  # a coach, not Bob's
+    assert "Frandsen" not in " ".join(str(x) for x in refused[:2])
+    assert refused[4].visible is False

@@ -39,6 +39,7 @@ from ui.web_files import CHAT_FILE_TYPES
 from ui.web_guard import WebGuard
 from ui.web_import import IMPORT_FILE_TYPES, TABLE_HEADERS, ImportHandler
 from ui.web_metrics import RequestMetrics, metrics_router
+from ui.web_plan import PlanHandler
 from ui.web_session import (
     FROM_MESSAGE,
     acting_user,
@@ -107,6 +108,7 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
     prefs = SettingsHandler(db, settings)
     trends = TrendsHandler(db, settings)
     strength = StrengthHandler(db, settings)
+    plans = PlanHandler(db, settings)
     tokens = TokensHandler(db)
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
@@ -174,6 +176,8 @@ def build_app(db: Database, settings: Settings, coach: Any = None) -> gr.Blocks:
                 trends.build(athlete, trends_tab)
             with gr.Tab("Strength", id="strength-tab") as strength_tab:
                 strength.build(athlete, strength_tab)
+            with gr.Tab("Plan", id="plan-tab") as plan_tab:
+                plans.build(athlete, plan_tab)
             with gr.Tab("Activities", id="activities-tab"):
                 gr.Markdown(
                     "Import .fit, .gpx or .tcx files (also gzipped), zips of them, the zip of your "
