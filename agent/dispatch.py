@@ -13,15 +13,30 @@ from agent.router import SURE, Route, for_tool
 from tools.registry import TOOLS, get_tool
 from tools.spec import ToolSpec
 
-#: The least probability at which the router's second reading is taken instead of its first,
-#: when only the second answers the kind of question asked.
-ANSWERING_ALTERNATIVE = 0.01
 #: A reading this sure stands, if its tool answers the kind of question at all.
 CLEAR = 0.9
 #: A question about the athlete themselves ("should I ...", "is my ...").
 PERSONAL = re.compile(r"\b(i|my|me|i'm|am i|mine|myself|she|he|her|his)\b")
 #: Kinds of question that only a tool with findings for them can answer.
 VERDICTS = frozenset({"judgement", "should", "what_next"})
+#: What the athlete did: a record of these is looked up in their data, not in the notes
+#: ("quickest run pace-wise?", "heaviest squat").
+ACTIVITY = re.compile(
+    r"\b(runs?|rides?|swims?|walks?|hikes?|weeks?|months?|years?|\d+ ?k|\d+ ?km|half|marathon"
+    r"|races?|sessions?|lifts?|squat\w*|deadlift\w*|bench\w*)\b"
+)
+#: A year written out: a should-question that names one looks back ("should I have ... in 2024?").
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def _looking_ahead(proposed: Route, message: str) -> Route:
+    """A should-question is about now and what comes next: "should I race a half next month?",
+    "a 30k this saturday?" are judged from the training up to today, not from a period read
+    out of the future's dates (a month alone reads as the last one gone)."""
+    if proposed.answer == "should" and not _YEAR.search(message):
+        for dated in ("since", "until"):
+            proposed.args.pop(dated, None)
+    return proposed
 
 
 def for_the_question(proposed: Route, message: str, named: bool, today: date) -> Route:
@@ -30,7 +45,10 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
     verdict about the athlete ("should I race this weekend?") comes from their data, not
     from the general notes."""
     spec = get_tool(proposed.tool or "")
-    personal = named or bool(PERSONAL.search(normalise(message)))
+    text = normalise(message)
+    personal = named or bool(PERSONAL.search(text))
+    proposed = _looking_ahead(proposed, message)
+    readings = proposed.ranking or proposed.alternatives
 
     dated = bool({"since", "until"} & proposed.args.keys())
 
@@ -43,21 +61,24 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
         if others and others[0] is not None and fits(others[0]):  # either gives the verdict
             proposed.confidence = max(proposed.confidence, SURE)
             return proposed
-    if proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
+    record = proposed.answer == "extreme" and bool(ACTIVITY.search(text))
+    if record and not spec.reads_athlete and proposed.confidence < CLEAR:
+        personal = True  # "quickest run pace-wise?": a record of theirs, not of the notes
+    elif proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
         return proposed
     if proposed.answer in spec.answers and proposed.confidence >= CLEAR:
         return proposed  # "is it normal for my feet to land differently?": the notes
     if spec.writes or spec.flow is not None:
         return proposed
-    for name, probability in proposed.alternatives:
+    for name, probability in readings:
         other = TOOLS.get(name)
         if other is None or other is spec or other.writes or other.file_arg:
             continue
-        if probability >= ANSWERING_ALTERNATIVE and fits(other):
-            sure = max(probability, SURE)  # the one likely reading that can answer it
-            better = for_tool(name, normalise(message), message, today, sure)
+        if fits(other):  # the likeliest reading that can answer it, however unlikely
+            sure = max(probability, SURE)
+            better = for_tool(name, text, message, today, sure)
             better.answer = proposed.answer
-            return better
+            return _looking_ahead(better, message)
     if fits(spec) and not spec.writes:  # the one reading that can give the verdict asked for
         proposed.confidence = max(proposed.confidence, SURE)
     return proposed

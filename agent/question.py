@@ -24,6 +24,8 @@ WHAT_NEXT = (
 )
 SHOULD = (
     r"^\W*(should|shall|can|could|may|must) (i|we|she|he)\b",
+    # a should-question after a sentence of context: "haven't run much. should i race?"
+    r"\b(should|shall) (i|we|she|he)\b(?! (be )?(worried|worry|concerned))",
     r"\b(is it|would it be) (ok|okay|safe|wise|smart|fine|sensible|better) to\b",
     r"\b(ok|okay|safe|fine) (for (me|her|him) )?to (run|race|train|go)\b",
     r"\bdo (i|you think i) need (a|to)\b",
@@ -40,7 +42,8 @@ JUDGEMENT = (
     r"\b(is|are|was|were|am|looks?) (my|her|his|the|this|that|it|i|\w+'s)\b.{0,40}\b(ok|okay"
     r"|fine|good|bad|normal|healthy|right|alright|reasonable|sensible|high|low|a problem"
     r"|an issue|concerning|worrying|a jump|a spike|sustainable)\b",
-    r"\b(is|are|was) (that|this|it) (a lot|ok|okay|normal|bad|good|too)\b",
+    r"\b(is|are|was) (that|this|it) (a lot|ok|okay|normal|bad|good|too|dumb|stupid|reckless"
+    r"|crazy|risky|silly|smart|wise|sensible|safe|excessive|aggressive|a mistake|overkill)\b",
     r"\b(ok|okay|fine|alright|reasonable|sensible|safe|a lot|too much) for (my|her|his|the|that"
     r"|this|their|a) (week|block|build|level|plan)\b",
     r"\b(a )?(dumb|bad|good|smart|stupid|wise|silly|reasonable|sensible|risky) (idea|move|plan"

@@ -50,6 +50,8 @@ class Route:
     answer: str = "lookup"
     #: Arguments a follow-up keeps from the question before (said in the reply).
     carried: dict[str, Any] = field(default_factory=dict)
+    #: Every reading the classifier made, likeliest first (``alternatives`` are its top three).
+    ranking: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def sure(self) -> bool:
@@ -79,8 +81,11 @@ def route(
     label, probability = ranked[0]
     alternatives = ranked[:3]
     if label in NO_TOOL:
-        return Route(label, confidence=probability, reason=label, alternatives=alternatives)
-    return for_tool(label, text, message, today, probability, alternatives)
+        found = Route(label, confidence=probability, reason=label, alternatives=alternatives)
+    else:
+        found = for_tool(label, text, message, today, probability, alternatives)
+    found.ranking = ranked
+    return found
 
 
 def for_tool(

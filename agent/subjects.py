@@ -56,7 +56,8 @@ _DATA_NOUNS = (
     r"(?:runs?|rides?|activit(?:y|ies)|data|videos?|training|workouts?|sessions?|cadence|"
     r"stats|history|km|mileage|pace|strava|log|results?|load|week|month|form|gait|check-?ins?"
     r"|wellness|sleep|answers?|strength|lifts?|prs?|pbs?|records?|best|max|1rm|e1rm|squat\w*"
-    r"|deadlift\w*|bench\w*|press\w*|heaviest)\b"
+    r"|deadlift\w*|bench\w*|press\w*|heaviest|longest|fastest|marathon|half|races?|times?"
+    r"|splits?|heart|hr|plans?|numbers|mileage|weeks?)\b"
 )
 
 
@@ -180,6 +181,8 @@ def _someone_else(actor: User, message: str, lowered: str, people: list[User]) -
     named = re.findall(r"\b([A-Z][a-z]+)(?:'s|’s)", message)
     named += re.findall(rf"\b([a-z]+)(?:'s|’s) (?:\w+ ){{0,2}}{_DATA_NOUNS}", lowered)
     named += re.findall(r"\bhow(?:'s| is) (\w+) (?:doing|getting on|going)\b", lowered)
+    # "how does my cadence compare with ann's?", "am I faster than bob's"
+    named += re.findall(r"\b(?:with|than|to|vs\.?|versus|against) ([a-z]+)(?:'s|’s)\b", lowered)
     # "what did sam run yesterday?", "has bob trained this week": someone doing a sport
     named += re.findall(rf"\b(?:did|has|have|does|is|was) ([a-z]+) {_DOING}", lowered)
     named += re.findall(r"\bwhat(?:'s| has| is) (\w+) (?:been )?(?:up to|doing)\b", lowered)

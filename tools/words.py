@@ -51,3 +51,19 @@ def day_words(day: date) -> str:
 def week_of(day: date) -> date:
     """The Monday of ``day``'s week."""
     return day - timedelta(days=day.weekday())
+
+
+_COUNTS = ("", "", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def gap_words(days: int) -> str:
+    """How long ``days`` is in a runner's words: "about 5 weeks", "about 4 months", "over a
+    year", "over two years"."""
+    if days < 14:
+        return f"{days} days"
+    if days < 60:
+        return f"about {round(days / 7)} weeks"
+    if days < 365:
+        return f"about {round(days / 30.4)} months"
+    years = days // 365
+    return "over a year" if years == 1 else f"over {_COUNTS[years] if years <= 10 else years} years"

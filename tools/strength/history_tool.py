@@ -563,6 +563,25 @@ def _add_how_often(ctx: ToolContext, result: ToolResult, rows: list[SetRow], sco
             r"|\b(second|another|extra|more) \w*\s?session",
         )
     )
+    result.findings.append(
+        Finding(
+            topic="keep_lifting",
+            verdict=f"Yes, keep {'lifting' if not scope else 'at it'}: strength work went with "
+            "fewer sports injuries in a meta-analysis (Lauersen et al. 2018), and "
+            f"{ctx.whose} log shows {{recent_per_week}} sessions a week to {{log_end}}.",
+            evidence=tuple(evidence[:2]),
+            action=f"Keep about {usual}; while the running builds, keep leg work light the day "
+            "before a long or hard run, and let the running come first if both feel too much.",
+            source=LAUERSEN_2018,
+            confidence=min(confidence, 0.8),
+            margin=margin,
+            answers=("should", "judgement"),
+            priority=1,
+            cue=r"\b(keep|keeping|continue|stop|stopping|quit|drop|give up|carry on|still)\b"
+            r".{0,25}\b(lift\w*|strength|gym|weights?)\b",
+            needs_cue=True,
+        )
+    )
 
 
 def _result(

@@ -22,7 +22,7 @@ from tools.spec import ToolSpec
 from tools.strength.sessions import strength_sessions_between
 from tools.trends.history import history
 from tools.trends.training_load import STALE_DAYS, training_load
-from tools.words import day_words
+from tools.words import day_words, gap_words
 
 TOOL = "coach_overview"
 #: At most this many focus points.
@@ -145,13 +145,15 @@ def _break(ctx: ToolContext, latest: date, recent: pd.DataFrame, whose: str) -> 
     average = round(float(recent["distance_km"].sum()) / weeks, 1)
     facts = [
         Fact("days_since_latest_run", gap, "days"),
+        Fact("time_since_latest_run", gap_words(gap), ""),
         Fact("average_week_before_break", average, "km"),
         Fact("longest_run_before_break", round(float(recent["distance_km"].max()), 1), "km"),
     ]
     return facts, Finding(
         topic="break",
         verdict=f"Build back gradually: {whose} latest run is {{latest_run}}, "
-        f"{{days_since_latest_run}} ago, so start well below where {ctx.who} left off.",
+        "{days_since_latest_run} ago ({time_since_latest_run}), so start well below where "
+        f"{ctx.who} left off.",
         evidence=(
             f"In the {RECENT_WEEKS} weeks before the break {whose} weeks averaged "
             "{average_week_before_break} and the longest run was {longest_run_before_break}.",

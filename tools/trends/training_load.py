@@ -31,7 +31,7 @@ from tools.trends.load_findings import (
     threshold_words,
 )
 from tools.trends.volume_trend import volume_trend
-from tools.words import day_words
+from tools.words import day_words, gap_words
 
 TOOL = "training_load"
 #: With no session in this many days before the asked day, the figures are given as of the last
@@ -128,6 +128,9 @@ def training_load(
     if report.sessions.frame.empty:
         return ToolResult.failure(TOOL, no_activities(ctx, NO_ACTIVITIES))
     result = _result(report, start, ctx.who, ctx.whose)
+    if report.stale and start is not None and report.last_session and start > report.last_session:
+        result.findings.insert(0, _nothing_since(start, ctx.whose))
+        result.data.pop("as_of_note", None)  # the finding says it
     if felt := recent_checkin(ctx, report.day):
         result.data["checkin"] = felt
     if (against := this_week_against_plan(ctx, report.day)) is not None:
@@ -137,6 +140,22 @@ def training_load(
     if strength:  # strength work is not in the load figures: its sessions are counted beside
         result.facts.append(Fact("past_week_strength_sessions", len(strength), "sessions"))
     return result
+
+
+def _nothing_since(start: date, whose: str) -> Finding:
+    """The period asked ("is my mileage going up this year?") holds no training at all: said
+    first, before what the figures up to the latest session show."""
+    return Finding(
+        topic="nothing_since",
+        verdict=f"Nothing logged since {day_words(start)}: {whose} latest session is "
+        "{latest_session}, {days_since_latest_session} ago ({time_since_latest_session}), so "
+        "what follows is as of that day.",
+        action="Import or sync any newer training and ask again.",
+        confidence=0.9,
+        answers=("judgement", "trend", "what_next", "lookup", "extreme"),
+        priority=0,
+        cue=r".",
+    )
 
 
 def recent_checkin(ctx: ToolContext, day: date) -> dict[str, Any] | None:
@@ -257,6 +276,7 @@ def _result(
         result.facts += [
             Fact("latest_session", day_words(report.last_session), ""),
             Fact("days_since_latest_session", gap, "days"),
+            Fact("time_since_latest_session", gap_words(gap), ""),
         ]
         are = "are" if who == "you" else "is"
         result.findings.insert(
@@ -264,7 +284,8 @@ def _result(
             Finding(
                 topic="stale",
                 verdict=f"Not yet: {whose} latest session is {{latest_session}}, "
-                f"{{days_since_latest_session}} ago, so I can't judge how ready {who} {are} now; "
+                "{days_since_latest_session} ago ({time_since_latest_session}), so I can't judge "
+                f"how ready {who} {are} now; "
                 f"after a break that long, build back gradually rather than picking up where "
                 f"{who} left off.",
                 action="Import any newer training and ask again; otherwise start with easy runs "
