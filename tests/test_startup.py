@@ -189,3 +189,102 @@ def test_a_fresh_ask_writes_no_warnings_or_progress_bars(tmp_path: Path, shared_
     noisy = [line for line in done.stderr.splitlines() if any(n in line for n in NOISE)]
     assert noisy == [], done.stderr
     assert "trained" not in done.stderr, "the kept classifier was trained again"
+
+
+def test_a_migrated_database_is_opened_without_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage import db as storage_db
+
+    config = Config()
+    config.set_main_option("script_location", str(storage_db.MIGRATIONS))
+    assert [storage_db.head_revision()] == ScriptDirectory.from_config(config).get_heads()
+
+    upgrades: list[str] = []
+    real_upgrade = command.upgrade
+    monkeypatch.setattr(command, "upgrade", lambda c, r: upgrades.append(r) or real_upgrade(c, r))
+    url = f"sqlite:///{tmp_path / 'coachg.db'}"
+    storage_db.Database(url)
+    assert upgrades == ["head"], "a new database is migrated"
+    storage_db.Database(url)
+    assert upgrades == ["head"], "a database at the head is left alone"
+
+    engine = storage_db.make_engine(url)
+    with engine.begin() as connection:  # as if written by the version before the last migration
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    before = storage_db.schema_revisions(engine)
+    assert before == ["0001"]
+    monkeypatch.setattr(command, "upgrade", lambda c, r: upgrades.append(r))
+    storage_db.migrate(engine)
+    assert upgrades == ["head", "head"], "an older database is migrated"
+
+
+def test_the_head_is_not_guessed_from_unclear_migrations(tmp_path: Path) -> None:
+    from storage.db import head_revision
+
+    def write(name: str, body: str) -> None:
+        (tmp_path / f"{name}.py").write_text(body, encoding="utf-8")
+
+    write("a", 'revision = "a"\ndown_revision = None\n')
+    write("b", 'revision: str = "b"\ndown_revision: str | None = "a"\n')
+    assert head_revision(tmp_path) == "b"
+    write("c", "revision = 'c'\ndown_revision = 'a'\n")  # a branch: two heads
+    assert head_revision(tmp_path) is None
+    write("d", 'revision = "d"\ndown_revision = ("b", "c")\n')  # merged again
+    assert head_revision(tmp_path) == "d"
+    write("e", "revision = make_revision()\ndown_revision = 'd'\n")
+    assert head_revision(tmp_path) is None
+
+
+#: Heavy modules a chat turn must not import (the first one in a fresh process included).
+NOT_FOR_A_TURN = (
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "sklearn",
+    "mediapipe",
+    "chromadb",
+    "gradio",
+    "stravalib",
+    "huey",
+    "alembic",
+    "matplotlib",
+)
+
+
+def test_a_chat_turn_in_a_fresh_process_imports_no_torch(tmp_path: Path, shared_data: Path) -> None:
+    """Both a question that is a training example and a new one (read by the embedding model on
+    ONNX Runtime), in a fresh process as ``coachg ask`` runs it."""
+    outer = intents.cache_dir()
+    intents.default_classifier()
+    home = tmp_path / "home"
+    shutil.copytree(outer, home / "cache")
+    fit = shared_data / "activity_files" / "fit" / "fitparse__garmin-fenix-5-run.fit"
+    assert _coachg(home, "--user", "ann", "import", str(fit)).returncode == 0
+    probe = (
+        "import sys\n"
+        "from ui import cli\n"
+        "for question in sys.argv[1:]:\n"
+        "    cli.main(['--user', 'ann', 'ask', question])\n"
+        f"heavy = {NOT_FOR_A_TURN!r}\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules),"
+        " 'onnxruntime' in sys.modules)\n"
+    )
+    environment = {**os.environ, "COACHG_HOME": str(home), "COACHG_LLM": "rules"}
+    environment.pop("COACHG_DATABASE_URL", None)
+    new = "how far did I run on my longest run ever, roughly?"
+    assert intents.normalise(new) not in intents._embedded, "it must be a new text"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "my last 3 runs", new],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "LOADED [] True", done.stdout + done.stderr
