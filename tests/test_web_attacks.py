@@ -579,6 +579,18 @@ REVIEWED = {
     ("GET", "/gradio_api/file={path_or_url:path}"),
     ("HEAD", "/gradio_api/file={path_or_url:path}"),
     ("GET", "/gradio_api/file/{path:path}"),
+    # The REST API and the metrics (ui/web_api.py, ui/web_metrics.py): a token each.
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/activities"),
+    ("POST", "/api/v1/ask"),
+    ("POST", "/api/v1/videos"),
+    ("GET", "/api/v1/jobs/{job_id}"),
+    ("GET", "/api/v1/load"),
+    ("GET", "/api/v1/changes/{metric}"),
+    ("GET", "/api/v1/strength"),
+    ("POST", "/api/v1/strength"),
+    ("GET", "/api/v1/strength/history"),
+    ("GET", "/metrics"),
 }
 
 
