@@ -129,7 +129,7 @@ def test_moving_a_run_shows_the_change_asks_and_writes_only_on_yes(history_world
     _, yes = _confirm(ctx, message)
     assert yes.result.ok, yes.result.message
     after = stored_plan(ctx)
-    assert after.id != unchanged.id and after.change == message.replace("run", "session")
+    assert after.id != unchanged.id and after.change == message
     km = plan.session_on(run_day).km
     assert after.plan.session_on(rest_day).type == "easy"
     assert after.plan.session_on(rest_day).km == km
@@ -389,3 +389,27 @@ def test_the_plan_tab_shows_the_week_calendar_and_serves_the_files(
     refused = tab.refresh(True, "bob", gr.Request(username="dave"))  # a coach, not Bob's
     assert "Frandsen" not in " ".join(str(x) for x in refused[:2])
     assert refused[4].visible is False
+
+
+def test_a_change_asked_in_the_chat_waits_for_a_yes(history_world: World) -> None:
+    from agent.coach import Coach
+
+    w = history_world
+    coach = Coach(w.db, w.settings, today=WEDNESDAY)
+    made = coach.turn(w.bob, "plan my next 2 weeks")
+    assert [c.name for c in made.tool_calls] == ["plan_training"]
+    plan = stored_plan(ctx_on(w, WEDNESDAY)).plan
+    sunday = WEDNESDAY + timedelta(days=4)
+    was = plan.session_on(sunday)
+    assert was.is_run
+    asked = coach.turn(w.bob, "make Sunday shorter")
+    assert asked.pending is not None and asked.pending.name == "edit_plan"
+    assert asked.tool_calls == [] and f"{was.km:.1f} km" in asked.text
+    assert stored_plan(ctx_on(w, WEDNESDAY)).plan.session_on(sunday).km == was.km
+    done = coach.turn(w.bob, "yes")
+    assert [c.name for c in done.tool_calls] == ["edit_plan"]
+    now = stored_plan(ctx_on(w, WEDNESDAY)).plan.session_on(sunday)
+    assert now.km == pytest.approx(max(3.0, int(was.km * 0.8 * 10) / 10))
+    shown = coach.turn(w.bob, "show me my training plan")
+    assert [c.name for c in shown.tool_calls] == ["plan_training"]
+    assert "make Sunday" in shown.text and f"{now.km:.1f} km" in shown.text

@@ -115,7 +115,8 @@ class WeekAgainstPlan:
             if pct is not None
             else f"Plan against done, week from {self.start}: no planned session due yet"
         )
-        return [head, *(m.words() for m in self.matches)]
+        shown = [m for m in self.matches if not (m.planned == "rest" and m.status == TO_COME)]
+        return [head, *(m.words() for m in shown)]
 
     def to_dict(self) -> dict[str, Any]:
         return {

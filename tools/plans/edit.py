@@ -35,6 +35,7 @@ TARGET = re.compile(rf"\b(?:to|onto|until|on|for)\s+(next |this )?({_DAY})", re.
 SHORTER = re.compile(r"\b(shorter|shorten|cut|reduce|less|lighter|easier|trim)\b", re.I)
 LONGER = re.compile(r"\b(longer|lengthen|extend|more|further|add)\b", re.I)
 KM = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:km|k|kilometres?|kilometers?)\b", re.I)
+RUN_WORD = re.compile(r"\brun\b", re.I)
 THIS_WEEK = re.compile(r"\b(this|the|rest of (?:the|this)|current) week\b", re.I)
 NEXT_WEEK = re.compile(r"\bnext week\b", re.I)
 #: How much shorter "make it shorter" makes a run, and longer "longer".
@@ -195,7 +196,7 @@ def read_edit(plan: Plan, message: str, today: date) -> Edit:
             target = _nearest(source_day, _weekday(word))
         if target == source_day:
             raise EditError("That session is on that day already.")
-        what = KIND_WORDS.get(kind or "", "session")
+        what = KIND_WORDS.get(kind or "", "run" if RUN_WORD.search(text) else "session")
         return Edit(
             "move",
             [source_day],
