@@ -16,19 +16,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import gradio as gr
 import pytest
 import requests
 
 from storage.activities import add_activity
-from storage.api_tokens import create_token
+from storage.api_tokens import authenticate, create_token
 from storage.db import Database
 from storage.models import ApiToken
 from storage.settings import Settings
 from storage.users import create_user, link_coach
-from tests.conftest import REPO, SharedServer
+from tests.conftest import REPO, People, SharedServer
 from tests.test_jobs_web import CLIP, CLIP_SECONDS, short_clip
 from tools.context import ToolContext
 from tools.importing.sources import parse_bytes
+from ui.web_tokens import TokensHandler
 
 RUNS = ("fitparse__garmin-fenix-5-run.fit", "fitparse__activity-small-fenix2-run.fit")
 API = "/api/v1"
@@ -297,3 +299,31 @@ def test_no_token_is_ever_written_to_the_log(club: Club) -> None:
     assert "invalid token" in log  # the refusal is logged ...
     assert good not in log and bad not in log  # ... never the token
     assert good[3:] not in log and "Q" * 20 not in log
+
+
+def test_the_settings_tab_shows_a_token_once_and_revokes_only_ones_own(
+    db: Database, people: People
+) -> None:
+    tab = TokensHandler(db)
+    ann, bob = gr.Request(username="ann"), gr.Request(username="bob")
+    box, status, table, pick = tab.create("phone", ["read", "write"], ann)
+    secret = box.value
+    assert secret.startswith("cg_") and box.visible and "shown this once" in status
+    assert secret not in table and "phone" in table and "read write" in table
+    with db.session() as session:
+        found = authenticate(session, secret)
+        assert found is not None and found[0].name == "ann"
+        token_id = found[1].id
+    assert [value for _, value in pick.choices] == [token_id]
+    # The list shown later holds the token's first characters only.
+    later, _ = tab.listing(ann)
+    assert secret not in later and secret[:11] in later
+    bad = tab.create("x", [], ann)
+    assert not bad[0].visible and "Scopes are" in bad[1]
+
+    assert "not one of yours" in tab.revoke(token_id, bob)[0]
+    with db.session() as session:
+        assert authenticate(session, secret) is not None
+    assert "revoked" in tab.revoke(token_id, ann)[0]
+    with db.session() as session:
+        assert authenticate(session, secret) is None
