@@ -461,3 +461,50 @@ def test_connect_strava_reaches_stravas_consent_page(page: Any, site: Site) -> N
         ).one()
     assert all(value.startswith("fernet:") for value in stored)
     assert tokens.access_token not in "".join(stored)
+
+
+def test_plan_tab_shows_the_calendar_and_downloads_it(
+    page: Any, site: Site, shared_data: Path
+) -> None:
+    """Bob's stored plan (made from the real 908-run series) on the Plan tab: the week calendar,
+    and the .ics and FIT downloads through the browser, decoded here."""
+    import csv
+    import io
+    import zipfile
+    from datetime import date, datetime
+
+    from storage.plans import save_plan
+    from tools.plans.build import build_plan
+
+    series = shared_data / "activity_files/series/dblock_runs_summary_2017-2025.csv"
+    runs = [
+        (
+            datetime.fromisoformat(r["start_date_local"].replace("Z", "")).date(),
+            float(r["distance"]) / 1000,
+        )
+        for r in csv.DictReader(series.open())
+    ]
+    plan = build_plan(runs, date(2025, 10, 19), weeks=2)
+    bob = site.users["bob"]
+    with site.db.session() as session:
+        save_plan(session, bob, bob.id, plan.to_json(), start=str(plan.start), end=str(plan.end))
+    login(page, site.server.url, "bob", "bob-pass-1")
+    wait_logged_in(page)
+    page.get_by_role("tab", name="Plan").click()
+    page.locator("#plan-summary").get_by_text("plan from 2025-10-20").wait_for(timeout=60_000)
+    calendar = page.locator("#plan-calendar").inner_text()
+    assert "2025-10-20" in calendar and "Long" in calendar and "Rest" in calendar
+    assert not re.search(r"\d\.\d{2,}", calendar)  # km to 0.1, never 76.900000
+    page.screenshot(path=str(SHOTS / "plan.png"), full_page=True)
+    with page.expect_download() as got:
+        page.locator("#plan-ics").click()
+    ics_text = Path(got.value.path()).read_text()
+    assert ics_text.count("BEGIN:VEVENT") == len(plan.sessions)
+    with page.expect_download() as got:
+        page.locator("#plan-fit").click()
+    archive = zipfile.ZipFile(got.value.path())
+    assert len(archive.namelist()) == sum(1 for s in plan.sessions if s.is_run)
+    first = archive.read(sorted(archive.namelist())[0])
+    with fitdecode.FitReader(io.BytesIO(first), check_crc=fitdecode.CrcCheck.ENABLED) as reader:
+        names = {f.name for f in reader if isinstance(f, fitdecode.FitDataMessage)}
+    assert {"file_id", "workout", "workout_step"} <= names

@@ -20,11 +20,12 @@ from tools.plans import fit, ics
 from tools.plans.model import Plan, Session
 from tools.plans.store import MADE, StoredPlan, stored_plan
 from ui.web_files import publish
-from ui.web_format import styled_table
+from ui.web_format import km, styled_table
 from ui.web_session import tab_context
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HEADERS = ["Week of", *DAYS, "Planned km"]
+FORMATS = {"Planned km": km}
 NO_PLAN = "has no training plan yet. Ask in the chat: “plan my next week”."
 
 
@@ -50,8 +51,8 @@ def calendar_rows(plan: Plan) -> list[list[Any]]:
     while monday <= plan.end:
         days = [monday + timedelta(days=i) for i in range(7)]
         cells = [cell([s for s in plan.sessions if s.day == d]) for d in days]
-        km = sum(s.km for s in plan.sessions if s.is_run and days[0] <= s.day <= days[-1])
-        rows.append([monday.isoformat(), *cells, round(km, 1)])
+        total = sum(s.km for s in plan.sessions if s.is_run and days[0] <= s.day <= days[-1])
+        rows.append([monday.isoformat(), *cells, round(total, 1)])
         monday += timedelta(days=7)
     return rows
 
@@ -62,7 +63,7 @@ def summary_text(who: str, stored: StoredPlan | None) -> str:
         return f"**{escape(who)}** {NO_PLAN}"
     plan = stored.plan
     by = f" by {escape(stored.author)}" if stored.by_coach and stored.author else ""
-    change = "" if stored.change == MADE else f" · last change: {escape(stored.change)}"
+    change = "" if stored.change in ("", MADE) else f" · last change: {escape(stored.change)}"
     return (
         f"**{escape(who)}** · plan from {plan.start} to {plan.end}, {len(plan.weeks)} week(s), "
         f"made{by} on {stored.created_at.date()}{change}\n\n"
@@ -117,7 +118,7 @@ class PlanHandler:
         return (
             safe_markdown(summary_text(who, stored)),
             safe_markdown(_today_row(stored.plan, ctx.day)),
-            styled_table(HEADERS, calendar_rows(stored.plan)),
+            styled_table(HEADERS, calendar_rows(stored.plan), FORMATS),
             safe_markdown(notes),
             gr.DownloadButton(value=publish(calendar, ctx.athlete_id, self.db), visible=True),
             gr.DownloadButton(value=publish(workouts, ctx.athlete_id, self.db), visible=True),

@@ -137,7 +137,7 @@ def stored_result(stored: StoredPlan, runs: list[tuple[date, float]], who: str) 
     change."""
     result = plan_result(stored.plan, runs, who)
     by = f" by {escape(stored.author)}" if stored.by_coach and stored.author else ""
-    change = "" if stored.change == MADE else f"; last change: {stored.change}"
+    change = "" if stored.change in ("", MADE) else f"; last change: {stored.change}"
     result.message = (
         f"The current plan for {who}, made{by} on {stored.created_at.date()}{change}, from "
         f'{stored.plan.start}, {len(stored.plan.weeks)} week(s). Say "make a new plan" for '
