@@ -107,6 +107,9 @@ class OnnxRunner:
                     stale.unlink(missing_ok=True)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only: no shape-merging notes in the log
+        # Threads that wait for work sleep instead of spinning: a third less CPU for the same
+        # vectors, and much faster on a machine busy with other work (the server's jobs).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]
         )
