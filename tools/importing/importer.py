@@ -13,7 +13,6 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from storage.activities import NewActivity, add_activity, held_record
-from storage.monitoring import import_done
 from tools.context import ToolContext
 from tools.importing.budget import ImportBudget, ImportLimits, unpacked_size
 from tools.importing.errors import ActivityFileError, NotAnActivity
@@ -241,5 +240,7 @@ def import_paths(
     report.seconds["parse"] = parse_s
     report.seconds["store"] = store_s
     report.seconds["total"] = time.perf_counter() - started
+    from storage.monitoring import import_done  # prometheus_client: not on a chat turn's path
+
     import_done(report.imported, report.duplicates, len(report.failed), len(report.skipped))
     return report
