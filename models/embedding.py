@@ -165,6 +165,16 @@ def load_runner(model_dir: Path, backend: str = "auto", cache: Path | None = Non
             missing.name or "onnxruntime",
         )
         return TorchRunner(model_dir)
+    except OSError as error:
+        if backend != "auto":
+            raise
+        log.warning(
+            "could not write the embedding model for ONNX Runtime under %s (%s): sentence "
+            "embeddings run on torch instead, seconds slower to start; make that folder writable",
+            cache or cache_dir(),
+            error,
+        )
+        return TorchRunner(model_dir)
 
 
 class Embedder:

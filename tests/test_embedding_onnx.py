@@ -142,3 +142,17 @@ def test_torch_takes_over_with_one_log_line_without_onnxruntime(
     assert len(said) == 1 and said[0].levelno == logging.WARNING
     assert "onnxruntime is not installed" in said[0].getMessage()
     assert "torch" in said[0].getMessage()
+
+
+def test_torch_takes_over_when_the_graph_cannot_be_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")  # root can write anywhere else
+    with caplog.at_level(logging.INFO, logger="models.embedding"):
+        runner = embedding.load_runner(bundled_model_dir(), cache=blocked)
+    assert runner.backend == "torch"
+    said = [r.getMessage() for r in caplog.records if r.name == "models.embedding"]
+    assert len(said) == 1 and "make that folder writable" in said[0], said
+    with pytest.raises(OSError):
+        embedding.load_runner(bundled_model_dir(), backend="onnxruntime", cache=blocked)
