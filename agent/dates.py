@@ -25,7 +25,10 @@ _NUMBER_WORDS = NUMBER_WORDS | {"a": 1, "an": 1, "couple of": 2, "few": 3}
 _COUNT = r"(\d+|" + "|".join(_NUMBER_WORDS) + ")"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _DAY = (
-    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}|\d{1,2}/\d{1,2}(?![/\d])"
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4}"
+    # "14/11"; "6/10" is a score out of ten ("motivation 6/10") unless a date is plainly meant
+    r"|(?:\d{1,2}/(?!10(?![/\d]))\d{1,2}|(?<=on )\d{1,2}/10|(?<=since )\d{1,2}/10"
+    r"|(?<=from )\d{1,2}/10|(?<=until )\d{1,2}/10)(?![/\d])"
     rf"|(?:the )?\d{{1,2}}{_ORDINAL}(?: of)? {_MONTH}(?:,? \d{{4}})?"
     rf"|{_MONTH} (?:the )?\d{{1,2}}(?!\d){_ORDINAL}(?:,? \d{{4}})?"
 )
@@ -285,11 +288,11 @@ def _parse(text: str, today: date) -> DateRange | None:
     months = rf"\b(?:in|during|for|of|between|from|over) {_MONTH}(?: {_YEAR})? {_JOIN} {_MONTH}"
     if m := re.search(rf"{months}(?: {_YEAR})?\b(?! ?\d)", t):
         return _month_span(m[1], m[3], m[2], m[4], today)
-    if (m := re.search(rf"(?:since|after|from) ({_DAY})", t)) and (
+    if (m := re.search(rf"\b(?:since|after|from) ({_DAY})", t)) and (
         start := _day_month(m[1], today)
     ):
         return DateRange(start, None)
-    if (m := re.search(rf"(?:on|for) ({_DAY})", t)) and (single := _day_month(m[1], today)):
+    if (m := re.search(rf"\b(?:on|for) ({_DAY})", t)) and (single := _day_month(m[1], today)):
         return DateRange(single, single + timedelta(days=1))
     bare_day = rf"\b(on|for|since|after|from) the (\d{{1,2}})(?:st|nd|rd|th)\b(?! (?:of )?{_MONTH})"
     if (m := re.search(bare_day, t)) and (single := _day_of_month(int(m[2]), today)):

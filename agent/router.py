@@ -25,7 +25,7 @@ from agent.extractors import extract
 from agent.intents import NO_TOOL, IntentClassifier, default_classifier
 from agent.reading import SMALLTALK_WORDS, normalise
 from knowledge import pain
-from tools.registry import get_tool, tool_for_file
+from tools.registry import TOOLS, get_tool, tool_for_file
 
 #: Below this probability the route is not trusted: a model is asked, or the user.
 SURE = 0.5
@@ -77,6 +77,8 @@ def route(
         return _attached(text, message, list(attachments), today)
     if only_smalltalk(text):
         return Route("smalltalk", confidence=0.95, reason="small talk")
+    if named := opened_for(text):  # "check-in: 3 runs, 20k, sleep good"
+        return for_tool(named, text, message, today, 0.95)
     ranked = (classifier or default_classifier()).rank(message)
     label, probability = ranked[0]
     alternatives = ranked[:3]
@@ -121,6 +123,13 @@ def _attached(text: str, message: str, attachments: list[str], today: date) -> R
         args = found.args | {spec.file_arg: fitting if many else fitting[0]}
         return Route("tool", spec.name, args, 0.97, f"{spec.name}: files attached")
     return Route("clarify", reason="unsupported attachment", confidence=0.9)
+
+
+def opened_for(text: str) -> str | None:
+    """The tool a message opens by naming ("weekly check in: ..."), from the specs."""
+    return next(
+        (s.name for s in TOOLS.values() if s.opens and re.search(s.opens, text.lstrip())), None
+    )
 
 
 def only_smalltalk(text: str) -> bool:

@@ -191,3 +191,23 @@ def test_free_answers_are_read_as_a_person_would(
 ) -> None:
     found = read_message(message, asked)
     assert {k: v.score for k, v in found.items()} == expected
+
+
+def test_a_check_in_that_opens_with_the_week_told_says_it_back(world: World, runner) -> None:
+    """ "weekly check in: 3 runs, 5k 6k 8k all easy, motivation 6/10" starts the check-in (not a
+    listing of 6 October), says the told week back beside the stored one, and does not ask
+    again what the message answered; with nothing stored lately, the focus builds from it."""
+    athlete, _ = runner
+    later = TODAY + timedelta(days=200)  # long after the stored runs
+    coach = Coach(world.db, world.settings, today=later)
+    reply = coach.turn(athlete, "weekly check in: 3 runs, 5k 6k 8k all easy, motivation 6/10")
+    assert reply.pending is None and "You report 3 runs, 19 km (5, 6 and 8 km), all easy" in (
+        reply.text
+    )
+    assert "Taken from your message: mood (“motivation 6/10”)" in reply.text
+    assert "How did you sleep" in reply.text and "your mood" not in reply.text.lower()
+    for answer in ("ok", "fine", "low", "6", "none", "no race", "nothing"):
+        done = coach.turn(athlete, answer)
+        if done.results:
+            break
+    assert "Build from the week you told me about (3 runs, 19 km" in done.text

@@ -102,6 +102,9 @@ class ToolSpec:
     #: For a flow: whether a message answers one of its questions ("stress is low, energy
     #: high" mid check-in is an answer, not a question for the training load).
     hears: Callable[[str], bool] | None = None
+    #: A message that opens with these words (a regular expression on the normalised text)
+    #: is for this tool, whatever follows: "check-in: 3 runs, 20k, sleep good".
+    opens: str = ""
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

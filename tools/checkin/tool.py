@@ -47,6 +47,7 @@ from tools.checkin.answers import (
     read_message,
     scored,
 )
+from tools.checkin.reported import ReportedWeek, reported_week
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
@@ -311,8 +312,14 @@ def _open(ctx: ToolContext, message: str, of_week: str | None = None) -> FlowSte
         )
         return FlowStep(result=result)
     opening = week_in_numbers(ctx, week)
+    if told := reported_week(message):  # "3 runs, 5k 6k 8k all easy": said back, kept apart
+        opening["parts"]["reported"] = told.to_dict()
+        opening["facts"] |= told.facts()
+        opening["text"] = "\n".join(opening_lines(opening["parts"]))
     answers = {} if restart else stored
     found = read_message(message, None)
+    if heard := [f"{item} (“{escape(a.words)}”)" for item, a in found.items() if a.words]:
+        opening["text"] += "\n- Taken from your message: " + "; ".join(heard) + "."
     lead = _pain_first(answers, found, message, {})
     _keep(answers, found, None)
     data = {"week": week.isoformat(), "opening": opening, "answers": answers}
@@ -469,6 +476,13 @@ def opening_lines(parts: dict[str, Any], reader: Reader | None = None) -> list[s
     lines = [f"**{reader.cap(reader.your)} week from {parts['week']}**"]
     if parts.get("empty"):
         lines.append("- No activities stored yet, so no numbers this time.")
+    if told := parts.get("reported"):
+        stale = (
+            " Nothing stored is this recent, so I go by what you tell me."
+            if (parts.get("latest") or parts.get("empty"))
+            else ""
+        )
+        lines.append(f"- {ReportedWeek(**told).words(reader.you)}{stale}")
     running = parts.get("running")
     if running:
         figures = (
@@ -691,6 +705,19 @@ def _focus(
                 "source": FOSTER,
             }
         )
+    told = (opening.get("parts") or {}).get("reported")
+    if told and not current and len(focus) < 3:
+        week = ReportedWeek(**told).words(you).rstrip(".")
+        focus.append(
+            {
+                "text": f"Build from the week {you} told me about ({week.split(' ', 2)[2]}): "
+                "keep most runs easy and add a little at a time, keeping any longer run within "
+                f"10 % of {your} longest of the last 30 days ({FRANDSEN}). Sync or import "
+                f"{your} runs so I can check the numbers.",
+                "reason": "the week as reported, with nothing recent stored",
+                "source": FRANDSEN,
+            }
+        )
     if not focus:
         focus.append(
             {
@@ -776,4 +803,5 @@ SPEC = ToolSpec(
     phrase_many=_roster,
     flow=checkin_flow,
     hears=lambda message: bool(read_message(message, None)),
+    opens=r"^\W*(here'?s |here is |my |\w+'s )?(weekly |week )?check[- ]?in\b(?! (on|with) )",
 )
