@@ -19,6 +19,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 import requests
+from fastapi import UploadFile
 
 from storage.activities import add_activity
 from storage.api_tokens import authenticate, create_token
@@ -30,6 +31,8 @@ from tests.conftest import REPO, People, SharedServer
 from tests.test_jobs_web import CLIP, CLIP_SECONDS, short_clip
 from tools.context import ToolContext
 from tools.importing.sources import parse_bytes
+from ui.web_api import keep_api_upload
+from ui.web_api_auth import ApiError
 from ui.web_tokens import TokensHandler
 
 RUNS = ("fitparse__garmin-fenix-5-run.fit", "fitparse__activity-small-fenix2-run.fit")
@@ -327,3 +330,25 @@ def test_the_settings_tab_shows_a_token_once_and_revokes_only_ones_own(
     assert "revoked" in tab.revoke(token_id, ann)[0]
     with db.session() as session:
         assert authenticate(session, secret) is None
+
+
+def test_an_api_video_counts_against_the_storage_quota(
+    db: Database, people: People, tmp_path: Path, shared_data: Path
+) -> None:
+    settings = Settings(home=tmp_path / "home", database_url=db.url, media_quota_mb=1.0)
+    settings.home.mkdir(parents=True)
+    ctx = ToolContext(db=db, actor=people.ann, settings=settings)
+    kept_before = ctx.media_dir / "uploads" / "old" / "earlier.mp4"
+    kept_before.parent.mkdir(parents=True)
+    kept_before.write_bytes(b"\0" * 700_000)  # 0.7 of her 1 MB
+    clip = short_clip(shared_data / "video" / CLIP, tmp_path / "ann_run.mp4", 1)
+    assert clip.stat().st_size > 400_000
+    with clip.open("rb") as video, pytest.raises(ApiError) as refused:
+        keep_api_upload(UploadFile(video, filename=clip.name), clip.name, ctx, settings)
+    assert refused.value.status == 413 and "Storage quota" in refused.value.detail
+    assert [p for p in ctx.media_dir.rglob("*") if p.is_file()] == [kept_before]
+    assert not list(settings.home.glob("coachg-api-*"))  # nothing staged is left behind
+    kept_before.unlink()
+    with clip.open("rb") as video:
+        kept = keep_api_upload(UploadFile(video, filename=clip.name), clip.name, ctx, settings)
+    assert kept.read_bytes() == clip.read_bytes() and kept.is_relative_to(ctx.media_dir)

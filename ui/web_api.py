@@ -179,7 +179,7 @@ def make_api(db: Database, settings: Settings, coach: Callable[[], Any]) -> Fast
         if not spec.accepts(name):
             kinds = ", ".join(sorted(spec.file_types))
             raise ApiError(415, f"{name} is not a video this takes; send one of {kinds}.")
-        kept = _keep(file, name, ctx, settings)
+        kept = keep_api_upload(file, name, ctx, settings)
         args = {"video_path": str(kept), "view": view, "height_cm": height_cm, "fps": fps}
         try:
             checked = spec.validate(args)
@@ -317,7 +317,7 @@ class _Failed(ApiError):
         return JSONResponse(body, status_code=self.status)
 
 
-def _keep(file: UploadFile, name: str, ctx: ToolContext, settings: Settings) -> Path:
+def keep_api_upload(file: UploadFile, name: str, ctx: ToolContext, settings: Settings) -> Path:
     """The upload, within its size limit and the athlete's storage quota, kept in the
     athlete's media folder as the chat keeps one; 413 (nothing kept) past either."""
     limit = file_limit(name, settings)
