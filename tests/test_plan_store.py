@@ -136,6 +136,11 @@ def test_moving_a_run_shows_the_change_asks_and_writes_only_on_yes(history_world
     assert after.plan.session_on(run_day).type == "rest"
     # the athlete's plan is now the changed one
     assert plan_training(ctx).data["stored_id"] == after.id
+    # a yes to a change shown before the plan changed again writes nothing
+    stale = edit_flow(ctx, {}, f"move {rest_day:%A}'s run to {run_day:%A}")
+    plan_training(ctx, weeks=1)  # a new plan meanwhile
+    refused = edit_flow(ctx, stale.data, "yes").result
+    assert not refused.ok and "changed since" in refused.message
 
 
 def test_a_moved_long_run_next_to_a_hard_day_is_said_before_the_yes(history_world: World) -> None:

@@ -65,6 +65,13 @@ def propose(ctx: ToolContext, request: str) -> dict[str, Any] | str:
 
 
 def _apply(ctx: ToolContext, change: dict[str, Any]) -> ToolResult:
+    current = stored_plan(ctx)
+    if current is None or current.id != change["base_id"]:  # changed meanwhile (a coach, a tab)
+        return ToolResult.failure(
+            TOOL,
+            "The plan changed since I showed you this change, so nothing was written: say the "
+            "change again and I'll show it on the plan as it is now.",
+        )
     plan: Plan = plan_from_data(change["plan"])
     stored = store_plan(ctx, plan, change["change"])
     warned = len(change["warnings"])
