@@ -64,6 +64,10 @@ DESCRIPTION = (
     "tools as the chat's, with their confidence and caveats."
 )
 ATHLETE = "a coach's linked athlete (their user name); yourself when left out"
+SERVER_ERROR = (
+    "Something went wrong on the server. Try again; if it keeps failing, tell whoever runs "
+    "Coach G (the server's log says what happened)."
+)
 
 
 class AskBody(BaseModel):
@@ -103,6 +107,11 @@ def make_api(db: Database, settings: Settings, coach: Callable[[], Any]) -> Fast
     @api.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
         return error.response()
+
+    @api.exception_handler(Exception)
+    async def failed(_request: Request, _error: Exception) -> JSONResponse:
+        # The server logs the error itself (the exception goes on to it).
+        return ApiError(500, SERVER_ERROR, code="internal").response()
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
