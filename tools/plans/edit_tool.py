@@ -164,6 +164,8 @@ SPEC = ToolSpec(
         "shorten the intervals on tuesday",
         "move the intervals to wednesday",
         "I can't run on friday this week, move it to saturday",
+        "make tuesday's run 8 km",
+        "shorten my long run",
     ),
     writes=True,
     confirm=lambda args: "change your training plan",
