@@ -202,8 +202,9 @@ def _held_frames(xy: np.ndarray) -> int:
     """How many times each picture is repeated (1 when none is): a screen recording of slow
     motion, or a file padded to a higher rate, repeats frames, and pose gives the same
     landmarks for each copy."""
-    moved = np.nanmax(np.abs(np.diff(xy, axis=0)), axis=(1, 2))
-    moved = moved[np.isfinite(moved)]
+    step = np.abs(np.diff(xy, axis=0))
+    moved = np.where(np.isfinite(step), step, -1.0).max(axis=(1, 2))
+    moved = moved[moved >= 0]
     if len(moved) < 10:
         return 1
     still = float(np.mean(moved < 0.5))
@@ -215,6 +216,7 @@ def _cadence_from_rhythm(m: MetricSummary, rhythm: Rhythm, why: str) -> MetricSu
     ``why`` says what the steps did."""
     m.value = round(rhythm.spm, 1)
     m.p25 = m.p75 = m.value
+    m.n = rhythm.strides
     m.per_step, m.per_step_times, m.per_step_sides = [], [], []
     m.left = m.right = m.asymmetry_pct = m.side_difference = None
     m.first_third = m.last_third = m.change = None
@@ -293,7 +295,7 @@ def _cross_check_cadence(m: MetricSummary, rhythm: Rhythm) -> MetricSummary:
     """Counted steps against the legs' rhythm: agreeing, the steps' cadence stands (and says
     so); not measured or disagreeing, the rhythm's cadence is given when the rhythm is clear and
     a runner's, with what the steps said."""
-    usable = rhythm.clear and plausible(rhythm.spm)
+    usable = rhythm.clear and plausible(rhythm.spm) and rhythm.strides >= SPECS["cadence"].min_n
     if m.value is not None:
         if usable:
             m.reasons.append(
@@ -604,7 +606,7 @@ def analyze_track(
         report.video["slow_motion_estimate"] = _scale_dict(scale)
         report.caveats.insert(
             0,
-            f"This looks like about {scale.factor:g}x slow motion ({scale.words()}), so I "
+            f"This looks like about {scale.factor:g}x slow motion: {scale.evidence()}. So I "
             f"timed it at {new_info.fps:g} frames/s instead of the file's "
             f"{info.container_fps:g}. If it was filmed at another rate, tell me "
             "(for example \"it's 240 fps slow-mo\") and I'll time it again.",
@@ -612,7 +614,7 @@ def analyze_track(
         return report
     check_timing(info, rhythm, scale.words() if scale.slowed else "")
     vinfo = detect_view(xy, visibility, view, times=kin.times, leg_px=leg_px)
-    rhythm_ok = rhythm.clear and plausible(rhythm.spm) and kind.kind == "running"
+    rhythm_ok = rhythm.clear and plausible(rhythm.spm) and kind.kind != "walking"
     _check_running(feet, steps, info, rhythm_ok)
     _check_view(vinfo, steps, rhythm_ok)
     cad = cadence(feet)

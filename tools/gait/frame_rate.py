@@ -58,6 +58,12 @@ class Rhythm:
         seen = min(1.0, self.cycles / 8.0)
         return float(np.clip(self.strength, 0.0, 1.0) * seen * (1.0 if self.confirmed else 0.75))
 
+    @property
+    def strides(self) -> int:
+        """Whole strides the clip holds at this rate."""
+        per_stride = "apart" not in self.source and self.source != "hips"
+        return int(self.cycles if per_stride else self.cycles / 2)
+
     def words(self) -> str:
         """Where the rate comes from, in a phrase."""
         return _SOURCE_WORDS.get(self.source, "the legs' rhythm")
@@ -214,13 +220,13 @@ def check_timing(info: VideoInfo, rhythm: Rhythm, physics: str = "") -> None:
     factor = likely_factor(rhythm.spm)
     if info.fps_source == FPS_FILE and factor is not None and factor > 1:
         filmed = info.container_fps * factor
-        said = f" ({physics})" if physics else ""
+        said = f" The body's physics says so too: {physics}." if physics else ""
         raise GaitAnalysisError(
-            f"This looks like a slow-motion clip{said}: at the file's {info.container_fps:.0f} "
+            f"This looks like a slow-motion clip: at the file's {info.container_fps:.0f} "
             f"frames/s the legs turn over about {factor:.0f} times slower than any runner's, and "
             "the file does not say the rate it was filmed at, so its timing can't be trusted "
-            "(cadence, contact and flight times would all be wrong). Tell me the rate it was "
-            f'filmed at, for example "it\'s {filmed:.0f} fps slow-mo" '
+            f"(cadence, contact and flight times would all be wrong).{said} Tell me the rate it "
+            f'was filmed at, for example "it\'s {filmed:.0f} fps slow-mo" '
             f"(or `--fps {filmed:.0f}`), and send it again; or send the original clip from the "
             "phone's gallery, which keeps the capture rate.",
             code="slow_motion",

@@ -62,11 +62,12 @@ class GaitKind:
             where = "highest" if self.pendulum > 0 else "lowest"
             parts.append(
                 f"the hips ride {where} as the legs pass each other (correlation "
-                f"{self.pendulum:+.2f}; walking vaults over a stiff leg, running bounces on it)"
+                f"{self.pendulum:+.2f}: walking vaults over a stiff leg, running bounces on it)"
             )
-        if self.duty_pct is not None:
-            phase = "with both feet down at times" if self.duty_pct > 50 else "with a flight phase"
-            parts.append(f"each foot is down {self.duty_pct:.0f}% of its stride ({phase})")
+        walking = self.kind == "walking" or (self.kind == "unclear" and self.pendulum > 0)
+        if self.duty_pct is not None and (self.duty_pct > 50) == walking:
+            phase = "both feet down at times" if self.duty_pct > 50 else "a flight phase"
+            parts.append(f"each foot is down {self.duty_pct:.0f}% of its stride, {phase}")
         return "; ".join(parts)
 
 
@@ -141,26 +142,30 @@ class TimeScale:
         """True when the clip clearly plays slower (or faster) than life."""
         return self.factor != 1 and self.confidence >= 0.5
 
-    def words(self) -> str:
-        """e.g. 'this looks like about 4x slow motion (...)'."""
+    def evidence(self) -> str:
+        """The readings behind the factor, in words."""
         how = []
         if self.bounce_g is not None:
             how.append(
                 f"the hips rise and fall with {self.bounce_g:.2f} g of acceleration at this "
-                f"timing, where a runner's bounce has about {BOUNCE_G:g} g (in flight the body "
-                "falls at g)"
+                f"timing, where a runner's bounce has about {BOUNCE_G:g} g, since in flight the "
+                "body falls at g"
             )
         if self.rhythm is not None:
             how.append(
                 f"the legs' rhythm is {self.rhythm:.1f} times slower than a typical runner's"
             )
+        return f"{'; '.join(how)} (confidence {self.confidence:.2f})"
+
+    def words(self) -> str:
+        """e.g. 'this looks like about 4x slow motion: ...'."""
         if self.factor == 1:
             what = "this looks like real time"
         elif self.factor > 1:
             what = f"this looks like about {self.factor:g}x slow motion"
         else:
             what = f"this looks sped up about {1 / self.factor:g}x"
-        return f"{what} ({'; '.join(how)}; confidence {self.confidence:.2f})"
+        return f"{what}: {self.evidence()}"
 
 
 def bounce_amplitude_px(times: np.ndarray, xy: np.ndarray, step_hz: float) -> float | None:
