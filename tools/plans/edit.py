@@ -18,10 +18,9 @@ from datetime import date, timedelta
 
 from tools.plans import rules
 from tools.plans.build import session_detail
-from tools.plans.model import Plan, Session
+from tools.plans.model import WEEKDAYS, Plan, Session
 from tools.words import week_of
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY = r"(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?s?\b|today|tomorrow"
 DAY = re.compile(rf"\b(next |this )?(?:{_DAY})", re.I)
 TYPE = re.compile(r"\b(long run|long one|tempo|intervals?|strength|gym|easy run|race)\b", re.I)

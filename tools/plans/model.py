@@ -10,6 +10,7 @@ from typing import Any
 #: The kinds of session a plan holds; ``race`` is the athlete's goal, not a training session.
 SESSION_TYPES = ("easy", "long", "tempo", "intervals", "rest", "strength", "race")
 RUNS = ("easy", "long", "tempo", "intervals")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Sessions that count as hard days: two of them on following days is a breach of the plan's
 #: hard-easy rule.
 HARD = ("long", "tempo", "intervals", "race")

@@ -24,7 +24,7 @@ from tools.context import ToolContext
 from tools.markdown import escape
 from tools.plans import rules
 from tools.plans.build import LIGHT_DAYS, LIGHTER_RUN, MAX_WEEKS, build_plan
-from tools.plans.model import PaceRange, Plan, clock, plan_from_data
+from tools.plans.model import WEEKDAYS, PaceRange, Plan, clock, plan_from_data
 from tools.plans.store import MADE, StoredPlan, store_plan, stored_plan
 from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
@@ -51,7 +51,6 @@ RACES = {
     "5 k": 5.0,
     "parkrun": 5.0,
 }
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Pace ranges as percentiles of the recent runs' paces (slower runs have higher numbers).
 EASY_PERCENTILES = (40, 75)
 LONG_PERCENTILES = (50, 85)
