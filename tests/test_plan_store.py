@@ -418,3 +418,36 @@ def test_a_change_asked_in_the_chat_waits_for_a_yes(history_world: World) -> Non
     shown = coach.turn(w.bob, "show me my training plan")
     assert [c.name for c in shown.tool_calls] == ["plan_training"]
     assert "make Sunday" in shown.text and f"{now.km:.1f} km" in shown.text
+
+
+def test_the_words_of_a_change_name_the_right_days(history_world: World) -> None:
+    from tools.plans.edit import read_edit
+
+    plan = plan_from_data(plan_training(ctx_on(history_world, SUNDAY), weeks=2).data["plan"])
+    today = SUNDAY + timedelta(days=1)  # Monday 29 Sep
+    day = {name: today + timedelta(days=i) for i, name in enumerate(("mon", "tue", "wed",
+           "thu", "fri", "sat", "sun"))}  # fmt: skip
+    first_long = min(s.day for s in plan.sessions if s.type == "long")
+    cases = {
+        "move Friday's run to Thursday": ("move", [day["fri"]], day["thu"]),
+        "do thursday's run on friday instead": ("move", [day["thu"]], day["fri"]),
+        "move next sunday's long run to saturday": (
+            "move",
+            [day["sun"] + timedelta(days=7)],
+            day["sat"] + timedelta(days=7),
+        ),
+        "rest on friday": ("clear", [day["fri"]], None),
+        "clear next week": ("clear", [day["mon"] + timedelta(days=7 + i) for i in range(7)], None),
+        "make my long run 14 km": ("distance", [first_long], None),
+        "can I do less on sunday": ("shorter", [day["sun"]], None),
+        "swap saturday and sunday": ("swap", [day["sat"], day["sun"]], None),
+        "I'm sick": (
+            "clear",
+            [day[d] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
+            None,
+        ),
+    }
+    for message, (action, days, target) in cases.items():
+        edit = read_edit(plan, message, today)
+        assert (edit.action, edit.days, edit.target) == (action, days, target), message
+    assert read_edit(plan, "make my long run 14 km", today).km == 14.0

@@ -34,6 +34,7 @@ TARGET = re.compile(rf"\b(?:to|onto|until|on|for)\s+(next |this )?({_DAY})", re.
 SHORTER = re.compile(r"\b(shorter|shorten|cut|reduce|less|lighter|easier|trim)\b", re.I)
 LONGER = re.compile(r"\b(longer|lengthen|extend|more|further|add)\b", re.I)
 KM = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:km|k|kilometres?|kilometers?)\b", re.I)
+INSTEAD = re.compile(r"\binstead\b", re.I)
 RUN_WORD = re.compile(r"\brun\b", re.I)
 THIS_WEEK = re.compile(r"\b(this|the|rest of (?:the|this)|current) week\b", re.I)
 NEXT_WEEK = re.compile(r"\bnext week\b", re.I)
@@ -172,7 +173,8 @@ def read_edit(plan: Plan, message: str, today: date) -> Edit:
             raise EditError("None of those days is in the plan still to come.")
         return Edit("clear", span, words=f"clear {said}", ill=ill)
     km = KM.search(text)
-    to = TARGET.search(text) if MOVE.search(text) else None
+    moving = bool(MOVE.search(text) or (INSTEAD.search(text) and len(days) >= 2))
+    to = TARGET.search(text) if moving else None
     named = [d for d in days if to is None or d[0] < to.start()]
     source_day = None
     if named:
@@ -185,7 +187,7 @@ def read_edit(plan: Plan, message: str, today: date) -> Edit:
         if not found:
             raise EditError(f"There is no {kind} session left in the plan.")
         source_day = found[0].day
-    if MOVE.search(text):
+    if moving:
         if to is None or source_day is None:
             raise EditError("Say which session and where to, e.g. “move Thursday's run to Friday”.")
         word = to[2]
