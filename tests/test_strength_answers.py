@@ -356,3 +356,28 @@ def test_the_chat_leads_each_answer_with_it(gym: Gym) -> None:
         assert "By exercise" not in reply.text, message
         args = [c.args for c in reply.tool_calls]
         assert not ungrounded_numbers(reply.text, reply.results, args, message), reply.text
+
+
+def test_is_my_squat_still_going_up_reads_the_log_s_last_weeks_against_before(gym: Gym) -> None:
+    """The heaviest working set of the log's last eight weeks against the best before them,
+    with where it started, from the Hevy CSV; and the question's verb ("the heaviest I've
+    squatted") names the exercise."""
+    squat = sorted(
+        (s for s in gym.ann_sets if s.exercise == "Squat (Barbell)" and s.working and s.weight),
+        key=lambda s: s.day,
+    )
+    end = squat[-1].day
+    recent = max(s.weight for s in squat if s.day > end - timedelta(weeks=8))
+    before = max(s.weight for s in squat if s.day <= end - timedelta(weeks=8))
+    first = max(s.weight for s in squat if s.day == squat[0].day)
+    result = strength_history(gym.ann, exercise="squat")
+    progress = next(
+        f
+        for f in result.rendered_findings("trend", "is it still going up?")
+        if f.topic == "progress"
+    )
+    assert progress.verdict.startswith("Yes, still going up" if recent > before else "Not lately")
+    assert f"from {kg(first)} on {words(squat[0].day)}" in progress.verdict or (recent <= before)
+    assert kg(recent) in progress.verdict and kg(before) in progress.verdict
+    assert exercise_words("what's the heaviest i've squatted?") == "squat"
+    assert exercise_words("is my squat still going up?") == "squat"

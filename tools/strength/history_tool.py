@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +65,12 @@ _NOT_AN_EXERCISE = re.compile(
     r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
     r"spring|summer|autumn|fall|winter|core|calves|glutes|hamstrings|quads|abductors|train|"
     r"trained|should|add|second|third|another|extra|more|fewer|each|too|enough|latest|recent|"
-    r"recently|previous|she|he|her|his|they|their|we|you|your|\d+)\b"
+    r"recently|previous|she|he|her|his|they|their|we|you|your|still|yet|anymore|creeping|"
+    r"improving|improved|getting|better|stronger|weaker|heavier|lighter|keep|keeping|while|"
+    r"build|building|down|are|am|be|running|run|runs|ran|\d+)\b"
 )
+#: An exercise said as a verb ("the heaviest I've squatted", "when did I last bench").
+_AS_VERB = re.compile(r"\b(squat|deadlift|bench|curl|press|lunge)(?:ted|ting|ed|ing|es|s)\b", re.I)
 
 #: Body parts people ask about ("when did I last train legs?"): what each is called in a reply,
 #: the library's primary muscles that train it, and the words of an exercise name outside the
@@ -135,9 +139,11 @@ def exercise_words(text: str) -> str | None:
     """What is left of a history question once the history words are taken out ("when did I
     last deadlift" -> "deadlift"), or None."""
     text = re.sub(r"\b\w+['’]s\b", " ", text)  # "what's", "Ann's"
+    text = _AS_VERB.sub(r"\1", text)
     for pattern in _PART_WORDS.values():
         text = re.sub(pattern, " ", text, flags=re.I)
-    rest = " ".join(_NOT_AN_EXERCISE.sub(" ", re.sub(r"[^\w' -]", " ", text.lower())).split())
+    rest = _NOT_AN_EXERCISE.sub(" ", re.sub(r"[^\w' -]", " ", text.lower()))
+    rest = " ".join(re.sub(r"(?<!\w)'|'(?!\w)", " ", rest).split())  # "i've" -> "'ve" left
     if not rest or len(rest.split()) > 5 or not names_an_exercise(rest):
         return None
     return rest
@@ -277,6 +283,7 @@ def strength_history(
     scope = _scope(group, part)
     if variants is not None:
         _add_record(ctx, result, history, variants)
+        _add_progress(ctx, result, rows, history, variants)
     _add_last_session(ctx, result, rows, summaries, variants, scope)
     _add_how_often(ctx, result, rows, scope)
     return result
@@ -365,6 +372,95 @@ def _add_record(
             answers=("extreme",),
             priority=0,
             cue=r"\b(heaviest|pr|prs|pb|pbs|record|best|max|most)\b",
+        )
+    )
+
+
+#: The latest stretch of the log a lift's progress is read from, against all before it.
+PROGRESS_WEEKS = 8
+
+
+def _add_progress(
+    ctx: ToolContext,
+    result: ToolResult,
+    rows: list[SetRow],
+    history: History,
+    variants: _Variants,
+) -> None:
+    """Whether the asked lift is still going up: its heaviest working set of the log's last
+    :data:`PROGRESS_WEEKS` weeks against the best before them, with where it started; the
+    finding that answers "is my squat still going up?"."""
+    weighted = [n for n in variants.names if history.exercises[n].heaviest_kg is not None]
+    if not weighted:
+        return
+    name = variants.exact if variants.exact in weighted else None
+    name = name or max(weighted, key=lambda n: history.exercises[n].heaviest_kg or 0.0)
+    sets = sorted(
+        (r for r in rows if r.exercise == name and r.working and r.weight_kg),
+        key=lambda r: r.day,
+    )
+    if len({r.day for r in sets}) < 3:
+        return
+    end = sets[-1].day
+    cut = end - timedelta(weeks=PROGRESS_WEEKS)
+    recent = [r for r in sets if r.day > cut]
+    before = [r for r in sets if r.day <= cut]
+    if not before:
+        return
+    first_day = sets[0].day
+    first = max(r.weight_kg or 0.0 for r in sets if r.day == first_day)
+    best_before = max(before, key=lambda r: r.weight_kg or 0.0)
+    best_recent = max(recent, key=lambda r: r.weight_kg or 0.0)
+    whose = "your" if not ctx.about_someone_else else ctx.whose
+    result.facts += [
+        Fact("progress_first_weight", _kg(first), "kg"),
+        Fact("progress_first_day", day_words(first_day)),
+        Fact("progress_recent_weight", _kg(best_recent.weight_kg or 0.0), "kg"),
+        Fact("progress_recent_day", day_words(best_recent.day)),
+        Fact("progress_before_weight", _kg(best_before.weight_kg or 0.0), "kg"),
+        Fact("progress_before_day", day_words(best_before.day)),
+        Fact("progress_weeks", PROGRESS_WEEKS, "weeks"),
+    ]
+    noun = f"{variants.noun}{variants.said(name)}"
+    if (best_recent.weight_kg or 0.0) > (best_before.weight_kg or 0.0):
+        verdict = (
+            f"Yes, still going up: {whose} {noun} went from {{progress_first_weight}} on "
+            "{progress_first_day} to {progress_recent_weight} on {progress_recent_day}, above "
+            "the best before it ({progress_before_weight})."
+        )
+    elif (best_recent.weight_kg or 0.0) == (best_before.weight_kg or 0.0):
+        verdict = (
+            f"Holding, not going up: {whose} heaviest {noun} of the log's last "
+            "{progress_weeks}, {progress_recent_weight}, equals the best before them (on "
+            "{progress_before_day}); it started at {progress_first_weight} on "
+            "{progress_first_day}."
+        )
+    else:
+        verdict = (
+            f"Not lately: {whose} heaviest {noun} of the log's last {{progress_weeks}}, "
+            "{progress_recent_weight}, is below the best before them ({progress_before_weight} "
+            "on {progress_before_day}); it started at {progress_first_weight} on "
+            "{progress_first_day}."
+        )
+    stale = (ctx.day - end).days > 28
+    if stale:
+        result.facts.append(Fact("progress_log_end", day_words(end)))
+    result.findings.append(
+        Finding(
+            topic="progress",
+            verdict=verdict,
+            evidence=("Heaviest working sets, warm-ups left out.",),
+            action="Nothing is logged since {progress_log_end}: this is where the log stops, "
+            "not where you are now."
+            if stale
+            else "",
+            source=f"{whose} strength log (working sets; warm-ups left out)",
+            confidence=0.7 if stale else 0.9,
+            answers=("trend", "judgement"),
+            priority=0,
+            cue=r"\b(going up|progress\w*|improv\w*|stronger|weaker|getting|still|trend\w*"
+            r"|stall\w*|plateau\w*|creeping|heavier|increas\w*)\b",
+            needs_cue=True,
         )
     )
 
