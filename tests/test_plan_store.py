@@ -451,3 +451,29 @@ def test_the_words_of_a_change_name_the_right_days(history_world: World) -> None
         edit = read_edit(plan, message, today)
         assert (edit.action, edit.days, edit.target) == (action, days, target), message
     assert read_edit(plan, "make my long run 14 km", today).km == 14.0
+
+
+def test_stored_versions_newest_first_on_each_database(db, people) -> None:
+    """The repository on SQLite and (when configured) PostgreSQL: versions kept, the newest
+    current, the coach's one authored by them, and nobody else let in."""
+    from storage.plans import plan_versions, save_plan
+
+    ann, bob, cora = people.ann, people.bob, people.cora
+    plan = {"start": "2025-10-20", "weeks": [], "notes": ["x"]}
+    with db.session() as session:
+        first = save_plan(session, ann, ann.id, plan, start="2025-10-20", end="2025-10-26")
+        second = save_plan(
+            session, cora, ann.id, plan | {"notes": ["y"]}, start="2025-10-20",
+            end="2025-11-02", change="make Sunday shorter " * 20,
+        )  # fmt: skip
+    with db.session() as session:
+        now = current_plan(session, ann, ann.id)
+        assert now is not None and now.id == second.id and now.plan["notes"] == ["y"]
+        assert now.author_id == cora.id and len(now.change) == 200
+        assert [r.id for r in plan_versions(session, cora, ann.id)] == [second.id, first.id]
+        assert current_plan(session, bob, bob.id) is None
+        for stranger, athlete in ((bob, ann), (cora, bob)):
+            with pytest.raises(AccessDenied):
+                current_plan(session, stranger, athlete.id)
+            with pytest.raises(AccessDenied):
+                save_plan(session, stranger, athlete.id, plan, start="2025-10-20", end="2025-10-26")
