@@ -2,14 +2,23 @@
 
 MediaPipe 0.10.21 bundles the ``model_complexity=1`` (full) pose landmark model in its wheel,
 so this runs offline. Complexity 0 and 2 would download a model at run time, so they are never
-used here.
+used here. The same model runs on ONNX Runtime by default (:mod:`models.pose_onnx`, about half
+MediaPipe's CPU time a frame); ``COACHG_POSE_BACKEND=mediapipe`` keeps MediaPipe's own graph.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from models.pose_onnx import OnnxPoseEstimator
+
+log = logging.getLogger(__name__)
 
 #: The 33 landmarks MediaPipe Pose returns, in its order.
 LANDMARK_NAMES: tuple[str, ...] = (
@@ -51,7 +60,22 @@ LANDMARK_INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAME
 NUM_LANDMARKS = len(LANDMARK_NAMES)
 
 
-class PoseEstimator:
+MEDIAPIPE = "mediapipe-pose-full"
+ONNX = "onnxruntime-pose-landmark-full"
+
+
+def chosen_backend() -> str:
+    """The pose backend this machine uses: ONNX Runtime unless the settings say "mediapipe"
+    or ONNX Runtime or the converter (tflite2onnx) is not installed."""
+    from storage.settings import Settings
+
+    if Settings.from_env().pose_backend == "mediapipe":
+        return MEDIAPIPE
+    have = all(importlib.util.find_spec(m) for m in ("onnxruntime", "tflite2onnx", "onnx"))
+    return ONNX if have else MEDIAPIPE
+
+
+class MediaPipePoseEstimator:
     """One person's 2D pose per image: MediaPipe Pose (full model, bundled, offline).
 
     ``estimate(image_rgb)`` returns a ``(33, 3)`` float array of x and y in pixels of the given
@@ -60,7 +84,7 @@ class PoseEstimator:
     interest instead of re-detecting in every frame, which is faster and keeps the same person.
     """
 
-    backend = "mediapipe-pose-full"
+    backend = MEDIAPIPE
 
     def __init__(
         self,
@@ -94,6 +118,46 @@ class PoseEstimator:
     def close(self) -> None:
         """Free the MediaPipe graph."""
         self._pose.close()
+
+    def __enter__(self) -> MediaPipePoseEstimator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class PoseEstimator:
+    """The configured pose estimator (:func:`chosen_backend`), behind MediaPipe's interface:
+    ``estimate(image_rgb)`` gives ``(33, 3)`` landmarks (x, y in pixels, visibility) or None.
+    ``backend`` names the one used (the class attribute: the one this machine chooses)."""
+
+    backend = chosen_backend()
+
+    def __init__(self, *, tracking: bool = True, backend: str | None = None) -> None:
+        backend = backend or self.backend
+        self._impl: MediaPipePoseEstimator | OnnxPoseEstimator
+        if backend == ONNX:
+            from models.pose_onnx import OnnxPoseEstimator, onnx_model
+            from storage.settings import Settings
+
+            model = onnx_model(Settings.from_env().home / "cache")
+            self._impl = OnnxPoseEstimator(model, tracking=tracking)
+        else:
+            self._impl = MediaPipePoseEstimator(tracking=tracking)
+        self.backend = self._impl.backend
+
+    def estimate(self, image_rgb: np.ndarray) -> np.ndarray | None:
+        """Landmarks of the most prominent person in an RGB uint8 image, or None."""
+        return self._impl.estimate(image_rgb)
+
+    def close(self) -> None:
+        """Free the model."""
+        self._impl.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
