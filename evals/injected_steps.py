@@ -70,7 +70,8 @@ import pandas as pd
 
 from tools.trends.changepoints import MIN_SIZE, detect
 from tools.trends.changes import METRICS, find
-from tools.trends.expected import ADJUSTED_FOR, adjust
+from tools.trends.expected import ADJUSTED_FOR, adjust, expected_values
+from tools.trends.expected_trees import fit_trees, usable
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = (
@@ -141,13 +142,17 @@ def load_series(csv: Path) -> dict[str, Runs]:
         climb = runs["total_elevation_gain"].to_numpy(float) / (
             runs["distance"].to_numpy(float) / 1000.0
         )
+    local = pd.to_datetime(runs["start_date_local"].str[:19])
     conditions = {
         "speed": speed,
         "climb": np.where(np.isfinite(climb), climb, np.nan),
         "duration": runs["moving_time"].to_numpy(float) / 60.0,
         "temperature": runs["average_temp"].to_numpy(float),
+        "day_of_year": local.dt.dayofyear.to_numpy(float),
+        "day_number": (local - pd.Timestamp("2000-01-01")).dt.days.to_numpy(float),
+        "hour": (local.dt.hour + local.dt.minute / 60.0).to_numpy(float),
+        "race": (runs["workout_type"] == 1).to_numpy(float),
     }
-    local = pd.to_datetime(runs["start_date_local"].str[:19])
     month = ((local.dt.year - 2000) * 12 + local.dt.month - 1).to_numpy()
     series = {
         "cadence steps/min": ("cadence_spm", cadence),
@@ -164,6 +169,9 @@ def load_series(csv: Path) -> dict[str, Runs]:
 
 
 _METRIC = {m.key: m for m in METRICS}
+#: The expected-value model the history-wide measurement uses (None: the tool's own choice,
+#: :data:`tools.trends.expected.MODEL_FOR`); ``--model`` sets it.
+MODEL: str | None = None
 
 
 def told(runs: Runs, raw: bool = False) -> list[int]:
@@ -222,6 +230,76 @@ def measure(
     )
 
 
+def moved(runs: Runs, values: np.ndarray) -> np.ndarray:
+    """``values`` (the whole series of ``runs``) as the tool moves them: by the model
+    :data:`tools.trends.expected.MODEL_FOR` names, fitted over the whole history."""
+    if runs.key == "speed":
+        return values
+    return expected_values(values, runs.conditions, runs.key, MODEL).values
+
+
+def _reordered(runs: Runs, order: np.ndarray) -> Runs:
+    return Runs(
+        runs.key,
+        runs.values[order],
+        {k: v[order] for k, v in runs.conditions.items()},
+        runs.month[order],
+    )
+
+
+def measure_history(
+    name: str, runs: Runs, window: int, trials: int, rng: np.random.Generator, clean: bool
+) -> Row | None:
+    """As :func:`measure`, the way the tool works since issue 19: the expected-value model is
+    fitted over the athlete's whole history, and the step lasts from its point to the end of
+    the history (a real change stays), so the model sees it; changes are looked for in the
+    window's moved values. The shuffled window reuses the unstepped fit (the runs of the
+    window put in random order; the trees' cross-fitting groups aside, a fit does not depend
+    on the order of the runs); ``clean`` (shuffled, then stepped) refits."""
+    x = runs.values
+    if x.size < window:
+        return None
+    metric = _METRIC["pace_s_per_km"] if runs.key == "speed" else _METRIC[runs.key]
+
+    def tells(values: np.ndarray) -> list[int]:
+        return find(values, metric, resamples=0).indices
+
+    base = moved(runs, x)
+    near = {s: 0 for s in STEPS}
+    far = {s: 0 for s in STEPS}
+    found_clean = {s: 0 for s in STEPS}
+    unstepped = shuffled = 0
+    for _ in range(trials):
+        start = int(rng.integers(0, x.size - window + 1))
+        at = int(rng.integers(MIN_SIZE, window - MIN_SIZE + 1))
+        order = np.arange(x.size)
+        order[start : start + window] = start + rng.permutation(window)
+        cut = slice(start, start + window)
+        for step in STEPS:
+            y = x.copy()
+            y[start + at :] *= 1.0 + step
+            hit, other = _found(tells(moved(runs, y)[cut]), at)
+            near[step] += hit
+            far[step] += other
+            if clean:
+                mixed = _reordered(runs, order)
+                y = mixed.values.copy()
+                y[start + at :] *= 1.0 + step
+                found_clean[step] += _found(tells(moved(mixed, y)[cut]), at)[0]
+        unstepped += bool(tells(base[cut]))
+        shuffled += bool(tells(base[order][cut]))
+    return Row(
+        metric=name,
+        runs=int(x.size),
+        trials=trials,
+        detected={s: near[s] / trials for s in STEPS},
+        elsewhere={s: far[s] / trials for s in STEPS},
+        unstepped=unstepped / trials,
+        shuffled=shuffled / trials,
+        clean={s: found_clean[s] / trials for s in STEPS} if clean else {},
+    )
+
+
 def print_table(rows: list[Row], window: int) -> None:
     steps = " ".join(f"{f'+{s:.0%}':>6}" for s in STEPS)
     print(
@@ -268,13 +346,26 @@ def null_rates(trials: int, rng: np.random.Generator) -> None:
         print(f"{kind:<18}" + "".join(f"{s:>9.1%}" for s in shares))
 
 
+def line_prediction(
+    values: np.ndarray, conditions: dict[str, np.ndarray], train: np.ndarray, names: tuple[str, ...]
+) -> np.ndarray:
+    """Each run's value as predicted by the robust straight line of
+    :func:`tools.trends.expected.adjust` fitted on the runs in ``train`` alone."""
+    moved = adjust(values[train], {c: v[train] for c, v in conditions.items()}, names)
+    predicted = np.full(values.size, float(np.median(moved.values)))
+    for c, slope in moved.slopes.items():
+        x, ref = conditions[c], moved.reference[c]
+        if c == "duration":  # its slope is per minute at the median (log scale)
+            x, ref, slope = np.log(x), np.log(ref), slope * moved.reference[c]
+        predicted += np.where(np.isfinite(x), x - ref, 0.0) * slope
+    return predicted
+
+
 def compare_models(series: dict[str, Runs], folds: int = 10) -> None:
     """Mean absolute error of each metric's prediction from the run's conditions, on held-out
     months (``folds`` groups of whole calendar months, each predicted from the others)."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
     print(f"Predicting each run from its conditions, {folds} folds of whole months held out:")
-    print(f"{'metric':<24} {'line before':>12} {'line now':>10} {'GBT':>8}   (mean abs. error)")
+    print(f"{'metric':<24} {'line before':>12} {'line now':>10} {'trees':>8}   (mean abs. error)")
     for name, runs in series.items():
         if runs.key == "speed":
             continue
@@ -282,39 +373,19 @@ def compare_models(series: dict[str, Runs], folds: int = 10) -> None:
         fold_of = {m: i % folds for i, m in enumerate(months)}
         fold = np.array([fold_of[m] for m in runs.month])
         before = ("speed", "temperature") if runs.key == "avg_hr" else ("speed",)
-        errors: dict[str, list[float]] = {"before": [], "now": [], "gbt": []}
+        errors: dict[str, list[float]] = {"before": [], "now": [], "trees": []}
         cond = runs.conditions
-        angle = 2 * np.pi * (runs.month % 12) / 12
-        features = np.column_stack(
-            [
-                cond["speed"],
-                cond["climb"],
-                np.log(cond["duration"]),
-                cond["temperature"],
-                np.sin(angle),
-                np.cos(angle),
-            ]
-        )
+        used = usable(cond)
         for k in range(folds):
             test = fold == k
             train = ~test
             for label, names in (("before", before), ("now", ADJUSTED_FOR[runs.key])):
-                train_runs = {c: v[train] for c, v in cond.items()}
-                moved = adjust(runs.values[train], train_runs, names)
-                level = float(np.median(moved.values))
-                shift = np.zeros(test.sum())
-                for c, slope in moved.slopes.items():
-                    x = cond[c][test]
-                    ref = moved.reference[c]
-                    if c == "duration":  # its slope is per minute at the median (log scale)
-                        x, ref, slope = np.log(x), np.log(ref), slope * moved.reference[c]
-                    shift += np.where(np.isfinite(x), x - ref, 0.0) * slope
-                errors[label] += list(np.abs(runs.values[test] - (level + shift)))
-            model = HistGradientBoostingRegressor(max_iter=100, learning_rate=0.1, random_state=0)
-            model.fit(features[train], runs.values[train])
-            errors["gbt"] += list(np.abs(runs.values[test] - model.predict(features[test])))
+                predicted = line_prediction(runs.values, cond, train, names)
+                errors[label] += list(np.abs(runs.values[test] - predicted[test]))
+            trees = fit_trees(runs.values, cond, train=train, used=used)
+            errors["trees"] += list(np.abs(runs.values[test] - trees.expected[test]))
         mae = {k: float(np.mean(v)) for k, v in errors.items()}
-        print(f"{name:<24} {mae['before']:>12.4g} {mae['now']:>10.4g} {mae['gbt']:>8.4g}")
+        print(f"{name:<24} {mae['before']:>12.4g} {mae['now']:>10.4g} {mae['trees']:>8.4g}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,8 +398,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", action="store_true", help="the bare detector, as measured")
     parser.add_argument("--models", action="store_true", help="also compare models by month")
     parser.add_argument("--only", default="", help="only metrics whose name has this")
+    parser.add_argument(
+        "--window-fit",
+        action="store_true",
+        help="as before issue 19's trees: the straight line fitted on each window alone",
+    )
+    parser.add_argument(
+        "--no-clean", action="store_true", help="leave out 'shuffled, then stepped' (refits)"
+    )
+    parser.add_argument(
+        "--model", choices=("line", "trees"), default=None, help="force one expected-value model"
+    )
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
+    global MODEL
+    MODEL = args.model
     began = time.perf_counter()
     if args.null:
         null_rates(args.trials, rng)
@@ -344,7 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, runs in series.items():
         if args.only not in name:
             continue
-        row = measure(name, runs, args.window, args.trials, rng, args.raw)
+        if args.raw or args.window_fit:
+            row = measure(name, runs, args.window, args.trials, rng, args.raw)
+        else:
+            row = measure_history(name, runs, args.window, args.trials, rng, not args.no_clean)
         if row is None:
             print(f"{name}: only {runs.values.size} runs, fewer than a window", file=sys.stderr)
         else:

@@ -72,7 +72,8 @@ def load_metrics(
     until: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The stored metrics of the athletes' activities, oldest first, as plain rows (with the
-    activity's ``name``)."""
+    activity's ``name``, ``timezone``, ``device``, ``file_name`` and ``activity_source``, where
+    it came from)."""
     ids = list(athlete_ids)
     for athlete_id in ids:
         require_access(session, actor, athlete_id)
@@ -86,6 +87,10 @@ def load_metrics(
             m.sport,
             m.source,
             Activity.name,
+            Activity.timezone,
+            Activity.device,
+            Activity.file_name,
+            Activity.source.label("activity_source"),
             m.values,
             m.hr_seconds,
         )

@@ -130,6 +130,9 @@ def summary_to_activity(activity: model.SummaryActivity) -> NewActivity:
         avg_power_w=_number(activity.average_watts),
         is_race=is_race(activity.workout_type, sport),
         device=getattr(activity, "device_name", None) or "",
+        # the name it was uploaded to Strava under ("garmin_ping_...", "1234.tcx"): where it
+        # came from, when Strava's listing gives no device (tools.trends.sources)
+        file_name=(getattr(activity, "external_id", None) or "")[:255],
     )
     try:
         return plausible(new)

@@ -4,9 +4,12 @@ else changed with it.
 Like is compared with like. Cadence, step length, heart rate, power and efficiency depend on how
 fast, how hilly and how long the run was (heart rate and efficiency on the heat too, where the
 watch records it), so before looking for changes each run's value is moved to the athlete's usual
-conditions along a robust straight line over their own runs (:mod:`tools.trends.expected`). Pace
-itself and decoupling are used as they are; the gait metrics of stored video analyses are one
-value per analysis.
+conditions by what their own runs predict for it: gradient-boosted trees over pace, climb,
+duration, temperature, time of year, time of day and races for cadence, heart rate and
+efficiency, a robust straight line for step length and power, whichever predicted better on
+held-out months (:mod:`tools.trends.expected`). Pace itself and decoupling are used as they are;
+the gait metrics of stored video analyses are one value per analysis. A change that coincides
+with a new device or data source is flagged "device change?" (:mod:`tools.trends.sources`).
 
 Changes are found by :func:`tools.trends.changepoints.detect` and one is told only when it is
 worth telling: at least :data:`MIN_SIDE` runs on each side, and a size of at least the smallest
@@ -37,14 +40,15 @@ from tools.result import Fact, Finding, ToolResult
 from tools.spec import ToolSpec
 from tools.trends.changepoints import LEVEL, Detection, detect, run_to_run_sd
 from tools.trends.expected import (
-    ADJUSTED_FOR,
     Confounder,
-    adjust,
     confounders,
     covariate_columns,
+    expected_values,
     seasonal,
 )
+from tools.trends.expected_trees import expected_by_trees
 from tools.trends.history import history
+from tools.trends.sources import Switch, switch_near
 from tools.typical_range import range_verdict
 
 TOOL = "detect_changes"
@@ -60,6 +64,11 @@ MIN_SIDE = 10
 MIN_SIDE_ANALYSES = 5
 #: How sure a change is said to be; lower when something else changed with it.
 SURE, CONFOUNDED = 0.8, 0.45
+#: How sure a change that came with a new device or data source is said to be about the runner.
+DEVICE = 0.3
+#: A change is said to follow the runs' conditions when the trees' expectation from them alone
+#: accounts for at least this share of it (and in its direction).
+CONDITIONS_EXPLAIN = 0.5
 #: How a reply with too few points to tell a change begins.
 NOT_ENOUGH = "Not enough data to tell a change:"
 
@@ -263,6 +272,26 @@ class Series:
     rows: pd.DataFrame | None = None
     #: Whether most runs have a temperature (so the season is not needed to stand for it).
     temperature_known: bool = False
+    #: Each run's device or data source ("" unknown), for "device change?".
+    sources: list[str] = field(default_factory=list)
+    #: The metric as measured and the conditions of every comparable run (also those before
+    #: ``since``), and which of them are kept: what the trees learn the conditions' part from.
+    measured: np.ndarray | None = None
+    covariates: dict[str, np.ndarray] = field(default_factory=dict)
+    kept: np.ndarray | None = None
+
+    def conditions_part(self) -> np.ndarray | None:
+        """What the runner's own runs predict for each kept run from its conditions alone
+        (gradient-boosted trees, :mod:`tools.trends.expected_trees`), centred on zero; None
+        with too few runs for the trees."""
+        if self.measured is None or self.kept is None:
+            return None
+        try:
+            fit = expected_by_trees(self.measured, self.covariates)
+        except ValueError:
+            return None
+        expected = fit.expected[self.kept]
+        return expected - float(np.median(expected))
 
 
 def metric_series(
@@ -282,7 +311,7 @@ def metric_series(
     covariates = covariate_columns(runs)
     adjustment, reference = "", {}
     if metric.adjust and len(runs) >= MIN_POINTS:
-        moved = adjust(values, covariates, ADJUSTED_FOR.get(metric.key, ("speed",)))
+        moved = expected_values(values, covariates, metric.key)
         values, adjustment, reference = moved.values, moved.text, moved.reference
     keep = runs["date"] >= pd.Timestamp(since) if since else np.ones(len(runs), dtype=bool)
     keep = np.asarray(keep)
@@ -298,6 +327,10 @@ def metric_series(
         rows=kept,
         temperature_known=bool(keep.any())
         and bool(np.isfinite(covariates["temperature"][keep]).mean() >= 0.5),
+        sources=[str(s or "") for s in kept["data_source"]] if "data_source" in kept else [],
+        measured=runs[key].to_numpy(dtype=float) if metric.adjust else None,
+        covariates=covariates,
+        kept=keep,
     )
 
 
@@ -647,6 +680,7 @@ def _result(
         if series.rows is not None
         else np.zeros(len(series.values))
     )
+    conditions = series.conditions_part() if found.changes else None
     for k, change in enumerate(found.changes):
         day = series.dates[change.index]
         relative = change.relative * 100.0 if change.relative is not None else None
@@ -664,11 +698,20 @@ def _result(
                     np.vstack([yearly[cut:last_], series.values[cut:last_]]),
                 ),
             )
+        if conditions is not None:
+            share = _conditions_share(conditions, series.values, cuts[k], cuts[k + 1], cuts[k + 2])
+            if share >= CONDITIONS_EXPLAIN:
+                others.append(_conditions_confounder(share))
+        switch: Switch | None = switch_near(series.sources, change.index)
+        if switch is not None:
+            others.insert(0, _device_confounder(switch))
         sure = SURE if change.n_before + change.n_after >= 40 else 0.6
         if change.ci_low <= 0 <= change.ci_high:
             sure = min(sure, 0.5)
         if others:
             sure = min(sure, CONFOUNDED)
+        if switch is not None:
+            sure = min(sure, DEVICE)
         changes.append(
             {
                 "date": day.isoformat(),
@@ -687,6 +730,7 @@ def _result(
                 "confounded": " and ".join(c.text for c in others),
                 "blame": " or ".join(c.blame for c in others),
                 "confidence": sure,
+                "device_change": switch.text if switch is not None else "",
                 "_others": others,
             }
         )
@@ -720,6 +764,10 @@ def _result(
         for other in latest["_others"]:
             if other.which == "season":
                 facts.append(Fact("latest_season", other.span))
+            elif other.which == "device":
+                facts.append(Fact("latest_device_change", latest["device_change"]))
+            elif other.which == "conditions":
+                facts.append(Fact("latest_conditions_before", round(other.before), "%"))
             else:
                 facts.append(Fact(f"latest_{other.which}_before", other.shown(other.before)))
                 facts.append(Fact(f"latest_{other.which}_after", other.shown(other.after)))
@@ -772,6 +820,11 @@ def _result(
     )
     if found.note:
         result.caveats.append(found.note)
+    if any(c["device_change"] for c in changes):
+        result.caveats.append(
+            "a change that comes with a new device or data source may be the sensor: watches "
+            "and straps count steps and beats differently"
+        )
     if any(c["confounded"] for c in changes):
         result.caveats.append(
             "a change that follows a switch of terrain, season or pace may be that, not a "
@@ -780,6 +833,38 @@ def _result(
     if any(c["ci_low"] <= 0 <= c["ci_high"] for c in changes):
         result.caveats.append("a change whose interval includes no change at all may be noise")
     return result
+
+
+def _conditions_share(
+    expected: np.ndarray, values: np.ndarray, first: int, cut: int, last: int
+) -> float:
+    """The share of the change at ``cut`` (runs ``first:cut`` before, ``cut:last`` after) that
+    the trees' expectation from the runs' conditions alone accounts for, in its direction."""
+    change = float(np.mean(values[cut:last]) - np.mean(values[first:cut]))
+    part = float(np.mean(expected[cut:last]) - np.mean(expected[first:cut]))
+    if change == 0 or part * change <= 0:
+        return 0.0
+    return min(part / change, 1.0)
+
+
+def _conditions_confounder(share: float) -> Confounder:
+    return Confounder(
+        "conditions",
+        100 * share,
+        float("nan"),
+        "%",
+        "a change in the runs' conditions (by what your own runs predict from their pace, "
+        "climb, duration, time of year, time of day and races, they account for about "
+        "{before} % of this change)",
+    )
+
+
+def _device_confounder(switch: Switch) -> Confounder:
+    """A new device or data source, said as something else that changed with a metric."""
+    named = escape(switch.text).replace("{", "{{").replace("}", "}}")
+    return Confounder(
+        "device", float("nan"), float("nan"), "", f"a new device or data source ({named})"
+    )
 
 
 def _findings(metric: Metric, changes: list[dict[str, Any]]) -> list[Finding]:
@@ -816,10 +901,14 @@ def _findings(metric: Metric, changes: list[dict[str, Any]]) -> list[Finding]:
         f"Your {label} changed from {{latest_before}} to {{latest_after}}{size} from "
         "{latest_change_date}, with {latest_runs_before} before and {latest_runs_after} after"
     )
+    if latest["device_change"]:
+        verdict = "Device change? " + verdict
     evidence = ["It is larger than the smallest worthwhile change, {smallest_worthwhile_change}."]
     if others:
         said = " and ".join(
-            o.words.format(
+            "a new device or data source ({latest_device_change})"
+            if o.which == "device"
+            else o.words.format(
                 before=f"{{latest_{o.which}_before}}",
                 after=f"{{latest_{o.which}_after}}",
                 span="{latest_season}",
@@ -832,6 +921,11 @@ def _findings(metric: Metric, changes: list[dict[str, Any]]) -> list[Finding]:
             "Read it as a change in you only if it holds once you are back on your usual "
             "terrain, in usual conditions and at your usual paces."
         )
+        if latest["device_change"]:
+            action = (
+                "Before reading it as a change in your form, check the new device against the "
+                "old one on a few runs, or compare only runs recorded with the new one."
+            )
     else:
         verdict += "."
         action = "Nothing else in the data changed with it (terrain, season, pace, duration)."
@@ -877,8 +971,9 @@ def _phrase(result: ToolResult) -> str:
         )
     for change in reversed(data["changes"]):  # most recent first
         size = f" ({change['size_pct']:+.1f} %)" if change["size_pct"] is not None else ""
+        flag = " (**device change?**)" if change.get("device_change") else ""
         line = (
-            f"- {change['anchor'].capitalize()}: {change['before_text']} → "
+            f"- {change['anchor'].capitalize()}{flag}: {change['before_text']} → "
             f"{change['after_text']} {unit}{size}; {data['interval']} "
             f"{change['ci_low']:+} to {change['ci_high']:+} {diff}; "
             f"{change['runs_before']} runs before, {change['runs_after']} after."

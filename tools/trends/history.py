@@ -19,7 +19,8 @@ from storage.metrics import (
     stale_activities,
 )
 from tools.context import ToolContext
-from tools.trends.metrics import VERSION, as_row, compute
+from tools.trends.metrics import VERSION, as_row, compute, local_hour
+from tools.trends.sources import data_source
 
 #: Columns every history frame has, whatever the activities hold.
 BASE_COLUMNS = (
@@ -32,6 +33,8 @@ BASE_COLUMNS = (
     "name",
     "hr_bpm",
     "hr_s",
+    "hour",  # the local hour it started (NaN when its time zone is unknown)
+    "data_source",  # the device or data source it came from ("" unknown; tools.trends.sources)
 )
 METRIC_COLUMNS = (
     "distance_km",
@@ -143,6 +146,10 @@ def _build(ctx: ToolContext, athlete_id: int) -> pd.DataFrame:
                 "name": row["name"],
                 "hr_bpm": np.fromiter(map(float, histogram), float, len(histogram)),
                 "hr_s": np.fromiter(histogram.values(), float, len(histogram)),
+                "hour": local_hour(row["start_time"], row["timezone"] or ""),
+                "data_source": data_source(
+                    row["device"] or "", row["file_name"] or "", row["activity_source"] or ""
+                ),
                 **row["values"],
             }
         )

@@ -57,6 +57,24 @@ def local_date(moment: datetime, zone: str) -> date:
         return moment.date()
 
 
+def local_hour(moment: datetime, zone: str) -> float:
+    """The hour of the day (0-24, with minutes as a fraction) ``moment`` was where the activity
+    happened; NaN when its time zone is unknown (the UTC hour would say nothing of the day)."""
+    match = _OFFSET.match(zone or "")
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+        local = moment + sign * offset
+    else:
+        try:
+            local = moment.astimezone(ZoneInfo(zone)) if zone else None
+        except (ZoneInfoNotFoundError, ValueError):
+            local = None
+    if local is None:
+        return float("nan")
+    return local.hour + local.minute / 60.0
+
+
 def energy_cost(grade: np.ndarray | float) -> np.ndarray | float:
     """Minetti et al. (2002, J Appl Physiol 93:1039) cost of running on a grade (a fraction,
     -0.45..0.45), in J/kg/m; 3.6 on the flat."""
