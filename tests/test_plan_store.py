@@ -242,6 +242,8 @@ def test_planned_against_done_in_the_checkin_and_the_training_load(
     for m in against.matches:
         if m.planned in RUNS and m.status == "done":
             assert m.done_km == pytest.approx(local_runs[m.day], abs=0.06)
+            short = local_runs[m.day] < 0.8 * m.planned_km
+            assert ("shorter than planned" in m.words()) == short, m.words()
         if m.planned in RUNS and m.day not in local_runs:
             assert m.status in ("missed", "moved")
     assert against.compliance_pct == round(100 * against.sessions_done / against.sessions_due)

@@ -25,6 +25,8 @@ from tools.trends.history import history
 DONE, MOVED, MISSED, KEPT, EXTRA, TO_COME = "done", "moved", "missed", "kept", "extra", "to come"
 #: A rest day that took a planned run moved to it.
 TOOK = "took the moved run"
+#: A run this much shorter or longer than planned is said to be.
+OFF_BY = 0.2
 #: Stored versions read to find the plan of each day.
 VERSIONS = 12
 
@@ -47,9 +49,9 @@ class Match:
             else (self.planned or "unplanned")
         )
         if self.status == DONE:
-            did = f"done, {self.done_km:.1f} km" if self.done_km else "done"
+            did = f"done, {self.done_km:.1f} km{self._size()}" if self.done_km else "done"
         elif self.status == MOVED and self.done_day is not None:
-            did = f"done on {self.done_day:%a}, {self.done_km:.1f} km"
+            did = f"done on {self.done_day:%a}, {self.done_km:.1f} km{self._size()}"
         elif self.status == EXTRA:
             what, did = "no session planned", f"ran {self.done_km:.1f} km"
         elif self.status == KEPT:
@@ -59,6 +61,16 @@ class Match:
         else:
             did = self.status
         return f"{self.day:%a %d %b}: {what} — {did}"
+
+    def _size(self) -> str:
+        """ " (shorter than planned)" or " (longer than planned)" past :data:`OFF_BY`."""
+        if not self.planned_km or not self.done_km:
+            return ""
+        if self.done_km < (1 - OFF_BY) * self.planned_km:
+            return " (shorter than planned)"
+        if self.done_km > (1 + OFF_BY) * self.planned_km:
+            return " (longer than planned)"
+        return ""
 
 
 @dataclass
@@ -185,9 +197,9 @@ def week_against_plan(ctx: ToolContext, week: date, today: date) -> WeekAgainstP
             else:
                 pending.append(m)
             out.matches.append(m)
-    for m in pending:  # a run done the day before or after, on a day with no run planned
+    for m in pending:  # a run the day before or after, on a plan day with no run planned
         for near in (m.day - timedelta(days=1), m.day + timedelta(days=1)):
-            free = near in runs and near not in used and near <= today
+            free = near in runs and near not in used and near <= today and near in planned
             rest_day = all(s.type in ("rest", "strength") for s in planned.get(near, []))
             if free and rest_day:
                 m.status, m.done_km, m.done_day = MOVED, round(runs[near], 1), near
