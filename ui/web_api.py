@@ -102,7 +102,7 @@ def make_api(db: Database, settings: Settings, coach: Callable[[], Any]) -> Fast
         openapi_url=None,  # served below, to a token or a login only
         servers=[{"url": PREFIX}],
     )
-    jobs = ApiJobs()
+    jobs = ApiJobs(lambda: runner_for(db, settings))
 
     @api.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -196,16 +196,16 @@ def make_api(db: Database, settings: Settings, coach: Callable[[], Any]) -> Fast
             discard([str(kept)])
             raise ApiError(422, str(error)) from error
         job = runner_for(db, settings).submit("tool", ctx, name=VIDEO_TOOL, args=checked)
-        entry = jobs.add(job, ctx.actor.id, VIDEO_TOOL)
-        return {"job": entry.view() | {"url": f"{PREFIX}/jobs/{job.request.id}"}}
+        shown = jobs.add(job, ctx.actor.id, VIDEO_TOOL)
+        return {"job": shown | {"url": f"{PREFIX}/jobs/{job.request.id}"}}
 
     @api.get("/jobs/{job_id}", summary="A job you started: its state, progress and result")
     def job(request: Request, job_id: str) -> dict[str, Any]:
         """``state`` is queued, running, done or failed; ``result`` comes once done."""
         found = jobs.of(job_id, who(request, "read").user.id)
         if found is None:
-            raise ApiError(404, "No job of yours has this id (a restart forgets jobs).")
-        return {"job": found.view()}
+            raise ApiError(404, "No job of yours has this id (the newest 1000 are kept).")
+        return {"job": found}
 
     @api.get("/load", summary="Training load: fitness, fatigue, form, weekly volume, spikes")
     def load(

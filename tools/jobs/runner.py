@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from huey import Huey
-from huey.api import Result
+from huey.api import Result, Task
 from huey.exceptions import RetryTask
 
 from storage.db import Database
@@ -177,6 +177,18 @@ class Job:
                     raise RuntimeError("the job finished but its result was lost")
             time.sleep(POLL_S)
 
+    def peek(self) -> JobOutcome | None:
+        """The job's outcome if it has arrived, left in the queue's storage so that another
+        process (another web server) can read it too; :meth:`forget` removes it."""
+        if self._outcome is None:
+            self._outcome = self.result.get(preserve=True)
+        return self._outcome
+
+    def forget(self) -> None:
+        """Remove the job's outcome and status from the queue's storage."""
+        self.runner.huey.get_raw(self.result.id)  # read without peeking: removed
+        self.runner.huey.delete(self.runner.status_key(self.request))
+
     def wait(self, progress: Progress = no_progress) -> Any:
         """Block until the job is done, reporting each new status to ``progress``; return its
         value or raise its error."""
@@ -266,6 +278,12 @@ class JobRunner:
             heavy=heavy,
         )
         return Job(self, request, self._task(request))
+
+    def rejoin(self, request: JobRequest, task_id: str) -> Job:
+        """A job submitted earlier, here or by another process, from its request and its
+        queue task's id (``job.result.id``): how one web server follows a job another
+        started, since both read the same queue."""
+        return Job(self, request, Result(self.huey, Task(id=task_id)))
 
     def is_heavy(self, kind: str, kwargs: dict[str, Any]) -> bool:
         """Whether a job of ``kind`` with ``kwargs`` is heavy: a video analysis or a Strava
