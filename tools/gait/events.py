@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import percentile_filter
+
+from tools.gait.filtering import percentile_filter
 
 #: Stance while the foot's lowest point is below this share of its typical swing clearance.
 #: Calibrated on force-plate stance of two runners (evals/gait_accuracy.py); since heel strikes

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from scipy.ndimage import median_filter
 
 #: Low-pass cut-off for running kinematics; capped below Nyquist for low frame rates.
 CUTOFF_HZ = 8.0
 #: Gaps up to this long are interpolated; longer ones stay missing.
 MAX_GAP_S = 0.2
+
+
+def median_filter(values: np.ndarray, **options: Any) -> np.ndarray:
+    """``scipy.ndimage.median_filter``, imported on first use: a third of a second that a chat
+    turn, which imports the gait modules through the trend tools, does not need."""
+    from scipy import ndimage
+
+    return ndimage.median_filter(values, **options)
+
+
+def percentile_filter(values: np.ndarray, percentile: float, **options: Any) -> np.ndarray:
+    """``scipy.ndimage.percentile_filter``, imported on first use (see :func:`median_filter`)."""
+    from scipy import ndimage
+
+    return ndimage.percentile_filter(values, percentile, **options)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 #: Frames are kept only for clips of at most this many analysed frames (about 160 MB).
 MAX_KEPT = 3600
-_QUALITY = [cv2.IMWRITE_JPEG_QUALITY, 90]
+#: JPEG quality of a kept frame (OpenCV is imported when frames are kept, not with this module).
+QUALITY = 90
 
 
 def encode(image: np.ndarray) -> np.ndarray:
     """One BGR image as JPEG bytes (a uint8 array)."""
-    ok, data = cv2.imencode(".jpg", image, _QUALITY)
+    import cv2
+
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, QUALITY])
     if not ok:  # pragma: no cover - OpenCV encodes any uint8 BGR image
         raise ValueError("could not encode a frame")
     return data.ravel()
@@ -72,4 +74,6 @@ class FrameStore:
         if i >= len(self.indices) or self.indices[i] != index:
             raise KeyError(index)
         raw = self.data[self.offsets[i] : self.offsets[i + 1]]
+        import cv2
+
         return cv2.imdecode(raw, cv2.IMREAD_COLOR)

@@ -11,9 +11,9 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from models.pose import LANDMARK_INDEX as IDX
+from tools.gait.filtering import median_filter
 
 #: Left/right landmark pairs checked together as one chain each.
 LEG_CHAIN = (

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from models.pose import NUM_LANDMARKS, PoseEstimator
@@ -116,6 +115,8 @@ def _track_chunk(
     """Pose of every ``step``-th frame in ``[start, stop)`` (with ``keep``, the frames too);
     ``done(n)`` is told every ten frames how many are done. ``seed``: the runner's landmarks
     (full-size pixels) just before ``start``, to look for them there first."""
+    import cv2  # OpenCV: only when a video is read, not by a chat turn importing the tools
+
     indices: list[int] = []
     rows: list[np.ndarray] = []
     images: list[np.ndarray] = []

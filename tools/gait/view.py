@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from models.pose import LANDMARK_INDEX as IDX
 from tools.gait.errors import GaitAnalysisError
+from tools.gait.filtering import median_filter
 
 #: The views metrics are defined for. A front view is not one of them: its left and right are
 #: mirrored and MediaPipe's labels of them less sure, and the frontal-plane measures (pelvic drop,
