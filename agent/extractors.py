@@ -178,6 +178,8 @@ def unread_time_phrases(text: str) -> list[str]:
     found = []
     for match in _TIME_CUE.finditer(text):
         word = match[2]
+        if match[0].strip() in ("over the years", "over the seasons"):
+            continue  # all of it: the period every answer covers when none is named
         if _TIME_WORDS.match(word) or len(word) <= 5:
             found.append(match[0].strip())
     return found

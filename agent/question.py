@@ -54,7 +54,8 @@ EXTREME = (
     r"|highest|lowest|best|worst|most|least|pb|pbs|pr|prs|personal (best|record)s?)\b",
 )
 TREND = (
-    r"\b(trend\w*|progress\w*|improv\w*|chang(e|ed|es|ing)|evolv\w*|mov(e|ed|ing) (through|over"
+    r"\b(trend\w*|progress\w*|improv\w*|chang(e|ed|es|ing)|evolv\w*|creep\w*|drift\w*"
+    r"|over the years|mov(e|ed|ing) (through|over"
     r"|across|during)|going|getting (better|worse|faster"
     r"|slower|fitter)|over time|lately|recently|since)\b",
 )

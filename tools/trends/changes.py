@@ -38,6 +38,7 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
 from tools.spec import ToolSpec
+from tools.trends.by_year import year_finding
 from tools.trends.changepoints import LEVEL, Detection, detect, run_to_run_sd
 from tools.trends.expected import (
     Confounder,
@@ -62,6 +63,8 @@ MIN_POINTS = 10
 #: rarer and each over many steps, need MIN_SIDE_ANALYSES.
 MIN_SIDE = 10
 MIN_SIDE_ANALYSES = 5
+#: The share of the everyday noise a change must reach (besides the practical size).
+NOISE_SHARE = 1.0
 #: How sure a change is said to be; lower when something else changed with it.
 SURE, CONFOUNDED = 0.8, 0.45
 #: How sure a change that came with a new device or data source is said to be about the runner.
@@ -345,7 +348,8 @@ class Threshold:
 
     @property
     def smallest(self) -> float:
-        return max(self.noise if np.isfinite(self.noise) else 0.0, self.practical)
+        noise = NOISE_SHARE * self.noise if np.isfinite(self.noise) else 0.0
+        return max(noise, self.practical)
 
 
 def threshold(values: np.ndarray, metric: Metric) -> Threshold:
@@ -788,6 +792,19 @@ def _result(
         f"({limit.practical:.{digits}f} {unit}, {metric.practical_why or 'none set'})"
     )
     findings = _findings(metric, changes)
+    pace = metric.key == "pace_s_per_km"
+    unit_of = " /km" if pace else f" {metric.unit}"
+    if years := year_finding(  # "am I getting faster over the years?"
+        series.dates,
+        series.values,
+        metric.label,
+        limit.noise,
+        limit.practical,
+        lambda v: _show(v, metric) + unit_of,
+        lower_is_faster=pace,
+    ):
+        facts += years[0]
+        findings.insert(0, years[1])
     for change in changes:
         del change["_others"]
     result = ToolResult(

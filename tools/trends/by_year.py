@@ -1,0 +1,101 @@
+"""A metric year by year: the answer to "am I getting faster over the years?" and "is my
+cadence creeping up?", which a list of change points does not give. Each calendar year's
+median of the runs change detection compares, the first against the latest, read against the
+metric's smallest worthwhile change: within it is "about the same", beyond it a direction in
+the runner's words (faster or slower for pace)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from tools.result import Fact, Finding
+
+#: Runs a year needs for its median to stand for it.
+MIN_RUNS = 10
+#: Years the question must span for a year-by-year answer.
+MIN_YEARS = 3
+#: A median's standard error against a mean's, for values spread like a normal distribution.
+MEDIAN_ERROR = 1.2533
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    median: float
+    runs: int
+
+
+def yearly(dates: Sequence[date], values: np.ndarray) -> list[Year]:
+    """Each calendar year with at least :data:`MIN_RUNS` runs, oldest first."""
+    years: dict[int, list[float]] = {}
+    for day, value in zip(dates, values, strict=True):
+        if np.isfinite(value):
+            years.setdefault(day.year, []).append(float(value))
+    return [
+        Year(y, float(np.median(v)), len(v)) for y, v in sorted(years.items()) if len(v) >= MIN_RUNS
+    ]
+
+
+def year_finding(
+    dates: Sequence[date],
+    values: np.ndarray,
+    label: str,
+    noise: float,
+    practical: float,
+    show: Callable[[float], str],
+    lower_is_faster: bool = False,
+) -> tuple[list[Fact], Finding] | None:
+    """The year-by-year finding, or None when fewer than :data:`MIN_YEARS` years hold enough
+    runs. ``show`` writes a value as the metric reads. Two years' medians differ when the
+    difference passes both the metric's practical size and twice its standard error (a
+    median's is about 1.25 times the mean's, from ``noise``, the run-to-run spread)."""
+    years = yearly(dates, values)
+    if len(years) < MIN_YEARS:
+        return None
+    first, last = years[0], years[-1]
+    error = MEDIAN_ERROR * noise * float(np.sqrt(1 / first.runs + 1 / last.runs))
+    smallest = max(practical, 2 * error)
+    facts = [
+        Fact("year_first", first.year),
+        Fact("year_first_median", show(first.median), ""),
+        Fact("year_last", last.year),
+        Fact("year_last_median", show(last.median), ""),
+        Fact("years_compared", len(years), "years"),
+        Fact("year_smallest_change", show(smallest), ""),
+    ]
+    difference = last.median - first.median
+    if abs(difference) < smallest:
+        verdict = (
+            f"About the same over the years: your typical {label} was {{year_first_median}} in "
+            "{year_first} and {year_last_median} in {year_last}, a difference smaller than "
+            "{year_smallest_change}."
+        )
+    else:
+        if lower_is_faster:
+            way = "Slower" if difference > 0 else "Faster"
+        else:
+            way = "Up" if difference > 0 else "Down"
+        way += " a little" if abs(difference) < 2 * smallest else ""
+        verdict = (
+            f"{way} over the years: your typical {label} went from {{year_first_median}} in "
+            "{year_first} to {year_last_median} in {year_last}."
+        )
+    each = "; ".join(f"{y.year} {show(y.median)} ({y.runs} runs)" for y in years)
+    return facts, Finding(
+        topic="by_year",
+        verdict=verdict,
+        evidence=(f"Median by year: {each}.",),
+        action="",
+        confidence=0.8,
+        margin="Years differ when their medians are more than {year_smallest_change} apart: the "
+        "larger of the practical size and twice the medians' uncertainty.",
+        answers=("trend", "judgement"),
+        priority=1,
+        cue=r"\b(over|through|across) the years\b|\byears?\b|\bcreep\w*\b|\bever\b|\ball time\b"
+        r"|\blong term\b|\bolder\b",
+        needs_cue=True,
+    )
