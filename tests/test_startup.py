@@ -253,6 +253,10 @@ NOT_FOR_A_TURN = (
     "huey",
     "alembic",
     "matplotlib",
+    "scipy",
+    "cv2",
+    "av",
+    "ruptures",
 )
 
 
