@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -15,6 +16,8 @@ import pytest
 import requests
 
 from storage.chat import add_message
+from tests.browser import chromium, wait_logged_in
+from tests.browser import login as browser_login
 from tests.conftest import SharedServer
 from tests.test_gait_helpers import VIDEO, require
 from tools.gait.video_io import iter_frames, probe_video
@@ -69,8 +72,8 @@ def analysed(web_server: SharedServer) -> dict[str, Path]:
     frames = [frame for _, frame in iter_frames(info, stop=12, max_side=480)]
     ann_dir = web_server.home / "media" / str(web_server.users["ann"].id) / "gait" / "run1"
     ann_dir.mkdir(parents=True, exist_ok=True)
-    image = ann_dir / "contact_left_002.73s.png"
-    cv2.imwrite(str(image), frames[0])
+    image = ann_dir / "contact_left_002.73s.png"  # a key frame's size: 700 px wide
+    cv2.imwrite(str(image), cv2.resize(frames[0], (700, 1244)))
     video = ann_dir / "annotated.webm"
     height, width = frames[0].shape[:2]
     with VideoSink(video, 30.0, (width - width % 2, height - height % 2)) as sink:
@@ -130,3 +133,36 @@ def test_only_the_athlete_and_her_coach_get_them(
         assert requests.get(f"{url}/gradio_api/file={f}").status_code == 401
     # Bob's own history holds none of Ann's messages, so none of her files
     assert REPLY not in json.dumps(page_history(web_server, bob))
+
+
+@pytest.mark.browser
+def test_the_page_shows_them_at_chat_width(
+    web_server: SharedServer, analysed: dict[str, Path]
+) -> None:
+    """In Chromium, after logging in: the key frame is shown about as wide as it was made (not
+    squeezed to a thumbnail), and the annotated clip plays."""
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        browser_login(page, web_server.server.url, "ann", PASSWORDS["ann"])
+        wait_logged_in(page)
+        image = page.locator("#chat img").last
+        image.wait_for(timeout=30_000)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+        box = image.bounding_box()
+        assert box is not None and box["width"] >= 600, box
+        video = page.locator("#chat video").last
+        played = video.evaluate(
+            """video => new Promise(done => {
+                if (video.readyState >= 2) return done(video.videoWidth);
+                video.addEventListener("loadeddata", () => done(video.videoWidth), {once: true});
+                video.addEventListener("error", () => done(-1), {once: true});
+                video.load();
+            })"""
+        )
+        assert played > 0
+        shots = Path(tempfile.gettempdir()) / "coachg-browser"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "media_history.png"))

@@ -66,7 +66,10 @@ CSS = """
 #coachg-header { align-items: center; }
 #coachg-header h2 { margin: 0; }
 #chat-status { font-size: 0.85rem; opacity: 0.75; min-height: 1.2em; }
-#chat img, #chat video { max-height: 420px; width: auto; max-width: 100%; }
+#chat video { max-height: 560px; width: auto; max-width: 100%; }
+/* figures and key frames are made 700-760 px wide for the chat: shown at that width, never
+   squeezed to a fixed height (a tall figure scrolls with the chat) */
+#chat img { max-height: none; height: auto; width: auto; max-width: min(100%, 720px); }
 footer { display: none !important; }
 """
 AUTH_MESSAGE = (

@@ -22,7 +22,7 @@ from tools.gait.steps import Step
 _SIDE_COLOURS = {"left": "tab:blue", "right": "tab:orange"}
 #: Chat width: 7 inches at 100 dpi = 700 pixels, with fonts read at that size.
 CHAT_WIDTH_IN = 7.0
-PANEL_HEIGHT_IN = 2.4
+PANEL_HEIGHT_IN = 2.1
 _DPI = 100
 _FONT = 13
 
