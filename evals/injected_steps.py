@@ -28,7 +28,10 @@ worthwhile change), as before issue 19. ``--null`` measures the detector on synt
 of pure-noise series in which it finds a change. ``--models`` compares, on held-out months, how
 well each metric is predicted from the run's conditions by the straight line used before issue
 19 (speed; and temperature for heart rate), the straight line used now, and gradient-boosted
-trees (scikit-learn's histogram GBT standing in for xgboost, which is not a dependency).
+trees (xgboost, :mod:`tools.trends.expected_trees`): mean absolute error, 10 folds of whole
+months, line before / line now / trees: cadence 1.954 / 1.893 / 1.738 steps/min, step length
+0.0137 / 0.0134 / 0.0141 m, heart rate 7.62 / 6.36 / 5.54 bpm, efficiency 0.059 / 0.050 / 0.046
+m/beat.
 
 Before issue 19 (bare detector, modified-BIC penalty, pace-adjusted only inside the tool, not
 here; 300 trials, seed 0; detected / told elsewhere / unstepped / shuffled):
@@ -53,8 +56,46 @@ fall short of the 60 % asked for +5 % steps in real windows, though not in shuff
 real series hold real changes (a third of the unstepped windows show one beyond everyday
 noise) that a step has to be told apart from.
 
+Issue 19, third part (gradient-boosted trees, device changes). The measurement now follows the
+tool: the expected-value model is fitted over the runner's whole history (as ``detect_changes``
+does), not over the window, and the step lasts from its point to the end of the history (a
+real change stays), so the model sees it too. Before, re-run at the start of this part (the
+tool's rule with the line fitted per window, ``--window-fit``; 300 trials, seed 0; detected |
+told elsewhere | unstepped | shuffled | shuffled, then stepped):
+
+    cadence      +2 % 54 %, +3 % 83 %, +5 % 91 % | 3-7 %   | 0 %  | 0 % | 35 / 92 / 92 %
+    step length  +2 % 14 %, +3 % 77 %, +5 % 90 % | 0-4 %   | 0 %  | 0 % | 35 / 91 / 91 %
+    heart rate   +2 % 12 %, +3 % 20 %, +5 % 38 % | 42-45 % | 35 % | 1 % |  3 / 16 / 62 %
+    efficiency   +2 % 14 %, +3 % 23 %, +5 % 45 % | 45-48 % | 36 % | 0 % |  2 / 11 / 62 %
+    speed        +2 % 2 %, +3 % 2 %, +5 % 7 %    | 16-20 % | 16 % | 1 % |  0 /  0 /  6 %
+
+Cross-fitted trees (``--model trees``; 200 trials, no "shuffled, then stepped"): cadence 26 /
+74 / 90 %, heart rate 4 / 11 / 36 %, efficiency 4 / 10 / 42 % (step length keeps the line:
+17 / 83 / 92 %), unstepped windows with a change 0 % / 8 % / 8 %. They predict held-out months
+better (``--models``) and explain away most changes in real windows, but they also take part of
+an injected lasting step out (a +3 % cadence step kept 79 % on average, the line 98 %), and
+leave no less run-to-run noise, so they find fewer steps. The tool keeps the line (the trees
+say how much of a change found the runs' conditions account for). After, the line over the
+whole history (the tool now; 300 trials, seed 0):
+
+    cadence      +2 % 59 %, +3 % 89 %, +5 % 92 % | 2-3 %   | 2 %  | 0 % | 42 / 92 / 92 %
+    step length  +2 % 15 %, +3 % 81 %, +5 % 92 % | 0-3 %   | 0 %  | 0 % | 38 / 91 / 92 %
+    heart rate   +2 % 10 %, +3 % 17 %, +5 % 37 % | 49-52 % | 47 % | 1 % |  1 / 14 / 61 %
+    efficiency   +2 % 15 %, +3 % 25 %, +5 % 44 % | 43-55 % | 45 % | 0 % |  1 /  8 / 54 %
+    speed        +2 % 1 %, +3 % 3 %, +5 % 7 %    | 15-25 % | 15 % | 1 % |  0 /  2 /  6 %
+
+Cadence and step length reach 80 % for +3 %; heart rate at pace and efficiency stay under the
+60 % asked for +5 % (about 60 % only against shuffled runs). Tried on the development half
+(``--half dev``, windows starting in the first half of each series; 200 trials) and not kept:
+the penalty at 0.78 and 0.7 times the 1 % one (``--penalty-scale``) moved +5 % heart rate
+36 -> 38 -> 41 % and efficiency 55 -> 56 -> 57 %, within the trials' noise, while changes told
+elsewhere rose by up to 8 points; the everyday-noise floor at 0.75 or 0.5 of the noise
+changed nothing (the penalty, not that floor, is what a +5 % step misses). False alarms on
+shuffled runs stay at 0-1 % (at most 5 % asked).
+
     python -m evals.injected_steps [--csv PATH] [--window 120] [--trials 300] [--seed 0]
-        [--raw] [--null] [--models]
+        [--raw] [--null] [--models] [--window-fit] [--model line|trees] [--half dev|test]
+        [--penalty-scale X] [--no-clean] [--only NAME]
 """
 
 from __future__ import annotations
@@ -68,6 +109,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tools.trends import changes
 from tools.trends.changepoints import MIN_SIZE, detect
 from tools.trends.changes import METRICS, find
 from tools.trends.expected import ADJUSTED_FOR, adjust, expected_values
@@ -172,6 +214,9 @@ _METRIC = {m.key: m for m in METRICS}
 #: The expected-value model the history-wide measurement uses (None: the tool's own choice,
 #: :data:`tools.trends.expected.MODEL_FOR`); ``--model`` sets it.
 MODEL: str | None = None
+#: Which windows: "" all, "dev" those starting in the first half of the series, "test" the
+#: second half (``--half``; a rule tuned on dev is reported once on test).
+HALF = ""
 
 
 def told(runs: Runs, raw: bool = False) -> list[int]:
@@ -265,12 +310,14 @@ def measure_history(
         return find(values, metric, resamples=0).indices
 
     base = moved(runs, x)
+    starts = x.size - window + 1  # window starts: all, or one half (--half)
+    low, high = {"": (0, starts), "dev": (0, starts // 2), "test": (starts // 2, starts)}[HALF]
     near = {s: 0 for s in STEPS}
     far = {s: 0 for s in STEPS}
     found_clean = {s: 0 for s in STEPS}
     unstepped = shuffled = 0
     for _ in range(trials):
-        start = int(rng.integers(0, x.size - window + 1))
+        start = int(rng.integers(low, high))
         at = int(rng.integers(MIN_SIZE, window - MIN_SIZE + 1))
         order = np.arange(x.size)
         order[start : start + window] = start + rng.permutation(window)
@@ -409,10 +456,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--model", choices=("line", "trees"), default=None, help="force one expected-value model"
     )
+    parser.add_argument("--half", choices=("", "dev", "test"), default="", help="window starts")
+    parser.add_argument(
+        "--penalty-scale", type=float, default=None, help="the tool's penalty, times this"
+    )
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    global MODEL
-    MODEL = args.model
+    global MODEL, HALF
+    MODEL, HALF = args.model, args.half
+    if args.penalty_scale is not None:
+        changes.PENALTY_SCALE = args.penalty_scale
     began = time.perf_counter()
     if args.null:
         null_rates(args.trials, rng)

@@ -277,6 +277,7 @@ def detect(
     smallest: float = 0.0,
     min_side: int = 0,
     wandering: str = "rate",
+    penalty_scale: float = 1.0,
 ) -> Detection:
     """Find level shifts in ``values`` (1-D, or 2-D ``(n, d)``) with one fixed rule.
 
@@ -287,7 +288,8 @@ def detect(
     either side, is not kept (:func:`worthwhile`). When every column wanders (lag-1
     autocorrelation at least ``RHO_MAX``), ``wandering="rate"`` looks for level shifts in their
     differences instead, i.e. where the rate of change changed (a trend that turns, a growth
-    that stops), and ``"decline"`` looks for nothing.
+    that stops), and ``"decline"`` looks for nothing. ``penalty_scale`` multiplies the penalty
+    (below 1: more changes found, more false alarms; the ``detect_changes`` tool sets its own).
     """
     if min_size < 2:
         raise ValueError("min_size must be at least 2")
@@ -297,9 +299,15 @@ def detect(
     positions = np.flatnonzero(keep)
     x = x[keep]
     n = x.shape[0]
+    noise_rule = (
+        "pure noise shows a change in about 1 % of series"
+        if penalty_scale == 1.0
+        else f"{penalty_scale:g} times the one with which pure noise shows a change in about 1 % "
+        "of series"
+    )
     method = (
-        f"PELT, L2 cost, penalty {penalty(n_total, max(d, 1)):.1f} noise units (pure noise shows "
-        f"a change in about 1 % of series), min {min_size} points a segment"
+        f"PELT, L2 cost, penalty {penalty(n_total, max(d, 1)) * penalty_scale:.1f} noise units "
+        f"({noise_rule}), min {min_size} points a segment"
     )
 
     def nothing(note: str, noise: tuple[float, ...] = (), pen: float = 0.0) -> Detection:
@@ -330,7 +338,7 @@ def detect(
     flat = sigma <= 0
     wander = ~flat & (rhos >= RHO_MAX)
     live = ~flat & ~wander
-    pen = penalty(n, int(live.sum()))
+    pen = penalty(n, int(live.sum())) * penalty_scale
     noise = tuple(float(v) for v in sigma)
     if flat.all():
         return nothing(

@@ -63,8 +63,9 @@ MIN_POINTS = 10
 #: rarer and each over many steps, need MIN_SIDE_ANALYSES.
 MIN_SIDE = 10
 MIN_SIDE_ANALYSES = 5
-#: The share of the everyday noise a change must reach (besides the practical size).
-NOISE_SHARE = 1.0
+#: The detector's penalty for a runner's series, as a share of the one that holds pure noise to
+#: about 1 % false alarms (:func:`tools.trends.changepoints.penalty`); see ``find``.
+PENALTY_SCALE = 1.0
 #: How sure a change is said to be; lower when something else changed with it.
 SURE, CONFOUNDED = 0.8, 0.45
 #: How sure a change that came with a new device or data source is said to be about the runner.
@@ -348,8 +349,7 @@ class Threshold:
 
     @property
     def smallest(self) -> float:
-        noise = NOISE_SHARE * self.noise if np.isfinite(self.noise) else 0.0
-        return max(noise, self.practical)
+        return max(self.noise if np.isfinite(self.noise) else 0.0, self.practical)
 
 
 def threshold(values: np.ndarray, metric: Metric) -> Threshold:
@@ -375,6 +375,7 @@ def find(values: np.ndarray, metric: Metric, seed: int = 0, resamples: int = 100
         seed=seed,
         resamples=resamples,
         wandering="decline",  # a runner is told changes of level, not of a rate
+        penalty_scale=PENALTY_SCALE,
     )
 
 
