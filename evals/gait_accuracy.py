@@ -322,6 +322,35 @@ def evaluate_clips(folder: Path | None = None) -> list[ClipResult]:
     return [evaluate_clip(name, folder) for name in TRUTHS]
 
 
+def leg_label_agreement(data_dir: Path | None = None) -> dict[str, float]:
+    """How often each way of naming the legs agrees with RTMPose's left and right (the
+    reference keypoints beside the real clip, another model) on the ankles, in frames where
+    RTMPose's ankles are 40 px or more apart: MediaPipe's own labels, the frame-by-frame fix of
+    before (``fix_side_swaps``) and the legs followed over the whole clip (``track_legs``)."""
+    from models.pose import LANDMARK_INDEX as IDX
+    from tests.gait_clips import cached_pose
+    from tools.gait.identity import fix_side_swaps, track_legs
+
+    folder = data_dir or shared_data_dir()
+    ref = json.loads((folder / VIDEO).with_suffix(".rtmpose_halpe26.json").read_text())
+    frames, names = np.asarray(ref["frames"]), ref["keypoint_names"]
+    _, track = cached_pose(folder / VIDEO)
+    rl, rr = frames[:, names.index("l_ankle"), :2], frames[:, names.index("r_ankle"), :2]
+    apart = np.linalg.norm(rl - rr, axis=1) > 40
+
+    def agreement(xy: np.ndarray) -> float:
+        left, right = xy[:, IDX["left_ankle"]], xy[:, IDX["right_ankle"]]
+        same = np.linalg.norm(left - rl, axis=1) + np.linalg.norm(right - rr, axis=1)
+        crossed = np.linalg.norm(left - rr, axis=1) + np.linalg.norm(right - rl, axis=1)
+        return float(np.mean(same[apart] < crossed[apart]))
+
+    return {
+        "pose model's labels": agreement(track.xy),
+        "frame-by-frame fix (before)": agreement(fix_side_swaps(track.xy)[0]),
+        "followed over the clip (after)": agreement(track_legs(track.xy, track.visibility)[0]),
+    }
+
+
 def _fmt(value: float | None, spec: str = ".1f") -> str:
     return "-" if value is None else format(value, spec)
 
@@ -375,6 +404,9 @@ def main() -> int:
         print(clip_table(results, json.loads(Path(before).read_text()) if before else None))
         if save := _arg("--save"):
             Path(save).write_text(json.dumps(_as_json(results), indent=1))
+        print("\nLeft/right ankles agreeing with RTMPose's labels on the real clip")
+        for name, share in leg_label_agreement().items():
+            print(f"  {name:32s} {share:6.1%}")
         return 0
     data_dir = shared_data_dir()
     if not (data_dir / "mocap").is_dir():

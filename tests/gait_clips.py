@@ -252,7 +252,12 @@ def tilted(path: Path, *, seconds: float = 6.0, degrees: float = 8.0) -> Path:
 
 # --- pose, kept on disk ----------------------------------------------------------------------
 
-_POSE_CODE = ("tools/gait/tracking.py", "tools/gait/video_io.py", "models/pose.py")
+_POSE_CODE = (
+    "tools/gait/tracking.py",
+    "tools/gait/video_io.py",
+    "models/pose.py",
+    "models/pose_onnx.py",
+)
 
 
 def pose_cache_dir() -> Path:
@@ -267,7 +272,9 @@ def _pose_key(path: Path, fps: float | None) -> str:
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(path.read_bytes())
     for name in _POSE_CODE:
-        digest.update((root / name).read_bytes())
+        if (root / name).exists():
+            digest.update((root / name).read_bytes())
+    digest.update(os.environ.get("COACHG_POSE_BACKEND", "").encode())
     digest.update(f"{av.__version__} {cv2.__version__} fps={fps}".encode())
     return digest.hexdigest()[:24]
 
@@ -348,7 +355,9 @@ TRUTHS: dict[str, ClipTruth] = {
     "panning": ClipTruth("analysed", REAL_SPM, "left", note="runner drifts backwards"),
     "tilted": ClipTruth("analysed", REAL_SPM, "left", note="camera rolled 8 degrees"),
     "rotated": ClipTruth("analysed", REAL_SPM, "left", note="stored on its side, tagged"),
-    "knees_cropped": ClipTruth("analysed", REAL_SPM, "left", note="no feet in view"),
+    "knees_cropped": ClipTruth(
+        "analysed", REAL_SPM, "left", note="no feet in view: cadence from the rhythm or none"
+    ),
     "slow_4x_tagged": ClipTruth("analysed", REAL_SPM, "left", note="capture-rate tag 120"),
     "slow_4x_interpolated": ClipTruth("slow_motion", REAL_SPM, "left", 4.0, "no tag"),
     "slow_4x_by_rate": ClipTruth("slow_motion", REAL_SPM, "left", 4.0, "file says 7.5 fps"),

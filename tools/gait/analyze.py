@@ -64,6 +64,8 @@ RHYTHM_AGREEMENT = 0.03
 STRIKE_AGREEMENT = 0.75
 #: A slow-motion factor read from the body's physics this surely is applied without asking.
 SLOW_MOTION_SURE = 0.75
+#: Below this median visibility of the better-seen foot, the feet are out of the picture.
+FEET_SEEN_MIN = 0.5
 #: Where the timing came from when Coach G read it from the motion.
 FPS_PHYSICS = "the motion's physics"
 #: Metrics that depend on telling the left leg from the right.
@@ -281,14 +283,47 @@ def _gate(m: MetricSummary, name: str, rhythm_spm: float | None = None) -> Metri
             f"{rhythm_spm:.1f}, so steps were missed or counted twice"
         )
     if why is not None:
-        m.not_measured = why
-        m.value = m.left = m.right = m.asymmetry_pct = m.side_difference = None
-        m.first_third = m.last_third = m.change = None
-        m.category = None
-        m.reliable = False
-        m.confidence = 0.0
-        m.reasons = [f"not measured, because {why}"]
+        _not_measured(m, why)
     return m
+
+
+def _not_measured(m: MetricSummary, why: str) -> MetricSummary:
+    """``m`` without a value, saying ``why``."""
+    m.not_measured = why
+    m.value = m.left = m.right = m.asymmetry_pct = m.side_difference = None
+    m.first_third = m.last_third = m.change = None
+    m.category = None
+    m.reliable = False
+    m.confidence = 0.0
+    m.reasons = [f"not measured, because {why}"]
+    return m
+
+
+def _feet_seen(visibility: np.ndarray) -> float:
+    """Median visibility of the better-seen foot (ankle, heel and toe)."""
+    from models.pose import LANDMARK_INDEX as IDX
+
+    return max(
+        float(
+            np.median(visibility[:, [IDX[f"{side}_{p}"] for p in ("ankle", "heel", "foot_index")]])
+        )
+        for side in ("left", "right")
+    )
+
+
+def _feet_hidden(metrics: dict[str, MetricSummary], rhythm: Rhythm, seen: float) -> None:
+    """Feet out of the picture (or hidden): no step can be timed, so nothing timed by steps is
+    measured; the cadence comes from the legs' rhythm when it is clear."""
+    why = (
+        f"the feet are out of the picture or hidden (seen {seen:.0%} of the time at best), so no "
+        "step can be timed"
+    )
+    for name, m in metrics.items():
+        if name == "cadence" and m.reasons and m.reasons[0].startswith("from the legs' rhythm"):
+            continue
+        _not_measured(m, why)
+        if name == "cadence":
+            metrics[name] = _cross_check_cadence(m, rhythm)
 
 
 def _cross_check_cadence(m: MetricSummary, rhythm: Rhythm) -> MetricSummary:
@@ -581,7 +616,8 @@ def analyze_track(
     rhythm = leg_rhythm(kin.times, xy)
     feet = _detect_events(kin)
     steps = build_steps(feet)
-    kind = gait_kind(xy, visibility, track.fps, steps)
+    vinfo = detect_view(xy, visibility, view, times=kin.times, leg_px=leg_px)
+    kind = gait_kind(xy, visibility, track.fps, steps, side_view=vinfo.view == "side")
     _check_gait(kind, crowd, extra)
     scale = time_scale(kin.times, xy, rhythm, leg_px, height_cm)
     if (
@@ -613,7 +649,6 @@ def analyze_track(
         )
         return report
     check_timing(info, rhythm, scale.words() if scale.slowed else "")
-    vinfo = detect_view(xy, visibility, view, times=kin.times, leg_px=leg_px)
     rhythm_ok = rhythm.clear and plausible(rhythm.spm) and kind.kind != "walking"
     _check_running(feet, steps, info, rhythm_ok)
     _check_view(vinfo, steps, rhythm_ok)
@@ -635,6 +670,9 @@ def analyze_track(
         rhythm,
     )
     _identity_doubt(metrics, legs)
+    feet_seen = _feet_seen(visibility)
+    if feet_seen < FEET_SEEN_MIN:
+        _feet_hidden(metrics, rhythm, feet_seen)
     overall = _overall(metrics, track, vinfo)
     timings["analysis"] = time.perf_counter() - t0
     report = GaitReport(
@@ -678,6 +716,7 @@ def analyze_track(
             "gait": kind.kind,
             "pendulum_phase": round(kind.pendulum, 3) if np.isfinite(kind.pendulum) else None,
             "held_frames": held,
+            "feet_seen": round(feet_seen, 3),
             "time_scale": _scale_dict(scale),
             "leg_length_px": round(leg_px, 1),
             "height_cm": height_cm,

@@ -108,9 +108,13 @@ def pendulum_phase(xy: np.ndarray, visibility: np.ndarray, fps: float) -> float:
     return float(np.corrcoef(h, s)[0, 1])
 
 
-def gait_kind(xy: np.ndarray, visibility: np.ndarray, fps: float, steps: list[Step]) -> GaitKind:
-    """Walking or running from the hips' phase and the duty factor (both free of the clock)."""
-    pendulum = pendulum_phase(xy, visibility, fps)
+def gait_kind(
+    xy: np.ndarray, visibility: np.ndarray, fps: float, steps: list[Step], side_view: bool = True
+) -> GaitKind:
+    """Walking or running from the hips' phase and the duty factor (both free of the clock).
+    The hips' phase needs the legs' back-and-forth, which only a side view shows: from behind,
+    the duty factor alone decides."""
+    pendulum = pendulum_phase(xy, visibility, fps) if side_view else float("nan")
     duty = [100 * (s.toe_off - s.contact) / s.stride_s for s in steps if s.stride_s]
     duty_pct = float(np.median(duty)) if len(duty) >= 3 else None
     walking = (np.isfinite(pendulum) and pendulum > PENDULUM_WALK) or (
