@@ -36,7 +36,7 @@ from agent.conversation import (
     own_data,
     waiting_flow,
 )
-from agent.dispatch import MODEL, for_the_kind, for_the_question
+from agent.dispatch import MODEL, decisive, for_the_kind, for_the_question
 from agent.drafting import draft_reply
 from agent.extractors import extract
 from agent.follow_up import answer_to_question, follow_up, missing_argument, only_details
@@ -360,7 +360,7 @@ class Coach:
         today = self.today or date.today()
         proposed = for_the_kind(proposed, message, today)
         if proposed.kind == "tool" and proposed.tool is not None:
-            proposed = for_the_question(proposed, message, subject.named, today)
+            proposed = decisive(for_the_question(proposed, message, subject.named, today))
         if not proposed.sure and proposed.kind != "clarify":
             return self._ask_which(actor, subject, proposed)
         if proposed.kind == "coming_soon":

@@ -371,6 +371,9 @@ def _parse(text: str, today: date) -> DateRange | None:
     years = r"\b(?:in|during|for|of|about|and|from|over|across|through|throughout|thru)"
     if m := re.search(years + r" ((?:19|20)\d{2})\b", t):
         return DateRange(date(int(m[1]), 1, 1), date(int(m[1]) + 1, 1, 1))
+    # a year naming an event: "the 2018 nyc marathon", "my 2019 half"
+    if m := re.search(r"\b(?:the|my|his|her) ((?:19|20)\d{2}) (?!km|m\b|kcal|steps|cal)[a-z]", t):
+        return DateRange(date(int(m[1]), 1, 1), date(int(m[1]) + 1, 1, 1))
     return None
 
 

@@ -17,6 +17,9 @@ from tools.spec import ToolSpec
 CLEAR = 0.9
 #: A question about the athlete themselves ("should I ...", "is my ...").
 PERSONAL = re.compile(r"\b(i|my|me|i'm|am i|mine|myself|she|he|her|his)\b")
+#: The least probability at which another reading is taken instead of the first, when only
+#: it answers the kind of question asked (a question not about the athlete).
+ANSWERING_ALTERNATIVE = 0.01
 #: Kinds of question that only a tool with findings for them can answer.
 VERDICTS = frozenset({"judgement", "should", "what_next"})
 #: What the athlete did: a record of these is looked up in their data, not in the notes
@@ -74,7 +77,9 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
         other = TOOLS.get(name)
         if other is None or other is spec or other.writes or other.file_arg:
             continue
-        if fits(other):  # the likeliest reading that can answer it, however unlikely
+        # the likeliest reading that can answer it; about the athlete ("should I ...?"),
+        # however unlikely, since only their data can give the verdict
+        if (probability >= ANSWERING_ALTERNATIVE or personal) and fits(other):
             sure = max(probability, SURE)
             better = for_tool(name, text, message, today, sure)
             better.answer = proposed.answer
@@ -86,6 +91,25 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
 
 #: The reason a route gives when a loaded model proposed it (see ``Coach._ask_model``).
 MODEL = "the model"
+#: An unsure reading is answered rather than asked about when its tool only reads, it has at
+#: least this probability and it is this many times as likely as the next reading: a wrong
+#: look-up costs a rephrase, a "did you mean" costs every time.
+DECISIVE, AHEAD = 0.35, 1.5
+
+
+def decisive(proposed: Route) -> Route:
+    """``proposed``, made sure when it is a clear favourite among unsure readings of a tool
+    that only reads ("what was my avg heart rate in the 2018 nyc marathon": the listing)."""
+    if proposed.sure or proposed.kind != "tool" or proposed.reason == MODEL:
+        return proposed
+    spec = get_tool(proposed.tool or "")
+    if spec.writes or spec.flow is not None or spec.file_arg:
+        return proposed
+    readings = proposed.ranking or proposed.alternatives
+    second = next((p for name, p in readings if name != proposed.tool), 0.0)
+    if proposed.confidence >= DECISIVE and proposed.confidence >= AHEAD * second:
+        proposed.confidence = SURE
+    return proposed
 
 
 def for_the_kind(proposed: Route, message: str, today: date) -> Route:
