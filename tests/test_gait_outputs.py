@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tools.gait.analyze import analyze_track
+from tools.gait.families import FAMILIES
 from tools.gait.key_frames import KEY_FRAME_HEIGHT, runner_crop
-from tools.gait.plots import FAMILIES
 from tools.gait.report import GaitReport
 
 #: The chat shows a picture at most this wide; wider ones are shrunk and their text with them.
@@ -64,3 +64,11 @@ def test_the_crop_follows_the_runner() -> None:
     assert crop.y0 <= good[:, 1].min() and crop.y1 >= good[:, 1].max()
     assert (crop.x1 - crop.x0) * (crop.y1 - crop.y0) < 0.6 * 720 * 1280
     assert crop.zoom == pytest.approx(KEY_FRAME_HEIGHT / (crop.y1 - crop.y0))
+
+
+def test_the_chat_names_each_file() -> None:
+    from tools.gait.tool import artifact_title
+
+    assert artifact_title("plot_rhythm") == "Rhythm and timing"
+    assert artifact_title("key_frame_2") == "Key frame 2"
+    assert artifact_title("annotated_video") == "Annotated video"

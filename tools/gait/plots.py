@@ -4,7 +4,6 @@ the foot lands, joint angles, posture, from behind) with each metric per step ov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
+from tools.gait.families import FAMILIES, Family
 from tools.gait.kinematics import Kinematics, angle_from_down, foot_angle, inner_angle
 from tools.gait.report import GaitReport, MetricSummary
 from tools.gait.steps import Step
@@ -106,33 +106,6 @@ def stride_angle_plot(
     fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return path
-
-
-@dataclass(frozen=True)
-class Family:
-    """Metrics read together, drawn as one figure sized for the chat."""
-
-    key: str
-    title: str
-    metrics: tuple[str, ...]
-
-
-#: One figure per family, in the order the chat shows them.
-FAMILIES: tuple[Family, ...] = (
-    Family("rhythm", "Rhythm and timing", ("cadence", "ground_contact", "flight", "duty_factor")),
-    Family("landing", "How the foot lands", ("foot_strike_angle", "overstride", "shank_angle")),
-    Family(
-        "joints",
-        "Joint angles",
-        ("knee_flexion_contact", "knee_flexion_peak", "hip_extension", "elbow_angle"),
-    ),
-    Family("posture", "Posture and bounce", ("trunk_lean", "vertical_oscillation")),
-    Family(
-        "from_behind",
-        "From behind",
-        ("pelvic_drop", "step_width", "knee_fppa", "arm_crossover"),
-    ),
-)
 
 
 def _draw_metric(ax: Axes, m: MetricSummary) -> None:

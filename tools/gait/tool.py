@@ -11,6 +11,7 @@ from storage.gait_reports import save_gait_report
 from tools.context import ToolContext
 from tools.gait.analyze import analyze_video
 from tools.gait.errors import GaitAnalysisError
+from tools.gait.families import FAMILIES
 from tools.gait.history import Comparison, compare_with_previous
 from tools.gait.reply import compose_gait
 from tools.gait.report import GaitReport
@@ -92,6 +93,19 @@ def report_facts(report: GaitReport) -> list[Fact]:
     facts.append(Fact("steps_analysed", len(report.events), "steps", report.confidence))
     facts.append(Fact("analysed_fps", round(float(report.pose["analysed_fps"]), 1), "frames/s"))
     return facts
+
+
+#: What each file of an analysis is called in the chat (key frames say which foot lands when).
+_TITLES = {
+    "annotated_video": "Annotated video",
+    "joint_angles_plot": "Joint angles over the stride",
+    "report_json": "The whole report (JSON)",
+} | {f"plot_{family.key}": family.title for family in FAMILIES}
+
+
+def artifact_title(key: str) -> str:
+    """The title of an analysis file in the chat."""
+    return _TITLES.get(key, key.replace("_", " ").capitalize())
 
 
 def _out_dir(ctx: ToolContext, video: Path) -> Path:
@@ -211,7 +225,7 @@ def analyze_run_video(
         )
     kinds = {"annotated_video": "video", "report_json": "json"}
     artifacts = [
-        Artifact(Path(p), kinds.get(k, "image"), k.replace("_", " "))
+        Artifact(Path(p), kinds.get(k, "image"), artifact_title(k))
         for k, p in report.artifacts.items()
     ]
     exercises = for_gait_advice(ctx, report.advice)
