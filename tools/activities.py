@@ -9,8 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pandas as pd
-
 from storage.activities import list_activities as stored_activities
 from storage.models import Activity
 from tools.confidence_words import confidence_sentence
@@ -418,6 +416,8 @@ def _add_volume_trend(
 ) -> None:
     """Which way the running went over the period ("how has my mileage changed since
     August?"), month by month up to its latest run; said only to a question about that."""
+    import pandas as pd
+
     runs = pd.DataFrame(
         {
             "sport": [a.sport for a in activities],

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from storage.gait_reports import list_gait_reports
 from tools.context import ToolContext
@@ -23,6 +23,9 @@ from tools.trends.changes import MIN_RUN_MIN
 from tools.trends.history import history
 from tools.typical_range import range_verdict
 from tools.words import day_words
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: How far back "your cadence lately" looks.
 RECENT_DAYS = 91
@@ -44,6 +47,8 @@ class OwnNumbers:
 
 def latest_day(ctx: ToolContext) -> date:
     """The day "lately" ends: today, or the athlete's latest run when that was before."""
+    import pandas as pd
+
     frame = history(ctx)
     runs = frame[(frame["sport"] == "run") & (frame["date"] <= pd.Timestamp(ctx.day))]
     return runs["date"].max().date() if not runs.empty else ctx.day
@@ -51,6 +56,8 @@ def latest_day(ctx: ToolContext) -> date:
 
 def _runs(ctx: ToolContext, days: int, end: date) -> pd.DataFrame:
     """The runs of the ``days`` up to ``end``."""
+    import pandas as pd
+
     frame = history(ctx)
     if frame.empty:
         return frame

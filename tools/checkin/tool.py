@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import pandas as pd
-
 from knowledge.pain import PHYSIO, body_part, pain_answer
 from storage.gait_reports import list_gait_reports
 from storage.models import User
@@ -367,6 +365,8 @@ def week_in_numbers(ctx: ToolContext, week: date) -> dict[str, Any]:
     When the latest activity is more than :data:`STALE_DAYS` before ``week``, the running
     figures are those of the week to that day, each dated. Returns the text (for the athlete),
     the facts, and the ``parts`` the text is written from (:func:`opening_lines`)."""
+    import pandas as pd
+
     end = week + timedelta(days=6)
     parts: dict[str, Any] = {"week": week.isoformat()}
     facts: dict[str, Any] = {}

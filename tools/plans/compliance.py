@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import pandas as pd
-
 from storage.plans import plan_versions
 from tools.context import ToolContext
 from tools.plans.model import Plan, Session, plan_from_data
@@ -163,6 +161,8 @@ def planned_days(ctx: ToolContext, first: date, last: date) -> dict[date, list[S
 def week_against_plan(ctx: ToolContext, week: date, today: date) -> WeekAgainstPlan | None:
     """The week starting ``week`` (a Monday) against its plan, to ``today``; None when no stored
     plan holds any of its days."""
+    import pandas as pd
+
     last = week + timedelta(days=6)
     planned = planned_days(ctx, week, last)
     if not planned:

@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pandas as pd
-
 from tools.context import ToolContext
 from tools.markdown import escape
 from tools.plans.edit import EditError, apply_edit, changed_lines, check_edit, read_edit
@@ -32,6 +30,8 @@ NO_PLAN = "There is no plan to change yet: ask me to “plan my next week” fir
 
 
 def _done_runs(ctx: ToolContext, before: date) -> list[tuple[date, float]]:
+    import pandas as pd
+
     frame = history(ctx)
     return runs_of(frame[(frame["sport"] == "run") & (frame["date"] < pd.Timestamp(before))])
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from storage.metrics import get_profile
 from storage.wellness import finished_entries
@@ -32,6 +31,9 @@ from tools.strength.sessions import strength_sessions_between
 from tools.trends import load as maths
 from tools.trends.history import history
 from tools.words import MONTH_PATTERN, MONTHS, NUMBER_WORDS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOOL = "plan_training"
 #: A check-in older than this says nothing about today's pain.
@@ -85,6 +87,8 @@ def plan_training(
         not_on: weekdays not to run on, e.g. "thursday" or "tuesday, thursday".
         fresh: make a new plan even when a current one is stored ("a new plan").
     """
+    import pandas as pd
+
     today = ctx.day
     try:
         race_day = read_race_day(race_date, today) if race_date else None
@@ -244,6 +248,8 @@ def intensities(
 ) -> tuple[dict[str, PaceRange], dict[str, tuple[float, float]], list[str]]:
     """Pace ranges (and heart-rate ranges where a threshold heart rate is known) from the
     athlete's recent runs and threshold, and the notes that say which are estimated."""
+    import pandas as pd
+
     end = frame["date"].max()
     recent = frame[frame["date"] > end - pd.Timedelta(days=RECENT_DAYS)]
     paces_seen = recent["pace_s_per_km"].dropna()

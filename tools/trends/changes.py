@@ -25,10 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from storage.gait_reports import list_gait_reports
 from tools.activities import old_data_shift, old_data_words, pace_text, parse_day
@@ -51,6 +50,9 @@ from tools.trends.expected_trees import expected_by_trees
 from tools.trends.history import history
 from tools.trends.sources import Switch, switch_near
 from tools.typical_range import range_verdict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOOL = "detect_changes"
 #: Runs shorter than this (minutes) are warm-ups, strides or tests, not comparable runs.
@@ -303,6 +305,8 @@ def metric_series(
 ) -> Series:
     """The values of ``metric``, one per comparable run (or video analysis), from ``since``;
     ``frame`` is the athlete's history when the caller has it already."""
+    import pandas as pd
+
     if metric.key.startswith("gait:"):
         return _gait_series(ctx, metric, since)
     frame = history(ctx) if frame is None else frame
@@ -405,6 +409,8 @@ def last_race(
 ) -> tuple[date, str] | None:
     """The day and name of the latest race of ``kind`` (see :data:`RACE_KINDS`) in the history
     ``frame``: a run Strava marks as a race, or whose name says so, of the kind's distance."""
+    import pandas as pd
+
     pattern, (low, high) = RACE_KINDS[kind]
     names = frame["name"].fillna("")
     named = names.str.contains(pattern, case=False, regex=True)
@@ -502,6 +508,8 @@ def _old_data(ctx: ToolContext, frame: pd.DataFrame, start: date) -> dict[str, A
     runs exist: the same calendar year, month or week that holds the latest run, or the same
     length of time up to it (see :func:`tools.activities.old_data_shift`), with the sentence
     that says so; None when the period asked is to be used."""
+    import pandas as pd
+
     if start > ctx.day:
         return None
     days = frame.loc[frame["sport"] == "run", "date"]

@@ -14,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from tools.activities import no_activities, pace_text, shift_words
 from tools.context import ToolContext
@@ -27,6 +25,9 @@ from tools.result import Fact, ToolResult
 from tools.spec import ToolSpec
 from tools.trends.history import history
 from tools.trends.training_load import NO_ACTIVITIES, SCALE, load_report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOOL = "compare_training"
 MAX_WEEKS = 26
@@ -129,6 +130,8 @@ def _weeks_words(weeks: int) -> str:
 
 
 def _block(frame: pd.DataFrame, first: date, last: date) -> Block:
+    import pandas as pd
+
     inside = frame[(frame["date"] >= pd.Timestamp(first)) & (frame["date"] <= pd.Timestamp(last))]
     runs = inside[inside["sport"].isin(FOOT_SPORTS) & (inside["distance_km"] > 0)]
     km = float(runs["distance_km"].sum())

@@ -23,11 +23,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from tools.trends.expected_trees import MIN_RUNS, expected_by_trees
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Covariates a metric can be adjusted for, by metric key (a column of the history). Pace is
 #: not adjusted (it is the runner's choice of the day; what it follows is said by
@@ -70,6 +73,8 @@ def covariate_columns(runs: pd.DataFrame) -> dict[str, np.ndarray]:
     of ascent per km), duration (min), temperature (°C, NaN where unknown), and for the trees
     the day of the year, the local hour it started (NaN where unknown) and whether it was a
     race (0/1); ``day_number`` (days since 2000) says how many years the runs span."""
+    import pandas as pd
+
     speed = runs["gap_speed_mps"].fillna(runs["speed_mps"]).to_numpy(dtype=float)
     distance = runs["distance_km"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):

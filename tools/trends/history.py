@@ -7,9 +7,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from storage.metrics import (
     activity_streams,
@@ -21,6 +21,9 @@ from storage.metrics import (
 from tools.context import ToolContext
 from tools.trends.metrics import VERSION, as_row, compute, local_hour
 from tools.trends.sources import data_source
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns every history frame has, whatever the activities hold.
 BASE_COLUMNS = (
@@ -92,6 +95,8 @@ def history(
     an activity does not have them; ``hr_bpm`` and ``hr_s`` hold the time at each heart rate
     as arrays. Each athlete's table is kept in memory until their activities change.
     """
+    import pandas as pd
+
     ids = list(athlete_ids) if athlete_ids is not None else [ctx.athlete_id]
     frames = [_athlete_history(ctx, athlete_id) for athlete_id in ids]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
@@ -130,6 +135,8 @@ def _athlete_history(ctx: ToolContext, athlete_id: int) -> pd.DataFrame:
 
 
 def _build(ctx: ToolContext, athlete_id: int) -> pd.DataFrame:
+    import pandas as pd
+
     with ctx.session() as session:
         rows = load_metrics(session, ctx.actor, [athlete_id])
     records = []

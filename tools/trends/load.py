@@ -35,11 +35,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from tools.importing.sports import FOOT_SPORTS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FITNESS_DAYS = 42
 FATIGUE_DAYS = 7
@@ -97,6 +100,8 @@ class Thresholds:
 def estimate_thresholds(runs: pd.DataFrame, profile: dict, today: date) -> Thresholds:
     """The athlete's heart rates and threshold speed: their profile's, else estimated from
     ``runs`` (the history of foot-sport sessions), each with how it was found."""
+    import pandas as pd
+
     # The year before the asked day, or before the last session when that is long ago: a
     # runner back after a break is judged on their last active year, not on all of history.
     last = runs["date"].max() if len(runs) else pd.Timestamp(today)
@@ -194,6 +199,8 @@ class SessionLoads:
 def session_loads(history: pd.DataFrame, th: Thresholds) -> SessionLoads:
     """The load of every session of ``history``, with the method used (vectorised: the only
     loop is over sessions with a heart-rate histogram)."""
+    import pandas as pd
+
     frame = history.copy()
     n = len(frame)
     rest, top, thr = th.resting_hr.value, th.max_hr.value, th.threshold_hr.value
@@ -243,6 +250,8 @@ def _finite(value: float) -> bool:
 def daily(loads: pd.DataFrame, until: date) -> pd.DataFrame:
     """One row per day from the first session to ``until``: load, running km, fitness,
     fatigue, form and the acute:chronic ratio."""
+    import pandas as pd
+
     if loads.empty:
         return pd.DataFrame(columns=["load", "km", "fitness", "fatigue", "form", "acwr"])
     end = max(pd.Timestamp(until), loads["date"].max())
@@ -269,6 +278,8 @@ def from_zero(load: pd.Series, days: int) -> pd.Series:
     """The exponentially weighted average of daily ``load`` with time constant ``days``
     (``x[t] = x[t-1] + (load[t] - x[t-1]) / days``), starting from zero the day before the
     first: nothing is assumed about training before the history starts."""
+    import pandas as pd
+
     padded = pd.concat([pd.Series([0.0]), load.reset_index(drop=True)], ignore_index=True)
     average = padded.ewm(alpha=1 / days, adjust=False).mean().iloc[1:]
     return pd.Series(average.to_numpy(), index=load.index)
@@ -277,6 +288,8 @@ def from_zero(load: pd.Series, days: int) -> pd.Series:
 def weekly(days: pd.DataFrame, loads: pd.DataFrame) -> pd.DataFrame:
     """One row per week (Monday to Sunday, labelled by its Monday): running km, sessions, load,
     monotony and strain."""
+    import pandas as pd
+
     if days.empty:
         return pd.DataFrame(columns=["km", "sessions", "load", "monotony", "strain"])
     grouped = days.resample("W-MON", label="left", closed="left")
@@ -307,6 +320,8 @@ class Spike:
 def spikes(loads: pd.DataFrame) -> list[Spike]:
     """The single-session distance spikes among the runs, oldest first (Frandsen et al. 2025).
     A run with no run in the 30 days before it has nothing to compare with, and is not one."""
+    import pandas as pd
+
     runs = loads[(loads["sport"] == "run") & (loads["distance_km"] > 0)].sort_values("start_time")
     if runs.empty:
         return []
@@ -425,6 +440,8 @@ def _others(th: Thresholds, chief: str) -> list[tuple[str, str, Value, float, st
 def form_if(history: pd.DataFrame, th: Thresholds, chief: str, day: date) -> list[Alternative]:
     """Form and fitness on ``day`` with each threshold the chief method relies on, where it
     was assumed or estimated, set to a plausible other value in turn."""
+    import pandas as pd
+
     out = []
     for name, words, value, other, unit in _others(th, chief):
         changed = replace(th, **{name: replace(value, value=other)})

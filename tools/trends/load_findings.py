@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from tools.result import Fact, Finding
 from tools.trends import load as maths
 from tools.words import day_words
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: A week counts as a ramp when it is this much above the average of the ``RAMP_WEEKS`` weeks
 #: before it and adds at least ``JUMP_KM``. The +30 % echoes Nielsen et al. 2014's top group;
@@ -78,6 +80,8 @@ def load_findings(
 ) -> tuple[list[Fact], list[Finding]]:
     """The facts and findings of a load report as of ``day``: ``report_weeks`` is the weekly
     table (Monday-indexed, ``km``), ``runs`` the sessions frame, ``spikes`` all the spikes."""
+    import pandas as pd
+
     facts: list[Fact] = []
     findings: list[Finding] = []
     spikes = list(spikes)
@@ -108,6 +112,8 @@ def _jump(
 ) -> tuple[list[Fact], Finding] | None:
     """The biggest weekly ramp of the last weeks: each week's running against the average of
     the four weeks before it, with the single-run spikes of that week beside it."""
+    import pandas as pd
+
     monday = pd.Timestamp(day - timedelta(days=day.weekday()))
     km = weeks[weeks.index <= monday]["km"]
     before = km.shift(1).rolling(RAMP_WEEKS).mean()  # the four whole weeks before each week
@@ -186,6 +192,8 @@ def _spikes_in_week(
 ) -> tuple[list[Fact], str]:
     """The single-run spikes of the week that starts on ``week``, or its longest run against
     the longest of the 30 days before it: the session view beside the weekly one."""
+    import pandas as pd
+
     end = week + pd.Timedelta(days=7)
     inside = [s for s in spikes if week <= s.date < end]
     if inside:
@@ -216,6 +224,8 @@ def _spikes_in_week(
 def _long_run(runs: pd.DataFrame, day: date, whose: str) -> tuple[list[Fact], Finding, int] | None:
     """The longest run of the last two weeks against the month before it and its week, and
     which activity it was."""
+    import pandas as pd
+
     runs = runs[(runs["sport"] == "run") & (runs["distance_km"] > 0)]
     recent = runs[(runs["date"] > pd.Timestamp(day - timedelta(days=LONG_RUN_DAYS)))
                   & (runs["date"] <= pd.Timestamp(day))]  # fmt: skip

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from knowledge.pain import PHYSIO, reported, where
 from storage.gait_reports import list_gait_reports
@@ -23,6 +22,9 @@ from tools.strength.sessions import strength_sessions_between
 from tools.trends.history import history
 from tools.trends.training_load import STALE_DAYS, training_load
 from tools.words import day_words, gap_words
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOOL = "coach_overview"
 #: At most this many focus points.
@@ -55,6 +57,8 @@ def coach_overview(ctx: ToolContext, until: str | None = None) -> ToolResult:
     Args:
         until: the day to look back from, an ISO date (YYYY-MM-DD); default today.
     """
+    import pandas as pd
+
     if until:
         try:
             ctx = replace(ctx, today=parse_day(until).date())

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from storage.metrics import get_profile
 from storage.wellness import finished_entries
@@ -32,6 +30,9 @@ from tools.trends.load_findings import (
 )
 from tools.trends.volume_trend import volume_trend
 from tools.words import day_words, gap_words
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOOL = "training_load"
 #: With no session in this many days before the asked day, the figures are given as of the last
@@ -87,6 +88,8 @@ def load_report(
 ) -> LoadReport:
     """Training load of the context's athlete as of ``until`` (default today); ``frame`` is
     their history (``tools.trends.history.history(ctx)``) when the caller has read it already."""
+    import pandas as pd
+
     as_of = until or ctx.day
     frame = history(ctx) if frame is None else frame
     frame = frame[frame["date"] <= pd.Timestamp(as_of)]
@@ -176,6 +179,8 @@ def recent_checkin(ctx: ToolContext, day: date) -> dict[str, Any] | None:
 def _result(
     report: LoadReport, since: date | None, who: str = "you", whose: str = "your"
 ) -> ToolResult:
+    import pandas as pd
+
     as_of, stale, day = report.as_of, report.stale, report.day
     today = report.days.loc[pd.Timestamp(day)]
     week = report.days.loc[pd.Timestamp(day - timedelta(days=6)) : pd.Timestamp(day)]
@@ -316,6 +321,8 @@ def _result(
 
 
 def _spike_row(spike: maths.Spike, day: date) -> dict[str, Any]:
+    import pandas as pd
+
     return {
         "this_week": spike.date > pd.Timestamp(day - timedelta(days=7)),
         "date": spike.date.date().isoformat(),

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from tools.result import Fact, Finding
 from tools.words import day_words, week_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The names of this module's facts start so.
 PREFIX = "trend_"
@@ -72,6 +74,8 @@ def volume_trend(
     """The monthly running volume from ``since`` (default: the three months before ``day``'s;
     at most the 12 months to ``day``) to ``day``, and which way it went; None with fewer than
     two months to compare. ``runs`` is the sessions frame (``sport``, ``distance_km``, ``date``)."""
+    import pandas as pd
+
     runs = runs[(runs["sport"] == "run") & (runs["distance_km"] > 0)]
     earliest = _months_before(day.replace(day=1), LONGEST - 1)
     start = max(since, earliest) if since else _months_before(day.replace(day=1), MONTHS - 1)
