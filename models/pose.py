@@ -131,6 +131,14 @@ class MediaPipePoseEstimator:
         self.close()
 
 
+def _onnx_estimator(tracking: bool) -> OnnxPoseEstimator:
+    from models.pose_onnx import OnnxPoseEstimator, onnx_model
+    from storage.settings import Settings
+
+    model = onnx_model(Settings.from_env().home / "cache")
+    return OnnxPoseEstimator(model, tracking=tracking)
+
+
 class PoseEstimator:
     """The configured pose estimator (:func:`chosen_backend`), behind MediaPipe's interface:
     ``estimate(image_rgb)`` gives ``(33, 3)`` landmarks (x, y in pixels, visibility) or None.
@@ -142,11 +150,13 @@ class PoseEstimator:
         backend = backend or self.backend
         self._impl: MediaPipePoseEstimator | OnnxPoseEstimator
         if backend == ONNX:
-            from models.pose_onnx import OnnxPoseEstimator, onnx_model
-            from storage.settings import Settings
-
-            model = onnx_model(Settings.from_env().home / "cache")
-            self._impl = OnnxPoseEstimator(model, tracking=tracking)
+            try:
+                self._impl = _onnx_estimator(tracking)
+            except Exception:  # a model that cannot be converted or loaded: MediaPipe's own
+                log.warning(
+                    "the ONNX pose model could not be used; MediaPipe runs instead", exc_info=True
+                )
+                self._impl = MediaPipePoseEstimator(tracking=tracking)
         else:
             self._impl = MediaPipePoseEstimator(tracking=tracking)
         self.backend = self._impl.backend
