@@ -257,6 +257,7 @@ NOT_FOR_A_TURN = (
     "cv2",
     "av",
     "ruptures",
+    "pandas",
 )
 
 
