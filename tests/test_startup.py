@@ -1,6 +1,8 @@
 """Start-up (issue 22): the intent classifier is trained once and kept under ``COACHG_HOME/cache``
-(keyed by its examples), ``coachg --help`` lists every command without importing them, and a
-fresh ``coachg ask`` writes no warnings or progress bars. The commands run as real processes."""
+(keyed by its examples) and read without scikit-learn, ``coachg --help`` lists every command
+without importing them, a database at the newest migration opens without Alembic, and a fresh
+``coachg ask`` writes no warnings or progress bars and imports neither torch nor the other heavy
+libraries a turn does not use. The commands run as real processes."""
 
 from __future__ import annotations
 
