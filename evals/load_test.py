@@ -92,6 +92,8 @@ class VideoJob:
     state: str = "not posted"
     seconds: float = 0.0
     detail: str = ""
+    #: Looks at the job that a server answered with an error (other than 404), or not at all.
+    poll_errors: int = 0
 
     @property
     def lost(self) -> bool:
@@ -184,9 +186,10 @@ class Report:
             for kind, count in p.chat.error_kinds.items():
                 lines.append(f"  {p.workers} worker(s): {count} x {kind}")
             for v in p.videos:
-                if v.state != "done":
+                if v.state != "done" or v.poll_errors:
                     lines.append(
-                        f"  {p.workers} worker(s): video of {v.athlete}: {v.state} {v.detail}"
+                        f"  {p.workers} worker(s): video of {v.athlete}: {v.state}, "
+                        f"{v.poll_errors} looks failed; {v.detail}"
                     )
         return "\n".join(lines)
 
@@ -286,12 +289,21 @@ def follow_video(video: VideoJob, token: str, clip: Path, timeout: float) -> Non
         video.job_id = posted.json()["job"]["id"]
         video.state = "queued"
         while time.monotonic() - started < timeout:
-            seen = requests.get(
-                f"{video.followed_on}/api/v1/jobs/{video.job_id}", headers=headers, timeout=60
-            )
-            if seen.status_code != 200:
-                video.state, video.detail = "unknown", f"HTTP {seen.status_code}: {seen.text[:200]}"
+            try:
+                seen = requests.get(
+                    f"{video.followed_on}/api/v1/jobs/{video.job_id}", headers=headers, timeout=60
+                )
+            except requests.RequestException as error:
+                seen, video.detail = None, f"{type(error).__name__} on a look"
+            if seen is not None and seen.status_code == 404:  # no server knows it: lost
+                video.state, video.detail = "unknown", f"HTTP 404: {seen.text[:200]}"
                 return
+            if seen is None or seen.status_code != 200:  # a busy server: looked at again
+                video.poll_errors += 1
+                if seen is not None:
+                    video.detail = f"HTTP {seen.status_code} on a look: {seen.text[:120]}"
+                time.sleep(POLL_S)
+                continue
             job = seen.json()["job"]
             video.state = job["state"]
             if video.state in ("done", "failed"):

@@ -35,6 +35,13 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
+#: Connections a process keeps open to a database server, and how many more it may open when
+#: busy: at most 40 each, so give PostgreSQL a ``max_connections`` (default 100) of 40 per web
+#: server and worker process when they are all busy at once.
+POOL_SIZE = 5
+POOL_OVERFLOW = 35
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite, its folder is created (0700) and foreign keys are
     enforced. Errors never show the values of a statement (tokens, password hashes)."""
@@ -45,7 +52,16 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # Up to POOL_SIZE + POOL_OVERFLOW connections per process: a web server's 40 request
+    # threads (16 of them in chat turns) each hold one while they read, so the overflow
+    # covers them instead of a request failing after waiting 30 s for a connection.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
 
 
 #: ``revision = "0008"`` and ``down_revision = "0007"`` in a migration file.

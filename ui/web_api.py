@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -55,6 +56,9 @@ from ui.web_import import discard, file_limit, upload_problem
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+#: Chat turns run at once through the API (as many as the web chat's, ``ui.web``); more wait
+#: their turn, holding no database connection, instead of all slowing down together.
+CONCURRENT_TURNS = 16
 VIDEO_TOOL = "analyze_run_video"
 CHUNK = 1024 * 1024
 DESCRIPTION = (
@@ -103,6 +107,7 @@ def make_api(db: Database, settings: Settings, coach: Callable[[], Any]) -> Fast
         servers=[{"url": PREFIX}],
     )
     jobs = ApiJobs(lambda: runner_for(db, settings))
+    turns = threading.BoundedSemaphore(CONCURRENT_TURNS)
 
     @api.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -157,13 +162,14 @@ def make_api(db: Database, settings: Settings, coach: Callable[[], Any]) -> Fast
         """The reply, the tool calls, their results and facts, the confidence, and a pending
         question (a write waits for a "yes": send ``{"message": "yes"}``)."""
         ctx = context(request, "write", body.athlete)
-        started = time.perf_counter()
-        ok = False
-        try:
-            reply = coach().turn(ctx.actor, body.message, [], ctx.athlete_id)
-            ok = True
-        finally:
-            chat_turn("api", time.perf_counter() - started, ok)
+        with turns:
+            started = time.perf_counter()
+            ok = False
+            try:
+                reply = coach().turn(ctx.actor, body.message, [], ctx.athlete_id)
+                ok = True
+            finally:
+                chat_turn("api", time.perf_counter() - started, ok)
         return reply.to_dict()
 
     @api.post(
