@@ -98,25 +98,38 @@ class OnnxRunner:
 
         path = onnx_path(model_dir, cache)
         if not path.exists():
-            from models.minilm_onnx import export
-
-            log.info("Writing the embedding model for ONNX Runtime to %s (once)", path)
-            export(model_dir, path)
-            for stale in cache.glob(f"{ONNX_NAME}-*.onnx"):
-                if stale != path:
-                    stale.unlink(missing_ok=True)
+            self._export(model_dir, path)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only: no shape-merging notes in the log
         # Threads that wait for work sleep instead of spinning: a third less CPU for the same
         # vectors, and much faster on a machine busy with other work (the server's jobs).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # a damaged file (a disk that filled up): written again
+            log.warning(
+                "The kept embedding model %s is unreadable (%s): writing it again", path, error
+            )
+            self._export(model_dir, path)
+            self.session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         pad = self.tokenizer.token_to_id("[PAD]")
         self.tokenizer.enable_padding(pad_id=pad if pad is not None else 0, pad_token="[PAD]")
+
+    @staticmethod
+    def _export(model_dir: Path, path: Path) -> None:
+        from models.minilm_onnx import export
+
+        log.info("Writing the embedding model for ONNX Runtime to %s (once)", path)
+        export(model_dir, path)
+        for stale in path.parent.glob(f"{ONNX_NAME}-*.onnx"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         encoded = self.tokenizer.encode_batch([text.strip() for text in texts])

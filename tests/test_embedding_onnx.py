@@ -105,6 +105,11 @@ def test_exported_once_and_kept_by_the_weights_hash(
     assert len(exports) == 1, "the kept graph is loaded, not written again"
     assert np.allclose(first.encode(["my last 3 runs"]), second.encode(["my last 3 runs"]))
 
+    kept[0].write_bytes(b"a graph damaged on disk")
+    third = OnnxRunner(bundled_model_dir(), cache)
+    assert len(exports) == 2, "an unreadable graph is written again"
+    assert np.allclose(first.encode(["my last 3 runs"]), third.encode(["my last 3 runs"]))
+
     # Other weights (here: a copy of the folder whose weights differ) are another graph.
     other = tmp_path / "other"
     other.mkdir()
