@@ -6,7 +6,8 @@ second) into ``COACHG_HOME/cache/all-minilm-l6-v2-<hash of the weights>.onnx``, 
 process loads it in a fraction of a second, with the model's own ``tokenizer.json`` read by the
 ``tokenizers`` package: a chat turn never imports torch. The vectors are those of
 sentence-transformers on torch (``tests/test_embedding_onnx.py`` checks a cosine of at least
-0.9999), which is still used, with one log line saying so, when ONNX Runtime is missing.
+0.9999), which is still used, with one log line saying so, when ONNX Runtime is missing or
+the graph cannot be written.
 """
 
 from __future__ import annotations
