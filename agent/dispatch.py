@@ -75,6 +75,8 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
         return proposed
     for name, probability in readings:
         other = TOOLS.get(name)
+        if other is spec and fits(spec):
+            break  # the first reading that answers it is the router's own
         if other is None or other is spec or other.writes or other.file_arg:
             continue
         # the likeliest reading that can answer it; about the athlete ("should I ...?"),

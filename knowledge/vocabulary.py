@@ -44,6 +44,16 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "weekly running distance progression",
     ),
     (r"\b10 ?(%|percent|per cent)", "10% rule progression"),
+    (
+        r"\b(30|20|50) ?(%|percent|per cent)|\bweekly (jump|spike|increase)s?\b"
+        r"|\b(jump|spike|increase)s? in (weekly |my )?(mileage|km|volume|distance)\b",
+        "large weekly jumps in running distance progression",
+    ),
+    (
+        r"\blong ?runs?\b.{0,40}\b(10|ten) ?(%|percent|per cent)|\b(10|ten) ?(%|percent|per cent)"
+        r".{0,40}\blong ?runs?\b|\blongest (run )?of the (last )?(30|thirty) days\b",
+        "single long-run spikes longest run of the 30 days before",
+    ),
     (r"\bacwr\b", "acute:chronic workload ratio"),
     (r"\brpe\b|\bhow hard (it|the run|the session) felt\b", "session RPE perceived exertion"),
     (r"\b(form|technique|style|mechanics)\b", "running technique"),

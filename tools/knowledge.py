@@ -142,6 +142,8 @@ SPEC = ToolSpec(
     summary="explain running technique and training, with sources",
     examples=(
         "why does cadence matter?",
+        "explain the 10% rule using my numbers",
+        "what's the 30% rule about weekly jumps, with my weeks",
         "what does the research say about heel striking",
         "is overstriding bad for my knees",
         "how do I improve my running economy",

@@ -870,6 +870,8 @@ SPEC = ToolSpec(
     summary="show your strength history and records",
     examples=(
         "show my strength history",
+        "how many lifting sessions did I log in march?",
+        "how many gym sessions did she do last month",
         "when did I last deadlift",
         "what's my squat PR",
         "how has my bench progressed",
