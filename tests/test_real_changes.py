@@ -26,10 +26,13 @@ from tests.worlds import World
 from tools.strava.convert import summary_to_activity
 from tools.trends.changepoints import calibrate, detect, penalty
 from tools.trends.changes import (
+    CONDITIONS_EXPLAIN,
     CONFOUNDED,
     DEVICE,
     MIN_SIDE,
     SPEC,
+    Series,
+    _conditions_share,
     detect_changes,
     find_metric,
     metric_series,
@@ -39,6 +42,7 @@ from tools.trends.expected import (
     ADJUSTED_FOR,
     MODEL_FOR,
     confounders,
+    covariate_columns,
     expected_values,
     seasonal,
 )
@@ -411,3 +415,38 @@ def test_trees_predict_held_out_months_better_but_keep_less_of_a_lasting_step() 
     assert np.mean(kept["line"]) > 0.9
     assert np.mean(kept["trees"]) < np.mean(kept["line"])
     assert MODEL_FOR["cadence_spm"] == "line"
+
+
+def test_the_trees_say_when_the_runs_conditions_account_for_a_change(world: World) -> None:
+    """Ann ran in the afternoon or evening far more often in 2020 than in 2021 (read from the
+    recorded start times). Values that depend only on the time of day (10 higher from 16:00,
+    on her real runs and start times) then change between the two years, and the trees,
+    which see the time of day, account for most of that change; a step of the same size that
+    holds at any hour they do not."""
+    frame = history(world.ctx(world.ann))
+    runs = frame[(frame["sport"] == "run") & (frame["duration_min"] >= 10)]
+    runs = runs[np.isfinite(runs["avg_hr"])].reset_index(drop=True)
+    first = int((runs["date"] < "2020-01-01").sum())
+    cut = int((runs["date"] < "2021-01-01").sum())
+    last = int((runs["date"] < "2022-01-01").sum())
+    late = (runs["hour"] >= 16).to_numpy()
+    assert late[first:cut].mean() - late[cut:last].mean() > 0.15  # the habit changed
+    noise = np.random.default_rng(5).normal(0, 2, len(runs))
+    later = (np.arange(len(runs)) >= cut).astype(float)
+    shares = {}
+    for name, values in (("hour", 150 + 10 * late + noise), ("step", 150 + 10 * later + noise)):
+        series = Series(
+            dates=[],
+            values=values,
+            names=[],
+            races=[],
+            unit="bpm",
+            measured=values,
+            covariates=covariate_columns(runs),
+            kept=np.ones(len(runs), dtype=bool),
+        )
+        part = series.conditions_part()
+        assert part is not None
+        shares[name] = _conditions_share(part, values, first, cut, last)
+    assert shares["hour"] >= CONDITIONS_EXPLAIN
+    assert shares["step"] < CONDITIONS_EXPLAIN
