@@ -777,10 +777,12 @@ def _result(
         for other in latest["_others"]:
             if other.which == "season":
                 facts.append(Fact("latest_season", other.span))
+                if np.isfinite(other.before):  # the share of the change the season accounts for
+                    facts.append(Fact("latest_season_before", round(other.before)))
             elif other.which == "device":
                 facts.append(Fact("latest_device_change", latest["device_change"]))
-            elif other.which == "conditions":
-                facts.append(Fact("latest_conditions_before", round(other.before), "%"))
+            elif other.which == "conditions":  # the share of the change they account for
+                facts.append(Fact("latest_conditions_before", round(other.before)))
             else:
                 facts.append(Fact(f"latest_{other.which}_before", other.shown(other.before)))
                 facts.append(Fact(f"latest_{other.which}_after", other.shown(other.after)))
