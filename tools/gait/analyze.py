@@ -472,6 +472,9 @@ def _caveats(
             f"±{1000 / pose_fps:.0f} ms; "
             "film at 60 fps or more (slow motion) for contact and flight times."
         )
+    cadence_m = metrics.get("cadence")
+    if cadence_m is not None and _cadence_source(metrics) == "rhythm":
+        out.append(f"Cadence is {cadence_m.reasons[0]}.")
     for m in metrics.values():
         if m.not_measured:
             out.append(f"{m.label} is not measured, because {m.not_measured}.")
