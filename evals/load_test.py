@@ -6,7 +6,9 @@ job threads, for a small check).
    ``--postgres URL`` / ``--redis URL``) and the club is seeded (:mod:`evals.load_seed`):
    ``--athletes`` athletes with real-shaped histories, ``--coaches`` coaches linked to them, a
    token each.
-2. For each count in ``--workers`` (default ``2,1``): ``--web`` ``coachg serve`` processes
+2. For each count in ``--workers`` (default ``2,1,2``: the first phase also pays for each
+   person's first question, when an athlete's metrics are computed and stored, so the third
+   compares warm with the second): ``--web`` ``coachg serve`` processes
    (with two or more, a Chroma server is shared) and that many ``coachg worker`` processes
    start; ``--users`` people chat through ``POST /api/v1/ask`` for ``--duration`` seconds
    (locust, headless; a think time of ``--think`` seconds between one person's messages)
@@ -16,7 +18,7 @@ job threads, for a small check).
    lost (a job that never ended, or that a web server did not know), with one row per
    worker count.
 
-    python -m evals.load_test                 # the full run: 200 athletes, 50 chatting, 5 videos
+    python -m evals.load_test                 # 200 athletes, 2 web servers, 50 chatting, 5 videos
     python -m evals.load_test --quick         # a small one (about 3 minutes)
     python -m evals.load_test --backend sqlite --quick   # no PostgreSQL or Redis needed
 
@@ -63,8 +65,8 @@ class Options:
     videos: int = 5
     duration: float = 180.0
     think: tuple[float, float] = (5.0, 15.0)
-    workers: tuple[int, ...] = (2, 1)
-    web: int = 1
+    workers: tuple[int, ...] = (2, 1, 2)
+    web: int = 2
     backend: str = "postgres"
     postgres: str = ""
     redis: str = ""
@@ -76,8 +78,10 @@ class Options:
 
     @classmethod
     def quick(cls, **changes: object) -> Options:
-        """The ``--quick`` run: 20 athletes, 2 coaches, 10 chatting for 60 s, 2 videos."""
+        """The ``--quick`` run: 20 athletes, 2 coaches, 10 chatting for 60 s on one web
+        server, 2 videos, with two workers and then one."""
         base = {"athletes": 20, "coaches": 2, "users": 10, "videos": 2, "duration": 60.0}
+        base |= {"workers": (2, 1), "web": 1}
         return cls(**(base | changes))  # type: ignore[arg-type]
 
 
@@ -411,8 +415,8 @@ def run(options: Options) -> Report:
         if options.web > 1:
             env["COACHG_CHROMA_URL"] = stack.enter_context(chroma(folder / "chroma"))
         phases = [
-            phase(club, people, env, count, options, folder / f"workers-{count}")
-            for count in options.workers
+            phase(club, people, env, count, options, folder / f"phase{n + 1}-workers-{count}")
+            for n, count in enumerate(options.workers)
         ]
     return Report(options, club.activities, club.seconds, os.cpu_count() or 0, load_before, phases)
 
@@ -426,7 +430,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--videos", type=int, help="videos analysed meanwhile")
     parser.add_argument("--duration", type=float, help="seconds of chat per worker count")
     parser.add_argument("--think", help="seconds between one person's messages, MIN,MAX")
-    parser.add_argument("--workers", help="worker counts to run, e.g. 2,1")
+    parser.add_argument("--workers", help="worker counts to run in turn (default 2,1,2)")
     parser.add_argument("--web", type=int, help="web servers (2+: they share a Chroma server)")
     parser.add_argument("--backend", choices=["postgres", "sqlite"])
     parser.add_argument("--postgres", help="a PostgreSQL URL (default: a throwaway cluster)")

@@ -64,7 +64,7 @@ def test_a_tiny_run_chats_without_errors_and_prints_its_numbers(tmp_path: Path) 
     )
     report = run(options)
     (phase,) = report.phases
-    assert phase.chat.turns >= 2, (tmp_path / "workers-1" / "locust.log").read_text()
+    assert phase.chat.turns >= 2, (tmp_path / "phase1-workers-1" / "locust.log").read_text()
     assert phase.chat.errors == 0, phase.chat.error_kinds
     assert phase.jobs_lost == 0
     table = report.table()
