@@ -140,6 +140,17 @@ class Coach:
         held = states.get((None, PEOPLE))
         talk = subjects.Talk(**held.data) if held else subjects.Talk()
         subject = subjects.resolve(actor, message, people, athlete_id, last_subject, talk)
+        if subject.unclear:  # "is she overtraining?" with no one named yet
+            names = [p.display_name or p.name for p in people]
+            which = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+            reply = Reply(
+                f"Which athlete do you mean: {which}?",
+                backend=self.llm.name,
+                route=Route("clarify", confidence=1.0, reason="which athlete"),
+            )
+            self._remember_question(actor, message, files)  # "Sam" then answers it
+            self.memory.remember(actor, None, message, reply)
+            return reply
         if subject.denied:
             reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name)
             self._remember_question(actor, message, files)  # "Is Max ...?" -> "Is Sam?"
@@ -161,7 +172,11 @@ class Coach:
     def _remember_question(self, actor: User, message: str, files: list[str]) -> None:
         """What a refused question asked, so that the same question about someone the user
         may see follows it ("Is Max overtraining?" refused, then "Is Sam?")."""
-        proposed = route(message, files, self.today or date.today(), self.classifier)
+        today = self.today or date.today()
+        proposed = route(message, files, today, self.classifier)
+        if proposed.kind == "tool" and proposed.tool:  # a question about someone: their data
+            proposed.answer = answer_kind(normalise(message))
+            proposed = for_the_question(proposed, message, True, today)
         if proposed.kind == "tool" and proposed.tool and not get_tool(proposed.tool).writes:
             with self.db.session() as session:
                 put_state(session, actor, None, LAST, proposed.tool, proposed.args, {})
@@ -263,8 +278,15 @@ class Coach:
                 proposed = answer_to_question(proposed, asked.data, message, text, today)
         if last is not None and not files and proposed.kind not in ("decline", "help", "pain"):
             focus = last.data.get("focus")
-            follow = follow_up(
-                proposed, last.tool, last.args, subject.named, message, text, today, focus
+            follow = follow_up(  # "what about her?": a new subject, named or by pronoun
+                proposed,
+                last.tool,
+                last.args,
+                subject.named or switched,
+                message,
+                text,
+                today,
+                focus,
             )
             if follow is not None:
                 follow.answer = proposed.answer

@@ -91,7 +91,12 @@ def follow_up(
     if not (elliptical and (changes or named)) and not (not proposed.sure and changes):
         return None
     own_request = not FOLLOW_UP.search(message)  # a short request of its own: "Bob's pace?"
-    if proposed.sure and not same_tool and proposed.kind != "unknown" and own_request:
+    if (
+        proposed.sure
+        and not same_tool
+        and proposed.kind not in ("unknown", "smalltalk")
+        and (own_request)
+    ):  # "fine, Sam" answers "which athlete?": small talk around a name is no request
         return None
     asked_tool = TOOLS.get(proposed.tool or "") if proposed.kind == "tool" else None
     instead = bool(INSTEAD.search(text)) and bool(changes)  # "do 8 weeks instead": the last call

@@ -13,7 +13,8 @@ from tools.words import MONTH_NAMES
 #: Chat shorthand, word for word.
 _SLANG = {
     "wk": "week", "wks": "weeks", "yr": "year", "yrs": "years", "mth": "month",
-    "mths": "months", "lst": "last", "pls": "please", "plz": "please", "u": "you",
+    "mths": "months", "mnth": "month", "evr": "ever", "mnths": "months", "lst": "last",
+    "pls": "please", "plz": "please", "u": "you",
     "ur": "your", "r": "are", "gimme": "give me", "lemme": "let me", "wanna": "want to",
     "abt": "about", "wat": "what", "wot": "what", "whats": "what's", "hows": "how's",
     "im": "i'm", "ive": "i've", "heres": "here's", "dont": "don't", "vid": "video",

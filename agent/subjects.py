@@ -76,6 +76,8 @@ class Subject:
     all_athletes: bool = False
     named: bool = False  # the message itself named them (a change of subject)
     denied: bool = False
+    #: A coach's "is she overtraining?" with no one said before: which athlete is asked.
+    unclear: bool = False
 
     @property
     def one(self) -> int | None:
@@ -168,6 +170,8 @@ def resolve(
         return Subject(ids=[last])
     if last is not None and last != actor.id and any(p.id == last for p in people):
         return Subject(ids=[last])
+    if people and actor.role == "coach" and any(p.search(lowered) for p in PRONOUN_GROUPS.values()):
+        return Subject(unclear=True)  # "is she overtraining?" before anyone was named
     return Subject(ids=[actor.id])
 
 

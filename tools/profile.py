@@ -474,6 +474,8 @@ SHOW_SPEC = ToolSpec(
         "show me my heart rate settings",
         "what do you have as my max HR",
         "which threshold pace do you use for my load",
+        "what max heart rate did you use for me last spring",
+        "which resting hr were you using for my load in march",
     ),
     phrase=_phrase,
 )
