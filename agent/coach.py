@@ -394,7 +394,12 @@ class Coach:
         if proposed.kind == "clarify":
             if proposed.tool is None:
                 return say(unsupported_file())
-            return say(get_tool(proposed.tool).needs)
+            spec = get_tool(proposed.tool)
+            if spec.recalls and (about := subject.one) is not None:  # "what did my video say?"
+                ctx = self.tools.context(actor, about, progress)
+                if (stored := spec.recalls(ctx, message)) is not None:
+                    return say(stored)
+            return say(spec.needs)
         if proposed.kind != "tool" or proposed.tool is None:
             return say(NOT_SURE.format(help=help_text()))
         call = ToolCall(proposed.tool, proposed.args)

@@ -139,3 +139,23 @@ def test_a_contact_time_question_finds_the_stored_video_values(
     # the knee angle at contact of the same reports (reliable in the real clip) is found too
     knee = metric_series(ann_ctx, find_metric("knee flexion"), None)
     assert list(knee.values) == [real["metrics"]["knee_flexion_contact"]["value"]] * len(CONTACT_MS)
+
+
+def test_a_question_about_the_video_already_analysed_is_answered_from_its_report(
+    db: Database, people: People, settings: Settings, real_clip_pose: tuple
+) -> None:
+    """ "what cadence did you get from my treadmill video?" with no clip attached: the latest
+    stored report's cadence, dated, instead of "attach your video"; Bob's report is not Ann's,
+    and a request for a new analysis still asks for the clip."""
+    real = analyze_track(*real_clip_pose).to_dict()
+    cadence = real["metrics"]["cadence"]["value"]
+    with db.session() as session:
+        save_gait_report(session, people.ann, people.ann.id, real, "treadmill.mp4")
+        save_gait_report(session, people.bob, people.bob.id, _shifted(real, "cadence", 20), "b")
+    coach = Coach(db, settings, today=date(2026, 1, 15))
+    reply = coach.turn(people.ann, "what cadence did you get from my treadmill video?")
+    assert reply.text.startswith("Your video of ") and "“treadmill.mp4”" in reply.text
+    assert f"cadence {cadence:.1f} steps/min" in reply.text
+    assert f"{cadence + 20:.1f}" not in reply.text
+    again = coach.turn(people.ann, "can you analyze my running video")
+    assert "Attach your run video" in again.text

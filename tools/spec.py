@@ -105,6 +105,9 @@ class ToolSpec:
     #: A message that opens with these words (a regular expression on the normalised text)
     #: is for this tool, whatever follows: "check-in: 3 runs, 20k, sleep good".
     opens: str = ""
+    #: For a tool that needs a file: the answer from what it stored before, when the message
+    #: asks about that ("what cadence did you get from my video?"), else None.
+    recalls: Callable[[Any, str], str | None] | None = None
 
     def __post_init__(self) -> None:
         if (self.function is None) != self.planned:

@@ -13,6 +13,7 @@ from tools.gait.analyze import analyze_video
 from tools.gait.errors import GaitAnalysisError
 from tools.gait.families import FAMILIES
 from tools.gait.history import Comparison, compare_with_previous
+from tools.gait.recall import recall
 from tools.gait.reply import compose_gait
 from tools.gait.report import GaitReport
 from tools.gait.tracking import PoseJob
@@ -254,6 +255,7 @@ VIDEO_TYPES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".3gp"
 SPEC = ToolSpec(
     name=TOOL,
     function=analyze_run_video,
+    recalls=recall,
     summary="analyse a run video (gait, cadence, foot strike, angles)",
     examples=(
         "analyze my run video",
