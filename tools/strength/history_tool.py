@@ -309,16 +309,28 @@ def _kg(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 1)
 
 
+def _weighted(history: History, variants: _Variants) -> list[str]:
+    """The asked exercise's variants that have a weighted set logged."""
+    return [n for n in variants.names if history.exercises[n].heaviest_kg is not None]
+
+
+def _chosen_lift(history: History, variants: _Variants, weighted: list[str]) -> str:
+    """The lift a record or progress answer is about: the exercise named exactly when it is
+    among ``weighted``, else the heaviest of them."""
+    if variants.exact is not None and variants.exact in weighted:
+        return variants.exact
+    return max(weighted, key=lambda n: history.exercises[n].heaviest_kg or 0.0)
+
+
 def _add_record(
     ctx: ToolContext, result: ToolResult, history: History, variants: _Variants
 ) -> None:
     """The heaviest set of the asked exercise (or its heaviest variant), with the best
     estimated 1RM as evidence: the finding that answers "what's my heaviest squat?"."""
-    weighted = [n for n in variants.names if history.exercises[n].heaviest_kg is not None]
+    weighted = _weighted(history, variants)
     if not weighted:
         return
-    name = variants.exact if variants.exact in weighted else None
-    name = name or max(weighted, key=lambda n: history.exercises[n].heaviest_kg or 0.0)
+    name = _chosen_lift(history, variants, weighted)
     stats = history.exercises[name]
     assert stats.heaviest_kg is not None and stats.heaviest_reps_day is not None
     _, whose, _ = _subject(ctx)
@@ -390,11 +402,10 @@ def _add_progress(
     """Whether the asked lift is still going up: its heaviest working set of the log's last
     :data:`PROGRESS_WEEKS` weeks against the best before them, with where it started; the
     finding that answers "is my squat still going up?"."""
-    weighted = [n for n in variants.names if history.exercises[n].heaviest_kg is not None]
+    weighted = _weighted(history, variants)
     if not weighted:
         return
-    name = variants.exact if variants.exact in weighted else None
-    name = name or max(weighted, key=lambda n: history.exercises[n].heaviest_kg or 0.0)
+    name = _chosen_lift(history, variants, weighted)
     sets = sorted(
         (r for r in rows if r.exercise == name and r.working and r.weight_kg),
         key=lambda r: r.day,
@@ -411,7 +422,8 @@ def _add_progress(
     first = max(r.weight_kg or 0.0 for r in sets if r.day == first_day)
     best_before = max(before, key=lambda r: r.weight_kg or 0.0)
     best_recent = max(recent, key=lambda r: r.weight_kg or 0.0)
-    whose = "your" if not ctx.about_someone_else else ctx.whose
+    who, owner, _ = _subject(ctx)  # "You", "Your" or "Ann", "Ann's"
+    whose = "your" if owner == "Your" else owner  # mid-sentence
     result.facts += [
         Fact("progress_first_weight", _kg(first), "kg"),
         Fact("progress_first_day", day_words(first_day)),
@@ -451,10 +463,10 @@ def _add_progress(
             verdict=verdict,
             evidence=("Heaviest working sets, warm-ups left out.",),
             action="Nothing is logged since {progress_log_end}: this is where the log stops, "
-            "not where you are now."
+            f"not where {'you are' if who == 'You' else f'{who} is'} now."
             if stale
             else "",
-            source=f"{whose} strength log (working sets; warm-ups left out)",
+            source=f"{owner} strength log (working sets; warm-ups left out)",
             confidence=0.7 if stale else 0.9,
             answers=("trend", "judgement"),
             priority=0,
