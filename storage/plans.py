@@ -46,14 +46,8 @@ def save_plan(
 
 def current_plan(session: Session, actor: User, athlete_id: int) -> TrainingPlan | None:
     """``athlete_id``'s newest stored plan, or None."""
-    require_access(session, actor, athlete_id)
-    query = (
-        select(TrainingPlan)
-        .where(TrainingPlan.user_id == athlete_id)
-        .order_by(TrainingPlan.id.desc())
-        .limit(1)
-    )
-    return session.scalar(query)
+    newest = plan_versions(session, actor, athlete_id, limit=1)
+    return newest[0] if newest else None
 
 
 def plan_versions(
