@@ -44,32 +44,30 @@ class Computed:
     track: list[list[float]] = field(default_factory=list)
 
 
-def local_date(moment: datetime, zone: str) -> date:
-    """The calendar day ``moment`` fell on where the activity happened (UTC if unknown)."""
+def _local_clock(moment: datetime, zone: str) -> datetime | None:
+    """``moment`` as the clock read where the activity happened; None when ``zone`` is empty or
+    unknown."""
     match = _OFFSET.match(zone or "")
     if match:
         sign = 1 if match.group(1) == "+" else -1
         offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
-        return (moment + sign * offset).date()
+        return moment + sign * offset
     try:
-        return moment.astimezone(ZoneInfo(zone)).date() if zone else moment.date()
+        return moment.astimezone(ZoneInfo(zone)) if zone else None
     except (ZoneInfoNotFoundError, ValueError):
-        return moment.date()
+        return None
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    """The calendar day ``moment`` fell on where the activity happened (UTC if unknown)."""
+    local = _local_clock(moment, zone)
+    return (local if local is not None else moment).date()
 
 
 def local_hour(moment: datetime, zone: str) -> float:
     """The hour of the day (0-24, with minutes as a fraction) ``moment`` was where the activity
     happened; NaN when its time zone is unknown (the UTC hour would say nothing of the day)."""
-    match = _OFFSET.match(zone or "")
-    if match:
-        sign = 1 if match.group(1) == "+" else -1
-        offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
-        local = moment + sign * offset
-    else:
-        try:
-            local = moment.astimezone(ZoneInfo(zone)) if zone else None
-        except (ZoneInfoNotFoundError, ValueError):
-            local = None
+    local = _local_clock(moment, zone)
     if local is None:
         return float("nan")
     return local.hour + local.minute / 60.0
