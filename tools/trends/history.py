@@ -154,9 +154,7 @@ def _build(ctx: ToolContext, athlete_id: int) -> pd.DataFrame:
                 "hr_bpm": np.fromiter(map(float, histogram), float, len(histogram)),
                 "hr_s": np.fromiter(histogram.values(), float, len(histogram)),
                 "hour": local_hour(row["start_time"], row["timezone"] or ""),
-                "data_source": data_source(
-                    row["device"] or "", row["file_name"] or "", row["activity_source"] or ""
-                ),
+                "data_source": data_source(row["device"] or "", row["file_name"] or ""),
                 **row["values"],
             }
         )

@@ -29,7 +29,7 @@ SHARE = 0.7
 NEAR = 5
 
 
-def data_source(device: str, file_name: str, source: str = "") -> str:
+def data_source(device: str, file_name: str) -> str:
     """A short name for where an activity's numbers came from ("" when nothing says)."""
     device = " ".join(device.split())
     if device:
