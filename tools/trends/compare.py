@@ -21,7 +21,7 @@ from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.reply import standard_reply
-from tools.result import Fact, ToolResult
+from tools.result import Fact, Finding, ToolResult
 from tools.spec import ToolSpec
 from tools.trends.history import history
 from tools.trends.training_load import NO_ACTIVITIES, SCALE, load_report
@@ -31,6 +31,19 @@ if TYPE_CHECKING:
 
 TOOL = "compare_training"
 MAX_WEEKS = 26
+#: Two years set against each other: "was 2023 a bigger year than 2022?", "2024 vs 2023".
+TWO_YEARS = (
+    r"\b((?:19|20)\d\d)\b[^.?!]{0,40}\b(?:than|vs\.?|versus|compared (?:to|with)|against"
+    r"|or)\b(?: in| with)? ((?:19|20)\d\d)\b"
+)
+
+
+def two_years(text: str) -> str | None:
+    """ "2023,2022" from "was 2023 a bigger year than 2022?", or None."""
+    import re
+
+    found = re.search(TWO_YEARS, text)
+    return f"{found[1]},{found[2]}" if found and found[1] != found[2] else None
 
 
 @dataclass(frozen=True)
@@ -52,14 +65,18 @@ class Block:
         return f"{self.first.isoformat()} to {self.last.isoformat()}"
 
 
-def compare_training(ctx: ToolContext, weeks: int = 4) -> ToolResult:
+def compare_training(ctx: ToolContext, weeks: int = 4, years: str | None = None) -> ToolResult:
     """Compare the last ``weeks`` weeks of training, up to today, with the same number of weeks
     before them: running distance and sessions, the long run, hours of all sports, training load,
-    running pace and heart rate.
+    running pace and heart rate. With ``years``, two calendar years instead.
 
     Args:
         weeks: how many weeks in each of the two periods compared (1-26).
+        years: two calendar years, the one asked about first ("2023,2022": was 2023 bigger
+            than 2022?).
     """
+    if years:
+        return _two_years(ctx, years)
     if not 1 <= weeks <= MAX_WEEKS:
         return ToolResult.failure(TOOL, f"Compare between 1 and {MAX_WEEKS} weeks at a time.")
     end = ctx.day
@@ -123,6 +140,75 @@ def compare_training(ctx: ToolContext, weeks: int = 4) -> ToolResult:
         reasons=reasons,
         caveats=caveats,
     )
+
+
+def _two_years(ctx: ToolContext, years: str) -> ToolResult:
+    """One calendar year against another ("was 2023 a bigger year than 2022?"), led by which
+    had more running."""
+    try:
+        asked, other = (int(y) for y in years.split(","))
+    except ValueError:
+        return ToolResult.failure(TOOL, "Name two years to compare, for example 2023 and 2022.")
+    stored = history(ctx)
+    frame = load_report(ctx, ctx.day, stored).sessions.frame
+    if frame.empty:
+        return ToolResult.failure(TOOL, no_activities(ctx, NO_ACTIVITIES))
+    blocks = {
+        y: _block(frame, date(y, 1, 1), min(date(y, 12, 31), ctx.day)) for y in (asked, other)
+    }
+    later, earlier = blocks[asked], blocks[other]
+    facts = [
+        Fact(f"{key}_{when}", value, unit)
+        for when, block in (("before", earlier), ("after", later))
+        for key, value, unit in _measures(block)
+        if value is not None
+    ]
+    facts += [Fact("year_asked", asked), Fact("year_other", other)]
+    change = _change_pct(earlier.run_km, later.run_km)
+    if change is not None:
+        facts.append(Fact("run_km_change_pct", abs(change), "%"))
+    if later.run_km == earlier.run_km:
+        lead = "The two years had the same running: {run_km_after} each."
+    else:
+        bigger = "{year_asked}" if later.run_km > earlier.run_km else "{year_other}"
+        more = "more" if later.run_km > earlier.run_km else "less"
+        lead = (
+            f"{bigger} was the bigger year: {{run_km_after}} of running in {{year_asked}} "
+            "({runs_after} runs) against {run_km_before} in {year_other} ({runs_before} runs)"
+        )
+        lead += f", {{run_km_change_pct}} {more}." if change is not None else "."
+    result = ToolResult(
+        tool=TOOL,
+        facts=facts,
+        confidence=0.9,
+        data={
+            "weeks": 52,
+            "whose": ctx.whose,
+            "years": [asked, other],
+            "before": _row(earlier) | {"period": str(other)},
+            "after": _row(later) | {"period": str(asked)},
+            "run_km_change_pct": change,
+            "scale": SCALE,
+        },
+        reasons=["distances and times are the stored activities' own"],
+        findings=[
+            Finding(
+                topic="two_years",
+                verdict=lead,
+                evidence=(
+                    "Longest run: {long_run_km_after} in {year_asked}, "
+                    "{long_run_km_before} in {year_other}.",
+                )
+                if later.long_run_km and earlier.long_run_km
+                else (),
+                confidence=0.9,
+                answers=("judgement", "trend", "extreme", "lookup"),
+                priority=0,
+            )
+        ],
+    )
+    result.message = result.findings[0].render(result.facts).verdict
+    return result
 
 
 def _weeks_words(weeks: int) -> str:
@@ -202,7 +288,11 @@ def _phrase(result: ToolResult) -> str:
     weeks = data["weeks"]
     span = "week against the week" if weeks == 1 else f"{weeks} weeks against the {weeks} weeks"
     lines = [result.message, ""] if result.message else []
-    if data.get("shifted"):
+    if data.get("years"):
+        lines.append(
+            f"**{data['whose'].capitalize()} {after['period']} against {before['period']}**"
+        )
+    elif data.get("shifted"):
         span = span.replace("against", f"to {data['shifted']['to']} against", 1)
         lines.append(f"**{data['whose'].capitalize()} {span} before**")
     else:
@@ -280,4 +370,6 @@ SPEC = ToolSpec(
     ),
     phrase=_phrase,
     phrase_many=_roster,
+    readers={"years": two_years},
+    opens=TWO_YEARS,
 )
