@@ -111,7 +111,7 @@ import pandas as pd
 
 from tools.trends import changes
 from tools.trends.changepoints import MIN_SIZE, detect
-from tools.trends.changes import METRICS, find
+from tools.trends.changes import METRICS, Metric, find
 from tools.trends.expected import ADJUSTED_FOR, adjust, expected_values
 from tools.trends.expected_trees import fit_trees, usable
 
@@ -140,6 +140,30 @@ class Row:
     #: step -> share found within TOLERANCE when the window is shuffled before the step is put
     #: in (no real changes left around it)
     clean: dict[float, float] = field(default_factory=dict)
+
+    @classmethod
+    def of_counts(
+        cls,
+        metric: str,
+        runs: int,
+        trials: int,
+        near: dict[float, int],
+        far: dict[float, int],
+        unstepped: int,
+        shuffled: int,
+        clean: dict[float, int],
+    ) -> Row:
+        """The row of counts over ``trials`` (per step where keyed by step), as shares."""
+        return cls(
+            metric=metric,
+            runs=runs,
+            trials=trials,
+            detected={s: n / trials for s, n in near.items()},
+            elsewhere={s: n / trials for s, n in far.items()},
+            unstepped=unstepped / trials,
+            shuffled=shuffled / trials,
+            clean={s: n / trials for s, n in clean.items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -211,6 +235,13 @@ def load_series(csv: Path) -> dict[str, Runs]:
 
 
 _METRIC = {m.key: m for m in METRICS}
+
+
+def _metric_of(runs: Runs) -> Metric:
+    """The change-detection metric of ``runs`` (speed is read as pace's)."""
+    return _METRIC["pace_s_per_km"] if runs.key == "speed" else _METRIC[runs.key]
+
+
 #: The expected-value model the history-wide measurement uses (None: the tool's own choice,
 #: :data:`tools.trends.expected.MODEL_FOR`); ``--model`` sets it.
 MODEL: str | None = None
@@ -227,8 +258,7 @@ def told(runs: Runs, raw: bool = False) -> list[int]:
         values = adjust(runs.values, runs.conditions, ADJUSTED_FOR[runs.key]).values
     if raw:
         return detect(values, resamples=0).indices
-    metric = _METRIC["pace_s_per_km"] if runs.key == "speed" else _METRIC[runs.key]
-    return find(values, metric, resamples=0).indices
+    return find(values, _metric_of(runs), resamples=0).indices
 
 
 def _found(indices: list[int], at: int) -> tuple[bool, bool]:
@@ -263,16 +293,7 @@ def measure(
                     far[step] += other
         unstepped += bool(told(w, raw))
         shuffled += bool(told(mixed, raw))
-    return Row(
-        metric=name,
-        runs=int(x.size),
-        trials=trials,
-        detected={s: near[s] / trials for s in STEPS},
-        elsewhere={s: far[s] / trials for s in STEPS},
-        unstepped=unstepped / trials,
-        shuffled=shuffled / trials,
-        clean={s: clean[s] / trials for s in STEPS},
-    )
+    return Row.of_counts(name, int(x.size), trials, near, far, unstepped, shuffled, clean)
 
 
 def moved(runs: Runs, values: np.ndarray) -> np.ndarray:
@@ -304,7 +325,7 @@ def measure_history(
     x = runs.values
     if x.size < window:
         return None
-    metric = _METRIC["pace_s_per_km"] if runs.key == "speed" else _METRIC[runs.key]
+    metric = _metric_of(runs)
 
     def tells(values: np.ndarray) -> list[int]:
         return find(values, metric, resamples=0).indices
@@ -335,16 +356,8 @@ def measure_history(
                 found_clean[step] += _found(tells(moved(mixed, y)[cut]), at)[0]
         unstepped += bool(tells(base[cut]))
         shuffled += bool(tells(base[order][cut]))
-    return Row(
-        metric=name,
-        runs=int(x.size),
-        trials=trials,
-        detected={s: near[s] / trials for s in STEPS},
-        elsewhere={s: far[s] / trials for s in STEPS},
-        unstepped=unstepped / trials,
-        shuffled=shuffled / trials,
-        clean={s: found_clean[s] / trials for s in STEPS} if clean else {},
-    )
+    found = found_clean if clean else {}
+    return Row.of_counts(name, int(x.size), trials, near, far, unstepped, shuffled, found)
 
 
 def print_table(rows: list[Row], window: int) -> None:
