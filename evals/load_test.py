@@ -386,6 +386,8 @@ def phase(
 
 def run(options: Options) -> Report:
     """Start the services, seed the club and run one phase per worker count."""
+    if options.backend == "sqlite" and options.web > 1:
+        raise SystemExit("With --backend sqlite each web server has its own queue: use --web 1.")
     load_before = os.getloadavg()
     folder = options.folder or Path(tempfile.mkdtemp(prefix="coachg-load."))
     home = folder / "home"
@@ -452,6 +454,8 @@ def parse(argv: Sequence[str] | None = None) -> Options:
         changes["think"] = (low, high)
     if args.workers:
         changes["workers"] = tuple(int(x) for x in args.workers.split(","))
+    if args.backend == "sqlite" and args.web is None:
+        changes["web"] = 1  # each web server would have its own in-memory queue
     return Options.quick(**changes) if args.quick else Options(**changes)  # type: ignore[arg-type]
 
 
