@@ -317,9 +317,9 @@ def apply_edit(plan: Plan, edit: Edit, today: date) -> tuple[Plan, list[str]]:
         week.sessions = sorted(sessions, key=lambda s: (s.day, not s.is_run))
     if edit.ill:
         notes.append(
-            "Get well first: run again when you have no fever and feel well (the neck check: "
+            "Get well first: run again only with no fever and feeling well (the neck check: "
             "symptoms below the neck, fever or aches mean rest). Then ask me for a new plan: it "
-            "starts from what you have done."
+            "starts from the training done by then."
         )
     return new, notes
 

@@ -44,7 +44,8 @@ def propose(ctx: ToolContext, request: str) -> dict[str, Any] | str:
         return NO_PLAN
     today = ctx.day
     if current.plan.end < today:
-        return f"Your latest plan ended on {current.plan.end}. " + NO_PLAN
+        whose = ctx.whose
+        return f"{whose[:1].upper()}{whose[1:]} latest plan ended on {current.plan.end}. " + NO_PLAN
     try:
         edit = read_edit(current.plan, request, today)
         after, notes = apply_edit(current.plan, edit, today)
