@@ -60,16 +60,13 @@ class TokensHandler:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def _listing(self, request: gr.Request) -> tuple[str, Any]:
+    def listing(self, request: gr.Request) -> tuple[str, Any]:
+        """The user's tokens and the revoke dropdown's choices."""
         actor = acting_user(self.db, request)
         with self.db.session() as session:
             tokens = tokens_of(session, actor)
             table, choices = token_table(tokens), revoke_choices(tokens)
         return table, gr.Dropdown(choices=choices, value=None)
-
-    def listing(self, request: gr.Request) -> tuple[str, Any]:
-        """The user's tokens and the revoke dropdown's choices."""
-        return self._listing(request)
 
     def create(self, name: str, scopes: list[str], request: gr.Request) -> tuple[Any, ...]:
         """Make a token: the box shows it (this once), then the list again."""
@@ -82,7 +79,7 @@ class TokensHandler:
             return (
                 gr.Textbox(value="", visible=False),
                 escape(str(error)),
-                *self._listing(request),
+                *self.listing(request),
             )
         log.info("%s made an API token (%s)", actor.name, scope_words)
         status = (
@@ -90,13 +87,13 @@ class TokensHandler:
             "Reloading the page hides it."
         )
         box = gr.Textbox(value=secret, visible=True)
-        return (box, status, *self._listing(request))
+        return (box, status, *self.listing(request))
 
     def revoke(self, token_id: int | None, request: gr.Request) -> tuple[Any, ...]:
         """Revoke the token picked (one of the user's own)."""
         actor = acting_user(self.db, request)
         if token_id is None:
-            return ("Pick a token to revoke first.", *self._listing(request))
+            return ("Pick a token to revoke first.", *self.listing(request))
         with self.db.session() as session:
             token = revoke_token(session, actor, int(token_id))
             words = (
@@ -104,11 +101,11 @@ class TokensHandler:
                 if token is not None
                 else "That token is not one of yours."
             )
-        return (words, *self._listing(request))
+        return (words, *self.listing(request))
 
-    def build(self) -> Any:
-        """The section's components and events (inside the Settings tab); returns the event
-        that fills the list (for the page's load to chain)."""
+    def build(self) -> None:
+        """The section's components and events (inside the Settings tab); :meth:`land` fills
+        the list once the page has loaded."""
         gr.Markdown("### API tokens")
         gr.Markdown(HELP, elem_id="token-help")
         with gr.Row():
@@ -133,7 +130,6 @@ class TokensHandler:
         create.click(self.create, [name, scopes], [shown, status, table, pick], **private)
         revoke.click(self.revoke, [pick], [status, table, pick], **private)
         self._list_outputs = [table, pick]
-        return self._list_outputs
 
     def land(self, loaded: Any) -> None:
         """After the page has loaded: the user's tokens."""
