@@ -88,7 +88,7 @@ QUEUE_DEPTH = Gauge(
     "Jobs waiting in the queue now (the shared queue's, when it is Redis); NaN if unknown.",
     registry=REGISTRY,
 )
-IMPORTED_FILES = Counter(
+IMPORTED_ACTIVITIES = Counter(
     "coachg_import_activities",
     "Activities met by imports, by outcome (imported, duplicate, failed, skipped).",
     ["outcome"],
@@ -170,7 +170,7 @@ def import_done(imported: int, duplicates: int, failed: int, skipped: int) -> No
         ("skipped", skipped),
     ):
         if count:
-            IMPORTED_FILES.labels(outcome).inc(count)
+            IMPORTED_ACTIVITIES.labels(outcome).inc(count)
     IMPORTS.labels("failed" if failed else "ok").inc()
     if failed:
         ERRORS.labels("import").inc(failed)

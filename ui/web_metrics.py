@@ -10,21 +10,14 @@ has the ``metrics`` scope.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from storage.db import Database
 from storage.monitoring import CONTENT_TYPE, ERRORS, HTTP_LATENCY, HTTP_REQUESTS, exposition
 from ui.web_api_auth import ApiError, caller
+from ui.web_guard import ASGIApp, Message, Receive, Scope, Send
 from ui.web_routes import rule_for
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 #: Headers a proxy adds: a request carrying one is not taken as this machine's own.
