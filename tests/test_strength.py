@@ -385,3 +385,23 @@ def test_a_workout_log_dropped_into_the_chat_imports_like_activities(
     again = coach.turn(people.ann, "", attachments=[strong]).results[0]
     assert again.fact("strength_sessions").value == 0
     assert again.fact("strength_sessions_already_there").value == 15
+
+
+def test_a_correction_of_the_value_logged_changes_every_set_that_holds_it(
+    coach: Coach, db: Database, people: People
+) -> None:
+    """ "oops the squats were 75 not 80": every squat set of the latest session logged at 80 kg
+    becomes 75 kg after the yes; "8 reps not 10" reads reps by the unit; nothing before yes."""
+    bob = people.bob
+    coach.turn(bob, "log squats 3x5 at 80kg, lunges 2x10 at 80kg")
+    coach.turn(bob, "yes")
+    asked = coach.turn(bob, "oops the squats were 75 not 80")
+    assert "3 sets to 75 kg" in asked.text and "Shall I?" in asked.text
+    assert {r[3] for r in _sets(db, bob.id) if r[1] == "Barbell Squat"} == {80.0}
+    coach.turn(bob, "yes")
+    stored = _sets(db, bob.id)
+    assert [r[3] for r in stored if r[1] == "Barbell Squat"] == [75.0] * 3
+    assert {r[3] for r in stored if r[1] != "Barbell Squat"} == {80.0}  # the lunges kept
+    coach.turn(bob, "the squats were 6 reps not 5")
+    coach.turn(bob, "yes")
+    assert [r[2] for r in _sets(db, bob.id) if r[1] == "Barbell Squat"] == [6] * 3

@@ -31,12 +31,14 @@ ALL_SETS = re.compile(r"\b(all|sets)\b", re.I)
 _WORDS = re.compile(
     r"\b(delete|remove|undo|scrap|drop|erase|get rid of|wipe|change|correct|fix|edit|update|"
     r"make|was|were|should be|actually|not|to|my|the|last|latest|set|sets|all|of|that|it|"
+    r"oops|sorry|wait|typo|mistake|meant|ah|oh|no|ok|okay|have|been|its|it's|"
     r"logged|log|entry|from|today's|today|please|session|workout|one|for|at|in|on|a|i|did)\b"
 )
 
 
-def _target(ctx: ToolContext, message: str) -> tuple[list[SetRow], str]:
-    """The sets a message points at, and how they were chosen (or why none)."""
+def _target(ctx: ToolContext, message: str, whole: bool = False) -> tuple[list[SetRow], str]:
+    """The sets a message points at (``whole``: every set of the exercise in its latest
+    session), and how they were chosen (or why none)."""
     lower = message.lower()
     named_day = None
     day, rest = read_day(lower, ctx.day)
@@ -65,7 +67,7 @@ def _target(ctx: ToolContext, message: str) -> tuple[list[SetRow], str]:
         rows = [r for r in rows if r.exercise == picked]
     last_session = rows[-1].session_id
     in_session = [r for r in rows if r.session_id == last_session]
-    if WHOLE.search(lower):
+    if whole or WHOLE.search(lower):
         return in_session, "session"
     if m := re.search(r"\bset (\d+)\b|\b(\d)(?:st|nd|rd|th) set\b", lower):
         number = int(m[1] or m[2])
@@ -111,7 +113,43 @@ def _set_words(row: SetRow) -> str:
     return f"{escape(row.exercise)} on {row.day.isoformat()}: {what}{weight}"
 
 
+#: "were 75 not 80", "8 reps not 10": the right value, then the wrong one logged.
+_NOT = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(kg|kgs|lbs?|reps?)?,? not (\d+(?:[.,]\d+)?)\s*(kg|kgs|lbs?|reps?)?", re.I
+)
+
+
+def _instead(ctx: ToolContext, message: str) -> dict[str, Any] | None:
+    """ "the squats were 75 not 80": every set of the exercise's latest session logged with the
+    wrong value (a weight or reps, by the unit or by which the sets hold), and the right one."""
+    said = _NOT.search(message)
+    if said is None:
+        return None
+    right, wrong = float(said[1].replace(",", ".")), float(said[3].replace(",", "."))
+    unit = (said[2] or said[4] or "").lower()
+    rows, _ = _target(ctx, message, whole=True)
+    by_weight = [r for r in rows if r.weight_kg is not None and abs(r.weight_kg - wrong) < 0.01]
+    by_reps = [r for r in rows if r.reps == wrong]
+    if unit.startswith("rep") or (not unit and by_reps and not by_weight):
+        field, chosen, value = "reps", by_reps, int(right)
+    elif unit.startswith("lb"):
+        field, chosen, value = "weight_kg", [], round(right * LB, 1)
+    else:
+        field, chosen, value = "weight_kg", by_weight, right
+    if not chosen:
+        return None
+    return {
+        "set_ids": [r.set_id for r in chosen],
+        "lines": [_set_words(r) for r in chosen],
+        "action": "change",
+        "changes": {field: value},
+        "exercise": chosen[0].exercise,
+    }
+
+
 def _plan(ctx: ToolContext, message: str) -> dict[str, Any] | str:
+    if (instead := _instead(ctx, message)) is not None:
+        return instead
     rows, how = _target(ctx, message)
     if not rows:
         return how
@@ -143,26 +181,32 @@ def _apply(ctx: ToolContext, plan: dict[str, Any]) -> ToolResult:
                 facts=[Fact("deleted", count, "sets")],
                 data=plan,
             )
-        row = update_set(session, ctx.actor, ctx.athlete_id, plan["set_ids"][0], **plan["changes"])
-        now = SetRow(
-            set_id=row.id,
-            session_id=row.session_id,
-            day=date.fromisoformat(row.session.day),
-            exercise=plan["exercise"],
-            mapped=True,
-            muscles=(),
-            groups=(),
-            set_type=row.set_type,
-            reps=row.reps,
-            weight_kg=row.weight_kg,
-            seconds=row.seconds,
-            rpe=row.rpe,
-        )
+        now = []
+        for set_id in plan["set_ids"]:
+            row = update_set(session, ctx.actor, ctx.athlete_id, set_id, **plan["changes"])
+            now.append(
+                SetRow(
+                    set_id=row.id,
+                    session_id=row.session_id,
+                    day=date.fromisoformat(row.session.day),
+                    exercise=plan["exercise"],
+                    mapped=True,
+                    muscles=(),
+                    groups=(),
+                    set_type=row.set_type,
+                    reps=row.reps,
+                    weight_kg=row.weight_kg,
+                    seconds=row.seconds,
+                    rpe=row.rpe,
+                )
+            )
+    many = len(now) != 1
     return ToolResult(
         tool=TOOL,
-        message="Changed the set; it now reads:",
-        facts=[Fact("changed", 1, "sets")],
-        data=plan | {"lines": [_set_words(now)]},
+        message=f"Changed the set{'s' if many else ''}; {'they' if many else 'it'} now read"
+        f"{'' if many else 's'}:",
+        facts=[Fact("changed", len(now), "sets")],
+        data=plan | {"lines": [_set_words(r) for r in now]},
     )
 
 
@@ -220,9 +264,17 @@ def _phrase(result: ToolResult) -> str:
     return "\n".join([result.message, *lines])
 
 
+#: A correction of something logged: "the squats were 75 not 80", "oops, 60kg not 65".
+CORRECTION = (
+    r"\b(was|were|should be|should have been|it's|its) \d+(?:[.,]\d+)? ?(?:kg|kgs|lbs?|reps?)?"
+    r",? not \d+"
+    r"|\b\d+(?:[.,]\d+)? ?(?:kg|kgs|lbs?|reps?)?,? not \d+(?:[.,]\d+)? ?(?:kg|kgs|lbs?|reps?)"
+)
+
 SPEC = ToolSpec(
     name=TOOL,
     function=fix_strength,
+    opens=CORRECTION,
     summary="correct or delete a logged strength set",
     examples=(
         "delete my last set",
