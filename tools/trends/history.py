@@ -61,9 +61,34 @@ METRIC_COLUMNS = (
 )
 
 
+#: One refresh of an athlete's metrics at a time in this process (a coach and their athlete
+#: asking at once compute them once).
+_REFRESHING: dict[int, threading.Lock] = {}
+_REFRESHING_GUARD = threading.Lock()
+#: Tries of a refresh that another process's refresh of the same athlete got in the way of.
+_TRIES = 3
+
+
 def refresh(ctx: ToolContext, athlete_id: int) -> int:
     """Compute the metrics of ``athlete_id``'s activities that have none (or old ones); returns
-    how many were computed."""
+    how many were computed. When another process stored some of the same rows first (a
+    duplicate key, or a deadlock between the two), it is tried again: what that process stored
+    is then no longer stale."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    with _REFRESHING_GUARD:
+        lock = _REFRESHING.setdefault(athlete_id, threading.Lock())
+    with lock:
+        for attempt in range(1, _TRIES + 1):
+            try:
+                return _refresh_once(ctx, athlete_id)
+            except (IntegrityError, OperationalError):
+                if attempt == _TRIES:
+                    raise
+    return 0
+
+
+def _refresh_once(ctx: ToolContext, athlete_id: int) -> int:
     with ctx.session() as session:
         stale = stale_activities(session, ctx.actor, athlete_id, VERSION)
         for activity in stale:

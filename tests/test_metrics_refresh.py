@@ -1,0 +1,41 @@
+"""Metrics of an athlete's activities are computed once when several requests ask at the same
+moment (a coach and their athlete, two browser tabs): each activity's row is written once and
+no request fails on the other's rows. Real FIT files, a real database."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage.models import ActivityMetrics
+from tests.conftest import People
+from tools.context import ToolContext
+from tools.importing.importer import import_paths
+from tools.trends.history import refresh
+
+FIT = Path(__file__).resolve().parents[2] / "shared" / "data" / "activity_files" / "fit"
+
+
+def test_refreshes_at_the_same_time_compute_each_activity_once(
+    ann_ctx: ToolContext, people: People
+) -> None:
+    files = [
+        FIT / "fitparse__garmin-fenix-5-run.fit",
+        FIT / "fitparse__garmin-fenix-5-walk.fit",
+        FIT / "fitparse__activity-small-fenix2-run.fit",
+    ]
+    report = import_paths(ann_ctx, files)
+    stored = report.imported
+    assert stored >= 2
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        counts = list(pool.map(lambda _: refresh(ann_ctx, people.ann.id), range(4)))
+    assert sum(counts) == stored  # each computed by exactly one of the four
+    with ann_ctx.session() as session:
+        rows = session.scalar(
+            select(func.count()).select_from(ActivityMetrics).where(
+                ActivityMetrics.user_id == people.ann.id
+            )
+        )
+    assert rows == stored
