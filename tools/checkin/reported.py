@@ -47,8 +47,8 @@ class ReportedWeek:
         }
         return {name: value for name, value in named.items() if value is not None}
 
-    def words(self, you: str = "you") -> str:
-        """ "You report 3 runs, 19 km (5, 6 and 8 km), all easy."."""
+    def listed(self) -> str:
+        """The figures as a list: "3 runs, 19 km (5, 6 and 8 km), all easy"."""
         said = []
         if self.runs is not None:
             said.append(f"{self.runs} run{'s' if self.runs != 1 else ''}")
@@ -62,8 +62,12 @@ class ReportedWeek:
             said.append(f"longest {self.longest_km:g} km")
         if self.all_easy:
             said.append("all easy")
+        return ", ".join(said)
+
+    def words(self, you: str = "you") -> str:
+        """ "You report 3 runs, 19 km (5, 6 and 8 km), all easy." ("Ann reports ...")."""
         verb = "report" if you == "you" else "reports"
-        return f"{you[0].upper() + you[1:]} {verb} " + ", ".join(said) + "."
+        return f"{you[0].upper() + you[1:]} {verb} {self.listed()}."
 
 
 def _number(text: str) -> int:

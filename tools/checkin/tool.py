@@ -707,10 +707,10 @@ def _focus(
         )
     told = (opening.get("parts") or {}).get("reported")
     if told and not current and len(focus) < 3:
-        week = ReportedWeek(**told).words(you).rstrip(".")
+        week = ReportedWeek(**told).listed()
         focus.append(
             {
-                "text": f"Build from the week {you} told me about ({week.split(' ', 2)[2]}): "
+                "text": f"Build from the week {you} told me about ({week}): "
                 "keep most runs easy and add a little at a time, keeping any longer run within "
                 f"10 % of {your} longest of the last 30 days ({FRANDSEN}). Sync or import "
                 f"{your} runs so I can check the numbers.",
