@@ -105,18 +105,20 @@ class OnnxRunner:
         # Threads that wait for work sleep instead of spinning: a third less CPU for the same
         # vectors, and much faster on a machine busy with other work (the server's jobs).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = onnxruntime.InferenceSession(
+
+        def load() -> onnxruntime.InferenceSession:
+            return onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
+
+        try:
+            self.session = load()
         except Exception as error:  # a damaged file (a disk that filled up): written again
             log.warning(
                 "The kept embedding model %s is unreadable (%s): writing it again", path, error
             )
             self._export(model_dir, path)
-            self.session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
+            self.session = load()
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         pad = self.tokenizer.token_to_id("[PAD]")
