@@ -181,10 +181,10 @@ def recovery_days(ctx: ToolContext, today: date) -> tuple[int, str]:
         f"{item} {value['word']} (“{escape(value['words'])}”)" for item, value in poor.items()
     )
     return LIGHT_DAYS, (
-        f"Your check-in of the week of {week} said {said}, so the first {LIGHT_DAYS} days are "
+        f"The check-in of the week of {week} said {said}, so the first {LIGHT_DAYS} days are "
         f"lighter: easy runs only, each about {100 - LIGHTER_RUN * 100:.0f} % shorter. Poor "
         "sleep and sore legs are signs of incomplete recovery (Hooper et al. 1995, Med Sci "
-        "Sports Exerc 27:106-112); hard sessions wait until you are fresher."
+        "Sports Exerc 27:106-112); hard sessions wait until the legs are fresher."
     )
 
 
