@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.orm import Session
+
 from storage.api_tokens import TokenProblem, create_token, parse_scopes, revoke_token, tokens_of
 from storage.db import database
 from storage.models import TOKEN_SCOPES, User
@@ -41,9 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     revoke.set_defaults(func=_revoke)
 
 
-def _user(args: argparse.Namespace, session: object) -> User | None:
+def _user(args: argparse.Namespace, session: Session) -> User | None:
+    """The user ``--user`` (or the acting user) names, or None, saying so."""
     name, source = acting_user_source(args)
-    user = get_user(session, name)  # type: ignore[arg-type]
+    user = get_user(session, name)
     if user is None:
         print(
             f"No user called {name!r} ({source}); add them with coachg users add.", file=sys.stderr
