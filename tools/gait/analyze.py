@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,7 +14,7 @@ from tools.gait.advice import advice
 from tools.gait.confidence import RELIABLE_MIN, Confidence, metric_confidence
 from tools.gait.errors import GaitAnalysisError
 from tools.gait.events import FootEvents, detect_foot_events
-from tools.gait.filtering import clean_trajectories
+from tools.gait.filtering import clean_trajectories, preload
 from tools.gait.frame_rate import Rhythm, check_timing, leg_rhythm, plausible
 from tools.gait.identity import (
     ARM_CHAIN,
@@ -84,6 +85,14 @@ _SIDED = (
 
 def _noop(fraction: float, message: str) -> None:
     return None
+
+
+def cpu_seconds() -> float:
+    """CPU seconds so far of this process (every thread) and of its ended child processes
+    (the pose workers, counted once they are collected)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime
 
 
 def _check_person(track: PoseTrack) -> None:
@@ -559,7 +568,8 @@ def analyze_video(
 
     report_progress = progress or _noop
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    cpu: dict[str, float] = {}
+    t0, c0 = time.perf_counter(), cpu_seconds()
     if height_cm is not None and not 100 <= height_cm <= 230:
         raise GaitAnalysisError(
             f"A height of {height_cm} cm looks wrong; give the runner's height in cm "
@@ -572,8 +582,10 @@ def analyze_video(
     with job:
         info = job.info
         report_progress(0.02, "video opened")
+        preload()  # the analysis's filters, imported while the pose workers run
         track = job.finish(lambda f, m: report_progress(0.02 + 0.8 * f, m))
-    timings["pose"] = time.perf_counter() - t0
+    timings["pose"] = time.perf_counter() - min(t0, job.began)  # begun early, it ran from then
+    cpu["pose"] = cpu_seconds() - c0  # the workers, and what this process loaded meanwhile
     return analyze_track(
         info,
         track,
@@ -583,6 +595,7 @@ def analyze_video(
         progress=report_progress,
         browser_video=browser_video,
         timings=timings,
+        cpu=cpu,
     )
 
 
@@ -596,12 +609,15 @@ def analyze_track(
     progress: ProgressFn | None = None,
     browser_video: bool = False,
     timings: dict[str, float] | None = None,
+    cpu: dict[str, float] | None = None,
 ) -> GaitReport:
     """Everything after pose: the checks that refuse a clip, the events, the metrics and their
-    gates, and the outputs. Raises GaitAnalysisError with the specific reason and how to film."""
+    gates, and the outputs. Raises GaitAnalysisError with the specific reason and how to film.
+    ``timings`` and ``cpu`` gather each phase's wall and CPU seconds."""
     report_progress = progress or _noop
     timings = {} if timings is None else timings
-    t0 = time.perf_counter()
+    cpu = {} if cpu is None else cpu
+    t0, c0 = time.perf_counter(), cpu_seconds()
     _check_person(track)
     crowd = people(track.times, track.xy)
     extra = others(crowd)
@@ -641,6 +657,7 @@ def analyze_track(
             progress=progress,
             browser_video=browser_video,
             timings=timings,
+            cpu=cpu,
         )
         report.video["slow_motion_estimate"] = _scale_dict(scale)
         report.caveats.insert(
@@ -678,6 +695,7 @@ def analyze_track(
         _feet_hidden(metrics, rhythm, feet_seen)
     overall = _overall(metrics, track, vinfo)
     timings["analysis"] = time.perf_counter() - t0
+    cpu["analysis"] = cpu_seconds() - c0
     report = GaitReport(
         video={
             "file": info.path.name,
@@ -734,6 +752,7 @@ def analyze_track(
         reasons=overall.reasons,
         caveats=_caveats(metrics, track.fps / held, vinfo, info, track, legs, held),
         timings_s=timings,
+        cpu_s=cpu,
         advice=advice(metrics),
     )
     if overall.score < RELIABLE_MIN:
@@ -742,7 +761,7 @@ def analyze_track(
         from tools.gait.outputs import write_outputs
 
         report_progress(0.85, "drawing the annotated video and plots")
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), cpu_seconds()
         write_outputs(
             report,
             info,
@@ -753,6 +772,7 @@ def analyze_track(
             images=track.images,
         )
         timings["outputs"] = time.perf_counter() - t1
+        cpu["outputs"] = cpu_seconds() - c1
         report.write_json(Path(out_dir) / "gait_report.json")
     report_progress(1.0, "done")
     return report

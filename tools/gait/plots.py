@@ -77,7 +77,7 @@ def stride_angle_plot(
                 ax.axvline(
                     stance_pct, color=_SIDE_COLOURS[side], ls=":", lw=1, label=f"{side} toe-off"
                 )
-            ax.set_title(name, fontsize=_FONT, loc="left")
+            ax.set_title(name, fontsize=_FONT, loc="left", y=1.0)
             ax.tick_params(labelsize=_FONT - 2)
     if not drawn:
         plt.close(fig)
@@ -138,7 +138,7 @@ def _draw_metric(ax: Axes, m: MetricSummary) -> None:
     flag = "" if m.reliable else " (not reliable)"
     shown = f"{m.category} ({m.value:.1f} {m.unit})" if m.category else f"{m.value:.1f} {m.unit}"
     colour = "black" if m.reliable else "firebrick"
-    ax.set_title(f"{m.label}: {shown}{flag}", fontsize=_FONT, loc="left", color=colour)
+    ax.set_title(f"{m.label}: {shown}{flag}", fontsize=_FONT, loc="left", color=colour, y=1.0)
     ax.tick_params(labelsize=_FONT - 2)
     ax.grid(alpha=0.25)
 

@@ -28,11 +28,14 @@ def main(argv: list[str]) -> int:
     """Track one chunk; exit status 0 on success."""
     _skip_unused_imports()
     from tools.gait.tracking import _track_chunk
-    from tools.gait.video_io import probe_video
+    from tools.gait.video_io import VideoInfo, probe_video
 
     args = json.loads(argv[0])
     out = Path(argv[1])
-    info = probe_video(args["path"], fps=args["fps"])
+    if "info" in args:  # the parent probed the clip already: opening it again costs 0.3 s
+        info = VideoInfo.from_fields(args["info"])
+    else:
+        info = probe_video(args["path"], fps=args["fps"])
     chunk = _track_chunk(
         info,
         args["start"],

@@ -137,6 +137,9 @@ class GaitReport:
     caveats: list[str]
     artifacts: dict[str, str] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds of each phase: this process's threads and its pose workers (in a server,
+    #: other work of the same process in the meantime too).
+    cpu_s: dict[str, float] = field(default_factory=dict)
     advice: list[dict[str, str]] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
 

@@ -26,7 +26,13 @@ import numpy as np
 
 from models.pose import NUM_LANDMARKS, PoseEstimator
 from tools.gait.frame_store import MAX_KEPT, FrameStore, encode
-from tools.gait.video_io import VideoInfo, cpu_count, iter_frames, probe_video
+from tools.gait.video_io import (
+    VideoInfo,
+    cpu_count,
+    info_fields,
+    iter_frames,
+    probe_video,
+)
 
 ProgressFn = Callable[[float, str], None]
 log = logging.getLogger(__name__)
@@ -239,6 +245,7 @@ class _Workers:
             args = {
                 "path": str(info.path),
                 "fps": info.fps,
+                "info": info_fields(info),  # the worker need not open the file to probe it
                 "start": a,
                 "stop": b,
                 "step": step,
@@ -309,6 +316,7 @@ class PoseJob:
         workers: int | None = None,
     ) -> None:
         self.info = info
+        self.began = time.perf_counter()  # pose's wall time counts from here
         self.step = pose_step(info.fps, pose_fps) if step is None else step
         self.n_samples = -(-info.frame_count // self.step)
         self.keep = self.n_samples <= MAX_KEPT

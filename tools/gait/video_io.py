@@ -8,6 +8,7 @@ a tag is caught later, from the motion itself (:mod:`tools.gait.frame_rate`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Collection, Iterator
@@ -62,6 +63,11 @@ class VideoInfo:
     capture_fps: float | None = None
     fps_source: str = FPS_FILE
 
+    @classmethod
+    def from_fields(cls, fields: dict[str, object]) -> VideoInfo:
+        """The info :func:`info_fields` wrote (what a pose worker is handed)."""
+        return cls(**{**fields, "path": Path(str(fields["path"]))})  # type: ignore[arg-type]
+
     @property
     def slow_motion_factor(self) -> float:
         """How many times slower than real time the file plays (1.0: real time)."""
@@ -71,6 +77,11 @@ class VideoInfo:
     def duration_s(self) -> float:
         """Real-time length of the clip in seconds."""
         return self.frame_count / self.fps if self.fps > 0 else 0.0
+
+
+def info_fields(info: VideoInfo) -> dict[str, object]:
+    """``info`` as JSON-ready fields (:meth:`VideoInfo.from_fields` reads them back)."""
+    return {**dataclasses.asdict(info), "path": str(info.path)}
 
 
 def _fourcc_text(value: float) -> str:

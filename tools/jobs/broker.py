@@ -15,6 +15,8 @@ from pathlib import Path
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 
+from tools.jobs.queue_url import is_shared as is_shared  # where it was first defined
+
 log = logging.getLogger(__name__)
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -43,11 +45,6 @@ def make_huey(url: str, name: str = "coachg") -> Huey:
         f"COACHG_QUEUE_URL starts with {scheme!r}, which Coach G cannot use: set it to "
         "redis://HOST:PORT/0 or sqlite:///PATH, or leave it empty for an in-memory queue."
     )
-
-
-def is_shared(url: str) -> bool:
-    """Whether other processes can take jobs from the queue at ``url``."""
-    return bool(url) and url != "memory://"
 
 
 class LocalWorkers:

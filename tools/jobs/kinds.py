@@ -41,12 +41,14 @@ def analyze_video(
 ) -> Any:
     """:func:`tools.gait.tool.analyze_and_store`, with pose begun first: its worker processes
     start before the analysis and drawing code is loaded (seconds of imports), so the two
-    overlap."""
+    overlap; those ``coachg analyze`` began before opening the database are taken over
+    (:mod:`tools.gait.begun`)."""
+    from tools.gait.begun import take
     from tools.gait.tracking import start_pose
     from tools.gait.video_io import check_fps
 
     check_fps(fps)
-    with start_pose(video, fps=fps) as pose:
+    with take(video, fps) or start_pose(video, fps=fps) as pose:
         import tools.gait.outputs  # noqa: F401  (plots and drawing: loaded while pose runs)
         from tools.gait.tool import analyze_and_store
 

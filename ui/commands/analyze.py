@@ -30,7 +30,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _begin_pose(video: Path, fps: float | None) -> None:
+    """Start pose on the clip before the database and the queue are opened (a second of one
+    core, the other idle), when this process will work the job itself (the in-memory queue)."""
+    from storage.settings import Settings
+    from tools.jobs.queue_url import is_shared
+
+    if not is_shared(Settings.from_env().queue_url):
+        from tools.gait.begun import begin
+
+        begin(video, fps)
+
+
 def run(args: argparse.Namespace) -> int:
+    _begin_pose(Path(args.video).resolve(), args.fps)
     ctx = open_context(args, args.athlete)
     bar, progress = job_progress_bar("analysing", quiet=args.json)
     try:
