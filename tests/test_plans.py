@@ -214,3 +214,26 @@ def test_coachg_plan_show_and_export(
     shown = capsys.readouterr().out
     # today the series is long over: the plan says so and starts from a reduced base
     assert "**Week 1**" in shown and "reduced base" in shown and "Frandsen" in shown
+    assert "easy running only" in shown and "Tempo" not in shown.split("**Week 2**")[0]
+
+
+@pytest.mark.parametrize("gap_days, easy_weeks", [(60, 1), (400, 2)])
+def test_after_a_break_the_first_weeks_are_easy_and_small(
+    raw_runs: list[tuple[date, float]], gap_days: int, easy_weeks: int
+) -> None:
+    """After two months off the first week is easy running only, from half the base; after
+    more than three months, two weeks, from a base of at most 20 km a week and runs of at
+    most 8 km; in every week no easy run is longer than the long run."""
+    runs = sorted(set(raw_runs))
+    plan = build_plan(runs, LAST_DAY + timedelta(days=gap_days), weeks=4, days_per_week=3)
+    weeks = plan.weeks
+    for week in weeks[:easy_weeks]:
+        assert {s.type for s in week.sessions if s.is_run} <= {"easy", "long"}
+    assert any(s.type in ("tempo", "intervals") for w in weeks[easy_weeks:] for s in w.sessions)
+    if gap_days > 90:
+        assert plan.base_km <= 20.0 and plan.base_long_km <= 8.0
+        assert max(s.km for s in weeks[0].sessions if s.is_run) <= 8.0 * 1.1
+    for week in weeks:
+        long_km = max((s.km for s in week.sessions if s.type == "long"), default=None)
+        if long_km is not None:
+            assert all(s.km <= long_km for s in week.sessions if s.type == "easy")

@@ -70,17 +70,36 @@ def build_plan(
     notes: list[str] = []
     last_run = done[-1][0] if done else None
     restart = last_run is None or (today - last_run).days > rules.STALE_DAYS
+    easy_weeks = 0  # weeks of easy running only, after a break
     if restart and last_run is not None:
         ref_start = last_run + timedelta(days=1)
         before = rules.ramp_reference(done, ref_start)
-        base_km = round(rules.RESTART * before, 1)
-        base_long = round(rules.RESTART * rules.longest_before(done, ref_start), 1)
+        longest = rules.longest_before(done, ref_start)
         gap = (today - last_run).days
-        notes.append(
-            f"The last run recorded is from {last_run} ({gap} days ago), so this plan starts "
-            f"from a reduced base: half of the {before:.1f} km a week and of the longest run "
-            "of the weeks before that run. Tell me if you have been running since."
-        )
+        if gap > rules.LONG_BREAK_DAYS:
+            base_km = round(min(rules.LONG_BREAK_RESTART * before, rules.LONG_BREAK_WEEK_KM), 1)
+            base_long = round(
+                min(rules.LONG_BREAK_RESTART * longest, rules.LONG_BREAK_LONGEST_KM), 1
+            )
+            easy_weeks = rules.EASY_WEEKS_AFTER_LONG_BREAK
+            notes.append(
+                f"The last run recorded is from {last_run} ({gap} days ago): after a break that "
+                f"long this plan starts from a small, reduced base, {base_km:.1f} km a week "
+                f"with runs up to about {base_long:.1f} km (under a third of the {before:.1f} "
+                "km a week and the longest run before the break), and the first "
+                f"{easy_weeks} weeks are easy running only. That is Coach G's own caution, not "
+                "a figure from a study. Tell me if you have been running since."
+            )
+        else:
+            base_km = round(rules.RESTART * before, 1)
+            base_long = round(rules.RESTART * longest, 1)
+            easy_weeks = rules.EASY_WEEKS_AFTER_BREAK
+            notes.append(
+                f"The last run recorded is from {last_run} ({gap} days ago), so this plan starts "
+                f"from a reduced base: half of the {before:.1f} km a week and of the longest run "
+                "of the weeks before that run, and the first week is easy running only. Tell me "
+                "if you have been running since."
+            )
     elif restart:
         base_km, base_long = 15.0, 5.0
         notes.append(
@@ -151,6 +170,7 @@ def build_plan(
             strength,
             long_goal=goal if kind == "build" else None,
             light_until=light_until,
+            easy_only=index < easy_weeks,
         )
         if race_in_plan and kind == "race":
             week.sessions = [s for s in week.sessions if s.day != race_day]
@@ -193,10 +213,12 @@ def _fill(
     strength: bool,
     long_goal: float | None = None,
     light_until: date | None = None,
+    easy_only: bool = False,
 ) -> None:
     """Place the week's runs on the days the athlete can run, each within the 10 % rule; a long
     run building toward ``long_goal`` km takes more of the week; runs up to ``light_until`` are
-    lighter."""
+    lighter; ``easy_only`` (after a break) holds no tempo or intervals. No easy run is longer
+    than the week's long run."""
     days = [week.start + timedelta(i) for i in range((week.end - week.start).days + 1)]
     free = [d for d in days if d.weekday() not in avoid]
     if week.kind == "race":  # no run on race day or the day before it
@@ -207,7 +229,7 @@ def _fill(
         if week.kind != "race" and count >= 2:
             weekend = [d for d in free if d.weekday() == 6] or [d for d in free if d.weekday() == 5]
             chosen[(weekend or free)[-1]] = "long"
-        if count >= 2 or week.kind == "race":
+        if (count >= 2 or week.kind == "race") and not easy_only:
             quality = "tempo" if index % 2 == 0 else "intervals"
             rest = [d for d in free if d not in chosen]
             chosen[max(rest, key=lambda d: _apart(d, chosen))] = quality
@@ -226,12 +248,19 @@ def _fill(
     fixed = sum(shares.get(t, 0) for t in chosen.values())
     easy_count = sum(1 for t in chosen.values() if t == "easy")
     easy_share = max(0.0, 1 - fixed) / easy_count if easy_count else 0.0
+    if long_day is not None and easy_share > shares["long"]:  # few runs: long and easy even
+        shares["long"] = easy_share = (1 - fixed + shares["long"]) / (easy_count + 1)
     so_far = list(before)
+    long_km = None
+    if long_day is not None:  # what the long run will be, for the easy runs' ceiling
+        long_km = min(week.target_km * shares["long"], rules.spike_cap(before, long_day))
     for day in days:
         kind = chosen.get(day)
         if kind is None:
             continue
         km = week.target_km * (shares.get(kind, easy_share))
+        if kind == "easy" and long_km is not None:
+            km = min(km, long_km)
         if light_until is not None and day <= light_until:
             kind, km = "easy", km * LIGHTER_RUN
         cap = rules.spike_cap(so_far, day)

@@ -51,6 +51,15 @@ TAPER_NOTE = (
 #: With no run in this many days, the plan restarts from a reduced base.
 STALE_DAYS = 28
 RESTART = 0.5
+#: After a break this long (about three months) the base is smaller still and capped, and the
+#: first weeks are easy running only: Coach G's own caution, not a figure from a study.
+LONG_BREAK_DAYS = 90
+LONG_BREAK_RESTART = 0.3
+LONG_BREAK_WEEK_KM = 20.0
+LONG_BREAK_LONGEST_KM = 8.0
+#: Weeks of easy running only after a break (of more than STALE_DAYS, of more than
+#: LONG_BREAK_DAYS).
+EASY_WEEKS_AFTER_BREAK, EASY_WEEKS_AFTER_LONG_BREAK = 1, 2
 #: The shortest run a plan holds, km.
 MIN_RUN_KM = 3.0
 
