@@ -25,6 +25,8 @@ WHAT_NEXT = (
 SHOULD = (
     r"^\W*(should|shall|can|could|may|must) (i|we|she|he)\b",
     # a should-question after a sentence of context: "haven't run much. should i race?"
+    # ("what should I do this week?", "how far should I run?" ask for a plan, not a verdict)
+    r"(?<!what )(?<!how )(?<!which )(?<!when )(?<!where )(?<!far )(?<!much )(?<!long )"
     r"\b(should|shall) (i|we|she|he)\b(?! (be )?(worried|worry|concerned))",
     r"\b(is it|would it be) (ok|okay|safe|wise|smart|fine|sensible|better) to\b",
     r"\b(ok|okay|safe|fine) (for (me|her|him) )?to (run|race|train|go)\b",
