@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from models.closing import Closes
 
 if TYPE_CHECKING:
     from models.pose_onnx import OnnxPoseEstimator
@@ -75,7 +76,7 @@ def chosen_backend() -> str:
     return ONNX if have else MEDIAPIPE
 
 
-class MediaPipePoseEstimator:
+class MediaPipePoseEstimator(Closes):
     """One person's 2D pose per image: MediaPipe Pose (full model, bundled, offline).
 
     ``estimate(image_rgb)`` returns a ``(33, 3)`` float array of x and y in pixels of the given
@@ -119,17 +120,6 @@ class MediaPipePoseEstimator:
         """Free the MediaPipe graph."""
         self._pose.close()
 
-    def __enter__(self) -> MediaPipePoseEstimator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 def _onnx_estimator(tracking: bool) -> OnnxPoseEstimator:
     from models.pose_onnx import OnnxPoseEstimator, onnx_model
@@ -139,7 +129,7 @@ def _onnx_estimator(tracking: bool) -> OnnxPoseEstimator:
     return OnnxPoseEstimator(model, tracking=tracking)
 
 
-class PoseEstimator:
+class PoseEstimator(Closes):
     """The configured pose estimator (:func:`chosen_backend`), behind MediaPipe's interface:
     ``estimate(image_rgb)`` gives ``(33, 3)`` landmarks (x, y in pixels, visibility) or None.
     ``backend`` names the one used (the class attribute: the one this machine chooses)."""
@@ -168,14 +158,3 @@ class PoseEstimator:
     def close(self) -> None:
         """Free the model."""
         self._impl.close()
-
-    def __enter__(self) -> PoseEstimator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -22,10 +22,11 @@ import os
 import threading
 from importlib.metadata import version
 from pathlib import Path
-from types import TracebackType
 
 import cv2
 import numpy as np
+
+from models.closing import Closes
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class OneEuro:
         self._x = None
 
 
-class OnnxPoseEstimator:
+class OnnxPoseEstimator(Closes):
     """The same interface as :class:`models.pose.PoseEstimator`: ``estimate(image_rgb)``
     returns a ``(33, 3)`` array of x, y in pixels and visibility, or None; with
     ``tracking=True`` each frame's region of interest comes from the frame before."""
@@ -267,17 +268,6 @@ class OnnxPoseEstimator:
         if self._fallback is not None:
             self._fallback.close()
             self._fallback = None
-
-    def __enter__(self) -> OnnxPoseEstimator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _refine(norm: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
