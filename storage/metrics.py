@@ -10,8 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.access import require_access
-from storage.activities import get_streams
-from storage.models import Activity, ActivityMetrics, AthleteProfile, User
+from storage.models import Activity, ActivityMetrics, AthleteProfile, Stream, User
+from storage.streams import unpack
 
 PROFILE_FIELDS = ("sex", "resting_hr", "max_hr", "threshold_hr", "threshold_pace_s_per_km")
 
@@ -42,9 +42,28 @@ def fingerprint(session: Session, actor: User, athlete_id: int) -> tuple[int, in
     return int(count), int(total)
 
 
-def activity_streams(session: Session, actor: User, activity: Activity) -> dict[str, Any]:
-    """The samples of an activity the actor may see."""
-    return get_streams(session, actor, activity.id)
+#: Activities whose samples one query reads (well under every database's parameter limit).
+_STREAMS_PER_QUERY = 500
+
+
+def streams_of(
+    session: Session, actor: User, athlete_id: int, activity_ids: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """The samples of many of ``athlete_id``'s activities by activity, a few queries in all
+    (the first metrics of a long history otherwise ask once per activity)."""
+    require_access(session, actor, athlete_id)
+    ids = list(activity_ids)
+    out: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    for first in range(0, len(ids), _STREAMS_PER_QUERY):
+        chunk = ids[first : first + _STREAMS_PER_QUERY]
+        rows = session.scalars(
+            select(Stream)
+            .join(Activity, Activity.id == Stream.activity_id)
+            .where(Activity.user_id == athlete_id, Stream.activity_id.in_(chunk))
+        )
+        for row in rows:
+            out[row.activity_id][row.channel] = unpack(row.dtype, row.length, row.data)
+    return out
 
 
 def save_metrics(

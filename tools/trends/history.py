@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from storage.metrics import (
-    activity_streams,
     fingerprint,
     load_metrics,
     save_metrics,
     stale_activities,
+    streams_of,
 )
 from tools.context import ToolContext
 from tools.trends.metrics import VERSION, as_row, compute, local_hour
@@ -91,8 +91,9 @@ def refresh(ctx: ToolContext, athlete_id: int) -> int:
 def _refresh_once(ctx: ToolContext, athlete_id: int) -> int:
     with ctx.session() as session:
         stale = stale_activities(session, ctx.actor, athlete_id, VERSION)
+        samples = streams_of(session, ctx.actor, athlete_id, [a.id for a in stale])
         for activity in stale:
-            computed = compute(activity, activity_streams(session, ctx.actor, activity))
+            computed = compute(activity, samples[activity.id])
             save_metrics(
                 session,
                 ctx.actor,
