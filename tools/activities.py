@@ -1128,6 +1128,8 @@ def _phrase(result: ToolResult, most: int = 10) -> str:
     if result.ok and result.data.get("detailed"):
         return _phrase_details(result)
     rows = result.data.get("rows") or []
+    if result.data.get("since") and result.data.get("until"):
+        most = LISTED  # a month or a week asked for: every one of it, up to the listed 20
     lines = []
     for row in rows[:most]:
         parts = [str(row.get("start_time") or "")[:10], str(row.get("sport", ""))]
