@@ -58,8 +58,7 @@ class Memory:
                 facts=facts,
                 confidence=reply.confidence,
                 artifacts=[
-                    {"path": str(a.path), "kind": a.kind, "title": a.title}
-                    for a in reply.artifacts
+                    {"path": str(a.path), "kind": a.kind, "title": a.title} for a in reply.artifacts
                 ],
             )
             stored_id = stored.id
