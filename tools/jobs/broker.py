@@ -52,9 +52,6 @@ class LocalWorkers:
     (the web server owns those)."""
 
     def __init__(self, huey: Huey, workers: int) -> None:
-        # Huey's consumer says "Sleeping for 0.99" at debug level every poll: never worth a line
-        # of the log, even when Coach G's own debug lines are asked for.
-        logging.getLogger("huey").setLevel(max(logging.INFO, logging.getLogger("huey").level))
         self._consumer = huey.create_consumer(
             workers=workers,
             worker_type="thread",
