@@ -77,7 +77,7 @@ def route(
         return _attached(text, message, list(attachments), today)
     if only_smalltalk(text):
         return Route("smalltalk", confidence=0.95, reason="small talk")
-    if named := opened_for(text):  # "check-in: 3 runs, 20k, sleep good"
+    if named := claimed_by(text):  # "check-in: 3 runs, 20k, sleep good"
         return for_tool(named, text, message, today, 0.95)
     ranked = (classifier or default_classifier()).rank(message)
     label, probability = ranked[0]
@@ -125,10 +125,10 @@ def _attached(text: str, message: str, attachments: list[str], today: date) -> R
     return Route("clarify", reason="unsupported attachment", confidence=0.9)
 
 
-def opened_for(text: str) -> str | None:
-    """The tool a message opens by naming ("weekly check in: ..."), from the specs."""
+def claimed_by(text: str) -> str | None:
+    """The tool whose ``claims`` pattern the message matches ("weekly check in: ...")."""
     return next(
-        (s.name for s in TOOLS.values() if s.opens and re.search(s.opens, text.lstrip())), None
+        (s.name for s in TOOLS.values() if s.claims and re.search(s.claims, text.lstrip())), None
     )
 
 

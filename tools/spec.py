@@ -102,9 +102,9 @@ class ToolSpec:
     #: For a flow: whether a message answers one of its questions ("stress is low, energy
     #: high" mid check-in is an answer, not a question for the training load).
     hears: Callable[[str], bool] | None = None
-    #: A message that opens with these words (a regular expression on the normalised text)
-    #: is for this tool, whatever follows: "check-in: 3 runs, 20k, sleep good".
-    opens: str = ""
+    #: A message this regular expression finds (on the normalised text) is for this tool,
+    #: whatever else it says: "check-in: 3 runs, 20k, sleep good", "2023 vs 2022".
+    claims: str = ""
     #: For a tool that needs a file: the answer from what it stored before, when the message
     #: asks about that ("what cadence did you get from my video?"), else None.
     recalls: Callable[[Any, str], str | None] | None = None

@@ -803,5 +803,5 @@ SPEC = ToolSpec(
     phrase_many=_roster,
     flow=checkin_flow,
     hears=lambda message: bool(read_message(message, None)),
-    opens=r"^\W*(here'?s |here is |my |\w+'s )?(weekly |week )?check[- ]?in\b(?! (on|with) )",
+    claims=r"^\W*(here'?s |here is |my |\w+'s )?(weekly |week )?check[- ]?in\b(?! (on|with) )",
 )

@@ -274,7 +274,7 @@ CORRECTION = (
 SPEC = ToolSpec(
     name=TOOL,
     function=fix_strength,
-    opens=CORRECTION,
+    claims=CORRECTION,
     summary="correct or delete a logged strength set",
     examples=(
         "delete my last set",

@@ -11,6 +11,7 @@ same session loads as ``training_load`` (one scale for every sport).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -40,8 +41,6 @@ TWO_YEARS = (
 
 def two_years(text: str) -> str | None:
     """ "2023,2022" from "was 2023 a bigger year than 2022?", or None."""
-    import re
-
     found = re.search(TWO_YEARS, text)
     return f"{found[1]},{found[2]}" if found and found[1] != found[2] else None
 
@@ -97,12 +96,7 @@ def compare_training(ctx: ToolContext, weeks: int = 4, years: str | None = None)
         shifted = {"from": later.first.isoformat(), "to": end.isoformat()}
         shifted["latest"] = end.isoformat()
     earlier = _block(frame, later.first - timedelta(days=days), later.first - timedelta(days=1))
-    facts = [
-        Fact(f"{key}_{when}", value, unit)
-        for when, block in (("before", earlier), ("after", later))
-        for key, value, unit in _measures(block)
-        if value is not None
-    ]
+    facts = _facts(earlier, later)
     change = _change_pct(earlier.run_km, later.run_km)
     if change is not None:
         facts.append(Fact("run_km_change_pct", change, "%"))
@@ -142,6 +136,16 @@ def compare_training(ctx: ToolContext, weeks: int = 4, years: str | None = None)
     )
 
 
+def _facts(earlier: Block, later: Block) -> list[Fact]:
+    """Each measure of the two periods as a fact: ``run_km_before``, ``run_km_after`` ..."""
+    return [
+        Fact(f"{key}_{when}", value, unit)
+        for when, block in (("before", earlier), ("after", later))
+        for key, value, unit in _measures(block)
+        if value is not None
+    ]
+
+
 def _two_years(ctx: ToolContext, years: str) -> ToolResult:
     """One calendar year against another ("was 2023 a bigger year than 2022?"), led by which
     had more running."""
@@ -149,20 +153,13 @@ def _two_years(ctx: ToolContext, years: str) -> ToolResult:
         asked, other = (int(y) for y in years.split(","))
     except ValueError:
         return ToolResult.failure(TOOL, "Name two years to compare, for example 2023 and 2022.")
-    stored = history(ctx)
-    frame = load_report(ctx, ctx.day, stored).sessions.frame
+    frame = load_report(ctx, ctx.day, history(ctx)).sessions.frame
     if frame.empty:
         return ToolResult.failure(TOOL, no_activities(ctx, NO_ACTIVITIES))
-    blocks = {
-        y: _block(frame, date(y, 1, 1), min(date(y, 12, 31), ctx.day)) for y in (asked, other)
-    }
-    later, earlier = blocks[asked], blocks[other]
-    facts = [
-        Fact(f"{key}_{when}", value, unit)
-        for when, block in (("before", earlier), ("after", later))
-        for key, value, unit in _measures(block)
-        if value is not None
-    ]
+    later, earlier = (
+        _block(frame, date(year, 1, 1), min(date(year, 12, 31), ctx.day)) for year in (asked, other)
+    )
+    facts = _facts(earlier, later)
     facts += [Fact("year_asked", asked), Fact("year_other", other)]
     change = _change_pct(earlier.run_km, later.run_km)
     if change is not None:
@@ -371,5 +368,5 @@ SPEC = ToolSpec(
     phrase=_phrase,
     phrase_many=_roster,
     readers={"years": two_years},
-    opens=TWO_YEARS,
+    claims=TWO_YEARS,
 )
