@@ -9,6 +9,7 @@ from typing import Any
 
 from storage.gait_reports import list_gait_reports
 from tools.context import ToolContext
+from tools.gait.reply import value_words
 from tools.words import day_words
 
 #: Words of a question about a result already given, not a request for a new analysis.
@@ -35,13 +36,9 @@ _SHOWN = 4
 
 
 def _line(metric: dict[str, Any]) -> str:
-    value = metric["value"]
-    shown = f"{value:.1f} {metric.get('unit', '')}".strip()
-    if metric.get("category"):
-        shown = f"{metric['category']} ({shown})"
     label = str(metric.get("label") or "").lower()
     sure = "" if metric.get("reliable") else " (not reliable in that clip)"
-    return f"{label} {shown}{sure}"
+    return f"{label} {value_words(metric)}{sure}"
 
 
 def recall(ctx: ToolContext, message: str) -> str | None:

@@ -44,7 +44,8 @@ def _typical(metric: dict[str, Any]) -> str:
     return f" (typical {band} {unit}{where})"
 
 
-def _value(metric: dict[str, Any]) -> str:
+def value_words(metric: dict[str, Any]) -> str:
+    """A metric's value as a reply writes it: "rearfoot (13.5 deg)", "169.8 steps/min"."""
     shown = f"{_number(metric['value'])} {metric['unit']}"
     if metric.get("category"):
         shown = f"{metric['category']} ({shown})"
@@ -110,14 +111,14 @@ def compose_gait(result: ToolResult) -> str:
         lines.append(view["note"])
     if reliable:
         lines += ["", "**Measured well**"]
-        lines += [f"- {m['label']}: {_value(m)}{_typical(m)}" for m in reliable]
+        lines += [f"- {m['label']}: {value_words(m)}{_typical(m)}" for m in reliable]
     if rough:
         lines += ["", "**Only rough from this clip** (don't rely on these)"]
         by_reason: dict[str, list[dict]] = {}
         for m in rough:
             by_reason.setdefault(m["reasons"][0] if m.get("reasons") else "", []).append(m)
         for why, group in by_reason.items():
-            shown = ", ".join(f"{m['label']} {_value(m)}" for m in group)
+            shown = ", ".join(f"{m['label']} {value_words(m)}" for m in group)
             lines.append(f"- {shown}" + (f": {why}" if why else ""))
     missing = [m for m in report["metrics"].values() if m.get("not_measured")]
     if missing:
