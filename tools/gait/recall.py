@@ -10,6 +10,7 @@ from typing import Any
 from storage.gait_reports import list_gait_reports
 from tools.context import ToolContext
 from tools.gait.reply import value_words
+from tools.markdown import escape
 from tools.words import day_words
 
 #: Words of a question about a result already given, not a request for a new analysis.
@@ -54,7 +55,7 @@ def recall(ctx: ToolContext, message: str) -> str | None:
     metrics = {k: m for k, m in (stored.get("metrics") or {}).items() if m.get("value") is not None}
     asked = [k for k, words in _ASKED.items() if k in metrics and re.search(words, message, re.I)]
     whose = ctx.whose
-    where = f"{whose[0].upper() + whose[1:]} video of {day_words(day)} (“{name}”)"
+    where = f"{whose[0].upper() + whose[1:]} video of {day_words(day)} (“{escape(name)}”)"
     if asked:
         first = [_line(metrics[k]) for k in asked]
         text = f"{where}: {'; '.join(first)}."
