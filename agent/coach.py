@@ -75,6 +75,7 @@ from storage.models import User
 from storage.settings import Settings
 from storage.users import athletes_of
 from tools.context import Progress, no_progress
+from tools.markdown import escape
 from tools.registry import TOOLS, get_tool
 from tools.result import ToolResult
 from tools.spec import FlowStep
@@ -141,7 +142,7 @@ class Coach:
         talk = subjects.Talk(**held.data) if held else subjects.Talk()
         subject = subjects.resolve(actor, message, people, athlete_id, last_subject, talk)
         if subject.unclear:  # "is she overtraining?" with no one named yet
-            names = [p.display_name or p.name for p in people]
+            names = [escape(p.display_name or p.name) for p in people]
             which = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
             reply = Reply(
                 f"Which athlete do you mean: {which}?",

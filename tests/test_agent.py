@@ -258,3 +258,22 @@ def test_symptoms_other_users_and_tokens_get_a_fixed_answer_and_no_tool(
 )
 def test_questions_near_those_are_not_refused(coach: Coach, people: People, message: str) -> None:
     assert coach.turn(people.ann, message).text not in (SEE_A_DOCTOR, DECLINE)
+
+
+def test_a_coach_s_she_before_anyone_was_named_asks_which_athlete(
+    coach: Coach, db: Database, people: People
+) -> None:
+    """ "is she overtraining?" with no athlete named yet asks which one, each name escaped
+    for the Markdown reply (a display name is the user's own), and "Ann" then answers it."""
+    from storage.users import create_user, link_coach
+
+    with db.session() as session:
+        odd = create_user(session, "ziggy", display_name="Zig_gy*")
+        link_coach(session, people.cora, odd)
+    asked = coach.turn(people.cora, "is she overtraining?")
+    assert asked.text.startswith("Which athlete do you mean: ")
+    assert "Ann" in asked.text and r"Zig\_gy\*" in asked.text and "Zig_gy*" not in asked.text
+    assert not asked.tool_calls
+    answered = coach.turn(people.cora, "Ann")
+    assert [c.name for c in answered.tool_calls] == ["training_load"]
+    assert answered.subject_ids == [people.ann.id]
