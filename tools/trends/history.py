@@ -79,13 +79,12 @@ def refresh(ctx: ToolContext, athlete_id: int) -> int:
     with _REFRESHING_GUARD:
         lock = _REFRESHING.setdefault(athlete_id, threading.Lock())
     with lock:
-        for attempt in range(1, _TRIES + 1):
+        for _ in range(_TRIES - 1):
             try:
                 return _refresh_once(ctx, athlete_id)
             except (IntegrityError, OperationalError):
-                if attempt == _TRIES:
-                    raise
-    return 0
+                continue  # the other process's rows are stored now: what is left is stale
+        return _refresh_once(ctx, athlete_id)
 
 
 def _refresh_once(ctx: ToolContext, athlete_id: int) -> int:
