@@ -405,3 +405,10 @@ def test_a_correction_of_the_value_logged_changes_every_set_that_holds_it(
     coach.turn(bob, "the squats were 6 reps not 5")
     coach.turn(bob, "yes")
     assert [r[2] for r in _sets(db, bob.id) if r[1] == "Barbell Squat"] == [6] * 3
+    coach.turn(bob, "RDL 2x8 at 135 lb")
+    coach.turn(bob, "yes")
+    coach.turn(bob, "the RDLs were 125 lb not 135 lb")
+    coach.turn(bob, "yes")
+    assert [r[3] for r in _sets(db, bob.id) if r[1] == "Romanian Deadlift"] == [
+        round(125 * LB, 1)
+    ] * 2

@@ -127,13 +127,13 @@ def _instead(ctx: ToolContext, message: str) -> dict[str, Any] | None:
         return None
     right, wrong = float(said[1].replace(",", ".")), float(said[3].replace(",", "."))
     unit = (said[2] or said[4] or "").lower()
+    if unit.startswith("lb"):  # stored in kg, to 0.1 kg, as the log wrote it
+        right, wrong = round(right * LB, 1), round(wrong * LB, 1)
     rows, _ = _target(ctx, message, whole=True)
     by_weight = [r for r in rows if r.weight_kg is not None and abs(r.weight_kg - wrong) < 0.01]
     by_reps = [r for r in rows if r.reps == wrong]
     if unit.startswith("rep") or (not unit and by_reps and not by_weight):
         field, chosen, value = "reps", by_reps, int(right)
-    elif unit.startswith("lb"):
-        field, chosen, value = "weight_kg", [], round(right * LB, 1)
     else:
         field, chosen, value = "weight_kg", by_weight, right
     if not chosen:
