@@ -19,6 +19,7 @@ WHAT_NEXT = (
     r"|improve)\b|\bwhere (should|do|can) i (start|improve)\b|\bpriorit\w*\b"
     r"|\bwhat('s| is) (my|her|his) (weakness|weak spot|limiter)\b",
     r"\bany (advice|tips|suggestions)\b(?! (on|about|for) )",
+    r"^\W*(ok(ay)?\W+|so\W+)?what('?s| is)? (next|now)\b(?! (week|month|year|race|run|session))",
     r"\b(rundown|run-down|overview|status update|quick update|catch-?up) (on|of|for) "
     r"(?!my\b|me\b|the\b|this\b|that\b|it\b)\w+",  # a coach's "a rundown on Sam"
 )

@@ -125,6 +125,7 @@ SMALLTALK_WORDS = word_set(
     you so much very thx ty cheers mate coach g ok okay k cool great awesome nice one lol haha
     lmao bye see later tomorrow soon how are is it going what's up you're the best amazing
     legend ta perfect sweet brilliant wow yes no yep nope sure alright np bro dude buddy again a
-    lot all how's doing appreciate appreciated your day been things
+    lot all how's doing appreciate appreciated your day been things makes sense understood
+    noted got will do sounds
     """
 )

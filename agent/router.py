@@ -133,6 +133,9 @@ def claimed_by(text: str) -> str | None:
 
 
 def only_smalltalk(text: str) -> bool:
-    """A message of greetings, thanks and the like alone ("legend, ta 🙏")."""
+    """A message of greetings, thanks and the like alone ("legend, ta 🙏"), or of emoji alone
+    ("👍")."""
     words = re.findall(r"[a-z']+", text)
-    return bool(words) and all(word in SMALLTALK_WORDS for word in words)
+    if not words:
+        return not re.search(r"[\w?]", text) and bool(text.strip())
+    return all(word in SMALLTALK_WORDS for word in words)

@@ -86,7 +86,7 @@ def test_the_fastest_10k_race_is_the_quickest_run_strava_marks_a_race(world: Wor
     [finding] = result.rendered_findings("extreme")
     assert finding.verdict == (
         f"Your fastest 10K race was {_time_said(best)} on {_day(_local_day(best))} "
-        f"(“{escape(best['name'])}”): {best['distance'] / 1000:.1f} km at "
+        f"(“{escape(best['name'])}”): {best['distance'] / 1000:.2f} km at "
         f"{_pace(best['moving_time'], best['distance'])} /km."
     )
     assert finding.evidence[0] == (
@@ -191,7 +191,7 @@ def test_races_in_2025_are_the_ones_strava_marks(world: World) -> None:
     assert result.fact("count").value == len(races)  # type: ignore[union-attr]
     assert {row["name"] for row in result.data["rows"]} == {i["name"] for i in races}
     assert result.fact("total_distance").value == round(  # type: ignore[union-attr]
-        sum(i["distance"] for i in races) / 1000, 1
+        sum(i["distance"] for i in races) / 1000, 2
     )
 
 

@@ -71,17 +71,17 @@ def test_the_longest_run_of_2025_leads_the_answer_with_its_runners_up(world: Wor
         _ctx(world, LATE), since="2025-01-01", until="2025-12-31", sport="run", order="longest"
     )
 
-    assert _value(result, "longest_distance") == round(best["distance"] / 1000, 1)
+    assert _value(result, "longest_distance") == round(best["distance"] / 1000, 2)
     assert _value(result, "longest_date") == _local_day(best).isoformat()
     assert _value(result, "longest_name") == escape(best["name"])  # quotable in Markdown
     assert _value(result, "count") == len(runs)
     [finding] = result.rendered_findings("extreme")
     assert finding.verdict == (
-        f"Your longest run in 2025 was {best['distance'] / 1000:.1f} km on "
+        f"Your longest run in 2025 was {best['distance'] / 1000:.2f} km on "
         f"{_local_day(best).isoformat()} (“{escape(best['name'])}”)."
     )
     assert finding.evidence[0] == (
-        f"Next: {second['distance'] / 1000:.1f} km on {_local_day(second).isoformat()} "
+        f"Next: {second['distance'] / 1000:.2f} km on {_local_day(second).isoformat()} "
         f"(“{escape(second['name'])}”)."
     )
     assert not result.rendered_findings("trend")  # it answers only "what was my longest"
@@ -112,7 +112,7 @@ def test_the_fastest_run_is_the_best_average_pace_of_runs_of_3_km_or_more(world:
     assert _value(result, "fastest_pace") == _pace(best["moving_time"] / best["distance"] * 1000)
     assert result.fact("fastest_pace").unit == "/km"  # type: ignore[union-attr]
     assert _value(result, "fastest_date") == _local_day(best).isoformat()
-    assert _value(result, "fastest_distance") == round(best["distance"] / 1000, 1)
+    assert _value(result, "fastest_distance") == round(best["distance"] / 1000, 2)
     verdict = result.rendered_findings("extreme")[0].verdict
     assert verdict.startswith(
         f"Your fastest run in 2025 (of 3 km or more) was "
@@ -206,7 +206,7 @@ def test_the_coach_answers_the_longest_run_with_the_record_first(world: World) -
     )
     assert [c.name for c in reply.tool_calls] == ["list_activities"]
     assert reply.tool_calls[0].args.get("order") == "longest"
-    assert f"{runs[0]['distance'] / 1000:.1f} km on {_local_day(runs[0]).isoformat()}" in (
+    assert f"{runs[0]['distance'] / 1000:.2f} km on {_local_day(runs[0]).isoformat()}" in (
         reply.text
     )
 
@@ -248,7 +248,7 @@ def test_this_week_long_after_the_data_ends_shows_the_week_of_the_latest_activit
     assert result.data["shifted"]["from"] == monday.isoformat()
     assert result.data["shifted"]["to"] == latest.isoformat()
     assert _value(result, "count") == len(inside)
-    assert _value(result, "total_distance") == round(sum(i["distance"] for i in inside) / 1000, 1)
+    assert _value(result, "total_distance") == round(sum(i["distance"] for i in inside) / 1000, 2)
     text = SPEC.phrase(result)  # type: ignore[misc]
     assert text.startswith(said)
     assert text.count("latest activity") == 1  # said once
@@ -268,7 +268,7 @@ def test_this_year_long_after_the_data_ends_is_the_year_of_the_latest_activity(
     )
     assert result.data["shifted"]["from"] == f"{latest.year}-01-01"
     assert _value(result, "count") == len(runs)
-    assert _value(result, "total_distance") == round(sum(i["distance"] for i in runs) / 1000, 1)
+    assert _value(result, "total_distance") == round(sum(i["distance"] for i in runs) / 1000, 2)
 
 
 def test_last_month_long_after_the_data_ends_is_the_month_of_the_latest_activity(
@@ -349,10 +349,10 @@ def test_the_longest_run_this_year_after_the_data_ends_is_of_the_latest_year(
     result = list_activities(_ctx(world, LATE), since="2026-01-01", sport="run", order="longest")
 
     assert result.message.startswith(f"You have no runs in 2026; your latest run is {_day(latest)}")
-    assert _value(result, "longest_distance") == round(best["distance"] / 1000, 1)
+    assert _value(result, "longest_distance") == round(best["distance"] / 1000, 2)
     assert _value(result, "longest_date") == _local_day(best).isoformat()
     assert result.rendered_findings("extreme")[0].verdict.startswith(
-        f"Your longest run in {latest.year} was {best['distance'] / 1000:.1f} km"
+        f"Your longest run in {latest.year} was {best['distance'] / 1000:.2f} km"
     )
 
 

@@ -315,7 +315,7 @@ def test_import_tool_and_list_tool(ann_ctx: ToolContext, shared_data: Path) -> N
     listing = list_activities(ann_ctx, since=day, until=day, sport="running")
     assert listing.ok
     assert listing.fact("count").value == 1
-    assert listing.fact("total_distance").value == round(session["total_distance"] / 1000, 1)
+    assert listing.fact("total_distance").value == round(session["total_distance"] / 1000, 2)
     assert listing.fact("total_time").value == round(session["total_timer_time"] / 3600, 1)
     (row,) = listing.data["rows"]
     assert row["sport"] == "run" and row["file_name"] == fenix2.name

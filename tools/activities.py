@@ -344,7 +344,7 @@ def list_activities(
         message=message,
         facts=[
             Fact("count", len(activities), _COUNTED.get(wanted or "", "activities")),
-            Fact("total_distance", round(total_km, 1), "km"),
+            Fact("total_distance", round(total_km, 2), "km", digits=2),
             Fact("total_time", round(total_h, 1), "h"),
         ],
         data={
@@ -636,7 +636,7 @@ def _rank(
                 "date": row["date"],
                 "name": activity.name or "",
                 "sport": activity.sport,
-                "distance_km": round((activity.distance_m or 0.0) / 1000.0, 1),
+                "distance_km": round((activity.distance_m or 0.0) / 1000.0, 2),
                 "id": activity.id,
                 "moving_s": activity.moving_time_s or activity.elapsed_time_s,
                 "elapsed_s": activity.elapsed_time_s,
@@ -849,6 +849,11 @@ def _add_ranking(
         verdict += f": {{{stem}_distance}} at {{{stem}_pace}}"
         notes = result.caveats[-2:] if result.data.get("races_unknown") else result.caveats[-1:]
         evidence += [note[:1].upper() + note[1:] + "." for note in notes]
+    elif order == "longest" and getattr(result.fact("count"), "value", 0) == 1:  # "only"
+        verdict = (
+            f"{whose_text} only {noun}{period} (so {whose} longest) was {{{stem}_distance}} on "
+            f"{{{stem}_date}}"
+        )
     elif order == "longest":
         verdict = f"{whose_text} longest {noun}{period} was {{{stem}_distance}} on {{{stem}_date}}"
     elif order == "fastest":
@@ -913,8 +918,10 @@ def _record_facts(
     evidence: list[str] = []
     for place, entry in enumerate(entries[:3], start=1):
         stem = order if place == 1 else f"{order}_{place}"
-        facts.append(Fact(f"{stem}_distance", entry["distance_km"], "km"))
-        if order in ("biggest_week", "biggest_month"):
+        summed = order in ("biggest_week", "biggest_month")
+        digits = 1 if summed else 2  # one activity's distance reads as its row does
+        facts.append(Fact(f"{stem}_distance", entry["distance_km"], "km", digits=digits))
+        if summed:
             unit = _COUNTED.get(sport or "", "sessions")
             facts.append(Fact(f"{stem}_count", entry["count"], unit))
             facts.append(Fact(f"{stem}_time", entry["hours"], "h"))
@@ -1219,6 +1226,9 @@ SPEC = ToolSpec(
     function=list_activities,
     summary="list your training by date and sport, with totals",
     examples=(
+        "when was my last run?",
+        "when was Bob's last run",
+        "when did Sam last run?",
         "what did I run last month?",
         "my last 5 runs",
         "how many km did I run this week",

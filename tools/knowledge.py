@@ -141,6 +141,8 @@ SPEC = ToolSpec(
     function=search_knowledge,
     summary="explain running technique and training, with sources",
     examples=(
+        "what's the difference between fitness and form?",
+        "what does form mean in training load?",
         "why does cadence matter?",
         "explain the 10% rule using my numbers",
         "what's the 30% rule about weekly jumps, with my weeks",

@@ -23,11 +23,14 @@ class Fact:
     value: float | int | str
     unit: str = ""
     confidence: float | None = None
+    #: Decimals shown: one, or two where the figure is exact and read against others of two
+    #: (an activity's distance, the total of a listing whose rows show two).
+    digits: int = 1
 
-    def render(self, digits: int = 1) -> str:
+    def render(self, digits: int | None = None) -> str:
         """The value as a person reads it, e.g. ``169.2 steps/min``."""
         if isinstance(self.value, float):
-            text = f"{self.value:.{digits}f}"
+            text = f"{self.value:.{self.digits if digits is None else digits}f}"
         else:
             text = str(self.value)
         unit = _SINGULAR.get(self.unit, self.unit) if self.value == 1 else self.unit

@@ -260,6 +260,10 @@ SPEC = ToolSpec(
     function=coach_overview,
     summary="tell you what to work on next and how your running is going",
     examples=(
+        "what next coach?",
+        "ok what now?",
+        "how was I doing at the end of september?",
+        "and how am I doing now",
         "what should I work on?",
         "how am I doing?",
         "what should I focus on next?",
