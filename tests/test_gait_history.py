@@ -22,6 +22,7 @@ from tests.test_activities_cli import _coachg
 from tests.test_gait_helpers import VIDEO, require
 from tools.context import ToolContext
 from tools.gait.analyze import analyze_track
+from tools.gait.drawing import appearing, read_manifest
 from tools.gait.history import compare_metrics, compare_with_previous
 from tools.gait.tool import analyze_run_video
 from tools.trends.changes import find_metric, metric_series
@@ -50,6 +51,13 @@ def test_analysis_is_stored_and_compared_with_the_athletes_previous_one(
         save_gait_report(session, people.bob, people.bob.id, _shifted(report, "cadence", 15), "b")
         stored = list_gait_reports(session, people.ann, people.ann.id)
         assert [r.id for r in stored] == [first.data["report_id"]]
+        # the pictures named in the stored report are drawn after it was stored, and appear
+        files = [a["path"] for a in first.to_dict()["artifacts"]]
+        assert stored[0].report["artifacts"]["annotated_video"] in files
+        assert sorted(map(str, appearing(files, timeout=300))) == sorted(files)
+        manifest = read_manifest(Path(files[0]).parent) or {}
+        assert manifest["state"] == "done"
+        assert manifest["started"] >= stored[0].created_at.timestamp()
 
         same = compare_with_previous(session, people.ann, people.ann.id, report)
         assert same is not None and same.previous_id == first.data["report_id"]

@@ -9,7 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
+from tools.gait import drawing
 from tools.gait.analyze import analyze_track
+from tools.gait.drawing import DRAWING, MISSING, appearing, file_state, read_manifest
 from tools.gait.families import FAMILIES
 from tools.gait.key_frames import KEY_FRAME_HEIGHT, runner_crop
 from tools.gait.report import GaitReport
@@ -72,3 +74,58 @@ def test_the_chat_names_each_file() -> None:
     assert artifact_title("plot_rhythm") == "Rhythm and timing"
     assert artifact_title("key_frame_2") == "Key frame 2"
     assert artifact_title("annotated_video") == "Annotated video"
+
+
+def test_the_files_are_named_first_and_drawn_later_the_same(
+    tmp_path: Path, real_clip_pose: tuple, shown: GaitReport
+) -> None:
+    """With ``later``, the report names every file but none is drawn until the drawing is
+    started: each is then said to be on its way, appears whole, and is the same picture as
+    one drawn at once."""
+    info, track = real_clip_pose
+    out = tmp_path / "later"
+    report = analyze_track(info, track, out_dir=out, height_cm=178, browser_video=True, later=True)
+    names = {k: Path(v).name for k, v in report.artifacts.items()}
+    assert names == {k: Path(v).name for k, v in shown.artifacts.items()}
+    pictures = [Path(v) for k, v in report.artifacts.items() if k != "report_json"]
+    assert len(pictures) >= 10
+    assert (out / "gait_report.json").is_file()
+    assert not any(p.exists() for p in pictures)
+    assert {file_state(p) for p in pictures} == {DRAWING}
+    assert (read_manifest(out) or {})["state"] == "waiting"
+    assert drawing.start(out) is not None
+    appeared = list(appearing(pictures, timeout=300))
+    assert sorted(appeared) == sorted(pictures)
+    manifest = read_manifest(out) or {}
+    assert manifest["state"] == "done" and manifest["made"] == manifest["files"]
+    assert manifest["started"] >= manifest["began"] and manifest["cpu_seconds"] > 0
+    assert not list(out.glob(".*part*"))  # every file renamed into place whole
+    for key, path in shown.artifacts.items():
+        if key.startswith(("plot_", "key_frame", "joint_angles")):
+            assert Path(path).read_bytes() == Path(report.artifacts[key]).read_bytes(), key
+
+
+def test_a_drawing_that_fails_or_is_dropped_keeps_no_one_waiting(tmp_path: Path) -> None:
+    def broken() -> tuple[dict[str, Path], float]:
+        raise OSError("No space left on device")
+
+    files = {"plot_rhythm": tmp_path / "plot_rhythm.png"}
+    failing = drawing.register(drawing.Drawing(tmp_path, files, broken))
+    assert file_state(files["plot_rhythm"]) == DRAWING
+    assert drawing.of(tmp_path) is failing
+    drawing.start(tmp_path)
+    assert failing.wait(30)
+    manifest = read_manifest(tmp_path) or {}
+    assert manifest["state"] == "failed" and "No space left" in manifest["error"]
+    assert file_state(files["plot_rhythm"]) == MISSING
+    assert list(appearing(files.values(), timeout=30)) == []
+    assert drawing.of(tmp_path) is None
+
+    dropped = tmp_path / "dropped"
+    dropped.mkdir()
+    later = {"plot_rhythm": dropped / "plot_rhythm.png"}
+    drawing.register(drawing.Drawing(dropped, later, broken))
+    drawing.discard(dropped)
+    assert file_state(later["plot_rhythm"]) == MISSING
+    assert drawing.start(dropped) is None
+    assert file_state(tmp_path / "never_planned.png") == MISSING

@@ -284,6 +284,15 @@ def test_a_video_starts_a_job_only_its_owner_follows(
     result = seen["result"]
     assert result["tool"] == "analyze_run_video" and result["ok"]
     assert any(f["name"].startswith("cadence") for f in result["facts"])
+    # the pictures are drawn after the report: each file says whether it is there yet
+    while seen["files"] == "drawing":
+        assert time.monotonic() < deadline, seen
+        assert {a["state"] for a in seen["result"]["artifacts"]} <= {"ready", "drawing"}
+        time.sleep(0.5)
+        seen = club.get(f"/jobs/{job['id']}", rita).json()["job"]
+    shown = seen["result"]["artifacts"]
+    assert len(shown) >= 10 and {a["state"] for a in shown} == {"ready"}
+    assert all(Path(a["path"]).is_file() for a in shown)
     assert (
         metric_value(club.url, "coachg_jobs_total", kind="analyze_run_video", outcome="ok")
         == jobs_before + 1

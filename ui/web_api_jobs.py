@@ -47,6 +47,21 @@ class ApiJobRecord:
         }
 
 
+def with_file_states(view: dict[str, Any]) -> dict[str, Any]:
+    """``view`` with each file of its result marked ``ready``, ``drawing`` (an analysis's
+    pictures are drawn after its report, :mod:`tools.gait.drawing`: ask again) or ``missing``,
+    as it is now; ``files`` is ``drawing`` while any is."""
+    artifacts = (view.get("result") or {}).get("artifacts")
+    if not artifacts:
+        return view
+    from tools.gait.drawing import DRAWING, file_state
+
+    marked = [a | {"state": file_state(a["path"])} for a in artifacts]
+    drawing = any(a["state"] == DRAWING for a in marked)
+    result = view["result"] | {"artifacts": marked}
+    return view | {"result": result, "files": "drawing" if drawing else "done"}
+
+
 def finished_view(outcome: JobOutcome) -> dict[str, Any]:
     """A finished job's state (``done`` or ``failed``) and its result or error in words."""
     if outcome.error is not None:
@@ -104,7 +119,7 @@ class ApiJobs:
     def view(self, record: ApiJobRecord) -> dict[str, Any]:
         """The job as the API shows it: state, progress, and its result once finished."""
         if record.final is not None:
-            return record.head() | record.final
+            return with_file_states(record.head() | record.final)
         job = self.runner.rejoin(record.request, record.task_id)
         outcome = job.peek()
         if outcome is None:
@@ -112,7 +127,7 @@ class ApiJobs:
             if status.state == "finished":  # another server may have just kept the answer
                 kept = self._record(record.request.id)
                 if kept is not None and kept.final is not None:
-                    return kept.head() | kept.final
+                    return with_file_states(kept.head() | kept.final)
             return record.head() | {
                 "state": "running" if status.state == "finished" else status.state,
                 "progress": round(status.fraction, 3),
@@ -121,4 +136,4 @@ class ApiJobs:
         final = finished_view(outcome)
         self.runner.huey.put(self.key(record.request.id), replace(record, final=final))
         job.forget()
-        return record.head() | final
+        return with_file_states(record.head() | final)

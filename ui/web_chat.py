@@ -29,6 +29,7 @@ from storage.models import User
 from storage.monitoring import chat_turn
 from storage.settings import Settings
 from tools.context import ToolContext
+from tools.gait.drawing import DRAWING, appearing, file_state
 from tools.markdown import escape, literal, safe_markdown
 from ui.trends_figures import weekly_volume
 from ui.web_files import is_upload, keep_upload, owner_of, publish
@@ -42,6 +43,7 @@ ChatUpdate = tuple[list[Message], list[Message], Any, str, Any]
 
 PROGRESS_POLL_S = 0.25
 NOT_UPLOADED = "I can only use files uploaded here: attach the file with the clip button."
+DRAWING_LINE = "⏳ Drawing the annotated video, key frames and figures…"
 
 
 def percent(fraction: float) -> str:
@@ -69,12 +71,25 @@ def reply_messages(reply: Any, media_root: Path, viewer_id: int) -> list[Message
     for artifact in reply.artifacts:
         path = Path(artifact.path)
         if not path.is_file():
-            log.warning("artifact %s is missing; not shown", path.name)
+            if file_state(path) != DRAWING:  # still being drawn: shown when it appears
+                log.warning("artifact %s is missing; not shown", path.name)
             continue
-        published = publish(path, owner_of(path, media_root, viewer_id))
-        messages.append(artifact_message(published, artifact.title or path.stem))
+        messages.append(shown_artifact(artifact, media_root, viewer_id))
     messages += [{"role": "assistant", "content": plot} for plot in reply_figures(reply)]
     return messages
+
+
+def shown_artifact(artifact: Any, media_root: Path, viewer_id: int) -> Message:
+    """One artifact of a reply, published for the athlete whose media folder holds it."""
+    path = Path(artifact.path)
+    published = publish(path, owner_of(path, media_root, viewer_id))
+    return artifact_message(published, artifact.title or path.stem)
+
+
+def drawing_artifacts(reply: Any) -> list[Any]:
+    """The reply's files still being drawn (an analysis's pictures come after its report,
+    :mod:`tools.gait.drawing`), in the reply's order."""
+    return [a for a in reply.artifacts if file_state(a.path) == DRAWING]
 
 
 def artifact_message(published: str, title: str) -> Message:
@@ -342,6 +357,15 @@ class ChatHandler:
             return
         reply = turn.reply
         history.extend(reply_messages(reply, self.settings.media_dir, actor.id))
+        drawing = {str(a.path): a for a in drawing_artifacts(reply)}
+        if drawing:  # the reply now, each file below it as soon as it is drawn
+            row = gr.Row(visible=False)
+            yield history, history, busy, DRAWING_LINE, row
+            for path in appearing(drawing):
+                artifact = drawing.pop(str(path))
+                history.append(shown_artifact(artifact, self.settings.media_dir, actor.id))
+                line = DRAWING_LINE if drawing else status_text(reply)
+                yield history, history, busy, line, row
         yield (
             history,
             history,

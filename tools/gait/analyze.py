@@ -12,6 +12,7 @@ import numpy as np
 
 from tools.gait.advice import advice
 from tools.gait.confidence import RELIABLE_MIN, Confidence, metric_confidence
+from tools.gait.drawing import Drawing, register
 from tools.gait.errors import GaitAnalysisError
 from tools.gait.events import FootEvents, detect_foot_events
 from tools.gait.filtering import clean_trajectories, preload
@@ -549,6 +550,7 @@ def analyze_video(
     pose_fps: float | None = None,
     browser_video: bool = False,
     pose_job: PoseJob | None = None,
+    later: bool = False,
 ) -> GaitReport:
     """Analyse a running clip (side or rear view) and return a GaitReport.
 
@@ -563,7 +565,9 @@ def analyze_video(
     Raises GaitAnalysisError with the specific reason and how to film: a bad file, no person,
     slow motion nobody confirmed, a frame rate that makes the running impossible, no side or
     rear view, a runner too small, too few steps. ``pose_job``: pose of this clip already
-    begun by :func:`start_pose` (with this ``fps``, ``pose_fps`` and ``workers``).
+    begun by :func:`start_pose` (with this ``fps``, ``pose_fps`` and ``workers``). ``later``:
+    the files are named in ``report.artifacts`` but drawn only when the caller says
+    (:func:`tools.gait.drawing.start` on ``out_dir``), after it has kept the report.
     """
 
     report_progress = progress or _noop
@@ -596,6 +600,7 @@ def analyze_video(
         browser_video=browser_video,
         timings=timings,
         cpu=cpu,
+        later=later,
     )
 
 
@@ -610,10 +615,12 @@ def analyze_track(
     browser_video: bool = False,
     timings: dict[str, float] | None = None,
     cpu: dict[str, float] | None = None,
+    later: bool = False,
 ) -> GaitReport:
     """Everything after pose: the checks that refuse a clip, the events, the metrics and their
-    gates, and the outputs. Raises GaitAnalysisError with the specific reason and how to film.
-    ``timings`` and ``cpu`` gather each phase's wall and CPU seconds."""
+    gates, and the outputs (with ``later``, named but drawn when the caller starts them, see
+    :mod:`tools.gait.drawing`). Raises GaitAnalysisError with the specific reason and how to
+    film. ``timings`` and ``cpu`` gather each phase's wall and CPU seconds."""
     report_progress = progress or _noop
     timings = {} if timings is None else timings
     cpu = {} if cpu is None else cpu
@@ -658,6 +665,7 @@ def analyze_track(
             browser_video=browser_video,
             timings=timings,
             cpu=cpu,
+            later=later,
         )
         report.video["slow_motion_estimate"] = _scale_dict(scale)
         report.caveats.insert(
@@ -758,21 +766,21 @@ def analyze_track(
     if overall.score < RELIABLE_MIN:
         report.caveats.insert(0, f"Overall confidence is low ({overall.score:.2f}). {_FILM_ADVICE}")
     if out_dir is not None:
-        from tools.gait.outputs import write_outputs
+        from tools.gait.outputs import draw_outputs, plan_outputs
 
-        report_progress(0.85, "drawing the annotated video and plots")
-        t1, c1 = time.perf_counter(), cpu_seconds()
-        write_outputs(
-            report,
-            info,
-            kin,
-            steps,
-            Path(out_dir),
-            browser_video=browser_video,
-            images=track.images,
+        folder = Path(out_dir)
+        plan = plan_outputs(
+            report, info, kin, steps, folder, browser_video=browser_video, images=track.images
         )
-        timings["outputs"] = time.perf_counter() - t1
-        cpu["outputs"] = cpu_seconds() - c1
-        report.write_json(Path(out_dir) / "gait_report.json")
+        if later:  # named now, drawn once the caller has kept the report
+            report.write_json(folder / "gait_report.json")
+            register(Drawing(folder, plan.files, lambda: draw_outputs(plan)))
+        else:
+            report_progress(0.85, "drawing the annotated video and plots")
+            t1, c1 = time.perf_counter(), cpu_seconds()
+            draw_outputs(plan)
+            timings["outputs"] = time.perf_counter() - t1
+            cpu["outputs"] = cpu_seconds() - c1
+            report.write_json(folder / "gait_report.json")
     report_progress(1.0, "done")
     return report

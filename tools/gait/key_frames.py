@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from models.pose import LANDMARK_INDEX as IDX
+from tools.gait.drawing import finish, temporary
 from tools.gait.report import GaitReport
 from tools.gait.steps import Step
 
@@ -179,6 +180,11 @@ def write_key_frame(
     image: np.ndarray, pts: np.ndarray, report: GaitReport, s: Step, out_dir: Path
 ) -> Path:
     """Draw a key frame (:func:`draw_key_frame`) and write it as a PNG in ``out_dir``."""
-    path = out_dir / f"contact_{s.side}_{s.contact:06.2f}s.png"
-    cv2.imwrite(str(path), draw_key_frame(image, pts, report, s))
-    return path
+    path = key_frame_path(out_dir, s)
+    cv2.imwrite(str(temporary(path)), draw_key_frame(image, pts, report, s))
+    return finish(temporary(path), path)
+
+
+def key_frame_path(out_dir: Path, s: Step) -> Path:
+    """Where the key frame at step ``s``'s contact is written."""
+    return out_dir / f"contact_{s.side}_{s.contact:06.2f}s.png"

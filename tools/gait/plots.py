@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
+from tools.gait.drawing import finish, temporary
 from tools.gait.families import FAMILIES, Family
 from tools.gait.kinematics import Kinematics, angle_from_down, foot_angle, inner_angle
 from tools.gait.report import GaitReport, MetricSummary
@@ -45,33 +46,61 @@ def _angle_tracks(kin: Kinematics, side: str, forward_sign: int) -> dict[str, np
     }
 
 
-def stride_angle_plot(
-    report: GaitReport, kin: Kinematics, steps: list[Step], path: Path
-) -> Path | None:
-    """Joint angles from contact (0%) to the same foot's next contact (100%), mean ± SD per side."""
+#: One side's strides as ``(contact, next contact of the same foot, toe-off)`` in seconds.
+Strides = list[tuple[float, float, float]]
+
+
+def _stride_curves(
+    report: GaitReport, kin: Kinematics, steps: list[Step]
+) -> dict[str, tuple[Strides, dict[str, list[np.ndarray]]]]:
+    """Each side's strides and, per angle, its curves over the stride (0-100 %)."""
     forward = 1 if report.view.get("faces") == "right" else -1
     grid = np.linspace(0, 100, 101)
-    names = list(_angle_tracks(kin, "left", forward))
-    fig, axes = plt.subplots(4, 1, figsize=(CHAT_WIDTH_IN, 10.5), sharex=True)
-    drawn = False
+    out = {}
     for side in ("left", "right"):
         tracks = _angle_tracks(kin, side, forward)
         strides = [
             (s.contact, s.next_same, s.toe_off) for s in steps if s.side == side and s.next_same
         ]
-        for ax, name in zip(axes.flat, names, strict=True):
-            curves = []
+        curves: dict[str, list[np.ndarray]] = {}
+        for name, track in tracks.items():
+            curves[name] = []
             for c, n, _ in strides:
                 pct = (kin.times - c) / (n - c) * 100
-                inside = (pct >= 0) & (pct <= 100) & np.isfinite(tracks[name])
+                inside = (pct >= 0) & (pct <= 100) & np.isfinite(track)
                 if inside.sum() >= 5:
-                    curves.append(np.interp(grid, pct[inside], tracks[name][inside]))
-            if len(curves) >= 2:
-                arr = np.array(curves)
+                    curves[name].append(np.interp(grid, pct[inside], track[inside]))
+        out[side] = (strides, curves)
+    return out
+
+
+def has_stride_plot(report: GaitReport, kin: Kinematics, steps: list[Step]) -> bool:
+    """Whether :func:`stride_angle_plot` draws anything (a side with two strides of an angle)."""
+    return any(
+        len(c) >= 2
+        for _, curves in _stride_curves(report, kin, steps).values()
+        for c in curves.values()
+    )
+
+
+def stride_angle_plot(
+    report: GaitReport, kin: Kinematics, steps: list[Step], path: Path
+) -> Path | None:
+    """Joint angles from contact (0%) to the same foot's next contact (100%), mean ± SD per side."""
+    grid = np.linspace(0, 100, 101)
+    per_side = _stride_curves(report, kin, steps)
+    if not any(len(c) >= 2 for _, curves in per_side.values() for c in curves.values()):
+        return None
+    names = list(per_side["left"][1])
+    fig, axes = plt.subplots(4, 1, figsize=(CHAT_WIDTH_IN, 10.5), sharex=True)
+    for side, (strides, curves) in per_side.items():
+        for ax, name in zip(axes.flat, names, strict=True):
+            if len(curves[name]) >= 2:
+                arr = np.array(curves[name])
                 mean, sd = arr.mean(0), arr.std(0)
-                ax.plot(grid, mean, color=_SIDE_COLOURS[side], label=f"{side} (n={len(curves)})")
+                n = len(curves[name])
+                ax.plot(grid, mean, color=_SIDE_COLOURS[side], label=f"{side} (n={n})")
                 ax.fill_between(grid, mean - sd, mean + sd, color=_SIDE_COLOURS[side], alpha=0.2)
-                drawn = True
             if strides:
                 stance_pct = np.median([(o - c) / (n - c) * 100 for c, n, o in strides])
                 ax.axvline(
@@ -79,9 +108,6 @@ def stride_angle_plot(
                 )
             ax.set_title(name, fontsize=_FONT, loc="left", y=1.0)
             ax.tick_params(labelsize=_FONT - 2)
-    if not drawn:
-        plt.close(fig)
-        return None
     axes[-1].set_xlabel("% of stride (0 = foot contact; dotted = toe-off)", fontsize=_FONT - 1)
     # one legend for all four panels, at fixed places: "best" and tight_layout searched
     # every position and bounding box, most of the plot's time
@@ -103,9 +129,9 @@ def stride_angle_plot(
         fontweight="bold",
     )
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.06, top=0.87, hspace=0.35)
-    fig.savefig(path, dpi=_DPI)
+    fig.savefig(temporary(path), dpi=_DPI, format="png")
     plt.close(fig)
-    return path
+    return finish(temporary(path), path)
 
 
 def _draw_metric(ax: Axes, m: MetricSummary) -> None:
@@ -143,16 +169,30 @@ def _draw_metric(ax: Axes, m: MetricSummary) -> None:
     ax.grid(alpha=0.25)
 
 
-def family_plot(report: GaitReport, family: Family, path: Path) -> Path | None:
-    """The metrics of one family per step over the clip, one panel each, stacked, at chat
-    width (about 700 pixels) with fonts readable there; None when none was measured."""
-    ms = [
+def _measured(report: GaitReport, family: Family) -> list[MetricSummary]:
+    """The family's metrics with a value and per-step values, in its order."""
+    return [
         report.metrics[name]
         for name in family.metrics
         if name in report.metrics
         and report.metrics[name].per_step
         and report.metrics[name].value is not None
     ]
+
+
+def family_plot_paths(report: GaitReport, out_dir: Path) -> dict[str, Path]:
+    """Where :func:`family_plots` draws each figure it will draw: ``{family key: path}``."""
+    return {
+        family.key: out_dir / f"plot_{family.key}.png"
+        for family in FAMILIES
+        if _measured(report, family)
+    }
+
+
+def family_plot(report: GaitReport, family: Family, path: Path) -> Path | None:
+    """The metrics of one family per step over the clip, one panel each, stacked, at chat
+    width (about 700 pixels) with fonts readable there; None when none was measured."""
+    ms = _measured(report, family)
     if not ms:
         return None
     height = PANEL_HEIGHT_IN * len(ms) + 1.6
@@ -179,16 +219,16 @@ def family_plot(report: GaitReport, family: Family, path: Path) -> Path | None:
     )
     top = 1 - 1.55 / height
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.55 / height, top=top, hspace=0.55)
-    fig.savefig(path, dpi=_DPI)
+    fig.savefig(temporary(path), dpi=_DPI, format="png")
     plt.close(fig)
-    return path
+    return finish(temporary(path), path)
 
 
 def family_plots(report: GaitReport, out_dir: Path) -> dict[str, Path]:
     """One figure per family that has a measured metric: ``{family key: path}``."""
     made = {}
-    for family in FAMILIES:
-        path = family_plot(report, family, out_dir / f"plot_{family.key}.png")
-        if path is not None:
-            made[family.key] = path
+    by_key = {family.key: family for family in FAMILIES}
+    for key, path in family_plot_paths(report, out_dir).items():
+        if family_plot(report, by_key[key], path) is not None:
+            made[key] = path
     return made

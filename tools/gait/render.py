@@ -10,8 +10,9 @@ import cv2
 import numpy as np
 
 from models.pose import LANDMARK_INDEX as IDX
+from tools.gait.drawing import finish, temporary
 from tools.gait.frame_store import FrameStore
-from tools.gait.key_frames import write_key_frame
+from tools.gait.key_frames import key_frame_path, write_key_frame
 from tools.gait.kinematics import Kinematics
 from tools.gait.report import GaitReport
 from tools.gait.steps import Step
@@ -151,21 +152,17 @@ def render(
     size = (2 * round((x1 - x0) * scale / 2), 2 * round((y1 - y0) * scale / 2))  # even sides
     if images is not None:
         drawn = images.indices[:: max(1, round(kin_fps(kin) / ANNOTATED_MAX_FPS))]
-        wanted = {
-            images.nearest(i): s
-            for i, s in _key_frame_steps(report, steps, info.fps, key_frame_count).items()
-        }
     else:
         step = max(1, round(info.fps / min(kin_fps(kin), ANNOTATED_MAX_FPS)))
         drawn = np.arange(0, info.frame_count, step)
-        wanted = _key_frame_steps(report, steps, info.fps, key_frame_count)
+    wanted = _wanted(report, steps, info, images, key_frame_count)
     frame_s = float(np.median(np.diff(drawn))) / info.fps if len(drawn) > 1 else 1 / info.fps
-    done = Rendered(out_dir / ("annotated.webm" if browser else "annotated.mp4"))
+    done = Rendered(video_path(out_dir, browser))
     landmarks = _interp_all(kin, drawn / info.fps)  # every drawn frame's landmarks at once
     row = {int(index): k for k, index in enumerate(drawn)}
     lines = _live_lines(report, steps, 0.0)
     font = text_scale([*lines, "last contact L 1000 ms"], *size)
-    with VideoSink(done.video, 1 / frame_s, size) as sink:
+    with VideoSink(temporary(done.video), 1 / frame_s, size) as sink:
         for index, image, zoom in _source(info, images, drawn, set(wanted)):
             if index in wanted:
                 done.key_frames.append(
@@ -178,7 +175,43 @@ def render(
             pts = landmarks[row[index]] - (x0, y0)
             _annotate(frame, report, pts, steps, index / info.fps, scale, frame_s, font)
             sink.write(frame)
+    finish(temporary(done.video), done.video)
     return done
+
+
+def video_path(out_dir: Path, browser: bool) -> Path:
+    """Where :func:`render` writes the annotated clip."""
+    return out_dir / ("annotated.webm" if browser else "annotated.mp4")
+
+
+def _wanted(
+    report: GaitReport,
+    steps: list[Step],
+    info: VideoInfo,
+    images: FrameStore | None,
+    count: int,
+) -> dict[int, Step]:
+    """Frame index -> step, for the key frames (at the kept frame nearest each contact)."""
+    wanted = _key_frame_steps(report, steps, info.fps, count)
+    if images is None:
+        return wanted
+    return {images.nearest(i): s for i, s in wanted.items()}
+
+
+def planned(
+    report: GaitReport,
+    info: VideoInfo,
+    steps: list[Step],
+    out_dir: Path,
+    *,
+    browser: bool = False,
+    key_frame_count: int = 4,
+    images: FrameStore | None = None,
+) -> Rendered:
+    """The files :func:`render` will write with the same arguments, before it draws any."""
+    wanted = _wanted(report, steps, info, images, key_frame_count)
+    frames = [key_frame_path(out_dir, wanted[i]) for i in sorted(wanted)]
+    return Rendered(video_path(out_dir, browser), frames)
 
 
 def _live_lines(report: GaitReport, steps: list[Step], t: float) -> list[str]:

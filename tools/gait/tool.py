@@ -9,6 +9,7 @@ from pathlib import Path
 
 from storage.gait_reports import save_gait_report
 from tools.context import ToolContext
+from tools.gait import drawing
 from tools.gait.analyze import analyze_video
 from tools.gait.errors import GaitAnalysisError
 from tools.gait.families import FAMILIES
@@ -135,23 +136,34 @@ def analyze_and_store(
 ) -> StoredAnalysis:
     """Analyse ``video``, compare it with the athlete's previous analysis of the same view, and
     store it in their history (``pose_job``: pose of ``video`` already begun). Raises
-    :class:`GaitAnalysisError` for a clip it cannot use."""
+    :class:`GaitAnalysisError` for a clip it cannot use.
+
+    The report names its files (annotated clip, key frames, figures) but they are drawn after
+    it is stored, on a thread of this process, each appearing when whole
+    (:mod:`tools.gait.drawing`): the reply does not wait for them."""
+    folder = out_dir or _out_dir(ctx, video)
     report = analyze_video(
         video,
         view=view,
         height_cm=height_cm,
         fps=fps,
-        out_dir=out_dir or _out_dir(ctx, video),
+        out_dir=folder,
         progress=ctx.progress,
         browser_video=True,
         pose_job=pose_job,
+        later=True,
     )
     data = report.to_dict()
-    with ctx.session() as session:
-        comparison = compare_with_previous(session, ctx.actor, ctx.athlete_id, data)
-        if comparison is not None:
-            data["comparison"] = comparison.to_dict()
-        report_id = save_gait_report(session, ctx.actor, ctx.athlete_id, data, video.name)
+    try:
+        with ctx.session() as session:
+            comparison = compare_with_previous(session, ctx.actor, ctx.athlete_id, data)
+            if comparison is not None:
+                data["comparison"] = comparison.to_dict()
+            report_id = save_gait_report(session, ctx.actor, ctx.athlete_id, data, video.name)
+    except BaseException:
+        drawing.discard(folder)
+        raise
+    drawing.start(folder)
     return StoredAnalysis(report, report_id, comparison)
 
 
@@ -181,8 +193,9 @@ def analyze_run_video(
     """Analyse a running video: cadence, contact time, foot strike, overstride, knee and hip angles
     (side view) or pelvic drop, step width and knee alignment (rear view), each with a confidence.
 
-    Writes an annotated video, key frames and plots, stores the report in the athlete's history
-    and compares it with their previous analysis.
+    Stores the report in the athlete's history and compares it with their previous analysis;
+    the annotated video, key frames and plots it names are drawn after it, each appearing when
+    ready.
 
     Args:
         video_path: the video attached to this message.

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from tools.gait.drawing import appearing
 from tools.gait.errors import GaitAnalysisError
 from ui.commands.common import command_jobs, job_progress_bar, open_context
 
@@ -70,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         data = report.to_dict() | {"report_id": stored.report_id}
         if comparison is not None:
             data["comparison"] = comparison.to_dict()
-        print(json.dumps(data, indent=2))
+        print(json.dumps(data, indent=2), flush=True)
+        for _ in appearing(report.artifacts.values()):  # the files, drawn after the report
+            pass
         return 0
     v = report.view
     print(
@@ -93,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"Compared with your analysis of {comparison.previous_date}:")
         for change in comparison.changes:
             print(f"  {change.text()}")
-    print(f"Stored as report {stored.report_id}.")
-    for name, path in report.artifacts.items():
-        print(f"  {name}: {path}")
+    print(
+        f"Stored as report {stored.report_id}. Its files, each as soon as it is drawn:", flush=True
+    )
+    names = {path: name for name, path in report.artifacts.items()}
+    for path in appearing(names):
+        print(f"  {names[str(path)]}: {path}", flush=True)
     return 0
