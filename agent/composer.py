@@ -99,7 +99,8 @@ def finding_reply(result: ToolResult, findings: Sequence[Finding], kind: str = "
     more = 2 if kind == "what_next" or kind not in VERDICT_KINDS else 1
     others = [f for f in findings[1:] if f.topic not in top.covers][:more]
     lines = [top.verdict]
-    if result.data.get("as_of_note") and top.topic != "stale":  # the stale verdict says it
+    said = top.topic.startswith("stale") or "stale" in top.covers  # the verdict says it
+    if result.data.get("as_of_note") and not said:
         lines.append(str(result.data["as_of_note"]))
     if top.evidence:
         lines += ["", *(f"- {line}" for line in top.evidence)]

@@ -272,6 +272,12 @@ def _parse(text: str, today: date) -> DateRange | None:
         year = f" {m[4]}" if m[4] else ""
         if span := _span(f"{m[2]} {m[1]}{year}", f"{m[3]} {m[1]}{year}", today):
             return span
+    years = (
+        r"\b(?:between|from) (?:the years? )?((?:19|20)\d{2}) (?:to|and|until|till|through|-) "
+        r"((?:19|20)\d{2})\b"
+    )
+    if (m := re.search(years, t)) and int(m[1]) < int(m[2]):  # "from 2019 to 2024"
+        return DateRange(date(int(m[1]), 1, 1), date(int(m[2]) + 1, 1, 1))
     between = rf"(?:between|from) (?P<a>{_DAY}) {_JOIN} (?P<b>{_DAY})"
     if (m := re.search(between, t)) and (span := _span(m["a"], m["b"], today)):
         return span

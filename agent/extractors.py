@@ -128,7 +128,7 @@ _TIME_CUE = re.compile(
     r"\b(since|from|last|past|this|ago|between|during|in|over the)\s+(?:last |past |this )?"
     r"(?!\d+ |(?:my|the|a|an|\d+|few|couple|one|two|three|four|five|run|ride|swim|walk|hike|"
     r"activit|workout|session|video|clip|file|strava|garmin|gym|time|train|lift|set|his|her"
-    r"|their|race|long|leg|strength)\w*\b)([a-z][a-z']{2,})\b"
+    r"|their|race|marathon|half|parkrun|long|leg|strength)\w*\b)([a-z][a-z']{2,})\b"
 )
 _TIME_WORDS = re.compile(
     r"(day|week|month|year|weekend|night|morning|time|season|spring|summer|autumn|fall|winter|"
@@ -186,12 +186,17 @@ def unread_time_phrases(text: str) -> list[str]:
 
 
 _BEFORE = re.compile(r"\b(?:the )?(day|week|month|year|one) (?:before|earlier|prior)\b")
+_AFTER = re.compile(
+    r"\b(?:the )?(day|week|month|year|one) (?:after|later)\b"
+    r"|\bthe following (day|week|month|year)\b"
+)
 _SAME_LAST_YEAR = re.compile(r"\b(?:same|that) (?:day|week|month|period|time) (?:a |last )year\b")
 
 
 def shift_period(previous: dict[str, Any], text: str) -> dict[str, str]:
     """A period said relative to the last call's ("and the week before?", "same month last
-    year"): that period shifted back; empty when the message says no such thing."""
+    year", "and the month after?"): that period shifted back or on; empty when the message
+    says no such thing."""
     since, until = previous.get("since"), previous.get("until")
     try:
         start = date.fromisoformat(since) if since else None
@@ -200,10 +205,13 @@ def shift_period(previous: dict[str, Any], text: str) -> dict[str, str]:
         return {}
     if start is None:
         return {}
-    if m := _BEFORE.search(text):
-        unit = m[1] if m[1] != "one" else _unit_of(start, end)
+    back = 1
+    if m := _BEFORE.search(text) or _AFTER.search(text):
+        back = 1 if _BEFORE.search(text) else -1
+        said = m[1] or m[2]
+        unit = said if said != "one" else _unit_of(start, end)
         if unit in ("day", "week"):
-            step = timedelta(days=1 if unit == "day" else 7)
+            step = timedelta(days=1 if unit == "day" else 7) * back
             shifted = {"since": (start - step).isoformat()}
             if end:
                 shifted["until"] = (end - step).isoformat()
@@ -213,14 +221,15 @@ def shift_period(previous: dict[str, Any], text: str) -> dict[str, str]:
         years, months = 1, 0
     else:
         return {}
-    new_start = _months_back(start, years * 12 + months)
+    steps = (years * 12 + months) * back
+    new_start = _months_back(start, steps)
     shifted = {"since": new_start.isoformat()}
     if end:
         whole_month = start.day == 1 and (end + timedelta(days=1)).day == 1
         new_end = (
-            _months_back(end + timedelta(days=1), years * 12 + months) - timedelta(days=1)
+            _months_back(end + timedelta(days=1), steps) - timedelta(days=1)
             if whole_month
-            else _months_back(end, years * 12 + months)
+            else _months_back(end, steps)
         )
         shifted["until"] = new_end.isoformat()
     return shifted

@@ -25,6 +25,7 @@ WHAT_NEXT = (
 )
 SHOULD = (
     r"^\W*(should|shall|can|could|may|must) (i|we|she|he)\b",
+    r"^\W*(should|shall) (?!you\b|u\b|it\b|that\b|this\b)[a-z]+ \w",  # "should Ann race?"
     # a should-question after a sentence of context: "haven't run much. should i race?"
     # ("what should I do this week?", "how far should I run?" ask for a plan, not a verdict)
     r"(?<!what )(?<!how )(?<!which )(?<!when )(?<!where )(?<!far )(?<!much )(?<!long )"

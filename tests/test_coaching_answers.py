@@ -45,7 +45,7 @@ def _runs(world: World) -> list[tuple[date, float]]:
     ]
 
 
-def test_am_i_overtraining_leads_with_the_jump_in_weekly_running(
+def test_am_i_overtraining_long_after_the_data_says_not_now_then_the_jump(
     history_world: World, coach: Coach
 ) -> None:
     weeks: dict[date, float] = defaultdict(float)
@@ -60,9 +60,13 @@ def test_am_i_overtraining_leads_with_the_jump_in_weekly_running(
 
     reply = coach.turn(history_world.ann, "am I overtraining?")
     first = reply.text.splitlines()[0]
-    assert first.startswith("Yes, that was a big jump")
-    assert f"from {before:.1f} km to {after:.1f} km in the week of {_words(jump)}" in first
-    assert f"latest session is {_words(latest)}" in reply.text  # old data, dated
+    # asked 414 days after the last run: not now; the jump of that time follows, dated
+    assert first.startswith(f"No, not now: your latest session is {_words(latest)}"), first
+    assert f"{(TODAY - latest).days} days ago" in first
+    assert (
+        f"That was a big jump: your weekly running went from {before:.1f} km to {after:.1f} km "
+        f"in the week of {_words(jump)}"
+    ) in reply.text
     assert "**What to do:**" in reply.text and "**How sure:**" in reply.text
     assert "Frandsen" in reply.text and "Nielsen" in reply.text
     # the figures are one step away

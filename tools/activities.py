@@ -791,6 +791,8 @@ def _record_period(
         month_end = calendar.monthrange(first.year, first.month)[1]
         if first.day == 1 and last == first.replace(day=month_end):
             return f" in {first:%B %Y}"
+        if first == last:
+            return f" on {day_words(first)}"
         return f" from {day_words(first)} to {day_words(last)}"
     if first:
         return f" since {day_words(first)}"
@@ -1227,6 +1229,9 @@ SPEC = ToolSpec(
     summary="list your training by date and sport, with totals",
     examples=(
         "when was my last run?",
+        "was my 25k on march 3 too long for that week?",
+        "was the 32k on 5 october too much?",
+        "was her 18 miler in Berlin too long?",
         "when was Bob's last run",
         "when did Sam last run?",
         "what did I run last month?",

@@ -48,13 +48,15 @@ def year_finding(
     practical: float,
     show: Callable[[float], str],
     lower_is_faster: bool = False,
+    asked: bool = False,
 ) -> tuple[list[Fact], Finding] | None:
     """The year-by-year finding, or None when fewer than :data:`MIN_YEARS` years hold enough
     runs. ``show`` writes a value as the metric reads. Two years' medians differ when the
     difference passes both the metric's practical size and twice its standard error (a
-    median's is about 1.25 times the mean's, from ``noise``, the run-to-run spread)."""
+    median's is about 1.25 times the mean's, from ``noise``, the run-to-run spread). ``asked``:
+    the question named the years ("from 2019 to 2024"), so this answer leads, and two do."""
     years = yearly(dates, values)
-    if len(years) < MIN_YEARS:
+    if len(years) < (2 if asked else MIN_YEARS):
         return None
     first, last = years[0], years[-1]
     error = MEDIAN_ERROR * noise * float(np.sqrt(1 / first.runs + 1 / last.runs))
@@ -94,8 +96,10 @@ def year_finding(
         margin="Years differ when their medians are more than {year_smallest_change} apart: the "
         "larger of the practical size and twice the medians' uncertainty.",
         answers=("trend", "judgement"),
-        priority=1,
-        cue=r"\b(over|through|across) the years\b|\byears?\b|\bcreep\w*\b|\bever\b|\ball time\b"
+        priority=0 if asked else 1,
+        cue=r"."  # the years were asked: this answer comes first
+        if asked
+        else r"\b(over|through|across) the years\b|\byears?\b|\bcreep\w*\b|\bever\b|\ball time\b"
         r"|\blong term\b|\bolder\b",
-        needs_cue=True,
+        needs_cue=not asked,
     )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -208,6 +208,9 @@ RACE_KINDS = {
     "10k": (r"\b10 ?k\b", (9.8, 10.5)),
     "5k": (r"\b(?:5 ?k|parkrun)\b", (4.9, 5.3)),
 }
+#: Race kinds found by distance alone when no run is marked or named a race (a training run
+#: is rarely a full marathon or half; often a 10 km or 5 km).
+BY_DISTANCE = ("marathon", "half")
 #: What "anything unusual in my metrics?" looks at.
 OVERVIEW = {
     "cadence_spm": "cadence",
@@ -301,10 +304,14 @@ class Series:
 
 
 def metric_series(
-    ctx: ToolContext, metric: Metric, since: date | None, frame: pd.DataFrame | None = None
+    ctx: ToolContext,
+    metric: Metric,
+    since: date | None,
+    frame: pd.DataFrame | None = None,
+    until: date | None = None,
 ) -> Series:
-    """The values of ``metric``, one per comparable run (or video analysis), from ``since``;
-    ``frame`` is the athlete's history when the caller has it already."""
+    """The values of ``metric``, one per comparable run (or video analysis), from ``since`` (to
+    ``until``); ``frame`` is the athlete's history when the caller has it already."""
     import pandas as pd
 
     if metric.key.startswith("gait:"):
@@ -323,6 +330,8 @@ def metric_series(
         values, adjustment, reference = moved.values, moved.text, moved.reference
     keep = runs["date"] >= pd.Timestamp(since) if since else np.ones(len(runs), dtype=bool)
     keep = np.asarray(keep)
+    if until is not None:
+        keep = keep & np.asarray(runs["date"] < pd.Timestamp(until + timedelta(days=1)))
     kept = runs[keep]
     return Series(
         dates=[d.date() for d in kept["date"]],
@@ -408,7 +417,8 @@ def last_race(
     frame: pd.DataFrame, before: date | None = None, kind: str = "race"
 ) -> tuple[date, str] | None:
     """The day and name of the latest race of ``kind`` (see :data:`RACE_KINDS`) in the history
-    ``frame``: a run Strava marks as a race, or whose name says so, of the kind's distance."""
+    ``frame``: a run Strava marks as a race, or whose name says so, of the kind's distance; for
+    a marathon or a half with none, the latest run of that distance (its name says so)."""
     import pandas as pd
 
     pattern, (low, high) = RACE_KINDS[kind]
@@ -419,9 +429,13 @@ def last_race(
     else:
         named |= frame["race"]
     fits = frame["distance_km"].between(low, high)
-    races = frame[(frame["sport"] == "run") & named & fits]
+    runs = frame[(frame["sport"] == "run") & fits]
     if before is not None:
-        races = races[races["date"] < pd.Timestamp(before)]
+        runs = runs[runs["date"] < pd.Timestamp(before)]
+    races = runs[named.loc[runs.index]]
+    if races.empty and kind in BY_DISTANCE and not runs.empty:
+        row = runs.iloc[-1]  # no race marked or named: the latest run of the full distance
+        return row["date"].date(), f"{row['distance_km']:.2f} km, not marked as a race"
     if races.empty:
         return None
     row = races.iloc[-1]
@@ -429,7 +443,10 @@ def last_race(
 
 
 def detect_changes(
-    ctx: ToolContext, metric: str | None = None, since: str | None = None
+    ctx: ToolContext,
+    metric: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> ToolResult:
     """Find where one of the runner's metrics changed level, with the size of each change and a
     confidence interval; pace-dependent metrics are compared at the runner's usual pace.
@@ -440,6 +457,8 @@ def detect_changes(
             length, heart rate, pace and efficiency.
         since: the first day to look at, an ISO date (YYYY-MM-DD), or "last race" (or "last
             marathon", "last half", "last 10k", "last 5k"); default all.
+        until: the last day to look at, an ISO date (YYYY-MM-DD); default today. From one
+            calendar year to another ("from 2019 to 2024") the answer compares those years.
     """
     if not metric:
         return overview(ctx, since)
@@ -462,20 +481,26 @@ def detect_changes(
                 "'since 2025-05-12'), or mark the run as a race on Strava.",
             )
         start = race[0]
-        anchor_text = f"since your {what} on {race[0].isoformat()} ({escape(race[1])})"
+        run = f"{what}-distance run" if race[1].endswith("not marked as a race") else what
+        anchor_text = f"since your {run} on {race[0].isoformat()} ({escape(race[1])})"
     elif since:
         try:
             start = parse_day(since).date()
         except ValueError:
             return ToolResult.failure(TOOL, "Give dates as YYYY-MM-DD, for example 2024-03-01.")
+    try:
+        end = parse_day(until).date() if until else None
+    except ValueError:
+        return ToolResult.failure(TOOL, "Give dates as YYYY-MM-DD, for example 2024-12-31.")
+    years = bool(start and end and end.year > start.year and (start.month, start.day) == (1, 1))
     shifted = _old_data(ctx, frame, start) if start and not kind else None
     if shifted:
         start = date.fromisoformat(shifted["from"])
-    series = metric_series(ctx, chosen, start, frame)
+    series = metric_series(ctx, chosen, start, frame, until=end)
     if len(series.values) < MIN_POINTS:
         result = _too_few(chosen, series, start, anchor_text)
     else:
-        result = _detected(frame, chosen, series, start, anchor_text)
+        result = _detected(frame, chosen, series, start, anchor_text, years)
     if shifted:
         result.message = f"{shifted['message']}\n\n{result.message}".strip()
         result.data["shifted"] = shifted
@@ -527,7 +552,12 @@ def _old_data(ctx: ToolContext, frame: pd.DataFrame, start: date) -> dict[str, A
 
 
 def _detected(
-    frame: pd.DataFrame, chosen: Metric, series: Series, start: date | None, anchor_text: str
+    frame: pd.DataFrame,
+    chosen: Metric,
+    series: Series,
+    start: date | None,
+    anchor_text: str,
+    years: bool = False,
 ) -> ToolResult:
     """The changes of ``series`` worth telling, or why none can be told from its ups and downs."""
     found = find(series.values, chosen)
@@ -537,7 +567,7 @@ def _detected(
             f"I can't tell changes in your {chosen.label} from its ups and downs: "
             f"{found.note or 'the values vary too much from run to run'}.",
         )
-    return _result(frame, chosen, series, found, start, anchor_text)
+    return _result(frame, chosen, series, found, start, anchor_text, years)
 
 
 def _race_kind(since: str | None) -> str | None:
@@ -683,6 +713,7 @@ def _result(
     found: Detection,
     start: date | None,
     anchor_text: str,
+    years_asked: bool = False,
 ) -> ToolResult:
     limit = threshold(series.values, metric)
     pace_dependent = metric.adjust or metric.key == "ef"
@@ -802,7 +833,7 @@ def _result(
         f"everyday noise ({limit.noise:.{digits}f} {unit}) and a practical size "
         f"({limit.practical:.{digits}f} {unit}, {metric.practical_why or 'none set'})"
     )
-    findings = _findings(metric, changes)
+    findings = _findings(metric, changes, anchor_text)
     pace = metric.key == "pace_s_per_km"
     unit_of = " /km" if pace else f" {metric.unit}"
     if years := year_finding(  # "am I getting faster over the years?"
@@ -813,6 +844,7 @@ def _result(
         limit.practical,
         lambda v: _show(v, metric) + unit_of,
         lower_is_faster=pace,
+        asked=years_asked,
     ):
         facts += years[0]
         findings.insert(0, years[1])
@@ -895,10 +927,11 @@ def _device_confounder(switch: Switch) -> Confounder:
     )
 
 
-def _findings(metric: Metric, changes: list[dict[str, Any]]) -> list[Finding]:
-    """The verdict on the latest change worth telling (or on there being none), written from
-    the result's facts by name."""
+def _findings(metric: Metric, changes: list[dict[str, Any]], anchor: str = "") -> list[Finding]:
+    """The verdict on the latest change worth telling (or on there being none, ``anchor``: "since
+    your marathon on ..."), written from the result's facts by name."""
     label = metric.label
+    since = (" " + anchor).replace("{", "{{").replace("}", "}}") if anchor else ""
     answers = ("trend", "judgement", "lookup", "listing", "extreme")
     cue = rf"\b{re.escape(label.split()[0])}|\bchang|\bunusual"
     margin = (
@@ -910,7 +943,7 @@ def _findings(metric: Metric, changes: list[dict[str, Any]]) -> list[Finding]:
         return [
             Finding(
                 topic="no_change",
-                verdict=f"No change in your {label} beyond its everyday noise over the "
+                verdict=f"No change in your {label}{since} beyond its everyday noise over the "
                 "{runs_compared} compared: any change was smaller than "
                 "{smallest_worthwhile_change}.",
                 evidence=("Recent level: {recent_level}.",),

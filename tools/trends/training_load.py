@@ -28,6 +28,7 @@ from tools.trends.load_findings import (
     load_findings,
     threshold_words,
 )
+from tools.trends.proposed import proposed_finding, read_proposed_km
 from tools.trends.volume_trend import volume_trend
 from tools.words import day_words, gap_words
 
@@ -112,7 +113,10 @@ def load_report(
 
 
 def training_load(
-    ctx: ToolContext, since: str | None = None, until: str | None = None
+    ctx: ToolContext,
+    since: str | None = None,
+    until: str | None = None,
+    proposed_km: float | None = None,
 ) -> ToolResult:
     """Fitness, fatigue and form (42- and 7-day load averages), the acute:chronic ratio, weekly
     running volume, monotony and strain, and runs much longer than the recent longest.
@@ -121,7 +125,12 @@ def training_load(
         since: the first day of the weekly volumes shown, an ISO date (YYYY-MM-DD); default the
             last 12 weeks.
         until: the day to report on, an ISO date (YYYY-MM-DD); default today.
+        proposed_km: a run the athlete is thinking of doing soon, in km (32.2 for "a 20 mile
+            long run this weekend", 42.2 for "race a marathon"): judged against their longest
+            run of the 30 days before the day asked.
     """
+    if proposed_km:  # "this weekend", "next Sunday" name the proposed run's day: judged today
+        since = until = None
     try:
         start = parse_day(since).date() if since else None
         end = parse_day(until).date() if until else None
@@ -134,6 +143,12 @@ def training_load(
     if report.stale and start is not None and report.last_session and start > report.last_session:
         result.findings.insert(0, _nothing_since(start, ctx.whose))
         result.data.pop("as_of_note", None)  # the finding says it
+    if proposed_km:  # "a 20 mile long run this weekend, ok?": that run, first
+        facts, finding = proposed_finding(
+            report.sessions.frame, float(proposed_km), report.as_of, ctx.whose, ctx.who
+        )
+        result.facts += facts
+        result.findings.insert(0, finding)
     if felt := recent_checkin(ctx, report.day):
         result.data["checkin"] = felt
     if (against := this_week_against_plan(ctx, report.day)) is not None:
@@ -143,6 +158,14 @@ def training_load(
     if strength:  # strength work is not in the load figures: its sessions are counted beside
         result.facts.append(Fact("past_week_strength_sessions", len(strength), "sessions"))
     return result
+
+
+#: A judgement of the athlete's training as it is now, not of a past run or week.
+NOW_CUE = (
+    r"\b(right now|currently|at the moment|these days|nowadays|at present)\b"
+    r"|\b(am i|are (you|we|they)|is (she|he|\w+))\s+(\w+\s+)?(over ?(train|do|reach)\w*"
+    r"|training|running|doing|pushing)\b"
+)
 
 
 def _nothing_since(start: date, whose: str) -> Finding:
@@ -300,6 +323,22 @@ def _result(
                 answers=("should",),
                 priority=0,
                 cue=r".",  # whatever the question names, how old the data is comes first
+            ),
+        )
+        result.findings.insert(
+            1,
+            Finding(
+                topic="stale_now",
+                verdict=f"No, not now: {whose} latest session is {{latest_session}}, "
+                "{days_since_latest_session} ago ({time_since_latest_session}), so there is no "
+                "recent training to be too much. What follows is as of that day.",
+                action="Import any newer training and ask again; after a break that long, "
+                "start with short, easy runs and build up over several weeks.",
+                confidence=0.8,
+                answers=("judgement",),
+                priority=0,
+                cue=NOW_CUE,  # "am I overtraining?", "is Bob training too hard right now?"
+                needs_cue=True,
             ),
         )
         result.data["as_of_note"] = (
@@ -531,8 +570,13 @@ SPEC = ToolSpec(
         "whose form is lowest",
         "what's her form like before the race",
         "Sam's weekly km since march",
+        "thinking of a 30k long run this weekend, ok?",
+        "should I race a marathon next weekend?",
+        "is it ok to do a 20 mile run on sunday?",
+        "can she run a half marathon next week?",
     ),
     phrase=_phrase,
     phrase_many=_roster,
+    readers={"proposed_km": read_proposed_km},
     answers=frozenset(ANSWER_KINDS),
 )

@@ -1,0 +1,168 @@
+"""A run put forward for a verdict ("a 20 mile long run this weekend, ok?"), a judgement of
+training as it is now long after the data ends, periods shifted on ("and the month after?"),
+"since my last marathon" without a race marked, years named ("from 2019 to 2024"), and the
+small words of a chat. Through the real agent on the shared real histories; expected figures
+are computed here from the recorded files, not by the code tested.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from statistics import median
+
+import pytest
+
+from agent.coach import Coach
+from agent.router import route
+from storage.conversation import clear_state, states_of
+from tests.worlds import World
+from tools.activities import list_activities
+
+TODAY = date(2026, 12, 7)
+RUNNING = ("Run", "TrailRun")
+
+
+def _runs(world: World) -> list[tuple[date, float]]:
+    return [
+        (date.fromisoformat(item["start_date_local"][:10]), item["distance"] / 1000)
+        for item in world.raw
+        if item.get("sport_type") in RUNNING and item["distance"] > 0
+    ]
+
+
+def _coach(world: World, today: date) -> Coach:
+    for user in (world.ann, world.bob, world.cora):
+        with world.db.session() as session:
+            for state in states_of(session, user):
+                clear_state(session, user, state.subject_id, state.kind)
+    return Coach(world.db, world.settings, today=today)
+
+
+def _longest_before(runs: list[tuple[date, float]], day: date) -> float:
+    return max(km for d, km in runs if day - timedelta(days=30) < d <= day)
+
+
+@pytest.mark.parametrize("km, said", [(38.0, "38k"), (25 * 1.609344, "25 mile")])
+def test_a_proposed_long_run_is_judged_against_the_longest_of_the_month_before(
+    history_world: World, km: float, said: str
+) -> None:
+    day = date(2025, 10, 20)  # the day after Ann's latest run
+    longest = _longest_before(_runs(history_world), day)
+    coach = _coach(history_world, day)
+    reply = coach.turn(history_world.ann, f"thinking of a {said} long run this weekend, ok?")
+    first = reply.text.splitlines()[0]
+    change = round((round(km, 1) / longest - 1) * 100)
+    if km <= 1.1 * longest:
+        assert first.startswith("Yes, that is within the line"), first
+    else:
+        assert first.startswith("No, that is too big a step"), first
+        assert f"{1.1 * longest:.1f} km" in reply.text  # the most within the line
+    assert f"{round(km, 1):.1f} km is {change:+d} %" in first or f"would be {change:+d} %" in first
+    assert f"({longest:.1f} km)" in first
+    assert "Frandsen" in reply.text
+
+
+def test_a_marathon_proposed_long_after_the_data_ends_is_a_no_with_the_break_named(
+    history_world: World,
+) -> None:
+    latest = max(d for d, _ in _runs(history_world))
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.cora, "should ann race a marathon next weekend?")
+    lines = reply.text.splitlines()
+    assert lines[0] == "**Ann**"
+    assert lines[1].startswith("No, not yet: 42.2 km would come after no running at all"), lines
+    assert f"{latest.day} {latest:%b %Y}, {(TODAY - latest).days} days ago" in lines[1]
+    assert "up to about 8 km" in reply.text
+    assert "Training load" not in reply.text  # a verdict, not the load table
+
+
+def test_am_i_overtraining_right_now_long_after_the_data_is_not_now(
+    history_world: World,
+) -> None:
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.cora, "is bob training too hard right now?")
+    assert reply.text.splitlines()[1].startswith("No, not now: Bob's latest session is")
+    # a judgement of a past run is still answered as of its day
+    reply = coach.turn(history_world.ann, "is my long run too long?")
+    assert not reply.text.startswith("No, not now")
+
+
+def test_and_the_month_after_shifts_the_period_on(history_world: World) -> None:
+    coach = _coach(history_world, TODAY)
+    coach.turn(history_world.ann, "list my swims in october 2024")
+    reply = coach.turn(history_world.ann, "and the month after?")
+    swims = [
+        (date.fromisoformat(i["start_date_local"][:10]), i["distance"] / 1000)
+        for i in history_world.raw
+        if i.get("sport_type") == "Swim" and i["start_date_local"].startswith("2024-11")
+    ]
+    assert swims
+    assert f"Total distance: {sum(km for _, km in swims):.2f} km" in reply.text
+    for day, km in swims:
+        assert f"{day.day} {day:%b %Y}" in reply.text or day.isoformat() in reply.text
+        assert f"{km:.2f} km" in reply.text
+
+
+def test_since_my_last_marathon_finds_the_marathon_distance_run_when_none_is_marked(
+    history_world: World,
+) -> None:
+    marathons = [
+        date.fromisoformat(r["start_date_local"][:10])
+        for r in history_world.series
+        if r["sport_type"] == "Run" and 41.0 <= float(r["distance"]) / 1000 <= 43.5
+    ]
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.bob, "has my cadence changed since my last marathon?")
+    assert f"since your marathon-distance run on {max(marathons).isoformat()}" in reply.text
+    assert "didn't understand" not in reply.text
+
+
+def test_pace_from_one_year_to_another_compares_those_years(history_world: World) -> None:
+    paces: dict[int, list[float]] = {}
+    for r in history_world.series:
+        minutes = float(r["moving_time"]) / 60
+        if r["sport_type"] != "Run" or minutes < 10 or not float(r["distance"]):
+            continue
+        year = int(r["start_date_local"][:4])
+        paces.setdefault(year, []).append(float(r["moving_time"]) / float(r["distance"]) * 1000)
+
+    def clock(seconds: float) -> str:
+        return f"{int(seconds // 60)}:{round(seconds % 60):02d}"
+
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.bob, "how did my pace change from 2019 to 2024?")
+    first = reply.text.splitlines()[0]
+    way = "Slower" if median(paces[2024]) > median(paces[2019]) else "Faster"
+    assert first.startswith(way), first
+    for year in (2019, 2024):  # each year's median pace, to the second or one off it
+        seconds = median(paces[year])
+        said = {clock(seconds - 1), clock(seconds), clock(seconds + 1)}
+        assert any(f"{s} /km in {year}" in first for s in said), (year, clock(seconds), first)
+
+
+@pytest.mark.parametrize(
+    "message, kind", [("👍", "smalltalk"), ("ok makes sense", "smalltalk"), ("?", None)]
+)
+def test_an_emoji_or_an_acknowledgement_is_small_talk(message: str, kind: str | None) -> None:
+    found = route(message, today=TODAY)
+    assert (found.kind == "smalltalk") == (kind == "smalltalk")
+
+
+def test_what_next_is_answered_with_the_focus_not_the_help_menu(history_world: World) -> None:
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.bob, "what next coach?")
+    assert [c.name for c in reply.tool_calls] == ["coach_overview"]
+    assert not re.search(r"You can ask me to", reply.text)
+
+
+def test_the_only_run_is_said_to_be_the_only_one(history_world: World) -> None:
+    runs = _runs(history_world)
+    day, km = next((d, k) for d, k in sorted(runs) if sum(1 for e, _ in runs if e == d) == 1)
+    ctx = history_world.ctx(history_world.ann)
+    result = list_activities(
+        ctx, since=day.isoformat(), until=day.isoformat(), order="longest", sport="run"
+    )
+    [finding] = result.rendered_findings("extreme")
+    assert finding.verdict.startswith(f"Your only run on {day.day} {day:%b %Y} (so your longest)")
+    assert f"{km:.2f} km" in finding.verdict  # to the metre, as its row reads
