@@ -113,8 +113,9 @@ RANGES: dict[str, ReferenceRange] = {
             160,
             185,
             "steps/min",
-            "Typical of recreational runners at easy pace. A 5-10% higher step rate reduces hip "
-            "and knee loading (Heiderscheit 2011); there is no single ideal value.",
+            "Typical of recreational runners at easy pace. In 45 runners on a treadmill, a 5 % "
+            "higher step rate meant less energy absorbed at the knee, and 10 % at the hip too "
+            "(Heiderscheit 2011, one session, not injuries); there is no single ideal value.",
             (HEIDERSCHEIT_2011, MOORE_2016),
         ),
         ReferenceRange(

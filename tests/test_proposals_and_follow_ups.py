@@ -16,8 +16,14 @@ import pytest
 from agent.coach import Coach
 from agent.router import route
 from storage.conversation import clear_state, states_of
+from storage.db import Database
+from storage.gait_reports import save_gait_report
+from tests.conftest import People
 from tests.worlds import World
 from tools.activities import list_activities
+from tools.context import ToolContext
+from tools.gait.analyze import analyze_track
+from tools.trends.changes import detect_changes
 
 TODAY = date(2026, 12, 7)
 RUNNING = ("Run", "TrailRun")
@@ -166,3 +172,30 @@ def test_the_only_run_is_said_to_be_the_only_one(history_world: World) -> None:
     [finding] = result.rendered_findings("extreme")
     assert finding.verdict.startswith(f"Your only run on {day.day} {day:%b %Y} (so your longest)")
     assert f"{km:.2f} km" in finding.verdict  # to the metre, as its row reads
+
+
+def test_is_my_cadence_ok_with_too_few_runs_is_judged_from_the_analysed_video(
+    db: Database, people: People, ann_ctx: ToolContext, real_clip_pose: tuple
+) -> None:
+    real = analyze_track(*real_clip_pose).to_dict()
+    cadence = real["metrics"]["cadence"]
+    assert cadence["reliable"]
+    with db.session() as session:
+        save_gait_report(session, people.ann, people.ann.id, real, "tread_mill.mp4")
+    result = detect_changes(ann_ctx, metric="cadence")  # Ann has no runs here
+    assert result.ok, result.message
+    [finding] = result.rendered_findings("judgement", "is my cadence ok?")
+    verdict = "Yes, your cadence is fine" if 160 <= cadence["value"] <= 185 else "Your cadence is"
+    assert finding.verdict.startswith(verdict), finding.verdict
+    assert f"{cadence['value']:.1f} steps/min (from your video of " in finding.verdict
+    assert "tread\\_mill.mp4" in finding.verdict  # the user's file name, escaped
+
+
+def test_a_level_from_old_runs_is_dated(history_world: World) -> None:
+    latest = max(d for d, _ in _runs(history_world))
+    ctx = history_world.ctx(history_world.ann)
+    ctx = ToolContext(db=ctx.db, actor=ctx.actor, settings=ctx.settings, athlete_id=ctx.athlete_id,
+                      today=TODAY)  # fmt: skip
+    result = detect_changes(ctx, metric="cadence")
+    [finding] = [f for f in result.rendered_findings("judgement") if f.topic == "cadence_range"]
+    assert f"(from your runs up to {latest.day} {latest:%b %Y}, over a year ago)" in finding.verdict

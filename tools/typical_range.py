@@ -8,22 +8,25 @@ from knowledge.reference_ranges import RANGES
 from tools.result import Fact, Finding
 
 
-def range_verdict(metric: str, fact: Fact, whose: str) -> Finding | None:
+def range_verdict(metric: str, fact: Fact, whose: str, source: str = "") -> Finding | None:
     """The finding for ``fact`` (the athlete's level of ``metric``, a key of ``RANGES``), or None
-    when the metric has no typical range. ``whose`` is "your" or an athlete's name with "'s"."""
+    when the metric has no typical range. ``whose`` is "your" or an athlete's name with "'s";
+    ``source`` says where the level comes from when it is not the recent runs ("from your runs
+    up to 19 Oct 2025, over a year ago", "from your video of 7 Dec 2026")."""
     typical = RANGES.get(metric)
     if typical is None or typical.low is None or typical.high is None:
         return None
     value = float(fact.value)
     span = f"{typical.low:g}-{typical.high:g} {typical.unit}"
     name = metric.replace("_", " ")
+    said = f"{{{fact.name}}}" + (f" ({source})" if source else "")
     if typical.low <= value <= typical.high:
-        verdict = f"Yes, {whose} {name} is fine: {{{fact.name}}} is within the typical {span}."
+        verdict = f"Yes, {whose} {name} is fine: {said} is within the typical {span}."
         action = "Nothing to change for its own sake."
     else:
         side = "below" if value < typical.low else "above"
         verdict = f"{whose[:1].upper()}{whose[1:]} {name} is OK, a little {side} the typical "
-        verdict += f"{span}: {{{fact.name}}}, which on its own is not a problem."
+        verdict += f"{span}: {said}, which on its own is not a problem."
         action = (
             "Change it only for a reason (such as overstriding), gradually, about 5 % at a time."
             if metric == "cadence"

@@ -50,11 +50,14 @@ from tools.trends.expected_trees import expected_by_trees
 from tools.trends.history import history
 from tools.trends.sources import Switch, switch_near
 from tools.typical_range import range_verdict
+from tools.words import day_words, gap_words
 
 if TYPE_CHECKING:
     import pandas as pd
 
 TOOL = "detect_changes"
+#: A level from runs that ended longer ago than this (days) is said with its date.
+STALE_DAYS = 28
 #: Runs shorter than this (minutes) are warm-ups, strides or tests, not comparable runs.
 MIN_RUN_MIN = 10.0
 #: A race within this many days before a change anchors it ("since your race on ...").
@@ -497,6 +500,8 @@ def detect_changes(
     if shifted:
         start = date.fromisoformat(shifted["from"])
     series = metric_series(ctx, chosen, start, frame, until=end)
+    if len(series.values) < MIN_POINTS and (video := _video_level(ctx, chosen)):
+        return video  # "is my cadence ok?" with too few runs: the analysed video's
     if len(series.values) < MIN_POINTS:
         result = _too_few(chosen, series, start, anchor_text)
     else:
@@ -508,9 +513,42 @@ def detect_changes(
         _third_person(result, ctx.whose, ctx.who)
     level = result.fact("recent_level")
     typical = chosen.key.removeprefix("gait:").removesuffix("_spm")
-    if level is not None and (judged := range_verdict(typical, level, ctx.whose)):
+    source = ""
+    if series.dates and (gap := (ctx.day - series.dates[-1]).days) > STALE_DAYS:
+        source = f"from {ctx.whose} runs up to {day_words(series.dates[-1])}, {gap_words(gap)} ago"
+    if level is not None and (judged := range_verdict(typical, level, ctx.whose, source)):
         result.findings.append(judged)  # "is my cadence ok?": its level against the range
     return result
+
+
+def _video_level(ctx: ToolContext, metric: Metric) -> ToolResult | None:
+    """The level of a run metric from the athlete's latest video analysis that measured it
+    reliably (cadence), judged against its typical range, when their runs are too few to tell
+    its level; None otherwise."""
+    name = {"cadence_spm": "cadence"}.get(metric.key)
+    if name is None:
+        return None
+    with ctx.session() as session:
+        for report in list_gait_reports(session, ctx.actor, ctx.athlete_id):
+            value = (report.report.get("metrics") or {}).get(name) or {}
+            if value.get("value") is not None and value.get("reliable"):
+                break
+        else:
+            return None
+        day, clip = report.created_at.date(), report.video_name
+    level = Fact("recent_level", round(float(value["value"]), 1), metric.unit)
+    source = f"from {ctx.whose} video of {day_words(day)}, “{escape(clip)}”"
+    judged = range_verdict(name, level, ctx.whose, source)
+    if judged is None:
+        return None
+    return ToolResult(
+        tool=TOOL,
+        facts=[level],
+        confidence=0.7,
+        findings=[judged],
+        reasons=[f"too few runs with {metric.label} to tell its level; the video's is used"],
+        data={"source": "video", "video": clip, "day": day.isoformat()},
+    )
 
 
 def _third_person(result: ToolResult, whose: str, who: str) -> None:
