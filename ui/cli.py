@@ -119,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    finally:
+        # Loaded by the commands that queue jobs (importing it for every command would cost
+        # `coachg --help` half a second).
+        if (common := sys.modules.get("ui.commands.common")) is not None:
+            common.stop_command_jobs()
 
 
 if __name__ == "__main__":

@@ -59,6 +59,10 @@ def open_context(args: argparse.Namespace, athlete: str | None = None) -> ToolCo
         raise SystemExit(str(error)) from error
 
 
+#: The job queues the running command opened, stopped when it ends (:func:`stop_command_jobs`).
+_opened: list[JobRunner] = []
+
+
 def command_jobs(ctx: ToolContext) -> JobRunner:
     """The job queue a command submits to. With the default in-memory queue the command works
     its jobs itself; with a shared one (Redis, a queue file) ``coachg serve`` or ``coachg
@@ -68,7 +72,18 @@ def command_jobs(ctx: ToolContext) -> JobRunner:
 
     shared = is_shared(ctx.settings.queue_url)
     workers = 0 if shared else max(1, ctx.settings.queue_workers)
-    return JobRunner(ctx.db, ctx.settings, workers=workers).start()
+    runner = JobRunner(ctx.db, ctx.settings, workers=workers).start()
+    _opened.append(runner)
+    return runner
+
+
+def stop_command_jobs() -> None:
+    """Stop the worker threads of the job queues the command opened (``ui.cli.main`` does when
+    a command ends). In a process that goes on after the command (a test, a script calling
+    ``ui.cli.main``) they would otherwise poll the queue, and log each poll at debug level, for
+    as long as it runs: after a test, into its closed capture stream."""
+    while _opened:
+        _opened.pop().stop()
 
 
 def job_progress_bar(desc: str, quiet: bool = False) -> tuple[tqdm, Progress]:
