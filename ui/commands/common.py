@@ -8,8 +8,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
 from storage.account_policy import CLI_DEFAULT_USER, name_problem
 from storage.db import Database, database
 from storage.settings import Settings
@@ -17,6 +15,8 @@ from storage.users import create_user, get_user
 from tools.context import Progress, ToolContext
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from tools.jobs.runner import JobRunner
 
 
@@ -89,6 +89,8 @@ def stop_command_jobs() -> None:
 def job_progress_bar(desc: str, quiet: bool = False) -> tuple[tqdm, Progress]:
     """A progress bar on stderr (only on a terminal) and the callback that moves it; a job
     waiting in the queue says so in the bar."""
+    from tqdm import tqdm  # only for the commands that wait on a job
+
     bar = tqdm(total=100, unit="%", desc=desc, leave=False, file=sys.stderr, disable=quiet or None)
 
     def progress(fraction: float, message: str) -> None:
