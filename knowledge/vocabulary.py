@@ -51,7 +51,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     (
         r"\blong ?runs?\b.{0,40}\b(10|ten) ?(%|percent|per cent)|\b(10|ten) ?(%|percent|per cent)"
-        r".{0,40}\blong ?runs?\b|\blongest (run )?of the (last )?(30|thirty) days\b",
+        r".{0,40}\blong ?runs?\b|\blongest (run )?of the (last )?(30|thirty) days\b"
+        r"|\b(long|single|one)[- ]?runs? (jump|spike|increase)s?\b|\b(jump|spike)s? in (my )?"
+        r"long ?runs?\b|\bsudden(ly)? (long|longer|big|bigger) runs?\b",
         "single long-run spikes longest run of the 30 days before",
     ),
     (r"\bacwr\b", "acute:chronic workload ratio"),

@@ -221,3 +221,31 @@ def test_a_drafted_knowledge_reply_gets_its_sources_written_out() -> None:
     ]
     listing = ToolResult(tool="list_activities", data={"activities": []})
     assert with_sources("You ran twice.", [listing]) == "You ran twice."
+
+
+def test_the_long_run_spike_note_comes_with_the_runners_own_spikes(
+    history_world: World, home: Path
+) -> None:
+    from datetime import datetime
+
+    today = date(2025, 10, 20)
+    settings = Settings(home=home, database_url=history_world.db.url)
+    ctx = ToolContext(db=history_world.db, actor=history_world.bob, settings=settings, today=today)
+    runs = sorted(
+        (datetime.fromisoformat(r["start_date"].replace("Z", "+00:00")), float(r["distance"]))
+        for r in _bob_runs(history_world)
+        if float(r["distance"]) > 0
+    )
+    spikes = []  # more than 10 % past the longest of the 30 days before (Frandsen et al. 2025)
+    for i, (start, metres) in enumerate(runs):
+        before = [m for s, m in runs[:i] if start - timedelta(days=30) <= s < start]
+        if before and metres > 1.1 * max(before):
+            spikes.append((start, metres, max(before)))
+    start, metres, longest = spikes[-1]
+    reply = compose(
+        search_knowledge(ctx, "what does the research say about sudden long-run jumps?")
+    )
+    assert "Frandsen" in reply
+    assert f"past the longest of the 30 days before: {len(spikes)} in all" in reply, reply
+    assert f"{metres / 1000:.1f} km against {longest / 1000:.1f} km" in reply
+    assert f"{round((metres / longest - 1) * 100):+d} %" in reply

@@ -129,6 +129,50 @@ def weekly_distance(ctx: ToolContext, whose: str) -> OwnNumbers | None:
     return OwnNumbers(sentence, facts)
 
 
+def long_run_spikes(ctx: ToolContext, whose: str) -> OwnNumbers | None:
+    """The athlete's single-run spikes (runs more than 10 % past the longest of the 30 days
+    before): how many, how many in the last year of their running, and the latest."""
+    from tools.trends.load import spikes
+
+    frame = history(ctx)
+    found = spikes(frame[frame["sport"] == "run"])
+    if not found:
+        return None
+    latest = found[-1]
+    end = latest_day(ctx)
+    year = sum(1 for s in found if s.date.date() > end - timedelta(days=365))
+    facts = [
+        Fact("spikes_total", len(found), "runs"),
+        Fact("spikes_last_year", year, "runs"),
+        Fact("latest_spike", round(latest.distance_km, 1), "km"),
+        Fact("latest_spike_before", round(latest.previous_longest_km, 1), "km"),
+        Fact("latest_spike_increase", f"{latest.increase_pct:+.0f} %"),
+    ]
+    sentence = (
+        f"{whose} runs that went more than 10 % past the longest of the 30 days before: "
+        f"{len(found)} in all, {year} in the year to {day_words(end)}; the latest, on "
+        f"{day_words(latest.date.date())}, was {facts[2].render()} against "
+        f"{facts[3].render()}, {facts[4].render()}."
+    )
+    return OwnNumbers(sentence, facts)
+
+
+def _both(
+    *readers: Callable[[ToolContext, str], OwnNumbers | None],
+) -> Callable[[ToolContext, str], OwnNumbers | None]:
+    """The readers' numbers one after the other."""
+
+    def read(ctx: ToolContext, whose: str) -> OwnNumbers | None:
+        found = [own for reader in readers if (own := reader(ctx, whose))]
+        if not found:
+            return None
+        return OwnNumbers(
+            " ".join(own.sentence for own in found), [f for own in found for f in own.facts]
+        )
+
+    return read
+
+
 def gait_metric(name: str) -> Callable[[ToolContext, str], OwnNumbers | None]:
     """A reader of ``name`` from the athlete's latest video analysis that measured it reliably."""
 
@@ -154,7 +198,7 @@ def gait_metric(name: str) -> Callable[[ToolContext, str], OwnNumbers | None]:
 READERS: dict[str, Callable[[ToolContext, str], OwnNumbers | None]] = {
     "cadence": cadence,
     "training_load": weekly_distance,
-    "progression": weekly_distance,
+    "progression": _both(weekly_distance, long_run_spikes),
     "overstriding": gait_metric("overstride"),
     "vertical_oscillation": gait_metric("vertical_oscillation"),
     "contact_time": gait_metric("ground_contact"),
