@@ -151,9 +151,16 @@ class PoseEstimator(Closes):
             self._impl = MediaPipePoseEstimator(tracking=tracking)
         self.backend = self._impl.backend
 
-    def estimate(self, image_rgb: np.ndarray) -> np.ndarray | None:
-        """Landmarks of the most prominent person in an RGB uint8 image, or None."""
-        return self._impl.estimate(image_rgb)
+    def estimate(
+        self, image_rgb: np.ndarray, origin: tuple[float, float] | None = None
+    ) -> np.ndarray | None:
+        """Landmarks of the most prominent person in an RGB uint8 image, or None. ``origin``:
+        where the image's top-left corner lies in the frame it was cut from, when a tracker
+        crops each frame (the ONNX estimator then moves its region with the crop; MediaPipe
+        finds its own)."""
+        if isinstance(self._impl, MediaPipePoseEstimator):
+            return self._impl.estimate(image_rgb)
+        return self._impl.estimate(image_rgb, origin)
 
     def close(self) -> None:
         """Free the model."""

@@ -41,6 +41,8 @@ MIN_PRESENCE = 0.5
 _FIND_RUNS = 2
 _OUTPUTS = ["Identity", "Identity_1", "Identity_3"]  # landmarks, pose flag, heatmap
 _LOCK = threading.Lock()
+#: A region of interest: its centre (pixels), its side (pixels) and its rotation (radians).
+Roi = tuple[np.ndarray, float, float]
 
 
 def tflite_model() -> Path:
@@ -171,10 +173,12 @@ class OnnxPoseEstimator(Closes):
             str(model), options, providers=["CPUExecutionProvider"]
         )
         self._tracking = tracking
-        self._roi: tuple[np.ndarray, float, float] | None = None
+        self._roi: Roi | None = None
         self._smooth = OneEuro()
         self._shape: tuple[int, ...] = ()
         self._fallback = None  # MediaPipe, made the first time the model alone finds no one
+        #: How many times the runner was searched for in a whole picture (two model runs each).
+        self.searches = 0
 
     def _run(
         self, image: np.ndarray, roi: tuple[np.ndarray, float, float]
@@ -201,9 +205,11 @@ class OnnxPoseEstimator(Closes):
         marks[:, 4] = _sigmoid(marks[:, 4])
         return marks, float(np.ravel(flag)[0]), marks[33:35, :2]
 
-    def _find(self, image: np.ndarray) -> np.ndarray | None:
-        """The runner in a picture with no region yet: the whole picture, then the region the
-        model's own alignment points give; MediaPipe when the model finds no one."""
+    def _find(self, image: np.ndarray) -> tuple[np.ndarray, Roi] | None:
+        """The runner in a picture with no region yet, and the region for the next picture (in
+        this picture's pixels): the whole picture, then the region the model's own alignment
+        points give; MediaPipe when the model finds no one."""
+        self.searches += 1
         h, w = image.shape[:2]
         roi = (np.array([w / 2, h / 2]), float(max(w, h)), 0.0)
         for _ in range(_FIND_RUNS):
@@ -212,11 +218,10 @@ class OnnxPoseEstimator(Closes):
                 break
             roi = roi_from_alignment(align[0], align[1])
         else:
-            self._roi = roi
-            return marks
+            return marks, roi
         return self._mediapipe(image)
 
-    def _mediapipe(self, image: np.ndarray) -> np.ndarray | None:
+    def _mediapipe(self, image: np.ndarray) -> tuple[np.ndarray, Roi] | None:
         """MediaPipe's own detector and model on this picture, and the region they give."""
         from models.pose import MediaPipePoseEstimator
 
@@ -231,31 +236,41 @@ class OnnxPoseEstimator(Closes):
         up = up / max(float(np.hypot(*up)), 1e-6)
         marks, flag, align = self._run(image, roi_from_alignment(hips, hips + up * reach))
         if flag < MIN_PRESENCE:
-            self._roi = None
             return None
-        self._roi = roi_from_alignment(align[0], align[1])
-        return marks
+        return marks, roi_from_alignment(align[0], align[1])
 
-    def estimate(self, image_rgb: np.ndarray) -> np.ndarray | None:
-        """Landmarks of the runner in an RGB uint8 image, or None. A picture of another size
-        than the one before (the caller cropped it elsewhere) starts the search afresh: the
-        region kept is in the old picture's pixels."""
+    def estimate(
+        self, image_rgb: np.ndarray, origin: tuple[float, float] | None = None
+    ) -> np.ndarray | None:
+        """Landmarks of the runner in an RGB uint8 image, or None.
+
+        ``origin``: where the picture's top-left corner lies in the frame it was cut from (the
+        tracker's crop window, :mod:`tools.gait.tracking`). The region is kept in the frame's
+        pixels, so it stays on the runner however the window moves or changes size, and the
+        runner is not searched for again. Without ``origin``, a picture of another size than
+        the one before starts the search afresh (the region kept is in the old picture's
+        pixels)."""
         marks = None
-        if image_rgb.shape != self._shape:
-            self._roi, self._shape = None, image_rgb.shape
+        shift = np.zeros(2) if origin is None else np.asarray(origin, dtype=np.float64)
+        if origin is None and image_rgb.shape != self._shape:
+            self._roi = None
+        self._shape = image_rgb.shape
         if self._tracking and self._roi is not None:
-            marks, flag, align = self._run(image_rgb, self._roi)
+            centre, side, rotation = self._roi
+            marks, flag, align = self._run(image_rgb, (centre - shift, side, rotation))
             if flag >= MIN_PRESENCE:
-                align = self._smooth(align, self._roi[1])
+                align = self._smooth(align + shift, side)
                 self._roi = roi_from_alignment(align[0], align[1])
             else:
                 marks = None
         if marks is None:
             self._smooth.reset()
-            marks = self._find(image_rgb)
-            if marks is None:
+            found = self._find(image_rgb)
+            if found is None:
                 self._roi = None
                 return None
+            marks, (centre, side, rotation) = found
+            self._roi = (centre + shift, side, rotation)
         if not self._tracking:
             self._roi = None
         out = np.empty((33, 3), dtype=np.float64)

@@ -104,3 +104,31 @@ def test_heatmap_refinement_is_mediapipes() -> None:
     heatmap = rng.normal(-2.0, 2.0, (39, 64, 64))
     norm = rng.uniform(-0.05, 1.05, (39, 2))  # some outside the crop: left as they are
     np.testing.assert_allclose(_refine(norm, heatmap), _refine_by_loops(norm, heatmap))
+
+
+def test_the_region_moves_with_the_trackers_window(model: Path, frames: list[np.ndarray]) -> None:
+    """Each frame cut by a window that moves and changes size (as the tracker's crop does):
+    told where the window lies, the estimator keeps the runner's region across the cuts,
+    searching once, and finds the landmarks the whole frames give; not told, it searches
+    again at every cut of another size."""
+    h, w = frames[0].shape[:2]
+    windows = [(8 * (k % 5), 12 * (k % 4), w - 6 * (k % 3), h - 10 * (k % 6)) for k in range(60)]
+    cuts = [
+        np.ascontiguousarray(f[y0:y1, x0:x1])
+        for f, (x0, y0, x1, y1) in zip(frames[:60], windows, strict=True)
+    ]
+    with OnnxPoseEstimator(model) as whole:
+        full = np.array([whole.estimate(f) for f in frames[:60]])
+    with OnnxPoseEstimator(model) as told:
+        moved = np.array(
+            [told.estimate(c, (x0, y0)) for c, (x0, y0, _, _) in zip(cuts, windows, strict=True)]
+        )
+        assert told.searches == 1
+    with OnnxPoseEstimator(model) as blind:
+        for cut in cuts:
+            blind.estimate(cut)
+        assert blind.searches > 20
+    moved[:, :, :2] += np.array([w[:2] for w in windows], dtype=float)[:, None, :]
+    seen = full[:, :, 2] > 0.5
+    apart = np.hypot(*(moved[:, :, :2] - full[:, :, :2]).transpose(2, 0, 1))
+    assert np.median(apart[seen]) < 1.5, np.median(apart[seen])  # 0.89 px here

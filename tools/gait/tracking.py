@@ -140,7 +140,7 @@ def _track_chunk(
                 roi, seed = _expand(box, w, h), None
             x0, y0, x1, y1 = roi if roi is not None else (0, 0, w, h)
             crop = np.ascontiguousarray(frame[y0:y1, x0:x1])
-            landmarks = estimator.estimate(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
+            landmarks = estimator.estimate(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB), (x0, y0))
             if landmarks is None:
                 lost += 1
                 if lost >= _LOST_FRAMES_BEFORE_RESET:
