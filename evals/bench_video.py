@@ -59,6 +59,7 @@ import cv2
 
 from evals.gait_accuracy import VIDEO, shared_data_dir
 from models.pose import MEDIAPIPE, PoseEstimator
+from tools.gait.drawing import read_manifest
 from tools.gait.video_io import cpu_count
 
 GOAL_RATIO = 3.0
@@ -115,18 +116,54 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: CPU seconds of each timed run's process (and its ended children, the pose workers) when it
+#: printed its report.
+REPLY_CPU: dict[str, list[float]] = {}
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds so far of process ``pid`` and of its children it has waited for (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _timed(
     cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO, what: str = ""
 ) -> tuple[float, str]:
+    seconds, out, _ = _timed_reply(cmd, env, cwd, what)
+    return seconds, out
+
+
+def _timed_reply(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO, what: str = ""
+) -> tuple[float, str, float | None]:
+    """Wall seconds of ``cmd`` to its exit, its standard output, and the seconds until it
+    printed a JSON document's first line (``{``: the report, before the files are drawn)."""
     t0, c0 = time.perf_counter(), _children_cpu()
-    done = subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    seconds = time.perf_counter() - t0
-    if done.returncode != 0:
-        raise RuntimeError(f"{cmd[:4]} failed ({done.returncode}): {done.stdout[-500:]}")
+    reply = None
+    lines = []
+    with tempfile.TemporaryFile("w+") as errors:
+        with subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if reply is None and line.startswith("{"):
+                    reply = time.perf_counter() - t0
+                    REPLY_CPU.setdefault(what, []).append(_process_cpu(process.pid))
+                lines.append(line)
+            code = process.wait(timeout=900)
+        seconds = time.perf_counter() - t0
+        out = "".join(lines)
+        if code != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{cmd[:4]} failed ({code}): {out[-500:]} {errors.read()[-500:]}")
     CPU.setdefault(what, []).append(_children_cpu() - c0)
-    return seconds, done.stdout
+    return seconds, out, reply
 
 
 def decode_seconds(path: Path) -> tuple[float, int]:
@@ -148,13 +185,19 @@ def analyse_seconds(path: Path, work: Path, repo: Path = REPO) -> tuple[float, d
     env["COACHG_HOME"] = str(home)
     cmd = [sys.executable, "-m", "ui.cli", "--user", "bench", "analyze", str(path), "--json"]
     what = f"analyse {path} {repo}"
-    seconds, out = _timed([*cmd, "--out", str(home / "out")], env, cwd=repo, what=what)
+    seconds, out, reply = _timed_reply([*cmd, "--out", str(home / "out")], env, repo, what)
     report = json.loads(out[out.index("{") :])
     phases = {k: float(v) for k, v in report["timings_s"].items()}
-    phases["rest"] = seconds - sum(phases.values())
     cpu = {f"{k} cpu": float(v) for k, v in report.get("cpu_s", {}).items()}
+    drawn = read_manifest(home / "out") if "outputs" not in phases else None
+    if drawn is not None:  # the files drawn after the report (tools.gait.drawing)
+        phases["outputs"] = float(drawn["seconds"])
+        cpu["outputs cpu"] = float(drawn["cpu_seconds"])
+    phases["rest"] = seconds - sum(phases.values())
     if cpu:  # CPU seconds of each phase where the code reports them, and of the rest
         cpu["rest cpu"] = CPU[what][-1] - sum(cpu.values())
+    if reply is not None:  # the report printed: what a runner waits for before reading
+        phases["reply at"] = reply
     return seconds, phases | cpu
 
 
@@ -317,6 +360,12 @@ def main(argv: list[str] | None = None) -> int:
             )
     print(f"end to end against the pose model's own time (goal {POSE_GOAL_RATIO:g}x)")
     for r in rows:
+        for label, ph in (("now", r.phases), ("before", r.before_phases)):
+            if ph and "reply at" in ph and r.pose_floor[1]:
+                print(
+                    f"{r.name:30s} {label}: the report printed at {ph['reply at']:.2f} s = "
+                    f"{ph['reply at'] / r.pose_floor[1]:.2f}x (the files after it)"
+                )
         line = f"{r.name:30s} {r.analyse_s:.2f} s / {r.pose_floor[1]:.2f} s = {r.pose_ratio:.2f}x"
         if r.mediapipe_floor is not None and r.mediapipe_floor[1]:
             line += f"; against MediaPipe's own time {r.analyse_s / r.mediapipe_floor[1]:.2f}x"
@@ -332,6 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     print("CPU seconds (user + system, every process of the run; load moves these far less)")
     for key, values in CPU.items():
         print(f"  {key}: {statistics.median(values):.2f} (median of {len(values)})")
+    for key, values in REPLY_CPU.items():
+        print(
+            f"  {key}, until its report: {statistics.median(values):.2f} (median of {len(values)})"
+        )
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     for r in rows:
         verdict = "met" if r.ratio <= GOAL_RATIO else "NOT met"
