@@ -39,7 +39,13 @@ from agent.conversation import (
 from agent.dispatch import MODEL, decisive, for_the_kind, for_the_question
 from agent.drafting import draft_reply
 from agent.extractors import extract
-from agent.follow_up import answer_to_question, follow_up, missing_argument, only_details
+from agent.follow_up import (
+    answer_to_question,
+    flow_changes,
+    follow_up,
+    missing_argument,
+    only_details,
+)
 from agent.intents import IntentClassifier
 from agent.llm_calls import propose_call
 from agent.memory import Memory
@@ -224,6 +230,10 @@ class Coach:
                     route=Route("smalltalk", confidence=1.0, reason="stopped a flow"),
                     subject_ids=subject.ids,
                 )
+            if changes := flow_changes(flow.tool, message, text, today):  # "with a gym?"
+                self._clear(actor, about, FLOW)
+                call = ToolCall(flow.tool, flow.args | changes)
+                return self._step(actor, subject, message, call, {}, progress)
             hears = get_tool(flow.tool).hears
             heard = bool(hears and hears(message))
             waiting = waiting_flow(flow, proposed, message, text, heard)
@@ -464,7 +474,10 @@ class Coach:
             return reply
         ctx = self.tools.context(actor, about, progress)
         try:
-            step = spec.flow(ctx, own_data(data), message)
+            flow_data = own_data(data)
+            if spec.flow_args and not flow_data:  # the first step: what the call was given
+                flow_data = {"args": dict(call.args)}
+            step = spec.flow(ctx, flow_data, message)
         except Exception:
             log.exception("flow %s failed", call.name)
             self._clear(actor, about, FLOW)

@@ -119,6 +119,19 @@ def follow_up(
     return follow
 
 
+def flow_changes(tool: str, message: str, text: str, today: date) -> dict[str, Any]:
+    """What a message changes in a flow that began from its arguments ("what about with a
+    gym?", "make it 20 minutes" while a routine waits for its yes): the arguments it names,
+    when it builds on the flow rather than asking something of its own; empty otherwise."""
+    spec = TOOLS.get(tool)
+    if spec is None or not spec.flow_args:
+        return {}
+    elliptical = FOLLOW_UP.search(message) or (
+        len(text.split()) <= 4 and not STANDALONE.search(text)
+    )
+    return extract(spec, text, message, today).args if elliptical else {}
+
+
 def read_by_other(tool: str, text: str) -> Route | None:
     """The one other tool whose own readers find something in a short follow-up ("and her
     cadence?" names a metric only the change detector reads), as a route."""

@@ -237,3 +237,25 @@ def test_after_a_break_the_first_weeks_are_easy_and_small(
         long_km = max((s.km for s in week.sessions if s.type == "long"), default=None)
         if long_km is not None:
             assert all(s.km <= long_km for s in week.sessions if s.type == "easy")
+
+
+@pytest.mark.parametrize(
+    "message, days, not_on",
+    [
+        ("plan my next 4 weeks, I can only run 3 days", 3, None),
+        ("plan my next week then, 5 days", 5, None),
+        ("make me a plan for my race in 5 days", None, None),
+        ("a plan please, I took 2 days off", None, None),
+        ("4 runs a week, not on thursdays", 4, "thursday"),
+    ],
+)
+def test_a_plan_request_reads_running_days_and_days_off(
+    message: str, days: int | None, not_on: str | None
+) -> None:
+    from agent.extractors import extract
+    from agent.reading import normalise
+    from tools.registry import get_tool
+
+    args = extract(get_tool("plan_training"), normalise(message), message, date(2026, 12, 7)).args
+    assert args.get("days_per_week") == days
+    assert args.get("not_on") == not_on

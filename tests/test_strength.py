@@ -283,6 +283,26 @@ def test_routine_built_saved_and_logged_in_one_step(
     assert len(_sets(db, ann.id)) == sum(i["sets"] for i in items)
 
 
+def test_a_routine_waiting_for_its_yes_changes_with_a_follow_up_and_saves_under_a_name(
+    coach: Coach, db: Database, people: People
+) -> None:
+    ann = people.ann
+    shown = coach.turn(ann, "build me a 20 min strength routine i can do at home, twice a week")
+    assert "20 min, no gym" in shown.text
+    changed = coach.turn(ann, "what about with a gym")  # the 20 minutes and twice are kept
+    assert "**Runner's strength, 20 min, gym** (2 times a week)" in changed.text, changed.text
+    assert "Shall I save it" in changed.text
+    coach.turn(ann, "save it as calf day")
+    library = _library()
+    with db.session() as session:
+        from storage.strength import routines_of
+
+        (routine,) = routines_of(session, ann, ann.id)
+        items = list(routine.items)
+    assert routine.name == "calf day" and routine.minutes == 20 and routine.per_week == 2
+    assert any(library[i["exercise"]]["equipment"] not in ("body only", None) for i in items)
+
+
 def test_library_search_and_suggestions(ann_ctx: ToolContext) -> None:
     library = _library()
     ensure_library(ann_ctx)

@@ -86,6 +86,9 @@ class ToolSpec:
     remember: bool = False
     planned: bool = False
     flow: Flow | None = None
+    #: The flow's first step gets the call's arguments as ``data["args"]`` (those read from the
+    #: message and those a follow-up carried: "what about with a gym?" after "20 min at home").
+    flow_args: bool = False
     readers: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
     phrase_many: PhraseMany | None = None
     heavy: bool = False

@@ -353,9 +353,19 @@ def _race(text: str) -> str | None:
 
 
 def _days_per_week(text: str) -> int | None:
+    """Running days a week: "4 days a week", "3 runs per week", and in a plan's request "I can
+    only run 3 days", "5 days" (not "in 5 days", "3 days ago", "2 days off")."""
     count = r"(\d|" + "|".join(NUMBER_WORDS) + ")"
-    if m := re.search(rf"\b{count} (?:days?|times|runs)(?: a| per| each)? ?week", text.lower()):
-        return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
+    lowered = text.lower()
+    m = re.search(rf"\b{count} (?:days?|times|runs)(?: a| per| each)? ?week", lowered)
+    m = m or re.search(
+        rf"(?<!\bin )(?<!\bfor )(?<!\bwithin )\b{count} (?:days?|runs)\b(?! (?:ago|before|after|"
+        r"later|from now|off|of rest|rest|until|till|to go|left|out|in a row|running)\b)",
+        lowered,
+    )
+    if m:
+        days = int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
+        return days if 1 <= days <= 7 else None
     return None
 
 
@@ -366,7 +376,9 @@ def _not_on(text: str) -> str | None:
         r"thurs|fri|satur|sun)days?(?:,? (?:or |and )?)?)+)",
         lowered,
     )
-    return m[1].strip(" ,") if m else None
+    if not m:
+        return None
+    return re.sub(r"days\b", "day", m[1].strip(" ,"))  # "thursdays" -> "thursday"
 
 
 def _fresh(text: str) -> bool | None:

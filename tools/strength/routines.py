@@ -131,6 +131,27 @@ def item_line(item: dict[str, Any]) -> str:
     return f"- {escape(item['exercise'])}: {item['sets']} × {dose}{side}{reason}"
 
 
+def _said_minutes(text: str) -> int | None:
+    if m := re.search(r"\b(\d{1,3})\s*-?\s*(?:min|minute|mins|minutes)\b", text.lower()):
+        return max(10, min(120, int(m[1])))
+    return None
+
+
+def _said_per_week(text: str) -> int | None:
+    lowered = text.lower()
+    if m := re.search(r"\b(\d)\s*(?:x|times)\s*(?:a|per|/)\s*week\b", lowered):
+        return int(m[1])
+    words = {"once": 1, "twice": 2, "two times": 2, "three times": 3, "thrice": 3}
+    return next((n for word, n in words.items() if re.search(rf"\b{word}\b", lowered)), None)
+
+
+def _said_gym(text: str) -> bool | None:
+    lowered = text.lower()
+    if re.search(r"\b(no gym|no-gym|at home|home|bodyweight|no equipment|without)\b", lowered):
+        return False
+    return True if re.search(r"\bgym\b|barbell|machines?\b", lowered) else None
+
+
 def read_request(message: str) -> dict[str, Any]:
     """Minutes, sessions a week, gym or not, and a focus group, from a request."""
     text = message.lower()
@@ -275,6 +296,13 @@ def list_routines(ctx: ToolContext) -> ToolResult:
     )
 
 
+#: "save it as calf day", "call it Monday legs": the routine saved under the name given.
+_SAVE_AS = re.compile(
+    r"(?:\b(?:save|store|keep)(?: it| this| that| the routine)? (?:as|under)\s+"
+    r"|\b(?:call|name) (?:it|this|that|the routine)\s+(?:as\s+)?)"
+    r"(?!is\b)(?P<name>[\"“]?\w[\w '’-]{0,78})",
+    re.I,
+)
 _SHOW = re.compile(r"\b(show|list|what are|see|view)\b.*\broutines?\b|\bmy routines\b", re.I)
 
 
@@ -284,6 +312,8 @@ def routine_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowSt
         if _SHOW.search(message):
             return FlowStep(result=list_routines(ctx))
         request = read_request(message)
+        given = data.get("args") or {}
+        request |= {k: v for k, v in given.items() if k in request and v is not None}
         built = build_routine(ctx, **request)
         shown = _shown(built)
         text = "\n".join(
@@ -296,6 +326,9 @@ def routine_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowSt
             ]
         )
         return FlowStep(ask=text, data={"built": built}, shown=shown, confirming=True)
+    if named := _SAVE_AS.search(message):  # "save it as calf day": that name, saved
+        built = data["built"] | {"name": named["name"].strip(" .!\"'“”")[:80]}
+        return FlowStep(result=_save(ctx, built))
     if YES.match(message):
         return FlowStep(result=_save(ctx, data["built"]))
     if NO.match(message):
@@ -333,4 +366,11 @@ SPEC = ToolSpec(
     confirm=lambda args: "save this routine",
     phrase=_phrase,
     flow=routine_flow,
+    flow_args=True,
+    readers={
+        "minutes": _said_minutes,
+        "per_week": _said_per_week,
+        "gym": _said_gym,
+        "focus": group_of,
+    },
 )
