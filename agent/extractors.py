@@ -264,8 +264,7 @@ def shift_count(previous: dict[str, Any], names: set[str], text: str) -> dict[st
     name = "limit" if "limit" in names else "weeks" if "weeks" in names else None
     if name is None:
         return {}
-    m = _NEW_COUNT.search(text) if name == "limit" else None
-    m = m or _BARE_COUNT.search(text)
+    m = _NEW_COUNT.search(text) or _BARE_COUNT.search(text)  # "just the last 2", "and 6?"
     if not m:
         return {}
     return {name: int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]}

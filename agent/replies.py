@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agent.router import Route
-from agent.safety import MEDICATION, RED_FLAG
+from agent.safety import MEDICATION, NUTRITION, RED_FLAG
 from knowledge import scope
 from knowledge.pain import CLOT, HILBERG
 from storage.access import DENIED
@@ -44,6 +44,8 @@ def decline_answer(reason: str, message: str = "") -> str:
         return SEE_A_DOCTOR_TODAY if CLOT.search(message) else SEE_A_DOCTOR
     if reason == MEDICATION:
         return scope.MEDICATION.answer
+    if reason == NUTRITION:
+        return scope.NUTRITION.answer
     return DECLINE
 
 

@@ -72,6 +72,13 @@ RED_FLAG = "a symptom that needs a doctor"
 OUTSIDE = "outside what Coach G may do"
 #: Medicines and doses: answered with who to ask (``knowledge.scope.MEDICATION``).
 MEDICATION = "a medication question"
+#: A meal, diet or fuelling plan asked for: who to ask (``knowledge.scope.NUTRITION``); a
+#: question about nutrition research goes to the notes, which answer it the same way.
+NUTRITION = "a nutrition plan"
+_NUTRITION_PLAN = (
+    r"\b(meal|diet|nutrition|food|eating|fuell?ing|carb[- ]?load\w*|hydration|calorie)"
+    r" ?(plan|schedule|guide|programme|program|routine)s?\b"
+)
 _RED_FLAGS = (
     r"\bchest (pain|pains|tight\w*|pressure|hurts?)\b|\b(tight|pain in( my)?|pressure in( my)?) "
     r"(my )?chest\b(?! straps?)"
@@ -113,6 +120,8 @@ def check(text: str) -> str | None:
         return OUTSIDE
     if has(text, MEDICATION_WORDS):
         return MEDICATION
+    if has(text, _NUTRITION_PLAN):
+        return NUTRITION
     if has(text, _PAIN) and has(text, _WHATS_WRONG, _CONDITION_QUESTION):
         return OUTSIDE
     return None

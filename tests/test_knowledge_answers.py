@@ -249,3 +249,22 @@ def test_the_long_run_spike_note_comes_with_the_runners_own_spikes(
     assert f"past the longest of the 30 days before: {len(spikes)} in all" in reply, reply
     assert f"{metres / 1000:.1f} km against {longest / 1000:.1f} km" in reply
     assert f"{round((metres / longest - 1) * 100):+d} %" in reply
+
+
+@pytest.mark.parametrize(
+    "message, declined",
+    [
+        ("can you make me a meal plan for race week?", True),
+        ("I need a carb loading schedule for sunday", True),
+        ("make me a training plan for race week", False),
+        ("what's the plan for my long run?", False),
+    ],
+)
+def test_a_meal_plan_is_declined_with_who_to_ask(message: str, declined: bool) -> None:
+    from agent.safety import NUTRITION
+
+    reason = check(normalise(message))
+    assert (reason == NUTRITION) == declined
+    if declined:
+        assert decline_answer(reason, message) == scope.NUTRITION.answer
+        assert "dietitian" in scope.NUTRITION.answer

@@ -325,6 +325,7 @@ def test_the_chat_asks_before_storing_a_max_heart_rate_then_shows_it(
     [
         ("max hr 192", {"max_hr": 192}),
         ("resting hr 48", {"resting_hr": 48}),
+        ("set my resting to 46", {"resting_hr": 46}),
         ("my threshold pace is 4:25/km", {"threshold_pace": "4:25"}),
         ("lactate threshold heart rate 172", {"threshold_hr": 172}),
         ("I'm female", {"sex": "female"}),

@@ -374,7 +374,7 @@ _PACE = r"(\d{1,2}:\d{2})(?:\s*(?:min\s*)?(?:/|per|a)\s*(?:km|kilomet(?:re|er)))
 #: or "<value> as my <words>" ("use 4:40 per km as my threshold pace").
 _WORDS = {
     "max_hr": rf"(?:max(?:imum|imal)?\.? ?{_HR}|hr ?max|mhr)",
-    "resting_hr": rf"(?:resting ?{_HR}|rhr)",
+    "resting_hr": rf"(?:resting(?: ?{_HR})?|rhr)",  # "and resting is 48"
     "threshold_hr": rf"(?:(?:lactate |anaerobic )?threshold ?{_HR}|lthr|lt ?hr)",
     "threshold_pace": r"(?:(?:lactate )?threshold|lt) (?:running )?pace",
 }

@@ -360,6 +360,8 @@ SPEC = ToolSpec(
         "am I doing more than a month ago",
         "this block vs the previous block",
         "compare Ann's last 4 weeks",
+        "compare all my athletes' last 4 weeks",
+        "just Sam, last 8 weeks vs the 8 before",
         "last 6 weeks versus the 6 weeks before",
         "is my volume up on the previous four weeks",
         "compare my recent training to before",
