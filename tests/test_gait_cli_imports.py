@@ -42,3 +42,31 @@ def test_the_command_word_skips_options_and_the_user_name() -> None:
     assert _command_word(["--user=ann", "analyze"]) == "analyze"
     assert _command_word(["-v"]) is None
     assert "analyze" in COMMANDS
+
+
+_BEFORE_THE_REPORT = (
+    "import sys\n"
+    "from tests.test_gait_helpers import VIDEO, require\n"
+    "from tools.gait.analyze import analyze_track\n"
+    "from tools.gait.tracking import track_pose\n"
+    "from tools.gait.video_io import probe_video\n"
+    "info = probe_video(require(VIDEO))\n"
+    "track = track_pose(info, step=2, workers=1)\n"
+    "report = analyze_track(info, track, out_dir=sys.argv[1], later=True)\n"
+    "print(len(report.artifacts), 'matplotlib' in sys.modules)\n"
+)
+
+
+def test_the_report_comes_before_the_drawing_code_loads(tmp_path: Path) -> None:
+    """Every file is named in the report before Matplotlib (a third of a second of imports)
+    is loaded: it loads when the files are drawn, after the report."""
+    done = subprocess.run(
+        [sys.executable, "-c", _BEFORE_THE_REPORT, str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    files, loaded = done.stdout.split()[-2:]
+    assert int(files) >= 10 and loaded == "False"

@@ -5,20 +5,32 @@ the foot lands, joint angles, posture, from behind) with each metric per step ov
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
 
 from tools.gait.drawing import finish, temporary
 from tools.gait.families import FAMILIES, Family
 from tools.gait.kinematics import Kinematics, angle_from_down, foot_angle, inner_angle
 from tools.gait.report import GaitReport, MetricSummary
 from tools.gait.steps import Step
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+def _pyplot() -> ModuleType:
+    """Matplotlib's pyplot on its file-only backend, imported on first drawing: which files
+    there will be is known without it (a third of a second of imports), so the report and its
+    reply come first (:mod:`tools.gait.drawing`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
 
 _SIDE_COLOURS = {"left": "tab:blue", "right": "tab:orange"}
 #: Chat width: 7 inches at 100 dpi = 700 pixels, with fonts read at that size.
@@ -92,6 +104,7 @@ def stride_angle_plot(
     if not any(len(c) >= 2 for _, curves in per_side.values() for c in curves.values()):
         return None
     names = list(per_side["left"][1])
+    plt = _pyplot()
     fig, axes = plt.subplots(4, 1, figsize=(CHAT_WIDTH_IN, 10.5), sharex=True)
     for side, (strides, curves) in per_side.items():
         for ax, name in zip(axes.flat, names, strict=True):
@@ -136,6 +149,8 @@ def stride_angle_plot(
 
 def _draw_metric(ax: Axes, m: MetricSummary) -> None:
     """One metric per step over the clip: each foot's values, the median, the typical range."""
+    from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.yaxis.set_major_locator(MaxNLocator(4))
     for side in ("left", "right", ""):
@@ -196,6 +211,7 @@ def family_plot(report: GaitReport, family: Family, path: Path) -> Path | None:
     if not ms:
         return None
     height = PANEL_HEIGHT_IN * len(ms) + 1.6
+    plt = _pyplot()
     fig, axes = plt.subplots(len(ms), 1, figsize=(CHAT_WIDTH_IN, height), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, m in zip(axes, ms, strict=True):

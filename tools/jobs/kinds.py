@@ -49,7 +49,7 @@ def analyze_video(
 
     check_fps(fps)
     with take(video, fps) or start_pose(video, fps=fps) as pose:
-        import tools.gait.outputs  # noqa: F401  (plots and drawing: loaded while pose runs)
+        import tools.gait.outputs  # noqa: F401  (drawing code, loaded while pose runs)
         from tools.gait.tool import analyze_and_store
 
         return analyze_and_store(ctx, video, fps=fps, pose_job=pose, **options)
