@@ -3,7 +3,11 @@
 A run's cadence, step length, heart rate, power and efficiency move with how fast it was, how hilly,
 how long and (for heart rate) how hot. Before looking for changes in the runner, each run's value is
 moved along a straight line, fitted robustly (Huber's loss) over the runner's own runs, to their
-usual speed, climb, duration and temperature: :func:`adjust`. What the line cannot take out (a
+usual speed, climb, duration and temperature: :func:`adjust`. The line's slopes are learnt
+from differences between runs of the same calendar month (each month its own level), so that a
+level that moves between months, a runner getting fitter or a change to be found, cannot tilt
+them (issue 19: across all runs, the fitter years were also the faster ones, and the line took
+up to a quarter of a lasting heart-rate step out with the pace). What the line cannot take out (a
 trip to the mountains or to altitude, a heat wave the watch did not record, a block of trail
 running) is checked afterwards by :func:`confounders`, which says what differed between the runs
 before and after a change, so that a change that follows a switch of terrain or season is said
@@ -113,6 +117,57 @@ def robust_fit(x: np.ndarray, y: np.ndarray, iterations: int = 30) -> np.ndarray
     return coef
 
 
+def within_fit(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, iterations: int = 30
+) -> np.ndarray:
+    """Slopes of ``y`` on the columns of ``x`` learnt from differences between runs of the same
+    group (a calendar month) only: each group has its own level (a fixed effect), and the
+    slopes are fitted with Huber's loss (iteratively reweighted, the weighted group means taken
+    out at each step). A level that changes between months, a runner getting fitter or a
+    change to be found, cannot pull the slopes: over the years a fitter runner runs faster at a
+    lower heart rate, which a line across all the runs takes for heart rate falling with pace
+    and which partly takes a lasting change out with the pace. A group of one run says
+    nothing."""
+    _, group = np.unique(groups, return_inverse=True)
+    count = np.bincount(group)
+    weights = np.ones(len(y))
+    slopes = np.zeros(x.shape[1])
+    for _ in range(iterations):
+        total = np.bincount(group, weights=weights)
+        y_mean = np.bincount(group, weights=weights * y) / total
+        x_mean = np.column_stack(
+            [np.bincount(group, weights=weights * x[:, j]) / total for j in range(x.shape[1])]
+        )
+        yd, xd = y - y_mean[group], x - x_mean[group]
+        root = np.sqrt(weights)
+        slopes = np.linalg.lstsq(xd * root[:, None], yd * root, rcond=None)[0]
+        residual = (yd - xd @ slopes)[count[group] > 1]
+        scale = 1.4826 * np.median(np.abs(residual - np.median(residual))) or 1.0
+        new = np.minimum(1.0, HUBER * scale / np.maximum(np.abs(yd - xd @ slopes), 1e-12))
+        if np.allclose(new, weights, atol=1e-4):
+            break
+        weights = new
+    return slopes
+
+
+def month_of(covariates: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """Each run's calendar month (months since January 2000) from ``day_number`` (days since
+    1 January 2000); None when the covariates do not say when the runs were."""
+    days = covariates.get("day_number")
+    if days is None:
+        return None
+    days = np.asarray(days, dtype=float)
+    if not np.isfinite(days).all():
+        return None
+    moment = np.datetime64("2000-01-01") + days.astype("int64").astype("timedelta64[D]")
+    return moment.astype("datetime64[M]").astype("int64")
+
+
+#: The slopes are learnt within months (:func:`within_fit`) when the runs beyond the first of
+#: their month number at least this many per covariate; else across all runs.
+WITHIN_RUNS = 15
+
+
 def _transform(name: str, x: np.ndarray) -> np.ndarray:
     """Duration enters as its logarithm (heart rate drifts up fast, then slowly)."""
     if name == "duration":
@@ -124,9 +179,11 @@ def _transform(name: str, x: np.ndarray) -> np.ndarray:
 def adjust(y: np.ndarray, covariates: Mapping[str, np.ndarray], names: tuple[str, ...]) -> Adjusted:
     """``y`` moved to the median of each covariate in ``names`` along a robust straight-line fit.
 
-    A covariate known for fewer than :data:`MIN_KNOWN` of the runs is left out; where one is
-    unknown for a run, the run is taken at the median (no move for it). With fewer runs than
-    ten per covariate nothing is moved.
+    The slopes are learnt from runs of the same calendar month (:func:`within_fit`, months
+    from ``covariates["day_number"]``) when there are enough of them (:data:`WITHIN_RUNS`),
+    else across all the runs. A covariate known for fewer than :data:`MIN_KNOWN` of the runs
+    is left out; where one is unknown for a run, the run is taken at the median (no move for
+    it). With fewer runs than ten per covariate nothing is moved.
     """
     y = np.asarray(y, dtype=float)
     used = [n for n in names if np.isfinite(covariates[n]).mean() >= MIN_KNOWN]
@@ -137,7 +194,14 @@ def adjust(y: np.ndarray, covariates: Mapping[str, np.ndarray], names: tuple[str
     reference = np.nanmedian(x, axis=0)
     x = np.where(np.isfinite(x), x, reference)
     ok = np.isfinite(y)
-    slopes = robust_fit(x[ok], y[ok])[1:]
+    month = month_of(covariates)
+    within = 0  # runs beyond the first of their month: what a within-month slope learns from
+    if month is not None:
+        within = int(ok.sum() - np.unique(month[ok]).size)
+    if month is not None and within >= WITHIN_RUNS * len(used):
+        slopes = within_fit(x[ok], y[ok], month[ok])
+    else:
+        slopes = robust_fit(x[ok], y[ok])[1:]
     moved = y - (x - reference) @ slopes
     ref_raw = {n: float(np.nanmedian(raw[:, i])) for i, n in enumerate(used)}
     per_unit = {}
