@@ -93,6 +93,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Leaving a multi-turn conversation.
+#: "stop, I'll finish it later": a pause, not an end.
+LATER = re.compile(r"\b(later|another time|tomorrow|after ?wards?|in a bit|pause)\b", re.I)
 STOP = re.compile(
     r"^\s*(stop|cancel|quit|exit|never ?mind|forget it|let's stop|end)\b"
     r"|^\W*(thanks?\w*|cheers|ok|okay)?\W*(coach\W*)?"
@@ -222,7 +224,23 @@ class Coach:
         # A write waiting for a yes was asked after the conversation went elsewhere: the yes
         # (or no) is its answer, not the waiting conversation's.
         if flow is not None and not files and pending is None:
-            if STOP.match(message):
+            stopped = STOP.match(message)
+            rest = message[stopped.end() :].strip(" ,.;:!-") if stopped else ""
+            rest = re.sub(r"^(that|it|this)\b[\s,.;:!-]*", "", rest, flags=re.I)
+            if stopped and LATER.search(rest):  # "stop, I'll finish it later": paused
+                return Reply(
+                    self._leave_flow(actor, about, flow, PAUSE).strip("()"),
+                    backend=self.llm.name,
+                    route=Route("smalltalk", flow.tool, reason="paused a flow", confidence=1.0),
+                    subject_ids=subject.ids,
+                )
+            if stopped and self._new_request(rest, files, today):
+                # "never mind that. what should I work on next?": stopped, then answered
+                self._clear(actor, about, FLOW)
+                message, text, flow = rest, normalise(rest), None
+                proposed = route(message, files, today, self.classifier)
+                proposed.answer = answer_kind(text) if proposed.kind != "pain" else proposed.answer
+            elif stopped:
                 self._clear(actor, about, FLOW)
                 return Reply(
                     "Okay, we'll stop here.",
@@ -230,6 +248,7 @@ class Coach:
                     route=Route("smalltalk", confidence=1.0, reason="stopped a flow"),
                     subject_ids=subject.ids,
                 )
+        if flow is not None and not files and pending is None:
             if changes := flow_changes(flow.tool, message, text, today):  # "with a gym?"
                 self._clear(actor, about, FLOW)
                 call = ToolCall(flow.tool, flow.args | changes)
@@ -340,8 +359,8 @@ class Coach:
         return f"(I didn't {spec.summary}: ask again when you want it.)"
 
     def _new_request(self, message: str, files: list[str], today: date) -> bool:
-        """Whether what follows a "no" is a request of its own ("no wait, what did I run
-        yesterday?")."""
+        """Whether what follows a "no" (or "stop") is a request of its own ("no wait, what did
+        I run yesterday?")."""
         rest = NO.sub("", message, count=1).strip(" ,.!-")
         if len(rest.split()) < 3:
             return False

@@ -90,7 +90,10 @@ def follow_up(
     same_tool = proposed.tool == tool
     if not (elliptical and (changes or named)) and not (not proposed.sure and changes):
         return None
-    own_request = not FOLLOW_UP.search(message)  # a short request of its own: "Bob's pace?"
+    # a short request of its own ("Bob's pace?"), or a whole one after "and" ("and how many
+    # runs did I do in October?")
+    whole = proposed.confidence >= 0.9 and len(text.split()) >= 6 and STANDALONE.search(text)
+    own_request = not FOLLOW_UP.search(message) or bool(whole)
     if (
         proposed.sure
         and not same_tool

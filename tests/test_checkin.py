@@ -119,6 +119,21 @@ def test_stop_and_come_back_later_the_same_day(world: World, runner) -> None:
     )
 
 
+def test_stop_then_a_request_answers_it_and_stop_for_later_pauses(world: World, runner) -> None:
+    athlete, _ = runner
+    coach = Coach(world.db, world.settings, today=TODAY)
+    coach.turn(athlete, "weekly check-in please")
+    paused = coach.turn(athlete, "stop, i'll finish it later")
+    assert "is paused" in paused.text and "back to it" in paused.text
+    resumed = coach.turn(athlete, "back to it")
+    assert "How do your legs and body feel" in resumed.text or "1 (" in resumed.text
+
+    answered = coach.turn(athlete, "never mind that. how many runs did I do in October 2026?")
+    assert [call.name for call in answered.tool_calls] == ["list_activities"]
+    assert answered.tool_calls[0].args.get("since") == "2026-10-01"
+    assert "stop here" not in answered.text
+
+
 def test_a_red_flag_answer_gets_see_a_doctor_and_the_check_in_waits(world: World, runner) -> None:
     athlete, _ = runner
     coach = Coach(world.db, world.settings, today=TODAY)
