@@ -6,7 +6,8 @@ character n-grams of it (which keep typos and rare words such as "acwr" apart); 
 logistic regression over them gives calibrated-enough probabilities (see ``evals/`` for the
 reliability measured on a held-out set). It trains on the labelled examples in
 ``agent/examples/`` and every tool spec's ``examples``, in seconds, so a new tool is learned
-by adding its spec.
+by adding its spec. The examples' vectors ship with it (``agent/examples/vectors.npz``, written by
+``python -m agent.example_vectors``), so training embeds only examples added since.
 """
 
 from __future__ import annotations
