@@ -1,6 +1,9 @@
 """Worker process for parallel pose tracking.
 
-Usage: ``python -m tools.gait.pose_worker ARGS_JSON OUT.npz``.
+Usage: ``python -m tools.gait.pose_worker ARGS_JSON OUT.npz``, or ``python -m
+tools.gait.pose_worker --wait`` (a warm worker, :mod:`tools.gait.warm_pool`: it loads what
+tracking needs, then reads ``{"args": ARGS, "out": OUT.npz}`` as one line from its standard
+input; it exits at once when its input closes with no line).
 
 Runs the same tracker as the parent on one chunk of frames and saves the landmarks (and, when
 asked, the frames) to OUT.npz; OUT.done holds how many frames are done so far.
@@ -48,5 +51,23 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def wait_for_chunk() -> int:
+    """A warm worker: load NumPy, OpenCV and the pose model now, then track the one chunk its
+    standard input names (exit 0 without one: the pool was stopped)."""
+    _skip_unused_imports()
+    import cv2  # noqa: F401  (what reading the frames needs)
+
+    from models.pose import PoseEstimator
+    from tools.gait import tracking  # noqa: F401
+
+    with PoseEstimator(tracking=True):  # the runtime and the model loaded, converted if need be
+        pass
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0
+    job = json.loads(line)
+    return main([json.dumps(job["args"]), job["out"]])
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(wait_for_chunk() if sys.argv[1:] == ["--wait"] else main(sys.argv[1:]))

@@ -226,6 +226,23 @@ def _same_person(a: np.ndarray, b: np.ndarray | None) -> bool:
     return abs(hb / ha - 1) < 0.25 and float(np.linalg.norm(ca - cb)) < ha / 3
 
 
+def _warm_worker(args: dict[str, object], out: Path) -> subprocess.Popen[bytes] | None:
+    """A warm worker (:mod:`tools.gait.warm_pool`) given this chunk, or None when none waits."""
+    from tools.gait import warm_pool
+
+    while (proc := warm_pool.take()) is not None:
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write((json.dumps({"args": args, "out": str(out)}) + "\n").encode())
+            proc.stdin.close()
+        except OSError:  # it died waiting: try the next
+            proc.kill()
+            proc.wait()
+            continue
+        return proc
+    return None
+
+
 class _Workers:
     """Worker processes tracking chunks of a clip, started now and collected later.
 
@@ -251,10 +268,12 @@ class _Workers:
                 "step": step,
                 "keep": keep,
             }
-            cmd = [sys.executable, "-m", "tools.gait.pose_worker", json.dumps(args), str(out)]
-            proc = subprocess.Popen(
-                cmd, cwd=_REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            proc = _warm_worker(args, out)
+            if proc is None:  # none waiting: a fresh one (a third of a CPU second to start)
+                cmd = [sys.executable, "-m", "tools.gait.pose_worker", json.dumps(args), str(out)]
+                proc = subprocess.Popen(
+                    cmd, cwd=_REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
             self._procs.append((proc, out, a, b))
 
     def _frames_done(self) -> int:
@@ -373,10 +392,14 @@ class PoseJob:
         return lambda n: progress(n / self.n_samples, "finding the runner's pose")
 
     def close(self) -> None:
-        """Stop the workers (nothing when finished)."""
+        """Stop the workers (nothing when finished), and start warm ones for the next analysis
+        where a long-running process keeps some (:mod:`tools.gait.warm_pool`)."""
         if self._workers is not None:
             self._workers.close()
             self._workers = None
+            from tools.gait import warm_pool
+
+            warm_pool.refill()
 
     def __enter__(self) -> PoseJob:
         return self

@@ -91,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(f"Coach G worker metrics at http://{host}:{port}/metrics", flush=True)
     runner = JobRunner(database(settings.database_url), settings, workers=0)
+    from tools.gait.warm_pool import keep_warm
+
+    keep_warm()  # pose workers started ahead of the first video analysis, and each next one
     print(f"Coach G worker: {args.workers} worker(s) on the shared queue; Ctrl+C stops.")
     runner.work(args.workers)
     return 0
