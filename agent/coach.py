@@ -166,6 +166,9 @@ class Coach:
             self.memory.remember(actor, None, message, reply)
             return reply
         reply = self._answer(actor, subject, message, files, progress or no_progress, states)
+        lost = reply.route is not None and reply.route.kind == "unknown"
+        if lost and subjects.names_a_stranger(actor, message, people):  # "now bob", "and bob's?"
+            reply = Reply(NOT_YOUR_ATHLETE, backend=self.llm.name, route=Route("decline"))
         about = subject.one
         named_only = subject.named and not reply.tool_calls and last is not None
         now = talk.after(message, about, actor) if people else talk

@@ -83,6 +83,8 @@ def _limit(text: str) -> int | None:
         return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
     if m := re.search(rf"\b{count} {_NEWEST} {_ITEMS}", text):
         return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
+    if m := re.search(rf"\btop {count}\b(?! ?(?:km|k|mi|miles|%|percent))", text):
+        return int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]  # "top 3 longest hikes"
     if re.search(
         rf"\b{_NEWEST} (\w+ )?(run|ride|swim|walk|hike|jog|activity|workout|session)\b", text
     ):

@@ -43,6 +43,7 @@ _VOCABULARY = word_set(
     strike forefoot midfoot contact oscillation vertical pelvic trunk posture economy
     instructions ignore prompt system password secret diagnose diagnosis injury trending trend
     changed overtraining fatigue strength squats deadlifts history features commands
+    longest fastest furthest farthest biggest heaviest slowest quickest
     """
 ) | {name for name in MONTH_NAMES if len(name) > 3}  # short words are never corrected
 #: Real words one slip away from a vocabulary word: never "corrected".

@@ -77,6 +77,8 @@ def route(
         return _attached(text, message, list(attachments), today)
     if only_smalltalk(text):
         return Route("smalltalk", confidence=0.95, reason="small talk")
+    if HELP.search(text):  # "hi! what can you do for a coach?"
+        return Route("help", confidence=0.95, reason="asks what Coach G does")
     if named := claimed_by(text):  # "check-in: 3 runs, 20k, sleep good"
         return for_tool(named, text, message, today, 0.95)
     ranked = (classifier or default_classifier()).rank(message)
@@ -88,6 +90,14 @@ def route(
         found = for_tool(label, text, message, today, probability, alternatives)
     found.ranking = ranked
     return found
+
+
+#: A question about Coach G itself, whatever greeting comes with it.
+HELP = re.compile(
+    r"^\W*(?:(?:hi|hey|hello|ok|okay|so)\W+)*(?:coach\W+)?(?:what (?:can|do|else can) you do"
+    r"|what are you able to do|how do(?:es)? (?:this|it|coach g) work|what can i ask(?: you)?"
+    r"|what do you (?:offer|help with))\b(?!.{0,12}\b(?:about|with) (?:my|her|his|\w+'s)\b)"
+)
 
 
 def for_tool(

@@ -175,6 +175,22 @@ def resolve(
     return Subject(ids=[actor.id])
 
 
+#: A coach's turn to someone by name alone: "now bob", "and bob's?", "what about max".
+_JUST_A_NAME = re.compile(
+    r"^\W*(?:and|now|ok now|then|what about|how about|same for)\s+([a-z]+)(?:'s|’s)?\W*$", re.I
+)
+
+
+def names_a_stranger(actor: User, message: str, people: list[User]) -> bool:
+    """Whether a coach's message that asks nothing else names someone who is not one of their
+    athletes ("now bob" from a coach of Sam and Ann): said when nothing else could read it."""
+    found = _JUST_A_NAME.match(message.replace("’", "'"))
+    if actor.role != "coach" or not found:
+        return False
+    known = _names(actor).union(*(_names(p) for p in people)) | NOT_PEOPLE
+    return found[1].lower() not in known
+
+
 def third_person(message: str) -> bool:
     """Whether ``message`` speaks of someone else by a pronoun ("she's limping")."""
     return bool(_PRONOUN.search(message))

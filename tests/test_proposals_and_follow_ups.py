@@ -14,10 +14,12 @@ from statistics import median
 import pytest
 
 from agent.coach import Coach
+from agent.replies import NOT_YOUR_ATHLETE
 from agent.router import route
 from storage.conversation import clear_state, states_of
 from storage.db import Database
 from storage.gait_reports import save_gait_report
+from storage.settings import Settings
 from tests.conftest import People
 from tests.worlds import World
 from tools.activities import list_activities
@@ -199,3 +201,34 @@ def test_a_level_from_old_runs_is_dated(history_world: World) -> None:
     result = detect_changes(ctx, metric="cadence")
     [finding] = [f for f in result.rendered_findings("judgement") if f.topic == "cadence_range"]
     assert f"(from your runs up to {latest.day} {latest:%b %Y}, over a year ago)" in finding.verdict
+
+
+@pytest.mark.parametrize("message", ["now bob", "and bob's?"])
+def test_a_coach_turning_to_someone_not_theirs_by_name_alone_is_refused(
+    db: Database, people: People, settings: Settings, message: str
+) -> None:
+    coach = Coach(db, settings, today=TODAY)
+    coach.turn(people.cora, "how many km did ann run in october 2026?")
+    reply = coach.turn(people.cora, message)
+    assert reply.text == NOT_YOUR_ATHLETE
+    assert reply.tool_calls == []
+    # an athlete's own "and swims?" is a follow-up, never a stranger
+    assert coach.turn(people.ann, "and bench?").text != NOT_YOUR_ATHLETE
+
+
+@pytest.mark.parametrize(
+    "message, args",
+    [
+        ("top 3 longest hikes ever", {"limit": 3, "sport": "hike", "order": "longest"}),
+        ("whats my longst run in 2024", {"order": "longest", "sport": "run"}),
+    ],
+)
+def test_top_n_and_a_slip_in_a_record_word_are_read(message: str, args: dict) -> None:
+    found = route(message, today=TODAY)
+    assert found.tool == "list_activities"
+    assert args.items() <= found.args.items()
+
+
+@pytest.mark.parametrize("message", ["hi! what can you do for a coach?", "how does this work?"])
+def test_what_can_you_do_gets_the_help(message: str) -> None:
+    assert route(message, today=TODAY).kind == "help"

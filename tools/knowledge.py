@@ -141,8 +141,6 @@ SPEC = ToolSpec(
     function=search_knowledge,
     summary="explain running technique and training, with sources",
     examples=(
-        "what's the difference between fitness and form?",
-        "what does form mean in training load?",
         "why does cadence matter?",
         "explain the 10% rule using my numbers",
         "what's the 30% rule about weekly jumps, with my weeks",
@@ -160,6 +158,8 @@ SPEC = ToolSpec(
         "best breakfast before a long run",
         "how much water should I drink on a run",
         "is coffee before running a good idea",
+        "what's the difference between fitness and form?",
+        "what does form mean in training load?",
     ),
     phrase=_phrase,
     # general questions ("is it bad to run every day?") are answered from the notes
