@@ -93,9 +93,57 @@ elsewhere rose by up to 8 points; the everyday-noise floor at 0.75 or 0.5 of the
 changed nothing (the penalty, not that floor, is what a +5 % step misses). False alarms on
 shuffled runs stay at 0-1 % (at most 5 % asked).
 
+Issue 19, fourth part (power for heart rate at pace and efficiency). Two changes, chosen on
+seeds 11-13 (150 trials each) and reported on seeds the choice never saw:
+
+1. The straight line's slopes are learnt within calendar months
+   (:func:`tools.trends.expected.within_fit`, each month its own level): across all runs the
+   fitter years were also the faster ones, and the line took up to a quarter of a lasting
+   heart-rate step out with the pace (now at least 98 % kept); run-to-run noise 3.56 -> 3.40 %
+   (heart rate), 3.65 -> 3.40 % (efficiency). It predicts held-out months a little worse
+   (``--models``, line now: cadence 1.905, step length 0.01357, heart rate 6.45 bpm,
+   efficiency 0.0511 m/beat; was 1.893 / 0.0134 / 6.36 / 0.050): months' levels are no longer
+   read from the pace, which is what detection needs.
+2. With the tool's bar (a smallest change of at least the everyday noise, 10 runs a side), the
+   penalty is the share of the 1 % one with which the whole rule still shows a change in about
+   1 % of Gaussian-noise series (:data:`tools.trends.changepoints.FILTERED`, 0.7 at 120 runs).
+
+Measured and not kept (seed 11, 150-200 trials): gradient-boosted trees on the conditions
+alone (no time of year, cross-fitted; +5 % heart rate 28 %), trees fitted within months (42 %,
+efficiency 50 %), extra covariates in the line (time of day, races, stops, the pace's spread,
+load of the last 2 and 7 days, days since the last run: run-to-run noise 3.40 -> 3.35 % at
+most), a curved pace and a heat term (no gain), clipping wild runs at 2 or 2.5 noise units
+instead of 3 (no gain), and counting the autocorrelation only where significant (+3 points,
+but the penalty has to rise again to hold false alarms). No per-run streams are in this
+series (summaries only), so the first minutes' heart rate could not be tried.
+
+Before (the code at the start of this part) -> after, 300 trials; seed 0, and the held-out
+seeds 21, 22 and 23 (mean; "shuffled, then stepped" on seed 0 only):
+
+    seed 0       +2 %        +3 %        +5 %        | unstepped | shuffled | shuffled, stepped +5 %
+    cadence      59 -> 66 %  89 -> 89 %  92 -> 92 %  | 2 -> 2 %  | 0 -> 0 % | 92 -> 92 %
+    step length  17 -> 23 %  83 -> 83 %  91 -> 91 %  | 0 -> 0 %  | 0 -> 0 % | 91 -> 91 %
+    heart rate   13 -> 20 %  22 -> 23 %  40 -> 49 %  | 48 -> 56 % | 1 -> 2 % | 58 -> 62 %
+    efficiency   14 -> 21 %  24 -> 36 %  50 -> 63 %  | 39 -> 58 % | 0 -> 1 % | 52 -> 60 %
+    speed         2 ->  4 %   2 ->  4 %   7 -> 10 %  | 16 -> 20 % | 1 -> 3 % |  6 ->  7 %
+    seeds 21-23  +3 % cadence 87.3 -> 87.7 %, step length 80.3 -> 82.7 %; +5 % heart rate
+                 40.3 -> 50.0 % (41/37/43 -> 50/47/53), efficiency 46.0 -> 61.3 %
+                 (42/50/46 -> 58/65/61); false alarms on shuffled runs at most 2 % (speed 3 %)
+
+Efficiency now reaches the 60 % asked for a +5 % step; heart rate at pace does not (50 %).
+Against the runner's noise alone (shuffled, then stepped) a +5 % heart-rate step is found 62 %
+of the time, about what this size allows: 5 % is 1.3 times the noise of one run (3.9 % in a
+120-run window), and a step within 10 runs of either end is not told (9 % of them). Real
+windows cost the rest, and by direction: this runner's heart rate at pace drifts down (about
+1.5 % per 120 runs, fitter over the years) and most changes told in real windows are drops
+(34 of 55), so a step up is fought by the drift. With ``--steps=-0.05,0.05`` (seed 21): heart
+rate -5 % 62 %, +5 % 50 %; efficiency, whose drift is upward, -5 % 54 %, +5 % 58 %. Changes
+told in real windows without a step rose (heart rate 48 -> 56 %, efficiency 39 -> 58 %): the
+lower penalty finds the runner's own real changes more often too.
+
     python -m evals.injected_steps [--csv PATH] [--window 120] [--trials 300] [--seed 0]
         [--raw] [--null] [--models] [--window-fit] [--model line|trees] [--half dev|test]
-        [--penalty-scale X] [--no-clean] [--only NAME]
+        [--penalty-scale X] [--no-clean] [--only NAME] [--steps=0.02,0.03,0.05]
 """
 
 from __future__ import annotations
@@ -361,7 +409,7 @@ def measure_history(
 
 
 def print_table(rows: list[Row], window: int) -> None:
-    steps = " ".join(f"{f'+{s:.0%}':>6}" for s in STEPS)
+    steps = " ".join(f"{f'{s:+.0%}':>6}" for s in STEPS)
     print(
         f"Injected level steps, windows of {window} consecutive runs, detected within ±{TOLERANCE}"
     )
@@ -449,6 +497,7 @@ def compare_models(series: dict[str, Runs], folds: int = 10) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global MODEL, HALF, STEPS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--window", type=int, default=120, help="runs per window")
@@ -471,12 +520,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--half", choices=("", "dev", "test"), default="", help="window starts")
     parser.add_argument(
+        "--steps",
+        default=",".join(f"{s:g}" for s in STEPS),
+        help="step sizes as shares, comma-separated (negative: a step down)",
+    )
+    parser.add_argument(
         "--penalty-scale", type=float, default=None, help="the tool's penalty, times this"
     )
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    global MODEL, HALF
     MODEL, HALF = args.model, args.half
+    STEPS = tuple(float(x) for x in args.steps.split(","))
     if args.penalty_scale is not None:
         changes.PENALTY_SCALE = args.penalty_scale
     began = time.perf_counter()
