@@ -85,31 +85,46 @@ def proposed_finding(
         if latest is None or gap is None:
             when = f"{who} have no runs recorded" if who == "you" else f"{who} has no runs recorded"
         else:
+            before = runs[runs["date"] > pd.Timestamp(latest - timedelta(days=WINDOW_DAYS))]
             facts += [
                 Fact("latest_run", day_words(latest), ""),
                 Fact("days_since_latest_run", gap, "days"),
                 Fact("time_since_latest_run", gap_words(gap), ""),
+                Fact("longest_before_break", round(float(before["distance_km"].max()), 1), "km"),
             ]
             when = (
                 f"{whose} latest run is {{latest_run}}, {{days_since_latest_run}} ago "
                 "({time_since_latest_run})"
             )
+        cap = BREAK_RUN_KM
+        if latest is not None:
+            cap = min(cap, max(1.0, float(before["distance_km"].max())))
         first = (
-            f"runs of up to about {BREAK_RUN_KM:.0f} km"
+            f"runs of up to about {cap:.0f} km"
             if gap is None or gap > LONG_BREAK_DAYS
             else "short runs, well under the long run before the break"
         )
+        have = "have" if who == "you" else "has"
         verdict = (
             "No, not yet: {proposed_run} would come after no running at all in the 30 days "
             f"before: {when}. There is nothing recent to build it on."
         )
         action = (
             f"Start with easy {first}, a few times a week, and lengthen the longest by about "
-            "10 % at a time; import any newer runs if you have been running."
+            f"10 % at a time; import any newer runs if {who} {have} been running."
+        )
+        evidence = (
+            (
+                f"{whose[:1].upper()}{whose[1:]} longest run in the 30 days up to then was "
+                "{longest_before_break}.",
+            )
+            if latest is not None
+            else ()
         )
         return facts, Finding(
             topic="proposed_run",
             verdict=verdict,
+            evidence=evidence,
             action=action,
             source=source,
             confidence=0.8,
