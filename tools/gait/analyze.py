@@ -675,6 +675,8 @@ def analyze_track(
             f"{info.container_fps:g}. If it was filmed at another rate, tell me "
             "(for example \"it's 240 fps slow-mo\") and I'll time it again.",
         )
+        if out_dir is not None:  # the JSON written inside holds neither of the above
+            report.write_json(Path(out_dir) / "gait_report.json")
         return report
     check_timing(info, rhythm, scale.words() if scale.slowed else "")
     rhythm_ok = rhythm.clear and plausible(rhythm.spm) and kind.kind != "walking"
