@@ -15,6 +15,10 @@ from tools.spec import ToolSpec
 
 #: A reading this sure stands, if its tool answers the kind of question at all.
 CLEAR = 0.9
+#: The general notes answer a personal should-question about a topic they cover ("should I try
+#: to raise my cadence?", with their short answer and the runner's own numbers) when the
+#: router reads them this clearly; less clearly, the athlete's data gives the verdict.
+NOTES_CLEAR = 0.6
 #: A question about the athlete themselves ("should I ...", "is my ...").
 PERSONAL = re.compile(r"\b(i|my|me|i'm|am i|mine|myself|she|he|her|his)\b")
 #: The least probability at which another reading is taken instead of the first, when only
@@ -69,7 +73,8 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
         personal = True  # "quickest run pace-wise?": a record of theirs, not of the notes
     elif proposed.answer not in VERDICTS or (fits(spec) and proposed.sure):
         return proposed
-    if proposed.answer in spec.answers and proposed.confidence >= CLEAR:
+    clear = CLEAR if spec.reads_athlete else NOTES_CLEAR
+    if proposed.answer in spec.answers and proposed.confidence >= clear:
         return proposed  # "is it normal for my feet to land differently?": the notes
     if spec.writes or spec.flow is not None:
         return proposed

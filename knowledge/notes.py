@@ -20,6 +20,9 @@ class Passage:
     title: str
     text: str
     source: str
+    #: The answer a coach would lead with for a should-question on this claim ("In short: ...",
+    #: worded no stronger than the claim); shown, not searched.
+    short: str = ""
 
     @property
     def searchable(self) -> str:
@@ -29,7 +32,8 @@ class Passage:
     @property
     def digest(self) -> str:
         """Changes whenever what is embedded or shown changes."""
-        return hashlib.sha256(f"{self.searchable}\n{self.source}".encode()).hexdigest()[:16]
+        shown = f"{self.searchable}\n{self.source}\n{self.short}"
+        return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
 def load_passages(folder: Path = NOTES_DIR) -> list[Passage]:
@@ -44,6 +48,7 @@ def load_passages(folder: Path = NOTES_DIR) -> list[Passage]:
             title, _, body = block.partition("\n")
             body = " ".join(body.split())
             claim, _, source = body.partition("Source:")
+            claim, _, short = claim.partition("In short:")
             passages.append(
                 Passage(
                     id=f"{path.stem}-{index}",
@@ -51,6 +56,7 @@ def load_passages(folder: Path = NOTES_DIR) -> list[Passage]:
                     title=title.strip(),
                     text=claim.strip(),
                     source=source.strip(),
+                    short=short.strip(),
                 )
             )
     return passages

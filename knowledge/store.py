@@ -48,6 +48,7 @@ class Hit:
     id: str = ""  # the note section's id ("cadence-1")
     topic: str = ""  # the note's title
     rank_score: float = 0.0  # what notes are ranked by: similarity plus the word match
+    short: str = ""  # the note section's answer to a should-question, if it has one
 
 
 def make_client(settings: Settings) -> Any:
@@ -99,7 +100,13 @@ class KnowledgeStore:
                 documents=[p.text for p in stale],
                 embeddings=self._note_vectors(stale),
                 metadatas=[
-                    {"title": p.title, "topic": p.topic, "source": p.source, "digest": p.digest}
+                    {
+                        "title": p.title,
+                        "topic": p.topic,
+                        "source": p.source,
+                        "short": p.short,
+                        "digest": p.digest,
+                    }
                     for p in stale
                 ],
             )
@@ -172,6 +179,7 @@ class KnowledgeStore:
                 source=meta.get("source", ""),
                 id=note_id,
                 topic=meta.get("topic", ""),
+                short=meta.get("short", ""),
                 rank_score=1.0 - dist + WORD_WEIGHT * matched.get(note_id, 0.0) / best_words,
             )
             for note_id, doc, meta, dist in _rows(result)

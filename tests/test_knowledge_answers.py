@@ -268,3 +268,23 @@ def test_a_meal_plan_is_declined_with_who_to_ask(message: str, declined: bool) -
     if declined:
         assert decline_answer(reason, message) == scope.NUTRITION.answer
         assert "dietitian" in scope.NUTRITION.answer
+
+
+def test_a_should_question_on_a_topic_leads_with_the_notes_short_answer(
+    history_world: World, home: Path
+) -> None:
+    from knowledge.notes import NOTES_DIR
+
+    note = (NOTES_DIR / "foot_strike.md").read_text()
+    section = next(s for s in note.split("\n## ") if s.startswith("Changing foot strike"))
+    short = " ".join(re.search(r"In short: (.+?)\nSource:", section, re.S)[1].split())
+    settings = Settings(home=home, database_url=history_world.db.url)
+    ctx = ToolContext(db=history_world.db, actor=history_world.ann, settings=settings)
+    question = "should I change my foot strike?"
+    reply = compose(search_knowledge(ctx, question), "should", question)
+    assert reply.startswith(short), reply
+    assert "Hamill" in reply and "not a verdict on you" in reply
+    assert "In short" not in reply  # the line is the verdict, not part of the claim
+    listing = compose(search_knowledge(ctx, "what does the research say about foot strike?"))
+    assert listing.startswith("What the research says about foot strike")
+    assert "In short" not in listing

@@ -232,3 +232,29 @@ def test_top_n_and_a_slip_in_a_record_word_are_read(message: str, args: dict) ->
 @pytest.mark.parametrize("message", ["hi! what can you do for a coach?", "how does this work?"])
 def test_what_can_you_do_gets_the_help(message: str) -> None:
     assert route(message, today=TODAY).kind == "help"
+
+
+def test_am_i_improving_with_one_run_says_it_cant_tell_yet(
+    ann_ctx: ToolContext, fit_runs: list
+) -> None:
+    from storage.activities import add_activity
+    from tools.trends.overview import coach_overview
+
+    run = next(new for new in fit_runs if new.sport == "run")
+    with ann_ctx.session() as session:
+        add_activity(session, ann_ctx.actor, ann_ctx.athlete_id, run)
+    result = coach_overview(ann_ctx)
+    first = result.rendered_findings("trend", "am i improving?")[0]
+    day = run.start_time.date()
+    assert first.verdict == (
+        f"I can't tell yet whether you are improving: there is only 1 run stored, on "
+        f"{day.day} {day:%b %Y}."
+    )
+    assert all(f.topic != "too_few" for f in result.rendered_findings("what_next"))
+
+
+@pytest.mark.parametrize(
+    "message", ["how many lifting sessions did bob log in september 2025?", "how many gym days"]
+)
+def test_counting_lifting_sessions_is_strength_not_activities(message: str) -> None:
+    assert route(message, today=TODAY).tool == "strength_history"

@@ -1246,6 +1246,7 @@ SPEC = ToolSpec(
         "was my 25k on march 3 too long for that week?",
         "was the 32k on 5 october too much?",
         "was her 18 miler in Berlin too long?",
+        "what was my average heart rate in the 2019 berlin marathon?",
     ),
     phrase=_phrase,
     phrase_many=_ranking,

@@ -13,7 +13,7 @@ from tools.context import ToolContext
 from tools.markdown import escape
 from tools.own_numbers import own_numbers, range_finding
 from tools.reply import standard_reply
-from tools.result import ToolResult
+from tools.result import Finding, ToolResult
 from tools.spec import ToolSpec
 
 # Below this cosine similarity a passage is treated as not about the question.
@@ -86,6 +86,9 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
     own = own_numbers(ctx, note) if notes else None
     judged = range_finding(note, own, ctx.whose) if own else None
     best = max(h.score for h in [*notes, *history])
+    findings = [judged] if judged else []
+    if notes and notes[0].short:  # "should I do strength work?": the notes' answer first
+        findings.append(in_short(notes[0], best))
     topic = notes[0].topic if notes else ""
     return ToolResult(
         tool="search_knowledge",
@@ -113,7 +116,24 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
         if best >= 0.5
         else ["the closest notes are only loosely related to the question"],
         caveats=[CAVEAT] if notes else [],
-        findings=[judged] if judged else [],
+        findings=findings,
+    )
+
+
+def in_short(hit: Hit, best: float) -> Finding:
+    """The note section's own short answer as the verdict of a should-question, its claim as
+    the evidence."""
+    return Finding(
+        topic="in_short",
+        verdict=hit.short,
+        evidence=(f"**{hit.title}.** {hit.text}",),
+        source=hit.source,
+        confidence=0.7 if best >= 0.5 else 0.5,
+        margin="What studies found in general, not a verdict on you; "
+        + CAVEAT[0].lower()
+        + CAVEAT[1:],
+        answers=("should", "judgement"),
+        priority=2,
     )
 
 

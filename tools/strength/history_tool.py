@@ -925,8 +925,13 @@ SPEC = ToolSpec(
         "should I do strength work twice a week",
         "what's the most I've deadlifted",
         "how often does Sam do strength work",
+        "how many lifting sessions did I log in march?",
+        "how many gym sessions did Ann do last month?",
     ),
     phrase=_phrase,
     readers={"exercise": exercise_words, "group": group_of, "part": body_part, "show": show_of},
+    # "how many lifting sessions did Bob log in September?": strength, whatever the dates say
+    claims=r"\bhow many (lifting|gym|strength|weights?|lift|weight training) (sessions|workouts"
+    r"|days)\b",
     answers=frozenset({"extreme", "judgement", "should", "trend", "lookup", "listing"}),
 )

@@ -49,6 +49,10 @@ NO_RUNS = (
 )
 
 
+#: Fewer runs than this and whether the runner is improving can't be told.
+TOO_FEW_RUNS = 10
+
+
 def coach_overview(ctx: ToolContext, until: str | None = None) -> ToolResult:
     """What the athlete should work on next and how they are doing: one to three focus points,
     most important first, each with its reason and source, from check-ins, training load,
@@ -89,6 +93,25 @@ def coach_overview(ctx: ToolContext, until: str | None = None) -> ToolResult:
         if part is not None:
             facts += part[0]
             findings.append(part[1])
+    if len(runs) < TOO_FEW_RUNS:  # "am I improving?" with a run or two: can't tell
+        facts.append(Fact("runs_stored", len(runs), "runs"))
+        are = "are" if who == "you" else "is"
+        findings.append(
+            Finding(
+                topic="too_few",
+                verdict=f"I can't tell yet whether {who} {are} improving: there "
+                + (
+                    "is only {runs_stored} stored, on "
+                    if len(runs) == 1
+                    else "are only {runs_stored} stored, the latest on "
+                )
+                + "{latest_run}.",
+                action="Import or sync more of your runs, and ask again.",
+                confidence=0.9,
+                answers=("trend",),
+                priority=0,
+            )
+        )
     findings.sort(key=lambda f: f.priority)
     if not findings:
         findings.append(

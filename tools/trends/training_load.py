@@ -577,6 +577,7 @@ SPEC = ToolSpec(
         "show my weekly volume since june",
         "is it ok to do a 20 mile run on sunday?",
         "can she run a half marathon next week?",
+        "was her weekly mileage trending up before she stopped?",
     ),
     phrase=_phrase,
     phrase_many=_roster,
