@@ -277,6 +277,40 @@ def pose_floor_seconds(
     return 1000 * per_frame, per_frame * analysed / cpu_count(), analysed
 
 
+def _proc_cpu_own(pid: int) -> float:
+    """CPU seconds so far of process ``pid`` itself (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def served_analysis(path: Path, work: Path, warm: bool) -> tuple[float, float]:
+    """``(wall s, CPU s)`` until the report of one analysis in this already started process, as
+    ``coachg serve`` runs a video job (imports done, nothing to start but pose): with ``warm``
+    its pose workers were started ahead (:mod:`tools.gait.warm_pool`; their loading, done
+    before, is not counted), else fresh ones are started. The files are drawn after, not
+    counted."""
+    from tools.gait import drawing, warm_pool
+    from tools.gait.analyze import analyze_video
+
+    warm_pool.keep_warm(None if warm else 0)
+    if warm:
+        time.sleep(5)  # loaded and waiting, as between two analyses
+    loading = sum(_proc_cpu_own(proc.pid) for proc in warm_pool.waiting())
+    out = Path(tempfile.mkdtemp(prefix="served-", dir=work))
+    t0, own0, ended0 = time.perf_counter(), time.process_time(), _children_cpu()
+    analyze_video(path, out_dir=out, browser_video=True, later=True)
+    seconds = time.perf_counter() - t0
+    cpu = time.process_time() - own0 + _children_cpu() - ended0 - (loading if warm else 0.0)
+    found = drawing.start(out)
+    if found is not None:
+        found.wait()
+    warm_pool.keep_warm(0)
+    return seconds, cpu
+
+
 def make_1080p60(src: Path, dst: Path, seconds: float = 15.0) -> Path:
     """``src`` with its motion interpolated to twice its frame rate along dense optical flow,
     upscaled to 1080 px wide (portrait 1080x1920), looped to ``seconds``, written as H.264."""
@@ -334,6 +368,26 @@ def bench(path: Path, name: str, work: Path, repeats: int, before: Path | None =
     )
 
 
+def served_rows(src: Path, repeats: int) -> None:
+    """Print :func:`served_analysis` of the real clip, fresh and warm workers alternately."""
+    ms, _, frames = pose_floor_seconds(src)
+    model_cpu = ms / 1000 * frames
+    runs: dict[str, list[tuple[float, float]]] = {"fresh": [], "warm": []}
+    with tempfile.TemporaryDirectory(prefix="coachg-served-") as tmp:
+        served_analysis(src, Path(tmp), warm=False)  # this process's imports, once
+        for _ in range(repeats):
+            for kind in runs:
+                runs[kind].append(served_analysis(src, Path(tmp), warm=kind == "warm"))
+    print(f"analyses in a started process (as coachg serve), until the report, median of {repeats}")
+    for kind, values in runs.items():
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        print(
+            f"  {kind} pose workers: {wall:.2f} s wall, {cpu:.2f} CPU s = {cpu / model_cpu:.2f}x "
+            f"the model's {model_cpu:.2f} CPU s ({', '.join(f'{c:.2f}' for _, c in values)})"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the comparison for both clips."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -346,6 +400,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=["all", "real"],
         default="all",
         help="'real': only the real 12 s clip (the 1080p60 one takes minutes to make)",
+    )
+    parser.add_argument(
+        "--served",
+        action="store_true",
+        help="also time analyses in this started process (as coachg serve runs them), with "
+        "fresh and with warm pose workers, alternately, until the report",
     )
     parser.add_argument(
         "--fresh-database",
@@ -427,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {key}, until its report: {statistics.median(values):.2f} (median of {len(values)})"
         )
+    if args.served:
+        served_rows(src, args.repeats)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     for r in rows:
         verdict = "met" if r.ratio <= GOAL_RATIO else "NOT met"
