@@ -64,9 +64,39 @@ def compose_many(
     otherwise each result follows the other."""
     spec = TOOLS.get(results[0].tool) if results else None
     several = len(results) > 1 or roster
+    if several and kind == "extreme" and (side := side_by_side(results, question)):
+        return side
     if several and spec and spec.phrase_many and len({r.tool for r in results}) == 1:
         return spec.phrase_many(results)
     return "\n\n".join(compose(result, kind, question) for result in results)
+
+
+def side_by_side(results: Sequence[ToolResult], question: str = "") -> str | None:
+    """Several athletes' records, best first ("who squats heavier, Ann or Bob?"): who is ahead
+    and each one's record, when every result has one to compare; None otherwise."""
+    rows = []
+    for result in results:
+        found = [f for f in result.rendered_findings("extreme", question) if f.value is not None]
+        if not result.ok or not found or not result.data.get("athlete"):
+            return None
+        rows.append((escape(str(result.data["athlete"])), found[0]))
+    kinds = {(f.topic, f.lower_wins) for _, f in rows}
+    if len(kinds) != 1:
+        return None
+    lower = rows[0][1].lower_wins
+    rows.sort(key=lambda r: r[1].value if lower else -(r[1].value or 0.0))
+    best, others = rows[0], rows[1:]
+    tied = [name for name, f in others if f.value == best[1].value]
+    if tied:
+        lead = f"{best[0]} and {', '.join(tied)} are level: {best[1].shown} each."
+    else:
+        against = ", ".join(f"{name}'s {f.shown}" for name, f in others)
+        lead = f"{best[0]} is ahead: {best[1].shown}, against {against}."
+    lines = [lead, ""]
+    for name, finding in rows:
+        lines.append(f"- **{name}**: {_theirs(finding.verdict, name)}")
+    lines += ["", MORE]
+    return "\n".join(lines)
 
 
 def sure_words(confidence: float) -> str:

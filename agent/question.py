@@ -54,6 +54,9 @@ JUDGEMENT = (
     r"|call|thing)\b|\ba mistake\b",
 )
 EXTREME = (
+    # "who squats heavier, Ann or Bob?": a record set side by side
+    r"^\W*(who|which (one|of them|athlete))\b.{0,40}\b(heavier|longer|further|farther|faster"
+    r"|quicker|stronger|more|bigger|higher)\b",
     r"\b(longest|furthest|farthest|fastest|quickest|slowest|biggest|largest|hardest|heaviest"
     r"|highest|lowest|best|worst|most|least|pb|pbs|pr|prs|personal (best|record)s?)\b",
 )

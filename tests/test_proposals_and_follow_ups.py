@@ -258,3 +258,38 @@ def test_am_i_improving_with_one_run_says_it_cant_tell_yet(
 )
 def test_counting_lifting_sessions_is_strength_not_activities(message: str) -> None:
     assert route(message, today=TODAY).tool == "strength_history"
+
+
+def test_who_has_the_longest_run_sets_two_athletes_records_side_by_side(
+    history_world: World,
+) -> None:
+    ann = max(km for d, km in _runs(history_world) if d.year == 2023)
+    bob = max(
+        float(r["distance"]) / 1000
+        for r in history_world.series
+        if r["start_date_local"].startswith("2023") and r["sport_type"] == "Run"
+    )
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.cora, "who had the longest run in 2023, ann or bob?")
+    first = reply.text.splitlines()[0]
+    if round(ann, 2) == round(bob, 2):
+        assert first == f"Ann and Bob are level: {ann:.2f} km each.", first
+    else:
+        (top, best), (other, second) = sorted((("Ann", ann), ("Bob", bob)), key=lambda r: -r[1])
+        assert first == f"{top} is ahead: {best:.2f} km, against {other}'s {second:.2f} km."
+    assert "- **Ann**: Ann's longest run in 2023 was" in reply.text
+    assert "- **Bob**: Bob's longest run in 2023 was" in reply.text
+
+
+@pytest.mark.parametrize(
+    "message, exercise",
+    [
+        ("who squats heavier, ann or bob?", "squat"),
+        ("my bulgarian split squat progress", "bulgarian split squat"),
+        ("heaviest romanian deadlift ever", "romanian deadlift"),
+    ],
+)
+def test_the_exercise_is_read_out_of_the_words_around_it(message: str, exercise: str) -> None:
+    from tools.strength.history_tool import exercise_words
+
+    assert exercise_words(message) == exercise

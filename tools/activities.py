@@ -901,8 +901,24 @@ def _add_ranking(
             margin=margin,
             answers=("extreme",),
             priority=0,
+            **_record_value(result, stem, order, timed),
         )
     )
+
+
+def _record_value(result: ToolResult, stem: str, order: str, timed: bool) -> dict[str, Any]:
+    """The record's value as :class:`Finding` keeps it, to set several athletes' side by side:
+    the ranking's own score (distance, climb, speed or minus the time: higher wins), shown as
+    the record's distance, climb, time or pace."""
+    name = {"most_climb": "gain", "fastest": "time" if timed else "pace"}.get(order, "distance")
+    fact = result.fact(f"{stem}_{name}")
+    entries = result.data.get("ranked") or []
+    if fact is None or not entries or not isinstance(entries[0].get("value"), (int, float)):
+        return {}
+    return {
+        "value": float(entries[0]["value"]),
+        "shown": fact.render(),
+    }
 
 
 _COUNTED = {"run": "runs", "ride": "rides", "swim": "swims", "walk": "walks", "hike": "hikes"}
@@ -1211,7 +1227,8 @@ def _ranking(results: Sequence[ToolResult]) -> str:
     lines = [f"**Your athletes, {sport}, {'all time' if scope == 'match' else scope}**", ""]
     if rows and rows[0][2] > 0:
         if rows[0][2] == rows[-1][2]:
-            lines.append(f"All {len(rows)} covered the same distance: {rows[0][2]:.1f} km.")
+            every = "Both" if len(rows) == 2 else f"All {len(rows)}"
+            lines.append(f"{every} covered the same distance: {rows[0][2]:.1f} km.")
         else:
             for label, km in (("Most", rows[0][2]), ("Least", rows[-1][2])):
                 names = ", ".join(escape(r[0]) for r in rows if r[2] == km)

@@ -91,6 +91,11 @@ class Finding:
     #: Said only to a question its cue matches ("is my mileage going up?", not "what did I run
     #: since March?").
     needs_cue: bool = False
+    #: A record's value and how it reads ("77.5 kg"), so records of several athletes can be
+    #: set side by side ("who squats heavier, Ann or Bob?"); ``lower_wins`` for a time or pace.
+    value: float | None = None
+    shown: str = ""
+    lower_wins: bool = False
 
     def render(self, facts: list[Fact]) -> Finding:
         """This finding with every ``{fact}`` written out; raises KeyError for an unknown fact."""

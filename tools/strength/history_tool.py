@@ -28,7 +28,14 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Artifact, Fact, Finding, ToolResult
 from tools.spec import ToolSpec
-from tools.strength.library import GROUPS, Matcher, group_of, names_an_exercise, words_of
+from tools.strength.library import (
+    GROUPS,
+    Matcher,
+    exercise_vocabulary,
+    group_of,
+    names_an_exercise,
+    words_of,
+)
 from tools.strength.sessions import SessionSummary, set_rows
 from tools.strength.stats import (
     E1RM_MAX_REPS,
@@ -146,7 +153,26 @@ def exercise_words(text: str) -> str | None:
     rest = " ".join(re.sub(r"(?<!\w)'|'(?!\w)", " ", rest).split())  # "i've" -> "'ve" left
     if not rest or len(rest.split()) > 5 or not names_an_exercise(rest):
         return None
-    return rest
+    return _exercise_part(rest)
+
+
+def _exercise_part(rest: str) -> str:
+    """The longest run of words of ``rest`` that are words of exercise names, when other words
+    surround it ("who squat ann bob", from "who squats heavier, Ann or Bob?": "squat")."""
+    known = exercise_vocabulary()
+    words = rest.split()
+    named = [
+        all(w in known for w in words_of(word)[0]) and bool(words_of(word)[0]) for word in words
+    ]
+    best, start = (0, 0), None
+    for i, ok in enumerate([*named, False]):
+        if ok and start is None:
+            start = i
+        elif not ok and start is not None:
+            best = max(best, (i - start, -start))
+            start = None
+    length, first = best[0], -best[1]
+    return " ".join(words[first : first + length]) if length else rest
 
 
 def body_part(text: str) -> str | None:
@@ -384,6 +410,8 @@ def _add_record(
             answers=("extreme",),
             priority=0,
             cue=r"\b(heaviest|pr|prs|pb|pbs|record|best|max|most)\b",
+            value=float(stats.heaviest_kg),
+            shown=f"{_kg(stats.heaviest_kg)} kg ({escape(name)})",
         )
     )
 
