@@ -11,7 +11,7 @@ import pytest
 from agent.coach import Coach
 from agent.replies import SEE_A_DOCTOR
 from storage.users import create_user, link_coach
-from storage.wellness import get_entry
+from storage.wellness import finished_entries, get_entry
 from tests.worlds import World
 from tools.checkin.answers import read_message
 from tools.checkin.tool import week_of
@@ -132,6 +132,24 @@ def test_stop_then_a_request_answers_it_and_stop_for_later_pauses(world: World, 
     assert [call.name for call in answered.tool_calls] == ["list_activities"]
     assert answered.tool_calls[0].args.get("since") == "2026-10-01"
     assert "stop here" not in answered.text
+
+
+def test_a_coach_reporting_an_athletes_week_gets_it_back_with_next_weeks_ceiling(
+    world: World, runner
+) -> None:
+    athlete, coach_user = runner
+    coach = Coach(world.db, world.settings, today=TODAY)
+    reply = coach.turn(
+        coach_user,
+        "her check-in: 3 runs, 20k, longest 9k, no pain, sleep good. anything to change?",
+        athlete_id=athlete.id,
+    )
+    name = athlete.display_name or athlete.name
+    assert f"{name} reports 3 runs, 20 km, longest 9 km." in reply.text, reply.text
+    assert "up to about 22.0 km" in reply.text and "up to about 9.9 km" in reply.text
+    assert "Frandsen" in reply.text and "not stored" in reply.text
+    with world.db.session() as session:  # the athlete's own check-in is theirs to do
+        assert finished_entries(session, athlete, athlete.id) == []
 
 
 def test_a_red_flag_answer_gets_see_a_doctor_and_the_check_in_waits(world: World, runner) -> None:

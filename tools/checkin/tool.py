@@ -181,9 +181,51 @@ def latest_checkins(ctx: ToolContext, of_week: str | None = None) -> ToolResult:
     )
 
 
+#: Next week's cautious ceiling over the week reported: the weekly ramp and single-run spike
+#: lines of the plans (a coaching caution; see tools.plans.rules).
+NEXT_WEEK_RAMP = 0.10
+
+
+def reported_by_coach(ctx: ToolContext, told: ReportedWeek) -> ToolResult:
+    """A coach telling an athlete's week ("Ann's check-in: 3 runs, 20k, longest 9k, no pain"):
+    said back, with next week's cautious ceiling from it; not stored as the athlete's check-in,
+    which stays theirs to do."""
+    facts = [Fact(n, v, "km" if "km" in n else "") for n, v in told.facts().items()]
+    lines = [told.words(ctx.who)]
+    if told.km:
+        facts.append(Fact("next_week_at_most", round(told.km * (1 + NEXT_WEEK_RAMP), 1), "km"))
+        lines.append(
+            "Next week: up to about {next_week_at_most} in all, no more than 10 % over this week"
+        )
+    if told.longest_km:
+        facts.append(Fact("next_long_run_at_most", round(told.longest_km * 1.1, 1), "km"))
+        lines.append(
+            "The long run: up to about {next_long_run_at_most}, within 10 % of this week's "
+            "longest (a single run more than 10 % past the longest of the 30 days before went "
+            "with more overuse injuries: Frandsen et al. 2025, Br J Sports Med)"
+        )
+    table = {f.name: f.render() for f in facts}
+    said = [line.format(**table) for line in lines]
+    message = (
+        f"{said[0]} {'. '.join(said[1:])}{'.' if len(said) > 1 else ''} The 10 % week is Coach "
+        f"G's caution, not a tested threshold. This is not stored as {ctx.whose} check-in, "
+        f"which {ctx.who} does from their own account."
+    )
+    return ToolResult(
+        tool=TOOL,
+        message=message,
+        facts=facts,
+        data={"reported": told.to_dict(), "shown": "reported by the coach"},
+        reasons=["the week as the coach reported it, not stored"],
+        confidence=0.7,
+    )
+
+
 def checkin_flow(ctx: ToolContext, data: dict[str, Any], message: str) -> FlowStep:
     """One turn of the check-in (see the module docstring)."""
     if ctx.actor.id != ctx.athlete_id:
+        if told := reported_week(message):  # "Ann's check-in: 3 runs, 20k, longest 9k"
+            return FlowStep(result=reported_by_coach(ctx, told))
         return FlowStep(result=latest_checkins(ctx, data.get("of_week")))
     if "week" not in data:
         return _open(ctx, message, data.get("of_week"))
@@ -747,7 +789,8 @@ def _phrase(result: ToolResult) -> str:
         body = "\n".join(lines)
         return f"{result.message}\n\n{body}".strip() if result.message else body
     lead = [result.message, ""] if result.message else []
-    return "\n".join([*lead, *data["lines"], "", *[f"Note: {c}" for c in result.caveats]]).strip()
+    body = data.get("lines", [])
+    return "\n".join([*lead, *body, "", *[f"Note: {c}" for c in result.caveats]]).strip()
 
 
 def _roster(results: Sequence[ToolResult]) -> str:
@@ -803,5 +846,6 @@ SPEC = ToolSpec(
     phrase_many=_roster,
     flow=checkin_flow,
     hears=lambda message: bool(read_message(message, None)),
-    claims=r"^\W*(here'?s |here is |my |\w+'s )?(weekly |week )?check[- ]?in\b(?! (on|with) )",
+    claims=r"^\W*(here'?s |here is |my |her |his |their |\w+'s )?(weekly |week )?check[- ]?in\b"
+    r"(?! (on|with) )",
 )
