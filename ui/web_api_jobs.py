@@ -51,15 +51,18 @@ def with_file_states(view: dict[str, Any]) -> dict[str, Any]:
     """``view`` with each file of its result marked ``ready``, ``drawing`` (an analysis's
     pictures are drawn after its report, :mod:`tools.gait.drawing`: ask again) or ``missing``,
     as it is now; ``files`` is ``drawing`` while any is."""
-    artifacts = (view.get("result") or {}).get("artifacts")
+    result = view.get("result")
+    artifacts = result.get("artifacts") if isinstance(result, dict) else None
     if not artifacts:
         return view
     from tools.gait.drawing import DRAWING, file_state
 
     marked = [a | {"state": file_state(a["path"])} for a in artifacts]
     drawing = any(a["state"] == DRAWING for a in marked)
-    result = view["result"] | {"artifacts": marked}
-    return view | {"result": result, "files": "drawing" if drawing else "done"}
+    return view | {
+        "result": result | {"artifacts": marked},
+        "files": "drawing" if drawing else "done",
+    }
 
 
 def finished_view(outcome: JobOutcome) -> dict[str, Any]:
