@@ -356,6 +356,8 @@ class Coach:
                 put_state(session, actor, about, FLOW, flow.tool, flow.args, data)
             else:
                 clear_state(session, actor, about, FLOW)
+        if how == PAUSE and flow.data.get(CONFIRMING):  # a write set aside, still waiting
+            return f"(I haven't done this yet: {spec.summary}. Say “yes” to do it, or “no”.)"
         if how == PAUSE:
             what = spec.summary.removeprefix("do your ")
             return f"(Your {what} is paused: say “back to it” to go on.)"

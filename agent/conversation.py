@@ -11,7 +11,7 @@ reply.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from agent.router import Route
@@ -94,10 +94,30 @@ def own_data(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in FLOW_KEYS}
 
 
+#: "save it", "log the bench", "ok yes save that": the yes to a write set aside.
+SAVE_IT = re.compile(
+    r"^\W*(?:(?:ok|okay|yes|yep|yeah|sure|right)\W+)*(?:please\W+)?(?:save|log|store|keep|record)"
+    r"\b(?:\W+(?:it|that|this|the|them|those|my))?",
+    re.I,
+)
+#: A write set aside waits this long for its yes.
+ASIDE_FOR = timedelta(minutes=30)
+
+
+def _fresh(flow: State) -> bool:
+    updated = flow.updated_at
+    if updated.tzinfo is None:
+        updated = updated.replace(tzinfo=UTC)
+    return datetime.now(UTC) - updated <= ASIDE_FOR
+
+
 def waiting_flow(flow: State, proposed: Route, message: str, text: str, heard: bool = False) -> str:
     """What ``message`` (routed as ``proposed``) does to the waiting conversation ``flow``;
     ``heard``: the flow itself reads an answer to one of its questions in it."""
     to_flow = proposed.kind == "tool" and proposed.tool == flow.tool
+    answered = YES.match(message) or NO.match(message) or SAVE_IT.search(message)
+    if flow.data.get(PAUSED) and flow.data.get(CONFIRMING) and _fresh(flow) and answered:
+        return STEP  # a write set aside for another question: "ok yes, save the bench"
     if flow.data.get(PAUSED):
         return RESUME if to_flow or BACK.search(text) else ASIDE
     asks_else = proposed.kind == "tool" and not to_flow and bool(REQUEST.search(message))
@@ -112,7 +132,7 @@ def waiting_flow(flow: State, proposed: Route, message: str, text: str, heard: b
             return STEP
         if len(text.split()) <= 3 and proposed.kind in ("unknown", "tool") and not proposed.sure:
             return STEP  # a short detail for the write ("5 sets", "rides")
-        return DROP
+        return PAUSE  # set aside, still waiting for its yes (see SAVE_IT)
     asks_help = proposed.kind == "help" and (REQUEST.search(message) or "help" in text)
     if asks_help or THANKS.search(text):
         return PAUSE

@@ -139,15 +139,32 @@ def test_a_question_mid_check_in_pauses_it_and_back_to_it_resumes(
     assert back.text == f"Back to it. {question}"
 
 
-def test_a_write_waiting_for_yes_is_dropped_when_the_talk_moves_on(
+def test_a_write_waiting_for_yes_is_set_aside_when_the_talk_moves_on_and_a_yes_saves_it(
     history_world: World, coach: Coach
 ) -> None:
+    from storage.models import StrengthSession, StrengthSet
+
+    def stored_sets() -> int:  # read from the tables
+        with history_world.db.session() as session:
+            return (
+                session.query(StrengthSet)
+                .join(StrengthSession, StrengthSet.session_id == StrengthSession.id)
+                .filter(StrengthSession.user_id == ann.id)
+                .count()
+            )
+
     ann = history_world.ann
+    before = stored_sets()
     asked = coach.turn(ann, "log 3x8 squats at 60 kg")
     assert asked.pending is not None and asked.pending.name == "log_strength"
     moved = coach.turn(ann, "what's my training load like?")
     assert [c.name for c in moved.tool_calls] == ["training_load"]
-    assert "I didn't log a strength session" in moved.text
+    assert "I haven't done this yet: log a strength session. Say “yes”" in moved.text
+    other = coach.turn(ann, "what was my longest run in 2024?")  # not captured by the write
+    assert [c.name for c in other.tool_calls] == ["list_activities"]
+    saved = coach.turn(ann, "ok yes save the squats")
+    assert saved.text.startswith("Logged"), saved.text
+    assert stored_sets() == before + 3
     late = coach.turn(ann, "yes")
     assert late.text == NOTHING_WAITING and late.tool_calls == []
 
