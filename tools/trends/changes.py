@@ -856,7 +856,9 @@ def _result(
                 facts.append(Fact(f"latest_{other.which}_before", other.shown(other.before)))
                 facts.append(Fact(f"latest_{other.which}_after", other.shown(other.after)))
     else:
-        facts.append(_fact("smallest_detectable_change", found.min_detectable, digits, unit))
+        # nothing under the smallest worthwhile change is told, whatever the detector could see
+        detectable = max(found.min_detectable, limit.smallest)
+        facts.append(_fact("smallest_detectable_change", detectable, digits, unit))
     confidence = 0.8 if len(series.values) >= 40 else 0.6
     if changes:
         confidence = min(confidence, changes[-1]["confidence"])
@@ -906,7 +908,7 @@ def _result(
             "noise_text": f"{limit.noise:.{digits}f}",
             "practical_text": f"{limit.practical:.{digits}f}",
             "practical_why": metric.practical_why,
-            "detectable_text": f"{found.min_detectable:.{digits}f}",
+            "detectable_text": f"{max(found.min_detectable, limit.smallest):.{digits}f}",
             "runs_each_side": min_side(metric),
             "what": what,
             "difference_unit": unit,
