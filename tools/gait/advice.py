@@ -79,11 +79,11 @@ TIPS: tuple[Tip, ...] = (
     Tip(
         "trunk_lean",
         "high",
-        "The trunk leans forward more than typical; a strong lean from the hips is something "
-        "runners commonly ease gradually (running tall, leaning slightly from the ankles), "
-        "since large imposed changes cost energy at first.",
+        "The trunk leans forward more than typical on this clip; video can only screen for "
+        "this (there is no agreed cut-off for too much lean, and the camera must be level and "
+        "square to you), so treat it as something to watch rather than a fault to fix.",
         "trunk_lean",
-        "Forward trunk lean shifts load from knee to hip",
+        "Posture seen on video",
     ),
     Tip(
         "vertical_oscillation",
