@@ -100,6 +100,12 @@ SAVE_IT = re.compile(
     r"\b(?:\W+(?:it|that|this|the|them|those|my))?",
     re.I,
 )
+#: A question that a yes or a no answers, as a flow's last question ends.
+YES_NO_QUESTION = re.compile(
+    r"(?:^|[.!?]\s+)(?:is|are|any|do|did|does|have|has|will|would|can|could|should|was|were)\b"
+    r"[^.!?]*\?\s*$",
+    re.I,
+)
 #: A write set aside waits this long for its yes.
 ASIDE_FOR = timedelta(minutes=30)
 
@@ -133,6 +139,10 @@ def waiting_flow(flow: State, proposed: Route, message: str, text: str, heard: b
         if len(text.split()) <= 3 and proposed.kind in ("unknown", "tool") and not proposed.sure:
             return STEP  # a short detail for the write ("5 sets", "rides")
         return PAUSE  # set aside, still waiting for its yes (see SAVE_IT)
+    if (YES.match(message) or NO.match(message)) and YES_NO_QUESTION.search(
+        str(flow.data.get(ASKED) or "")
+    ):
+        return STEP  # "Is a race coming up?" - "yes, a 10k on the 26th": its answer
     asks_help = proposed.kind == "help" and (REQUEST.search(message) or "help" in text)
     if asks_help or THANKS.search(text):
         return PAUSE

@@ -112,7 +112,7 @@ def test_invented_numbers_fall_back_to_the_template(
     reply = coach.turn(people.ann, VAGUE)
     assert "123.4" not in reply.text
     total = next(f for f in reply.results[0].facts if f.name == "total_distance")
-    assert f"{total.value:.1f} km" in reply.text
+    assert f"{total.value:.2f} km" in reply.text  # the listing's total, to the metre
 
 
 def test_a_model_cannot_point_a_tool_at_files_on_the_machine(

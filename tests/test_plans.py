@@ -187,7 +187,7 @@ def test_days_and_readers() -> None:
     assert read_weekdays("not thursdays") == {3}
     assert read_race_day("12 April", date(2025, 10, 19)) == date(2026, 4, 12)
     spec = TOOLS["plan_training"]
-    assert spec.readers["not_on"]("I can run 4 days a week, not Thursdays") == "thursdays"
+    assert spec.readers["not_on"]("I can run 4 days a week, not Thursdays") == "thursday"
     assert spec.readers["days_per_week"]("I can run 4 days a week, not Thursdays") == 4
     assert spec.readers["race"]("build me a plan for a half marathon on 12 April") == (
         "half marathon"
