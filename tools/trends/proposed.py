@@ -33,6 +33,12 @@ AHEAD = re.compile(
     r"|\bthis (weekend|saturday|sunday)\b|\bnext (weekend|week|saturday|sunday)\b",
     re.I,
 )
+FRANDSEN_RUN = (
+    "Frandsen JSB et al. How much running is too much? Identifying high-risk running "
+    "sessions in a 5200-person cohort study. Br J Sports Med 2025;59:1203-1210: a single "
+    "run more than 10 % longer than the longest of the 30 days before went with more "
+    "overuse injuries"
+)
 #: The load findings a verdict on a proposed run makes beside the point ("that was a big jump"
 #: a year before the run asked about).
 COVERS = ("stale", "stale_now", "nothing_since", "weekly_jump", "long_run", "spike", "form")
@@ -73,12 +79,6 @@ def proposed_finding(
     longest = float(recent["distance_km"].max()) if not recent.empty else 0.0
     cap = SPIKE_RATIO * longest
     facts = [Fact("proposed_run", round(km, 1), "km")]
-    source = (
-        "Frandsen JSB et al. How much running is too much? Identifying high-risk running "
-        "sessions in a 5200-person cohort study. Br J Sports Med 2025;59:1203-1210: a single "
-        "run more than 10 % longer than the longest of the 30 days before went with more "
-        "overuse injuries"
-    )
     if longest <= 0:
         latest = runs["date"].max().date() if not runs.empty else None
         gap = (day - latest).days if latest else None
@@ -121,19 +121,8 @@ def proposed_finding(
             if latest is not None
             else ()
         )
-        return facts, Finding(
-            topic="proposed_run",
-            verdict=verdict,
-            evidence=evidence,
-            action=action,
-            source=source,
-            confidence=0.8,
-            margin="The 10 % line is a study's, the break's first distances Coach G's caution.",
-            answers=("should", "judgement"),
-            priority=0,
-            cue=r".",
-            covers=COVERS,
-        )
+        margin = "The 10 % line is a study's, the break's first distances Coach G's caution."
+        return facts, _verdict(verdict, action, margin, 0.8, evidence)
     facts += [
         Fact("longest_last_30_days", round(longest, 1), "km"),
         Fact("ten_percent_cap", round(cap, 1), "km"),
@@ -155,13 +144,23 @@ def proposed_finding(
         action = (
             "Keep it to about {ten_percent_cap} this time and build toward it over the next weeks."
         )
-    return facts, Finding(
+    margin = "The line is +10 % on the longest of the 30 days before; this is {proposed_change}."
+    return facts, _verdict(verdict, action, margin, 0.75)
+
+
+def _verdict(
+    verdict: str, action: str, margin: str, confidence: float, evidence: tuple[str, ...] = ()
+) -> Finding:
+    """The finding on a proposed run: it leads a should- or judgement question whatever its
+    words, and the load findings it makes beside the point are not repeated after it."""
+    return Finding(
         topic="proposed_run",
         verdict=verdict,
+        evidence=evidence,
         action=action,
-        source=source,
-        confidence=0.75,
-        margin="The line is +10 % on the longest of the 30 days before; this is {proposed_change}.",
+        source=FRANDSEN_RUN,
+        confidence=confidence,
+        margin=margin,
         answers=("should", "judgement"),
         priority=0,
         cue=r".",
