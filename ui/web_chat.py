@@ -44,6 +44,9 @@ ChatUpdate = tuple[list[Message], list[Message], Any, str, Any]
 PROGRESS_POLL_S = 0.25
 NOT_UPLOADED = "I can only use files uploaded here: attach the file with the clip button."
 DRAWING_LINE = "⏳ Drawing the annotated video, key frames and figures…"
+#: The chat waits this long for an analysis's files below its reply (a few seconds usually);
+#: any drawn later show with the history, the next time the page opens.
+DRAWING_WAIT_S = 120.0
 
 
 def percent(fraction: float) -> str:
@@ -361,7 +364,7 @@ class ChatHandler:
         if drawing:  # the reply now, each file below it as soon as it is drawn
             row = gr.Row(visible=False)
             yield history, history, busy, DRAWING_LINE, row
-            for path in appearing(drawing):
+            for path in appearing(drawing, timeout=DRAWING_WAIT_S):
                 artifact = drawing.pop(str(path))
                 history.append(shown_artifact(artifact, self.settings.media_dir, actor.id))
                 line = DRAWING_LINE if drawing else status_text(reply)
