@@ -191,6 +191,14 @@ def test_is_my_cadence_ok_with_too_few_runs_is_judged_from_the_analysed_video(
     assert finding.verdict.startswith(verdict), finding.verdict
     assert f"{cadence['value']:.1f} steps/min (from your video of " in finding.verdict
     assert "tread\\_mill.mp4" in finding.verdict  # the user's file name, escaped
+    # asked whether it changed (or just what it is): why no change can be told, and the level
+    from agent.composer import compose
+
+    for kind in ("trend", "lookup"):
+        said = compose(result, kind, "has my cadence changed?")
+        assert said.startswith("Not enough data to tell a change: I have 0 runs"), said
+        assert f"measured {cadence['value']:.1f} steps/min" in said
+    assert compose(result, "judgement", "is my cadence ok?").startswith(finding.verdict)
 
 
 def test_a_level_from_old_runs_is_dated(history_world: World) -> None:

@@ -500,10 +500,10 @@ def detect_changes(
     if shifted:
         start = date.fromisoformat(shifted["from"])
     series = metric_series(ctx, chosen, start, frame, until=end)
-    if len(series.values) < MIN_POINTS and (video := _video_level(ctx, chosen)):
-        return video  # "is my cadence ok?" with too few runs: the analysed video's
     if len(series.values) < MIN_POINTS:
         result = _too_few(chosen, series, start, anchor_text)
+        if video := _video_level(ctx, chosen, result.message):
+            return video  # "is my cadence ok?" with too few runs: the analysed video's level
     else:
         result = _detected(frame, chosen, series, start, anchor_text, years)
     if shifted:
@@ -521,10 +521,10 @@ def detect_changes(
     return result
 
 
-def _video_level(ctx: ToolContext, metric: Metric) -> ToolResult | None:
-    """The level of a run metric from the athlete's latest video analysis that measured it
-    reliably (cadence), judged against its typical range, when their runs are too few to tell
-    its level; None otherwise."""
+def _video_level(ctx: ToolContext, metric: Metric, too_few: str) -> ToolResult | None:
+    """Why no change can be told (``too_few``), with the level of the metric from the athlete's
+    latest video analysis that measured it reliably (cadence), judged against its typical range
+    for "is my cadence ok?"; None without such an analysis."""
     name = {"cadence_spm": "cadence"}.get(metric.key)
     if name is None:
         return None
@@ -541,11 +541,13 @@ def _video_level(ctx: ToolContext, metric: Metric) -> ToolResult | None:
     judged = range_verdict(name, level, ctx.whose, source)
     if judged is None:
         return None
+    said = f"{ctx.whose[:1].upper()}{ctx.whose[1:]} video of {day_words(day)} measured "
     return ToolResult(
         tool=TOOL,
+        message=f"{too_few} {said}{level.render()} (“{escape(clip)}”).",
         facts=[level],
         confidence=0.7,
-        findings=[judged],
+        findings=[replace(judged, answers=("judgement", "should"))],
         reasons=[f"too few runs with {metric.label} to tell its level; the video's is used"],
         data={"source": "video", "video": clip, "day": day.isoformat()},
     )
@@ -1052,6 +1054,8 @@ def _phrase(result: ToolResult) -> str:
     if data.get("overview"):
         head = f"**Your metrics**, {data['first']} to {data['last']}:"
         return standard_reply(result, [head, *data["lines"]])
+    if data.get("source") == "video":  # too few runs to tell a change; a video's level
+        return result.message
     unit = data["unit"]
     diff = data["difference_unit"]
     head = f"**{data['label'].capitalize()}**"
