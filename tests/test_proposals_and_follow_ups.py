@@ -301,3 +301,14 @@ def test_the_exercise_is_read_out_of_the_words_around_it(message: str, exercise:
     from tools.strength.history_tool import exercise_words
 
     assert exercise_words(message) == exercise
+
+
+def test_the_overview_of_metrics_with_too_few_runs_and_a_video_says_why(
+    db: Database, people: People, ann_ctx: ToolContext, real_clip_pose: tuple
+) -> None:
+    with db.session() as session:
+        save_gait_report(
+            session, people.ann, people.ann.id, analyze_track(*real_clip_pose).to_dict(), "a.mp4"
+        )
+    result = detect_changes(ann_ctx)  # "anything unusual in my metrics?"
+    assert result.message.startswith("Not enough data to tell a change"), result.message
