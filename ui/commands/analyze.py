@@ -101,5 +101,7 @@ def run(args: argparse.Namespace) -> int:
     )
     names = {path: name for name, path in report.artifacts.items()}
     for path in appearing(names):
-        print(f"  {names[str(path)]}: {path}", flush=True)
+        print(f"  {names.pop(str(path))}: {path}", flush=True)
+    if names:  # the drawing failed or stopped: the report stands without them
+        print(f"  Not drawn: {', '.join(names.values())} (the log says why).")
     return 0
