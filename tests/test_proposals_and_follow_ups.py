@@ -312,3 +312,17 @@ def test_the_overview_of_metrics_with_too_few_runs_and_a_video_says_why(
         )
     result = detect_changes(ann_ctx)  # "anything unusual in my metrics?"
     assert result.message.startswith("Not enough data to tell a change"), result.message
+
+
+def test_a_run_named_by_its_distance_is_the_one_judged(history_world: World) -> None:
+    runs = _runs(history_world)
+    september = [(d, km) for d, km in runs if d.year == 2024 and d.month == 9]
+    day, km = min(september, key=lambda r: abs(r[1] - 37.0))
+    before = max(k for d, k in runs if day - timedelta(days=30) <= d < day)
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.cora, "was ann's 37k in budapest in sept 2024 too long?")
+    first = reply.text.splitlines()[1]
+    assert f"the {km:.1f} km run on {day.day} {day:%b %Y}" in first, first
+    assert f"{round(100 * (km / before - 1))} % longer" in first
+    assert f"({before:.1f} km)" in first
+    assert first.startswith("Yes") == (km > 1.1 * before)

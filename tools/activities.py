@@ -324,7 +324,8 @@ def list_activities(
                 for a in every
             ]
             last_day = (end - timedelta(days=1)).date()
-            sized = size_findings(runs, start.date(), last_day, ctx.whose)
+            asked_km = target[1] if target else None  # "was her 37k ... too long?": that run
+            sized = size_findings(runs, start.date(), last_day, ctx.whose, asked_km)
         if order:
             ranking = _rank(activities, order, wanted, picked or RANKED, target)
             rows = ranking.rows
@@ -1069,6 +1070,12 @@ _DISTANCE_PATTERNS: tuple[tuple[str, str | None], ...] = (
     (r"\b((?:4|four|5|five)[- ]?(?:miler|mile))\b", None),
     (rf"\b{_BEST} mile\b(?! (?:split|pace|repeat|rep))|\bmile (?:race|time|pb|pr)\b", "mile"),
     (r"\b((?:5|8|10|15) ?(?:k|km|kms))\b", None),
+    # one run named by its distance in a question about it: "was her 37k in Budapest too long?"
+    (
+        r"\b(?:the|my|her|his|their|that|this|\w+'s) (\d{2}(?:\.\d)?) ?(?:k|km|kms)\b"
+        r"(?! (?:race|pb|pr))",
+        None,
+    ),
     (r"\b(\d{1,3}(?:\.\d+)? ?(?:k|km|kms))(?= (?:race|pb|pr|time|best|record)\b)", None),
     (r"\b(?:fastest|quickest|slowest) (\d{1,3}(?:\.\d+)? ?(?:k|km|kms))\b", None),
 )

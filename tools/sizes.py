@@ -185,12 +185,13 @@ def week_finding(
 
 
 def size_findings(
-    runs: Sequence[Run], first: date, last: date, whose: str = "your"
+    runs: Sequence[Run], first: date, last: date, whose: str = "your", asked_km: float | None = None
 ) -> tuple[list[Fact], list[Finding]]:
     """The run and week verdicts for a question about ``first`` to ``last``: the week in it
     that grew most against the four before (up to a year asked) and, for a month or less, the
-    longest run in it against the month before it. The run leads for a day or two asked, the
-    week for a longer span. ``runs`` are all the athlete's runs, so a record week is said."""
+    longest run in it (or, with ``asked_km``, the run of about that distance) against the month
+    before it. The run leads for a day or two asked, or when named by its distance, the week for
+    a longer span. ``runs`` are all the athlete's runs, so a record week is said."""
     inside = [r for r in runs if first <= r.day <= last]
     if not inside:
         return [], []
@@ -207,7 +208,13 @@ def size_findings(
     facts, week_verdict = week_finding(runs, max(weeks, key=growth), whose, best_week)
     if (last - first).days > RUN_SPAN_DAYS:  # a season asked: its biggest step up
         return facts, [week_verdict]
-    run_facts, run_verdict = run_finding(runs, max(inside, key=lambda r: r.km), whose)
+    judged = max(inside, key=lambda r: r.km)
+    if asked_km:  # a run named by its distance: the one closest to it
+        judged = min(inside, key=lambda r: abs(r.km - asked_km))
+    run_facts, run_verdict = run_finding(runs, judged, whose)
+    if asked_km:  # it is what was asked about, whatever the span
+        run_verdict = replace(run_verdict, priority=0)
+        return run_facts + facts, [run_verdict, replace(week_verdict, priority=1)]
     if (last - first).days >= 2:  # a span asked: the week leads
         run_verdict = replace(run_verdict, priority=2)
         week_verdict = replace(week_verdict, priority=1)
