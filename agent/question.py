@@ -65,6 +65,8 @@ TREND = (
     r"|over the years|mov(e|ed|ing) (through|over"
     r"|across|during)|going|getting (better|worse|faster"
     r"|slower|fitter)|over time|lately|recently|since)\b",
+    r"\b(gone|went|going|come|came|trending) (up|down)\b|\b(rising|risen|falling|fallen"
+    r"|increasing|decreasing|climbing|dropping)\b",
 )
 LISTING = (
     r"\b(list|show|display|all (my|her|his)|last \d+|last (two|three|four|five|ten)"

@@ -326,3 +326,21 @@ def test_a_run_named_by_its_distance_is_the_one_judged(history_world: World) -> 
     assert f"{round(100 * (km / before - 1))} % longer" in first
     assert f"({before:.1f} km)" in first
     assert first.startswith("Yes") == (km > 1.1 * before)
+
+
+def test_has_my_mileage_gone_up_this_year_long_after_the_data_answers_its_last_year(
+    history_world: World,
+) -> None:
+    runs = _runs(history_world)
+    latest = max(d for d, _ in runs)
+    january = sum(k for d, k in runs if (d.year, d.month) == (latest.year, 1)) / 31 * 7
+    last = sum(k for d, k in runs if (d.year, d.month) == (latest.year, latest.month))
+    last = last / latest.day * 7
+    coach = _coach(history_world, TODAY)
+    reply = coach.turn(history_world.ann, "has my weekly mileage gone up this year?")
+    assert reply.text.startswith(f"Nothing logged since 1 Jan {TODAY.year}"), reply.text
+    way = "Going up" if last > 1.1 * january else "Going down" if last < 0.9 * january else ""
+    assert f"{way}: your running went from {january:.1f} km a week in Jan {latest.year}" in (
+        reply.text
+    )
+    assert f"to {last:.1f} km a week in {latest:%b %Y} (to {latest.day} {latest:%b})" in reply.text

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from storage.metrics import get_profile
 from storage.wellness import finished_entries
-from tools.activities import no_activities, parse_day
+from tools.activities import no_activities, old_data_shift, parse_day
 from tools.checkin.answers import scored
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
@@ -139,8 +139,16 @@ def training_load(
     report = load_report(ctx, end)
     if report.sessions.frame.empty:
         return ToolResult.failure(TOOL, no_activities(ctx, NO_ACTIVITIES))
-    result = _result(report, start, ctx.who, ctx.whose)
-    if report.stale and start is not None and report.last_session and start > report.last_session:
+    empty = (
+        report.stale and start is not None and report.last_session and start > report.last_session
+    )
+    # "has my mileage gone up this year?" long after the data ends: this year is said to be
+    # empty, and the same unit holding the latest session (its year, month or week) answers
+    shown = start
+    if empty and start is not None and report.last_session is not None:
+        shown = old_data_shift(start, None, report.as_of, report.last_session).first
+    result = _result(report, shown, ctx.who, ctx.whose)
+    if empty and start is not None:
         result.findings.insert(0, _nothing_since(start, ctx.whose))
         result.data.pop("as_of_note", None)  # the finding says it
     if proposed_km:  # "a 20 mile long run this weekend, ok?": that run, first

@@ -26,7 +26,8 @@ LONGEST = 12
 CHANGE = 0.10
 _AMOUNT = r"(mileage|volume|km|kms|kilomet\w*|distance|miles|running|training)"
 _WAY = (
-    r"(going (up|down)|up or|chang\w*|trend\w*|mov(e|ed|ing)|increas\w*|decreas\w*|climb\w*"
+    r"((going|gone|went|come|came) (up|down)|up or|chang\w*|trend\w*|mov(e|ed|ing)|increas\w*"
+    r"|decreas\w*|climb\w*"
     r"|grow\w*|ris\w+|fall\w*|dropp\w*)"
 )
 #: A question about the direction of volume: "is my mileage going up?", "how has Bob's weekly
