@@ -344,3 +344,30 @@ def test_has_my_mileage_gone_up_this_year_long_after_the_data_answers_its_last_y
         reply.text
     )
     assert f"to {last:.1f} km a week in {latest:%b %Y} (to {latest.day} {latest:%b})" in reply.text
+
+
+def test_am_i_getting_faster_sets_the_last_3_months_against_the_3_before(
+    history_world: World,
+) -> None:
+    paces = [
+        (date.fromisoformat(i["start_date_local"][:10]), i["moving_time"] / i["distance"] * 1000)
+        for i in history_world.raw
+        if i.get("sport_type") in RUNNING and i["distance"] > 0 and i["moving_time"] >= 600
+    ]
+    latest = max(d for d, _ in paces)
+    cut, start = latest - timedelta(days=91), latest - timedelta(days=182)
+    recent = [p for d, p in paces if d > cut]
+    before = [p for d, p in paces if start < d <= cut]
+
+    def clock(seconds: float) -> set[str]:
+        near = (round(s) for s in (seconds - 1, seconds, seconds + 1))
+        return {f"{s // 60}:{s % 60:02d}" for s in near}
+
+    coach = _coach(history_world, TODAY)
+    first = coach.turn(history_world.ann, "am I getting faster?").text.splitlines()[0]
+    way = "Slower" if median(recent) > median(before) else "Faster"
+    assert first.startswith((f"{way} lately", "About the same lately")), first
+    assert f"over the 3 months to {latest.day} {latest:%b %Y}" in first
+    assert f"({len(recent)} runs), against" in first and f"({len(before)} runs)." in first
+    assert any(f"was {c} /km" in first for c in clock(median(recent))), first
+    assert any(f"against {c} /km" in first for c in clock(median(before))), first

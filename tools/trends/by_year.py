@@ -103,3 +103,69 @@ def year_finding(
         r"|\blong term\b|\bolder\b",
         needs_cue=not asked,
     )
+
+
+#: "Lately": the runs of the last this many days against those of the same span before.
+RECENT_DAYS = 91
+#: Runs each span needs for its median to stand for it.
+MIN_RECENT_RUNS = 5
+
+
+def recent_finding(
+    dates: Sequence[date],
+    values: np.ndarray,
+    label: str,
+    noise: float,
+    practical: float,
+    show: Callable[[float], str],
+    lower_is_faster: bool = False,
+) -> tuple[list[Fact], Finding] | None:
+    """The answer to "am I getting faster?": the median of the runs of the three months to the
+    latest run against the three months before, told as a direction only past the metric's
+    practical size and twice the medians' uncertainty; None with too few runs in either."""
+    from datetime import timedelta
+
+    if not len(dates):
+        return None
+    latest = max(dates)
+    cut, start = latest - timedelta(days=RECENT_DAYS), latest - timedelta(days=2 * RECENT_DAYS)
+    recent = [v for d, v in zip(dates, values, strict=True) if d > cut and np.isfinite(v)]
+    before = [v for d, v in zip(dates, values, strict=True) if start < d <= cut and np.isfinite(v)]
+    if len(recent) < MIN_RECENT_RUNS or len(before) < MIN_RECENT_RUNS:
+        return None
+    now, then = float(np.median(recent)), float(np.median(before))
+    error = MEDIAN_ERROR * noise * float(np.sqrt(1 / len(recent) + 1 / len(before)))
+    smallest = max(practical, 2 * error)
+    from tools.words import day_words
+
+    facts = [
+        Fact("recent_to", day_words(latest), ""),
+        Fact("recent_median", show(now), ""),
+        Fact("recent_runs", len(recent), "runs"),
+        Fact("before_median", show(then), ""),
+        Fact("before_runs", len(before), "runs"),
+        Fact("recent_smallest_change", show(smallest), ""),
+    ]
+    difference = now - then
+    if abs(difference) < smallest:
+        way = "About the same lately"
+    elif lower_is_faster:
+        way = "Slower lately" if difference > 0 else "Faster lately"
+    else:
+        way = "Up lately" if difference > 0 else "Down lately"
+    verdict = (
+        f"{way}: your typical {label} over the 3 months to {{recent_to}} was {{recent_median}} "
+        "({recent_runs}), against {before_median} in the 3 months before ({before_runs})."
+    )
+    return facts, Finding(
+        topic="recent",
+        verdict=verdict,
+        confidence=0.75,
+        margin="Two spans differ when their medians are more than {recent_smallest_change} apart: "
+        "the larger of the practical size and twice the medians' uncertainty.",
+        answers=("trend", "judgement"),
+        priority=0,
+        cue=r"^(?!.*\byears?\b).*\b(getting|improv\w*|better|worse|faster|slower|fitter|lately"
+        r"|recent\w*|these days)\b",
+        needs_cue=True,
+    )

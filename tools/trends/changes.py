@@ -37,7 +37,7 @@ from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
 from tools.spec import ToolSpec
-from tools.trends.by_year import year_finding
+from tools.trends.by_year import recent_finding, year_finding
 from tools.trends.changepoints import LEVEL, Detection, detect, run_to_run_sd
 from tools.trends.expected import (
     Confounder,
@@ -891,6 +891,17 @@ def _result(
     ):
         facts += years[0]
         findings.insert(0, years[1])
+    if lately := recent_finding(  # "am I getting faster?": the last 3 months against the 3 before
+        series.dates,
+        series.values,
+        metric.label,
+        limit.noise,
+        limit.practical,
+        lambda v: _show(v, metric) + unit_of,
+        lower_is_faster=pace,
+    ):
+        facts += lately[0]
+        findings.insert(0, lately[1])
     for change in changes:
         del change["_others"]
     result = ToolResult(
@@ -1012,7 +1023,7 @@ def _findings(metric: Metric, changes: list[dict[str, Any]], anchor: str = "") -
         said = " and ".join(
             "a new device or data source ({latest_device_change})"
             if o.which == "device"
-            else o.words.format(
+            else o.words.replace("{runs} runs", "{runs}").format(  # the fact says "11 runs"
                 before=f"{{latest_{o.which}_before}}",
                 after=f"{{latest_{o.which}_after}}",
                 span="{latest_season}",
