@@ -63,8 +63,8 @@ EXTREME = (
 TREND = (
     r"\b(trend\w*|progress\w*|improv\w*|chang(e|ed|es|ing)|evolv\w*|creep\w*|drift\w*"
     r"|over the years|mov(e|ed|ing) (through|over"
-    r"|across|during)|going|getting (better|worse|faster"
-    r"|slower|fitter)|over time|lately|recently|since)\b",
+    r"|across|during)|going|getting (better|worse|faster|slower|fitter|longer|shorter|stronger"
+    r"|weaker|heavier|bigger|smaller|higher|lower|more|less)|over time|lately|recently|since)\b",
     r"\b(gone|went|going|come|came|trending) (up|down)\b|\b(rising|risen|falling|fallen"
     r"|increasing|decreasing|climbing|dropping)\b",
 )

@@ -371,3 +371,26 @@ def test_am_i_getting_faster_sets_the_last_3_months_against_the_3_before(
     assert f"({len(recent)} runs), against" in first and f"({len(before)} runs)." in first
     assert any(f"was {c} /km" in first for c in clock(median(recent))), first
     assert any(f"against {c} /km" in first for c in clock(median(before))), first
+
+
+def test_are_my_long_runs_getting_longer_compares_each_months_longest(
+    history_world: World,
+) -> None:
+    runs = _runs(history_world)
+    latest = max(d for d, _ in runs)
+    months = []
+    for back in (3, 2, 1, 0):
+        index = latest.year * 12 + latest.month - 1 - back
+        year, month = divmod(index, 12)
+        months.append(max(k for d, k in runs if (d.year, d.month) == (year, month + 1)))
+    coach = _coach(history_world, TODAY)
+    first = coach.turn(history_world.ann, "are my long runs getting longer?").text.splitlines()[0]
+    way = (
+        "Yes, getting longer"
+        if months[-1] >= 1.1 * months[0]
+        else "No, getting shorter"
+        if months[-1] <= 0.9 * months[0]
+        else "About the same"
+    )
+    assert first.startswith(f"{way}: your longest run went from {months[0]:.1f} km"), first
+    assert f"to {months[-1]:.1f} km in {latest:%b %Y} (to {latest.day} {latest:%b})" in first

@@ -1130,6 +1130,8 @@ SPEC = ToolSpec(
         "has my decoupling improved since spring",
         "check my cadence trend",
         "her heart rate since her last race",
+        "am I getting faster?",
+        "am I getting slower these days?",
     ),
     phrase=_phrase,
     answers=frozenset({"lookup", "listing", "extreme", "trend", "judgement"}),

@@ -29,7 +29,7 @@ from tools.trends.load_findings import (
     threshold_words,
 )
 from tools.trends.proposed import proposed_finding, read_proposed_km
-from tools.trends.volume_trend import volume_trend
+from tools.trends.volume_trend import long_run_trend, volume_trend
 from tools.words import day_words, gap_words
 
 if TYPE_CHECKING:
@@ -249,6 +249,9 @@ def _result(
     if trend := volume_trend(loads, day, since, whose):  # "is my mileage going up?"
         facts += trend[0]
         findings.append(trend[1])
+    if longer := long_run_trend(loads, day, since, whose):  # "are my long runs getting longer?"
+        facts += longer[0]
+        findings.append(longer[1])
     fitness, fatigue, form = (float(today[c]) for c in ("fitness", "fatigue", "form"))
     alternatives = maths.form_if(loads, report.sessions.thresholds, _chief(report), day)
     if read := form_finding(fitness, fatigue, form, alternatives, confidence, whose):
@@ -586,6 +589,8 @@ SPEC = ToolSpec(
         "is it ok to do a 20 mile run on sunday?",
         "can she run a half marathon next week?",
         "was her weekly mileage trending up before she stopped?",
+        "are my long runs getting longer?",
+        "is her long run going up?",
     ),
     phrase=_phrase,
     phrase_many=_roster,

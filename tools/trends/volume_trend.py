@@ -145,3 +145,66 @@ def volume_trend(
         needs_cue=True,
     )
     return facts, finding
+
+
+#: "Are my long runs getting longer?": the long run, not the week.
+LONG_RUN_CUE = (
+    r"\blong(est)? ?runs?\b.{0,30}\b(longer|shorter|getting|grow\w*|going|trend\w*|increas\w*"
+    r"|up|down|chang\w*|progress\w*)\b|\b(longer|growing)\b.{0,20}\blong ?runs?\b"
+)
+
+
+def long_run_trend(
+    runs: pd.DataFrame, day: date, since: date | None = None, whose: str = "your"
+) -> tuple[list[Fact], Finding] | None:
+    """The longest run of each month from ``since`` (default: the three months before
+    ``day``'s) to ``day``, and which way it went: "are my long runs getting longer?"."""
+    import pandas as pd
+
+    runs = runs[(runs["sport"] == "run") & (runs["distance_km"] > 0)]
+    earliest = _months_before(day.replace(day=1), LONGEST - 1)
+    start = max(since, earliest) if since else _months_before(day.replace(day=1), MONTHS - 1)
+    months: list[tuple[date, float]] = []
+    first = start.replace(day=1)
+    while first <= day:
+        last = min(day, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
+        inside = runs[(runs["date"] >= pd.Timestamp(max(first, start)))]
+        inside = inside[inside["date"] <= pd.Timestamp(last)]
+        months.append((first, float(inside["distance_km"].max()) if len(inside) else 0.0))
+        first = last + timedelta(days=1)
+    if len(months) < 2 or not months[0][1]:
+        return None
+    names = [f"{first:%b}_{first.year}".lower() for first, _ in months]
+    facts = [
+        Fact(f"{PREFIX}longest_in_{name}", round(km, 1), "km")
+        for name, (_, km) in zip(names, months, strict=True)
+    ]
+    went = (
+        f"{whose} longest run went from {{{PREFIX}longest_in_{names[0]}}} in "
+        f"{_month_words(months[0][0], day)} to {{{PREFIX}longest_in_{names[-1]}}} in "
+        f"{_month_words(months[-1][0], day)}"
+    )
+    before, after = months[0][1], months[-1][1]
+    if after >= (1 + CHANGE) * before:
+        verdict = f"Yes, getting longer: {went}."
+    elif after <= (1 - CHANGE) * before:
+        verdict = f"No, getting shorter: {went}."
+    else:
+        verdict = f"About the same: {went}."
+    by_month = "; ".join(
+        f"{_month_words(first, day)} {{{PREFIX}longest_in_{name}}}"
+        for name, (first, _) in zip(names, months, strict=True)
+    )
+    return facts, Finding(
+        topic="long_run_trend",
+        verdict=verdict,
+        evidence=(f"Longest run by month: {by_month}.",),
+        action="Lengthen the long run by no more than about 10 % over the longest of the 30 "
+        "days before (Frandsen et al. 2025).",
+        source="your stored runs",
+        confidence=0.9,
+        answers=("trend",),
+        priority=0,
+        cue=LONG_RUN_CUE,
+        needs_cue=True,
+    )
