@@ -285,6 +285,9 @@ def test_a_should_question_on_a_topic_leads_with_the_notes_short_answer(
     assert reply.startswith(short), reply
     assert "Hamill" in reply and "not a verdict on you" in reply
     assert "In short" not in reply  # the line is the verdict, not part of the claim
+    # a section only loosely related to the question gives no short answer of its own
+    loose = search_knowledge(ctx, "is it ok to run every day?")
+    assert all(f.topic != "in_short" for f in loose.findings)
     listing = compose(search_knowledge(ctx, "what does the research say about foot strike?"))
     assert listing.startswith("What the research says about foot strike")
     assert "In short" not in listing

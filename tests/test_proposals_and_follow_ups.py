@@ -394,3 +394,19 @@ def test_are_my_long_runs_getting_longer_compares_each_months_longest(
     )
     assert first.startswith(f"{way}: your longest run went from {months[0]:.1f} km"), first
     assert f"to {months[-1]:.1f} km in {latest:%b %Y} (to {latest.day} {latest:%b})" in first
+
+
+@pytest.mark.parametrize(
+    "message, km",
+    [
+        ("can I do a 20 mile run this weekend?", 32.2),
+        ("may I run a marathon on sunday?", 42.2),
+        ("should I sign up for a spring marathon?", None),  # months ahead: a plan's question
+        ("thinking of a 30k in may, ok?", None),
+        ("is 50 km a week ok?", None),  # a week's distance, not one run's
+    ],
+)
+def test_only_a_run_soon_is_read_as_proposed(message: str, km: float | None) -> None:
+    from tools.trends.proposed import read_proposed_km
+
+    assert read_proposed_km(message) == km

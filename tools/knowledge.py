@@ -18,6 +18,10 @@ from tools.spec import ToolSpec
 
 # Below this cosine similarity a passage is treated as not about the question.
 RELEVANT = 0.35
+#: A section's short answer leads only when the section is this close to the question (a
+#: loosely related one, "is it ok to run every day?" against the fitness-fatigue curves,
+#: would answer something not asked).
+SHORT_RELEVANT = 0.5
 #: Note sections searched before choosing which to cite.
 CANDIDATES = 6
 #: Further sections of the best one's note are cited when they rank within this of it.
@@ -87,7 +91,7 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
     judged = range_finding(note, own, ctx.whose) if own else None
     best = max(h.score for h in [*notes, *history])
     findings = [judged] if judged else []
-    if notes and notes[0].short:  # "should I do strength work?": the notes' answer first
+    if notes and notes[0].short and notes[0].score >= SHORT_RELEVANT:  # the notes' answer first
         findings.append(in_short(notes[0], best))
     topic = notes[0].topic if notes else ""
     return ToolResult(

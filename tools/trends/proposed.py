@@ -46,6 +46,15 @@ _NUMBER = r"(\d{1,3}(?:\.\d+)?)"
 _KM = re.compile(rf"\b{_NUMBER} ?(?:k|km|kms|kilomet(?:er|re)s?)\b", re.I)
 _MILES = re.compile(rf"\b{_NUMBER}[- ]?(?:mi|miles?|miler)\b", re.I)
 _RACE = re.compile(r"\b(half[- ]marathon|half|marathon)\b", re.I)
+#: A race months ahead ("a spring marathon", "a half in April"): a plan's question, not one
+#: of whether the training of the last 30 days carries a run now.
+_FAR = re.compile(
+    r"\b(spring|summer|autumn|fall|winter|next year|in (\d+|two|three|four|five|six) months"
+    r"|january|february|march|april|(?:in|on|for) may|june|july|august|september|october"
+    r"|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b",
+    re.I,
+)
 #: A distance that is not one run's: a week's, or a pace.
 _NOT_A_RUN = re.compile(
     r"\b(a|per|each|every) week\b|\bweekly\b|\bmileage\b|\bvolume\b|/ ?km\b|\bpace\b", re.I
@@ -55,7 +64,7 @@ _NOT_A_RUN = re.compile(
 def read_proposed_km(text: str) -> float | None:
     """The distance of the run a message proposes, in km ("20 mile long run this weekend" ->
     32.2, "race a marathon next weekend" -> 42.2); None when it proposes none."""
-    if not AHEAD.search(text) or _NOT_A_RUN.search(text):
+    if not AHEAD.search(text) or _NOT_A_RUN.search(text) or _FAR.search(text):
         return None
     if m := _MILES.search(text):
         return round(float(m[1]) * KM_PER_MILE, 1)
