@@ -69,26 +69,52 @@ def _biggest_step(weeks: dict[date, float]) -> tuple[date, float, float] | None:
     return week, weeks[week - week_before], weeks[week]
 
 
+def _month_runs(
+    runs: pd.DataFrame, day: date, since: date | None
+) -> tuple[date, list[tuple[date, int, pd.DataFrame]]]:
+    """The runs of each month from ``since`` (default: the three months before ``day``'s; at
+    most the 12 months to ``day``) to ``day``: the first day from which runs count, and each
+    month's first day, its days counted and its runs (of :func:`_running`)."""
+    import pandas as pd
+
+    earliest = _months_before(day.replace(day=1), LONGEST - 1)
+    start = max(since, earliest) if since else _months_before(day.replace(day=1), MONTHS - 1)
+    months = []
+    first = start.replace(day=1)
+    while first <= day:
+        last = min(day, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
+        begin = max(first, start)
+        inside = runs[(runs["date"] >= pd.Timestamp(begin)) & (runs["date"] <= pd.Timestamp(last))]
+        months.append((first, (last - begin).days + 1, inside))
+        first = last + timedelta(days=1)
+    return start, months
+
+
+def _running(sessions: pd.DataFrame) -> pd.DataFrame:
+    """The runs with a distance among the sessions."""
+    return sessions[(sessions["sport"] == "run") & (sessions["distance_km"] > 0)]
+
+
+def _way(before: float, after: float, up: str, down: str, level: str) -> str:
+    """Which of the words the change from ``before`` to ``after`` earns: past ``CHANGE`` either
+    way, else ``level``."""
+    if after >= (1 + CHANGE) * before:
+        return up
+    return down if after <= (1 - CHANGE) * before else level
+
+
 def volume_trend(
     runs: pd.DataFrame, day: date, since: date | None = None, whose: str = "your"
 ) -> tuple[list[Fact], Finding] | None:
     """The monthly running volume from ``since`` (default: the three months before ``day``'s;
     at most the 12 months to ``day``) to ``day``, and which way it went; None with fewer than
     two months to compare. ``runs`` is the sessions frame (``sport``, ``distance_km``, ``date``)."""
-    import pandas as pd
-
-    runs = runs[(runs["sport"] == "run") & (runs["distance_km"] > 0)]
-    earliest = _months_before(day.replace(day=1), LONGEST - 1)
-    start = max(since, earliest) if since else _months_before(day.replace(day=1), MONTHS - 1)
+    runs = _running(runs)
+    start, walked = _month_runs(runs, day, since)
     months: list[tuple[date, float, float]] = []  # first day, km, km a week
-    first = start.replace(day=1)
-    while first <= day:
-        last = min(day, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
-        begin = max(first, start)
-        inside = runs[(runs["date"] >= pd.Timestamp(begin)) & (runs["date"] <= pd.Timestamp(last))]
+    for first, days, inside in walked:
         km = float(inside["distance_km"].sum())
-        months.append((first, km, km / ((last - begin).days + 1) * 7))
-        first = last + timedelta(days=1)
+        months.append((first, km, km / days * 7))
     if len(months) < 2 or not any(km for _, km, _ in months):
         return None
     names = [f"{first:%b}_{first.year}".lower() for first, _, _ in months]
@@ -102,12 +128,7 @@ def volume_trend(
         f"{whose} running went from {{{PREFIX}km_a_week_in_{names[0]}}} in {{{PREFIX}from}} to "
         f"{{{PREFIX}km_a_week_in_{names[-1]}}} in {{{PREFIX}to}}"
     )
-    if after >= (1 + CHANGE) * before:
-        verdict = f"Yes, going up: {went}."
-    elif after <= (1 - CHANGE) * before:
-        verdict = f"No, going down: {went}."
-    else:
-        verdict = f"About level: {went}."
+    verdict = f"{_way(before, after, 'Yes, going up', 'No, going down', 'About level')}: {went}."
     by_month = "; ".join(
         f"{_month_words(first, day)} {{{PREFIX}km_in_{name}}}"
         for name, (first, _, _) in zip(names, months, strict=True)
@@ -159,19 +180,10 @@ def long_run_trend(
 ) -> tuple[list[Fact], Finding] | None:
     """The longest run of each month from ``since`` (default: the three months before
     ``day``'s) to ``day``, and which way it went: "are my long runs getting longer?"."""
-    import pandas as pd
-
-    runs = runs[(runs["sport"] == "run") & (runs["distance_km"] > 0)]
-    earliest = _months_before(day.replace(day=1), LONGEST - 1)
-    start = max(since, earliest) if since else _months_before(day.replace(day=1), MONTHS - 1)
-    months: list[tuple[date, float]] = []
-    first = start.replace(day=1)
-    while first <= day:
-        last = min(day, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
-        inside = runs[(runs["date"] >= pd.Timestamp(max(first, start)))]
-        inside = inside[inside["date"] <= pd.Timestamp(last)]
-        months.append((first, float(inside["distance_km"].max()) if len(inside) else 0.0))
-        first = last + timedelta(days=1)
+    months = [
+        (first, float(inside["distance_km"].max()) if len(inside) else 0.0)
+        for first, _, inside in _month_runs(_running(runs), day, since)[1]
+    ]
     if len(months) < 2 or not months[0][1]:
         return None
     names = [f"{first:%b}_{first.year}".lower() for first, _ in months]
@@ -184,13 +196,10 @@ def long_run_trend(
         f"{_month_words(months[0][0], day)} to {{{PREFIX}longest_in_{names[-1]}}} in "
         f"{_month_words(months[-1][0], day)}"
     )
-    before, after = months[0][1], months[-1][1]
-    if after >= (1 + CHANGE) * before:
-        verdict = f"Yes, getting longer: {went}."
-    elif after <= (1 - CHANGE) * before:
-        verdict = f"No, getting shorter: {went}."
-    else:
-        verdict = f"About the same: {went}."
+    way = _way(
+        months[0][1], months[-1][1], "Yes, getting longer", "No, getting shorter", "About the same"
+    )
+    verdict = f"{way}: {went}."
     by_month = "; ".join(
         f"{_month_words(first, day)} {{{PREFIX}longest_in_{name}}}"
         for name, (first, _) in zip(names, months, strict=True)
