@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from tools.result import Fact, Finding
+from tools.words import day_words
 
 #: Runs a year needs for its median to stand for it.
 MIN_RUNS = 10
@@ -40,6 +41,20 @@ def yearly(dates: Sequence[date], values: np.ndarray) -> list[Year]:
     ]
 
 
+def _smallest(noise: float, practical: float, runs: int, other_runs: int) -> float:
+    """The least difference of two medians (of ``runs`` and ``other_runs`` values) told as a
+    change: the practical size, or twice the medians' standard error when that is larger."""
+    error = MEDIAN_ERROR * noise * float(np.sqrt(1 / runs + 1 / other_runs))
+    return max(practical, 2 * error)
+
+
+def _way(difference: float, lower_is_faster: bool) -> str:
+    """The direction of a difference past the smallest change, in the runner's words."""
+    if lower_is_faster:
+        return "Slower" if difference > 0 else "Faster"
+    return "Up" if difference > 0 else "Down"
+
+
 def year_finding(
     dates: Sequence[date],
     values: np.ndarray,
@@ -59,8 +74,7 @@ def year_finding(
     if len(years) < (2 if asked else MIN_YEARS):
         return None
     first, last = years[0], years[-1]
-    error = MEDIAN_ERROR * noise * float(np.sqrt(1 / first.runs + 1 / last.runs))
-    smallest = max(practical, 2 * error)
+    smallest = _smallest(noise, practical, first.runs, last.runs)
     facts = [
         Fact("year_first", first.year),
         Fact("year_first_median", show(first.median), ""),
@@ -77,10 +91,7 @@ def year_finding(
             "{year_smallest_change}."
         )
     else:
-        if lower_is_faster:
-            way = "Slower" if difference > 0 else "Faster"
-        else:
-            way = "Up" if difference > 0 else "Down"
+        way = _way(difference, lower_is_faster)
         way += " a little" if abs(difference) < 2 * smallest else ""
         verdict = (
             f"{way} over the years: your typical {label} went from {{year_first_median}} in "
@@ -123,8 +134,6 @@ def recent_finding(
     """The answer to "am I getting faster?": the median of the runs of the three months to the
     latest run against the three months before, told as a direction only past the metric's
     practical size and twice the medians' uncertainty; None with too few runs in either."""
-    from datetime import timedelta
-
     if not len(dates):
         return None
     latest = max(dates)
@@ -134,10 +143,7 @@ def recent_finding(
     if len(recent) < MIN_RECENT_RUNS or len(before) < MIN_RECENT_RUNS:
         return None
     now, then = float(np.median(recent)), float(np.median(before))
-    error = MEDIAN_ERROR * noise * float(np.sqrt(1 / len(recent) + 1 / len(before)))
-    smallest = max(practical, 2 * error)
-    from tools.words import day_words
-
+    smallest = _smallest(noise, practical, len(recent), len(before))
     facts = [
         Fact("recent_to", day_words(latest), ""),
         Fact("recent_median", show(now), ""),
@@ -147,12 +153,8 @@ def recent_finding(
         Fact("recent_smallest_change", show(smallest), ""),
     ]
     difference = now - then
-    if abs(difference) < smallest:
-        way = "About the same lately"
-    elif lower_is_faster:
-        way = "Slower lately" if difference > 0 else "Faster lately"
-    else:
-        way = "Up lately" if difference > 0 else "Down lately"
+    way = "About the same" if abs(difference) < smallest else _way(difference, lower_is_faster)
+    way += " lately"
     verdict = (
         f"{way}: your typical {label} over the 3 months to {{recent_to}} was {{recent_median}} "
         "({recent_runs}), against {before_median} in the 3 months before ({before_runs})."

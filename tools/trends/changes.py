@@ -879,27 +879,18 @@ def _result(
     findings = _findings(metric, changes, anchor_text)
     pace = metric.key == "pace_s_per_km"
     unit_of = " /km" if pace else f" {metric.unit}"
-    if years := year_finding(  # "am I getting faster over the years?"
+    medians = (  # what the year-by-year and the lately answers read the runs by
         series.dates,
         series.values,
         metric.label,
         limit.noise,
         limit.practical,
         lambda v: _show(v, metric) + unit_of,
-        lower_is_faster=pace,
-        asked=years_asked,
-    ):
+    )
+    if years := year_finding(*medians, lower_is_faster=pace, asked=years_asked):
         facts += years[0]
         findings.insert(0, years[1])
-    if lately := recent_finding(  # "am I getting faster?": the last 3 months against the 3 before
-        series.dates,
-        series.values,
-        metric.label,
-        limit.noise,
-        limit.practical,
-        lambda v: _show(v, metric) + unit_of,
-        lower_is_faster=pace,
-    ):
+    if lately := recent_finding(*medians, lower_is_faster=pace):  # "am I getting faster?"
         facts += lately[0]
         findings.insert(0, lately[1])
     for change in changes:
