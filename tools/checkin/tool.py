@@ -49,6 +49,7 @@ from tools.checkin.reported import ReportedWeek, reported_week
 from tools.context import ToolContext
 from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
+from tools.plans import rules
 from tools.plans.compliance import week_against_plan
 from tools.reply import standard_reply
 from tools.result import Fact, ToolResult
@@ -181,24 +182,21 @@ def latest_checkins(ctx: ToolContext, of_week: str | None = None) -> ToolResult:
     )
 
 
-#: Next week's cautious ceiling over the week reported: the weekly ramp and single-run spike
-#: lines of the plans (a coaching caution; see tools.plans.rules).
-NEXT_WEEK_RAMP = 0.10
-
-
 def reported_by_coach(ctx: ToolContext, told: ReportedWeek) -> ToolResult:
     """A coach telling an athlete's week ("Ann's check-in: 3 runs, 20k, longest 9k, no pain"):
     said back, with next week's cautious ceiling from it; not stored as the athlete's check-in,
-    which stays theirs to do."""
+    which stays theirs to do. The ceiling is the plans' cautious weekly ramp and single-run
+    spike lines (:mod:`tools.plans.rules`)."""
     facts = [Fact(n, v, "km" if "km" in n else "") for n, v in told.facts().items()]
     lines = [told.words(ctx.who)]
     if told.km:
-        facts.append(Fact("next_week_at_most", round(told.km * (1 + NEXT_WEEK_RAMP), 1), "km"))
+        facts.append(Fact("next_week_at_most", round(told.km * (1 + rules.RAMP), 1), "km"))
         lines.append(
             "Next week: up to about {next_week_at_most} in all, no more than 10 % over this week"
         )
     if told.longest_km:
-        facts.append(Fact("next_long_run_at_most", round(told.longest_km * 1.1, 1), "km"))
+        longest = round(told.longest_km * (1 + rules.SPIKE), 1)
+        facts.append(Fact("next_long_run_at_most", longest, "km"))
         lines.append(
             "The long run: up to about {next_long_run_at_most}, within 10 % of this week's "
             "longest (a single run more than 10 % past the longest of the 30 days before went "

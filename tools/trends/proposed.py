@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tools.result import Fact, Finding
 from tools.trends.load import SPIKE_RATIO
+from tools.trends.load_findings import FRANDSEN
 from tools.words import day_words, gap_words
 
 if TYPE_CHECKING:
@@ -32,12 +33,6 @@ AHEAD = re.compile(
     r"|\b(ok|okay|safe|wise|fine|smart)\b.{0,20}\bto (run|race|do|go)\b|\btomorrow\b"
     r"|\bthis (weekend|saturday|sunday)\b|\bnext (weekend|week|saturday|sunday)\b",
     re.I,
-)
-FRANDSEN_RUN = (
-    "Frandsen JSB et al. How much running is too much? Identifying high-risk running "
-    "sessions in a 5200-person cohort study. Br J Sports Med 2025;59:1203-1210: a single "
-    "run more than 10 % longer than the longest of the 30 days before went with more "
-    "overuse injuries"
 )
 #: The load findings a verdict on a proposed run makes beside the point ("that was a big jump"
 #: a year before the run asked about).
@@ -167,7 +162,7 @@ def _verdict(
         verdict=verdict,
         evidence=evidence,
         action=action,
-        source=FRANDSEN_RUN,
+        source=FRANDSEN,
         confidence=confidence,
         margin=margin,
         answers=("should", "judgement"),
