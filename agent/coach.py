@@ -93,14 +93,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Leaving a multi-turn conversation.
-#: "stop, I'll finish it later": a pause, not an end.
-LATER = re.compile(r"\b(later|another time|tomorrow|after ?wards?|in a bit|pause)\b", re.I)
 STOP = re.compile(
     r"^\s*(stop|cancel|quit|exit|never ?mind|forget it|let's stop|end)\b"
     r"|^\W*(thanks?\w*|cheers|ok|okay)?\W*(coach\W*)?"
     r"(that'?s all|that'?s it|done for (now|today))\b",
     re.I,
 )
+#: "stop, I'll finish it later": a pause, not an end.
+LATER = re.compile(r"\b(later|another time|tomorrow|after ?wards?|in a bit|pause)\b", re.I)
 
 
 class Coach:
@@ -237,12 +237,11 @@ class Coach:
                     route=Route("smalltalk", flow.tool, reason="paused a flow", confidence=1.0),
                     subject_ids=subject.ids,
                 )
-            if stopped and self._new_request(rest, files, today):
-                # "never mind that. what should I work on next?": stopped, then answered
+            instead = self._request_after(rest, files, today) if stopped else None
+            if instead is not None:  # "never mind that. what should I work on next?": answered
                 self._clear(actor, about, FLOW)
-                message, text, flow = rest, normalise(rest), None
-                proposed = route(message, files, today, self.classifier)
-                proposed.answer = answer_kind(text) if proposed.kind != "pain" else proposed.answer
+                message, text, flow, proposed = rest, normalise(rest), None, instead
+                proposed.answer = answer_kind(text)
             elif stopped:
                 self._clear(actor, about, FLOW)
                 return Reply(
@@ -364,13 +363,18 @@ class Coach:
         return f"(I didn't {spec.summary}: ask again when you want it.)"
 
     def _new_request(self, message: str, files: list[str], today: date) -> bool:
-        """Whether what follows a "no" (or "stop") is a request of its own ("no wait, what did
-        I run yesterday?")."""
+        """Whether what follows a "no" is a request of its own ("no wait, what did I run
+        yesterday?")."""
+        return self._request_after(message, files, today) is not None
+
+    def _request_after(self, message: str, files: list[str], today: date) -> Route | None:
+        """The route of what follows a "no" (or "stop") when it is a request of its own, sure
+        of its tool; else None."""
         rest = NO.sub("", message, count=1).strip(" ,.!-")
         if len(rest.split()) < 3:
-            return False
+            return None
         proposed = route(rest, files, today, self.classifier)
-        return proposed.sure and proposed.kind == "tool"
+        return proposed if proposed.sure and proposed.kind == "tool" else None
 
     def _ask_model(
         self, message: str, proposed: Route, files: list[str], today: date

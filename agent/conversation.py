@@ -11,11 +11,12 @@ reply.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date
 from typing import Any
 
 from agent.router import Route
-from storage.conversation import State
+from storage.conversation import CONFIRM_TTL, State
+from storage.models import utcnow
 from tools.words import day_words
 from tools.yes_no import NO, YES
 
@@ -106,15 +107,14 @@ YES_NO_QUESTION = re.compile(
     r"[^.!?]*\?\s*$",
     re.I,
 )
-#: A write set aside waits this long for its yes.
-ASIDE_FOR = timedelta(minutes=30)
 
 
 def _fresh(flow: State) -> bool:
+    """Whether a write set aside still waits for its yes: as long as a confirmation does."""
     updated = flow.updated_at
     if updated.tzinfo is None:
         updated = updated.replace(tzinfo=UTC)
-    return datetime.now(UTC) - updated <= ASIDE_FOR
+    return utcnow() - updated <= CONFIRM_TTL
 
 
 def waiting_flow(flow: State, proposed: Route, message: str, text: str, heard: bool = False) -> str:
