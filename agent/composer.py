@@ -80,11 +80,9 @@ def side_by_side(results: Sequence[ToolResult], question: str = "") -> str | Non
         if not result.ok or not found or not result.data.get("athlete"):
             return None
         rows.append((escape(str(result.data["athlete"])), found[0]))
-    kinds = {(f.topic, f.lower_wins) for _, f in rows}
-    if len(kinds) != 1:
+    if len({f.topic for _, f in rows}) != 1:
         return None
-    lower = rows[0][1].lower_wins
-    rows.sort(key=lambda r: r[1].value if lower else -(r[1].value or 0.0))
+    rows.sort(key=lambda r: -(r[1].value or 0.0))
     best, others = rows[0], rows[1:]
     tied = [name for name, f in others if f.value == best[1].value]
     if tied:

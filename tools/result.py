@@ -92,10 +92,10 @@ class Finding:
     #: since March?").
     needs_cue: bool = False
     #: A record's value and how it reads ("77.5 kg"), so records of several athletes can be
-    #: set side by side ("who squats heavier, Ann or Bob?"); ``lower_wins`` for a time or pace.
+    #: set side by side ("who squats heavier, Ann or Bob?"); a higher value wins (a record of
+    #: time or pace keeps its ranking's score, speed or minus the time).
     value: float | None = None
     shown: str = ""
-    lower_wins: bool = False
 
     def render(self, facts: list[Fact]) -> Finding:
         """This finding with every ``{fact}`` written out; raises KeyError for an unknown fact."""
