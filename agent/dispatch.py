@@ -32,6 +32,22 @@ ACTIVITY = re.compile(
     r"\b(runs?|rides?|swims?|walks?|hikes?|weeks?|months?|years?|\d+ ?k|\d+ ?km|half|marathon"
     r"|races?|sessions?|lifts?|squat\w*|deadlift\w*|bench\w*)\b"
 )
+#: A should-question about doing something, not a request to do it ("should Bob add a third
+#: strength day?" wants advice; "should I log my squats here?" is a request).
+_SHOULD = re.compile(r"\b(should|shall)\b")
+_A_REQUEST = re.compile(
+    r"\b(should|shall)\s+(?:[a-z]+\s+)?(log|save|import|sync|upload|record|store|link|connect"
+    r"|enter|put|add (this|these|it|that|them)|make|build|create|start|plan|do (my|the|this|a)"
+    r" (week|check))\b"
+)
+
+
+def advice_on_a_write(text: str) -> bool:
+    """A should-question about doing something, not a request to do it ("should Bob add a
+    third strength day?" wants advice; "should I log my squats here?" is a request)."""
+    return bool(_SHOULD.search(text)) and not _A_REQUEST.search(text)
+
+
 #: A year written out: a should-question that names one looks back ("should I have ... in 2024?").
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
@@ -76,7 +92,7 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
     clear = CLEAR if spec.reads_athlete else NOTES_CLEAR
     if proposed.answer in spec.answers and proposed.confidence >= clear:
         return proposed  # "is it normal for my feet to land differently?": the notes
-    if spec.writes or spec.flow is not None:
+    if (spec.writes or spec.flow is not None) and not advice_on_a_write(text):
         return proposed
     for name, probability in readings:
         other = TOOLS.get(name)

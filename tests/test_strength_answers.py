@@ -268,7 +268,7 @@ def test_how_often_counts_the_last_eight_weeks_of_the_log(gym: Gym) -> None:
     for kind in ("judgement", "should"):
         often = finding(result, "how_often", kind)
         assert often.verdict == (
-            f"You already lift {rate} times a week (the last 8 weeks of your log, to "
+            f"More than enough: you already lift {rate} times a week (the last 8 weeks of your log, to "
             f"{words(end)}); nothing is logged since."
         )
     assert f"{sessions} sessions from {words(start)} to {words(end)}." in often.evidence
@@ -285,7 +285,7 @@ def test_how_often_counts_the_last_eight_weeks_of_the_log(gym: Gym) -> None:
     sessions = sum(end - timedelta(days=55) <= d <= end for d in days.values())
     assert sessions < len(days)
     sam = finding(strength_history(gym.sam), "how_often", "should")
-    assert sam.verdict.startswith(f"You already lift {round(sessions / 8, 1)} times a week")
+    assert sam.verdict.startswith(f"Enough: you already lift {round(sessions / 8, 1)} times a week")
     assert "about the 2 sessions a week" in sam.action
 
 
@@ -301,7 +301,8 @@ def test_a_coach_reads_it_about_their_athlete(gym: Gym) -> None:
     often = finding(result, "how_often", "judgement")
     name = cora.who
     assert (
-        often.verdict.startswith(f"{name} already lifts ") and f"of {name}'s log" in often.verdict
+        often.verdict.startswith(f"More than enough: {name} already lifts ")
+        and f"of {name}'s log" in often.verdict
     )
     record = finding(result, "record", "extreme")
     assert record.verdict.startswith(f"{name}'s heaviest squat was ")
@@ -343,11 +344,12 @@ def test_the_chat_leads_each_answer_with_it(gym: Gym) -> None:
     asked = {
         (ann, "What's my heaviest squat?"): f"Your heaviest squat was {kg(weight)} × {reps} on "
         f"{words(day)} (Barbell Squat).",
-        (ann, "Should I add a second strength session each week?"): f"You already lift {rate} "
-        "times a week",
+        (ann, "Should I add a second strength session each week?"): "More than enough: you "
+        f"already lift {rate} times a week",
         (ann, "What did I lift in my last session?"): "Your last strength session was on "
         f"{words(latest)}",
-        (gym.cora, "Is Ann doing too much in the gym?"): f"Ann already lifts {rate} times a week",
+        (gym.cora, "Is Ann doing too much in the gym?"): "More than enough: Ann already "
+        f"lifts {rate} times a week",
     }
     for (who, message), lead in asked.items():
         reply = coach.turn(who, message)

@@ -645,8 +645,14 @@ def _add_how_often(ctx: ToolContext, result: ToolResult, rows: list[SetRow], sco
     sessions = "sessions" if scope else "times"
     already = "already " if per_week >= USUAL_PER_WEEK - 0.25 else ""
     window = "the last {recent_weeks}" if weeks >= RECENT_WEEKS else "all {recent_weeks}"
-    verdict = (
-        f"{who} {already}train{s}{of} {{recent_per_week}} {sessions} a week ({window} of "
+    if per_week > USUAL_PER_WEEK + 0.5:
+        lead = "More than enough: "
+    elif already:
+        lead = "Enough: "
+    else:
+        lead = "Room for more: "
+    verdict = lead + (
+        f"{'you' if who == 'You' else who} {already}train{s}{of} {{recent_per_week}} {sessions} a week ({window} of "
         f"{ctx.whose} log, to {{log_end}})"
     )
     if not scope:
