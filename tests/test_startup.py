@@ -295,3 +295,31 @@ def test_a_chat_turn_in_a_fresh_process_imports_no_torch(tmp_path: Path, shared_
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "LOADED [] True", done.stdout + done.stderr
+
+
+def test_a_coachg_process_imports_with_the_collector_paused_then_frozen() -> None:
+    """``coachg`` (``main()`` reading the process's own argv) imports its command with the
+    cyclic garbage collector paused, then freezes what was imported and collects again; a test
+    or a script calling ``main(argv)`` keeps its collector as it was."""
+    import gc
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with cli._collector_paused(False):
+        assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+    try:
+        with cli._collector_paused(True):
+            assert not gc.isenabled()
+            kept = [object() for _ in range(10)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(kept)
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        with cli._collector_paused(True):  # already off (someone else's choice): left alone
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
