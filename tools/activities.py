@@ -1081,11 +1081,21 @@ _DISTANCE_PATTERNS: tuple[tuple[str, str | None], ...] = (
 )
 
 
+#: A race trained for, not a distance to filter by: "ready for a fall marathon", "training for
+#: my first half".
+_RACE_AHEAD = re.compile(
+    r"\b(?:ready|prepare|prepared|train|training|build|building|prep|enough) (?:\w+ ){0,2}for "
+    r"(?:a |an |my |the |her |his |their )?(?:\w+ )?(?:half[- ]?marathon|marathon|half|ultra"
+    r"|\d+ ?km?|10 ?k|5 ?k)\b"
+)
+
+
 def read_distance(text: str) -> str | None:
     """The race distance a message names: "fastest 10K race" -> "10K", "my marathon PB" ->
     "marathon", "fastest half" -> "half marathon"; a distance read as a minimum ("runs over
     30 km") is not one."""
     rest = re.sub(rf"{_AT_LEAST}(?:{_AMOUNT}|{_NAMED})|\b{_AMOUNT}{_OR_MORE}", " ", text)
+    rest = _RACE_AHEAD.sub(" ", rest)
     for pattern, name in _DISTANCE_PATTERNS:
         if m := re.search(pattern, rest):
             found = race_distance(name or m[1])
@@ -1172,10 +1182,43 @@ def _phrase(result: ToolResult, most: int = 10) -> str:
         if row.get("name"):
             parts.append(f"“{escape(row['name'])}”")
         lines.append("- " + " · ".join(p for p in parts if p))
-    if len(rows) > most:
-        lines.append("- … and the others in the count below")
     listed = [f for f in result.facts if not _verdict_fact(f)]
+    if headline := _headline(result):  # "**September 2025**: 15 runs, 128.80 km, 13.8 h"
+        lines.insert(0, headline)
+        listed = [f for f in listed if f.name not in _TOTALS]
+        if len(rows) > most:
+            lines.append("- … and older ones, counted in the totals above")
+        if not listed:  # how sure is still said
+            lines += ["", confidence_sentence(result.confidence, result.reasons)]
+    elif len(rows) > most:
+        lines.append("- … and the others in the count below")
     return standard_reply(replace(result, facts=listed), lines)
+
+
+_TOTALS = ("count", "total_distance", "total_time")
+
+
+def _headline(result: ToolResult) -> str:
+    """A dated listing's period by name and its totals, first: what "how many km did Ann run in
+    September?" asks, before the list of what she ran."""
+    since, until = result.data.get("since"), result.data.get("until")
+    if shifted := result.data.get("shifted"):  # the period the data reaches, said above
+        since, until = shifted["from"], shifted["to"]
+    totals = [f for name in _TOTALS if (f := result.fact(name)) is not None]
+    if not (since and until) or len(totals) != len(_TOTALS):
+        return ""
+    start, end = date.fromisoformat(str(since)[:10]), date.fromisoformat(str(until)[:10])
+    last_of_month = calendar.monthrange(end.year, end.month)[1]
+    if (start.year, start.month) == (
+        end.year,
+        end.month,
+    ) and start.day == 1 == end.day - last_of_month + 1:
+        title = f"{calendar.month_name[start.month]} {start.year}"
+    elif (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        title = str(start.year)
+    else:
+        title = f"{day_words(start)} to {day_words(end)}"
+    return f"**{title}**: " + ", ".join(f.render() for f in totals) + "\n"
 
 
 def _phrase_details(result: ToolResult) -> str:
