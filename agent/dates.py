@@ -258,6 +258,9 @@ def parse_dates(text: str, today: date) -> DateRange | None:
 
 def _parse(text: str, today: date) -> DateRange | None:
     t = " " + re.sub(r"\s+", " ", text.lower().replace("’", "'")) + " "
+    # a weekday beside the day it names: "on sunday 5 october", "on 5 oct (a sunday)"
+    t = re.sub(rf"\b{_WEEKDAY},? (?=(?:the )?\d{{1,2}}{_ORDINAL}(?: of)? {_MONTH})", "", t)
+    t = re.sub(rf"(?<=\d )\(?(?:a )?{_WEEKDAY}\)?", "", t) if re.search(_DAY, t) else t
     # "the week of 9 Nov", "the week with 2026-10-28 in it": Monday to Sunday
     week_of = rf"\bweek (?:of|with|starting|beginning|containing|including) (?:the )?({_DAY})"
     if (m := re.search(week_of, t)) and (day := _day_month(m[1], today)):

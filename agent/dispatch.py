@@ -56,7 +56,8 @@ def _looking_ahead(proposed: Route, message: str) -> Route:
     """A should-question is about now and what comes next: "should I race a half next month?",
     "a 30k this saturday?" are judged from the training up to today, not from a period read
     out of the future's dates (a month alone reads as the last one gone)."""
-    if proposed.answer == "should" and not _YEAR.search(message):
+    ahead = proposed.answer == "should" or "proposed_km" in proposed.args
+    if ahead and not _YEAR.search(message):
         for dated in ("since", "until"):
             proposed.args.pop(dated, None)
     return proposed

@@ -52,6 +52,9 @@ JUDGEMENT = (
     r"|this|their|a) (week|block|build|level|plan)\b",
     r"\b(a )?(dumb|bad|good|smart|stupid|wise|silly|reasonable|sensible|risky) (idea|move|plan"
     r"|call|thing)\b|\ba mistake\b",
+    # a plan put forward, then "ok?": "squats twice a week alongside running, ok?"
+    r"[,.-]\s*(is that |is this |that |this )?(ok|okay|alright|fine|wise|sensible|smart|safe"
+    r"|doable|realistic)\s*\?\W*$",
 )
 EXTREME = (
     # "who squats heavier, Ann or Bob?": a record set side by side

@@ -268,8 +268,8 @@ def test_how_often_counts_the_last_eight_weeks_of_the_log(gym: Gym) -> None:
     for kind in ("judgement", "should"):
         often = finding(result, "how_often", kind)
         assert often.verdict == (
-            f"More than enough: you already lift {rate} times a week (the last 8 weeks of your log, to "
-            f"{words(end)}); nothing is logged since."
+            f"More than enough: you already lift {rate} times a week (the last 8 weeks of your "
+            f"log, to {words(end)}); nothing is logged since."
         )
     assert f"{sessions} sessions from {words(start)} to {words(end)}." in often.evidence
     assert "2 sessions a week" in often.action and "commonly use" in often.action

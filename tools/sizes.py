@@ -184,6 +184,11 @@ def week_finding(
     return facts, finding
 
 
+#: A run named by distance and day is looked for up to this many days off, when nothing that
+#: day is within this share of the distance.
+NEAR_DAYS, NEAR_DISTANCE = 2, 0.25
+
+
 def size_findings(
     runs: Sequence[Run], first: date, last: date, whose: str = "your", asked_km: float | None = None
 ) -> tuple[list[Fact], list[Finding]]:
@@ -209,8 +214,13 @@ def size_findings(
     if (last - first).days > RUN_SPAN_DAYS:  # a season asked: its biggest step up
         return facts, [week_verdict]
     judged = max(inside, key=lambda r: r.km)
-    if asked_km:  # a run named by its distance: the one closest to it
+    if asked_km:  # a run named by its distance: the one closest to it, a day or two off
+        # if none that day comes near it ("the 32k on 5 October" run on the 4th)
         judged = min(inside, key=lambda r: abs(r.km - asked_km))
+        if abs(judged.km - asked_km) > NEAR_DISTANCE * asked_km:
+            slack = timedelta(days=NEAR_DAYS)
+            near = [r for r in runs if first - slack <= r.day <= last + slack]
+            judged = min(near, key=lambda r: abs(r.km - asked_km))
     run_facts, run_verdict = run_finding(runs, judged, whose)
     if asked_km:  # it is what was asked about, whatever the span
         run_verdict = replace(run_verdict, priority=0)

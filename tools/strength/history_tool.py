@@ -651,8 +651,9 @@ def _add_how_often(ctx: ToolContext, result: ToolResult, rows: list[SetRow], sco
         lead = "Enough: "
     else:
         lead = "Room for more: "
+    subject = "you" if who == "You" else who
     verdict = lead + (
-        f"{'you' if who == 'You' else who} {already}train{s}{of} {{recent_per_week}} {sessions} a week ({window} of "
+        f"{subject} {already}train{s}{of} {{recent_per_week}} {sessions} a week ({window} of "
         f"{ctx.whose} log, to {{log_end}})"
     )
     if not scope:

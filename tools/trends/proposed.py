@@ -31,7 +31,9 @@ AHEAD = re.compile(
     r"\b(should|shall|can|could|may) (i|we|she|he)\b|\bthinking\b|\bplanning\b|\bwant(ing)? to\b"
     r"|\bgoing to\b|\bgonna\b|\bi'?d like\b|\bplan to\b|\bgood idea\b|\bready (for|to)\b"
     r"|\b(ok|okay|safe|wise|fine|smart)\b.{0,20}\bto (run|race|do|go)\b|\btomorrow\b"
-    r"|\bthis (weekend|saturday|sunday)\b|\bnext (weekend|week|saturday|sunday)\b",
+    r"|\b(this|next|on) (weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\bnext week\b|[,.-]\s*(is that |that )?(ok|okay|alright|fine|wise|sensible|safe|doable)"
+    r"\s*\?\W*$",
     re.I,
 )
 #: The load findings a verdict on a proposed run makes beside the point ("that was a big jump"
