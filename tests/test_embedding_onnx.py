@@ -52,6 +52,22 @@ def test_the_onnx_vectors_are_torchs(runners: tuple[OnnxRunner, TorchRunner]) ->
         assert float(alone @ ours[index]) >= 0.99999
 
 
+def test_a_model_opened_for_few_texts_gives_the_same_vectors(
+    runners: tuple[OnnxRunner, TorchRunner], tmp_path: Path
+) -> None:
+    """``coachg ask`` opens the model without repacking its weights (sooner, for one text):
+    the same vectors, alone and in a batch."""
+    quick = OnnxRunner(bundled_model_dir(), tmp_path, few_texts=True)
+    usual = runners[0]
+    assert np.allclose(quick.encode(SENTENCES[:4]), usual.encode(SENTENCES[:4]), atol=1e-5)
+    for index in (0, 5):
+        alone = quick.encode([SENTENCES[index]])[0]
+        assert float(alone @ usual.encode([SENTENCES[index]])[0]) >= 0.99999
+    embedder = Embedder(few_texts=True)
+    embedder._runner = quick
+    assert embedder.embed_array(["x"]).shape == (1, 384)
+
+
 def _embed(runner: Any, texts: list[str]) -> np.ndarray:
     """``texts`` embedded as the app embeds them (sorted by length, in batches) on ``runner``."""
     embedder = Embedder()

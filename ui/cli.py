@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     with _collector_paused(started):
         parser = build_parser(argv)
     args = parser.parse_args(argv)
+    # The command has the process to itself and ends with it: what it loads serves it once.
+    args.own_process = started
     settings = Settings.from_env()
     private_process()  # what Coach G writes is its user's alone (umask 077)
     private_dir(settings.home)

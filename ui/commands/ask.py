@@ -8,6 +8,7 @@ import sys
 
 from agent.coach import Coach
 from agent.intents import is_ready
+from models.embedding import default_embedder
 from ui.commands.common import open_context
 
 
@@ -37,7 +38,13 @@ def _ask(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  [{fraction:4.0%}] {message}", file=sys.stderr)
 
-    if not is_ready():
+    ready = is_ready()
+    if ready and getattr(args, "own_process", False):
+        # One question, then the process ends: the embedding model (when the question needs
+        # it) opens for a quick start rather than for many batches (a classifier still to
+        # train may embed hundreds of examples).
+        default_embedder().few_texts = True
+    if not ready:
         print(
             "coachg: getting ready: learning to read questions (once per install, under a "
             "minute; `coachg serve` does it at its first start)",
