@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 
 _SECRET = re.compile(
     r"(?i)(access_token|refresh_token|client_secret|password|authorization|code)"
@@ -44,10 +45,25 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes each record to ``sys.stderr`` as it is when the record comes, not as it was when
+    logging was set up (as Python's own last-resort handler does). A test that called
+    ``coachg`` under pytest's ``capsys`` left the root handler on a capture that pytest closed
+    after that test: a record logged later (by a thread, or at exit) failed with "Logging error
+    ... I/O operation on closed file" instead of being written."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Log to stderr at ``level``, with secrets masked on every handler (the web server's too:
     it logs through these handlers)."""
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
@@ -12,7 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.activities import NewActivity, add_activity, get_streams, list_activities
 from storage.db import Database, migrate
-from storage.logging_setup import RedactingFilter, RedactingFormatter, redact
+from storage.logging_setup import (
+    RedactingFilter,
+    RedactingFormatter,
+    configure_logging,
+    redact,
+)
 from storage.models import StravaToken
 from storage.settings import Settings
 from storage.strava_tokens import get_token, save_token
@@ -146,3 +153,29 @@ def test_a_failed_write_shows_no_secret_in_its_error_or_logged_traceback(
     record.exc_info = (failed.type, failed.value, failed.tb)
     record.msg = "POST refresh_token=ref-SECRET-8 failed"
     assert "SECRET" not in formatter.format(record)
+
+
+def test_the_log_follows_stderr_and_never_writes_to_a_closed_capture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A record logged after the stderr that logging was set up with was closed (pytest closes a
+    test's ``capsys`` capture when the test ends) goes to stderr as it is now, not to a
+    "Logging error ... I/O operation on closed file"."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    first, second = io.StringIO(), io.StringIO()
+    errors: list[str] = []
+    monkeypatch.setattr(logging.Handler, "handleError", lambda self, record: errors.append("x"))
+    try:
+        monkeypatch.setattr(sys, "stderr", first)
+        configure_logging("INFO")
+        logging.getLogger("coachg.test").info("while captured, password=hunter2")
+        said = first.getvalue()
+        first.close()
+        monkeypatch.setattr(sys, "stderr", second)
+        logging.getLogger("coachg.test").warning("after the capture closed")
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert errors == []
+    assert "while captured, password=***" in said and "hunter2" not in said
+    assert "after the capture closed" in second.getvalue()
