@@ -24,6 +24,10 @@ virtual environment. It also prints what each ``ask`` wrote on stderr beyond the
 "answered by" and "getting ready" lines (warnings, progress bars), counted in lines, so a noisy
 start shows in the numbers. Targets (issue 22): ``--help`` <= 0.5 s, warm ``ask`` <= 1 s, the first
 question of a new install <= 5 s (both questions).
+
+``--against OTHER`` compares two checkouts on a busy machine: after the usual rows for
+``--repo``, the two warm asks are timed on both, one run of each checkout in turn (each with a
+home of its own), so both see the same load; it prints each one's medians and the difference.
 """
 
 from __future__ import annotations
@@ -113,13 +117,72 @@ def timed(
     return wall, cpu
 
 
+def prepared_home(folder: Path, repo: Path) -> Path:
+    """A ``COACHG_HOME`` under ``folder`` with the activities imported, the bytecode written and
+    the classifier kept by ``repo``, ready for warm asks."""
+    home = folder / "home"
+    coachg(home, "import", *(str(FILES / name) for name in ACTIVITIES), repo=repo)
+    coachg(home, "--help", repo=repo)  # bytecode written, untimed
+    coachg(home, "ask", QUESTION, repo=repo)  # the classifier trained and kept
+    coachg(home, "ask", NEW_QUESTION, repo=repo)  # the embedding model written for ONNX Runtime
+    return home
+
+
+def in_turn(
+    label: str, checkouts: dict[Path, Path], repeats: int, *args: str
+) -> dict[Path, tuple[float, float]]:
+    """The median wall and CPU seconds of ``coachg ARGS`` on each checkout (``{repo: home}``),
+    one run of each in turn ``repeats`` times."""
+    walls: dict[Path, list[float]] = {repo: [] for repo in checkouts}
+    cpus: dict[Path, list[float]] = {repo: [] for repo in checkouts}
+    for _ in range(repeats):
+        for repo, home in checkouts.items():
+            seconds, cpu, _done = coachg(home, *args, repo=repo)
+            walls[repo].append(seconds)
+            cpus[repo].append(cpu)
+    medians = {}
+    for repo in checkouts:
+        wall, cpu = statistics.median(walls[repo]), statistics.median(cpus[repo])
+        medians[repo] = (wall, cpu)
+        runs = ", ".join(f"{t:.2f}" for t in cpus[repo])
+        print(f"{label:<34} {repo.name:<12} median {wall:6.2f} s, {cpu:6.2f} CPU s (CPU s: {runs})")
+    return medians
+
+
+def compare(repo: Path, other: Path, repeats: int) -> None:
+    """The warm asks of ``repo`` and ``other``, timed in turn (see the module's doc)."""
+    print(f"\n{repo} against {other}, in turn; load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory(prefix="coachg-bench-") as folder:
+        checkouts = {
+            checkout: prepared_home(Path(folder) / str(index), checkout)
+            for index, checkout in enumerate((repo, other))
+        }
+        for label, question in (("warm", QUESTION), ("warm, a new text", NEW_QUESTION)):
+            medians = in_turn(label, checkouts, repeats, "ask", question)
+            (wall, cpu), (other_wall, other_cpu) = medians[repo], medians[other]
+            print(
+                f"{'':<34} {repo.name} - {other.name}: {wall - other_wall:+.2f} s, "
+                f"{cpu - other_cpu:+.2f} CPU s"
+            )
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--repo", type=Path, default=REPO, help="the checkout to time")
     parser.add_argument("--show-stderr", action="store_true", help="print a warm ask's stderr")
+    parser.add_argument(
+        "--against", type=Path, help="another checkout: the warm asks of both timed in turn"
+    )
+    parser.add_argument(
+        "--only-against", action="store_true", help="with --against: skip the usual rows"
+    )
     options = parser.parse_args()
     repo = options.repo.resolve()
+    if options.against and options.only_against:
+        compare(repo, options.against.resolve(), options.repeats)
+        return
     print(f"{repo}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="coachg-bench-") as folder:
         home = Path(folder) / "home"
@@ -165,6 +228,8 @@ def main() -> None:
             print(f"  {name}: {wall:.2f} s ({cpu:.2f} CPU s) against {target} s: {verdict}")
         if options.show_stderr:
             print(coachg(home, "ask", QUESTION, repo=repo)[2].stderr)
+    if options.against:
+        compare(repo, options.against.resolve(), options.repeats)
 
 
 if __name__ == "__main__":
