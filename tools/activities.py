@@ -363,6 +363,7 @@ def list_activities(
     )
     if shifted:
         result.data["shifted"] = shifted
+    result.data["title"] = _period_title(result.data)
     result.facts += sized[0]
     result.findings += sized[1]
     if start and not order and wanted in (None, "run") and activities:
@@ -1201,24 +1202,28 @@ _TOTALS = ("count", "total_distance", "total_time")
 def _headline(result: ToolResult) -> str:
     """A dated listing's period by name and its totals, first: what "how many km did Ann run in
     September?" asks, before the list of what she ran."""
-    since, until = result.data.get("since"), result.data.get("until")
-    if shifted := result.data.get("shifted"):  # the period the data reaches, said above
-        since, until = shifted["from"], shifted["to"]
+    title = result.data.get("title")
     totals = [f for name in _TOTALS if (f := result.fact(name)) is not None]
-    if not (since and until) or len(totals) != len(_TOTALS):
+    if not title or len(totals) != len(_TOTALS):
+        return ""
+    return f"**{title}**: " + ", ".join(f.render() for f in totals) + "\n"
+
+
+def _period_title(data: dict[str, Any]) -> str:
+    """The period listed, as a person names it: "September 2025", "2024", "3 Nov 2026 to 9 Nov
+    2026" (the period the data reaches when it was moved there); "" for one not bounded."""
+    since, until = data.get("since"), data.get("until")
+    if shifted := data.get("shifted"):
+        since, until = shifted["from"], shifted["to"]
+    if not (since and until):
         return ""
     start, end = date.fromisoformat(str(since)[:10]), date.fromisoformat(str(until)[:10])
-    last_of_month = calendar.monthrange(end.year, end.month)[1]
-    if (start.year, start.month) == (
-        end.year,
-        end.month,
-    ) and start.day == 1 == end.day - last_of_month + 1:
-        title = f"{calendar.month_name[start.month]} {start.year}"
-    elif (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
-        title = str(start.year)
-    else:
-        title = f"{day_words(start)} to {day_words(end)}"
-    return f"**{title}**: " + ", ".join(f.render() for f in totals) + "\n"
+    month_end = calendar.monthrange(end.year, end.month)[1]
+    if (start.year, start.month, start.day) == (end.year, end.month, 1) and end.day == month_end:
+        return f"{calendar.month_name[start.month]} {start.year}"
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    return f"{day_words(start)} to {day_words(end)}"
 
 
 def _phrase_details(result: ToolResult) -> str:

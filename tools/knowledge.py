@@ -184,6 +184,7 @@ SPEC = ToolSpec(
         "is coffee before running a good idea",
         "what's the difference between fitness and form?",
         "what does form mean in training load?",
+        "how do I return to running after an injury?",
     ),
     phrase=_phrase,
     # general questions ("is it bad to run every day?") are answered from the notes

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from knowledge.pain import PHYSIO, reported, where
 from storage.gait_reports import list_gait_reports
 from storage.wellness import finished_entries
-from tools.activities import no_activities, parse_day
+from tools.activities import no_activities, pace_text, parse_day
 from tools.context import ToolContext
 from tools.result import ANSWER_KINDS, Fact, Finding, ToolResult
 from tools.spec import ToolSpec
@@ -176,16 +176,23 @@ def _break(ctx: ToolContext, latest: date, recent: pd.DataFrame, whose: str) -> 
         Fact("average_week_before_break", average, "km"),
         Fact("longest_run_before_break", round(float(recent["distance_km"].max()), 1), "km"),
     ]
+    paces = recent["pace_s_per_km"].dropna()
+    evidence = [
+        f"In the {RECENT_WEEKS} weeks before the break {whose} weeks averaged "
+        "{average_week_before_break} and the longest run was {longest_run_before_break}."
+    ]
+    easy = "short, easy runs"
+    if len(paces) >= REGULAR_RUNS:  # the usual pace then: the first runs go slower than it
+        facts.append(Fact("usual_pace_before_break", pace_text(float(paces.median()) / 60), "/km"))
+        evidence.append(f"{whose.capitalize()} usual pace then was {{usual_pace_before_break}}.")
+        easy = "short, easy runs, slower than that usual pace,"
     return facts, Finding(
         topic="break",
         verdict=f"Build back gradually: {whose} latest run is {{latest_run}}, "
         "{days_since_latest_run} ago ({time_since_latest_run}), so start well below where "
         f"{ctx.who} left off.",
-        evidence=(
-            f"In the {RECENT_WEEKS} weeks before the break {whose} weeks averaged "
-            "{average_week_before_break} and the longest run was {longest_run_before_break}.",
-        ),
-        action="Begin with short, easy runs a few times a week and add a little each week; "
+        evidence=tuple(evidence),
+        action=f"Begin with {easy} a few times a week and add a little each week; "
         "import any newer runs so I can see where you are now.",
         source=SAGARIOTTO,
         confidence=0.8,
@@ -301,6 +308,9 @@ SPEC = ToolSpec(
         "ok what now?",
         "how was I doing at the end of september?",
         "and how am I doing now",
+        "i want to get back into running, where do i start?",
+        "coming back after a long break, how should i restart?",
+        "haven't run in months, how do I get going again?",
     ),
     answers=frozenset(ANSWER_KINDS),
     findings_lead=True,

@@ -318,10 +318,22 @@ def _result(
             Fact("time_since_latest_session", gap_words(gap), ""),
         ]
         are = "are" if who == "you" else "is"
+        before = report.weeks[report.weeks.index <= pd.Timestamp(report.last_session)].tail(8)
+        evidence: tuple[str, ...] = ()
+        if len(before) >= 4:  # where they left off: what "straight back to 80 km weeks?" needs
+            result.facts += [
+                Fact("average_week_before_break", round(float(before["km"].mean()), 1), "km"),
+                Fact("biggest_week_before_break", round(float(before["km"].max()), 1), "km"),
+            ]
+            evidence = (
+                f"In the {len(before)} weeks up to then {whose} weeks averaged "
+                "{average_week_before_break}, the biggest {biggest_week_before_break}.",
+            )
         result.findings.insert(
             0,
             Finding(
                 topic="stale",
+                evidence=evidence,
                 verdict=f"Not yet: {whose} latest session is {{latest_session}}, "
                 "{days_since_latest_session} ago ({time_since_latest_session}), so I can't judge "
                 f"how ready {who} {are} now; "
