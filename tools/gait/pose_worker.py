@@ -30,7 +30,7 @@ def _skip_unused_imports() -> None:
 def main(argv: list[str]) -> int:
     """Track one chunk; exit status 0 on success."""
     _skip_unused_imports()
-    from tools.gait.tracking import _track_chunk
+    from tools.gait.tracking import Feed, Source, _track_chunk
     from tools.gait.video_io import VideoInfo, probe_video
 
     args = json.loads(argv[0])
@@ -46,6 +46,9 @@ def main(argv: list[str]) -> int:
         args["step"],
         done=lambda n: out.with_suffix(".done").write_text(str(n)),
         keep=bool(args.get("keep")),
+        feed=Feed(**args["feed"]) if args.get("feed") else None,
+        source=Source(**args["source"]) if args.get("source") else None,
+        threads=1,  # one worker per core: FFmpeg's own threads would only wait on each other
     )
     chunk.save(out)
     return 0

@@ -14,17 +14,19 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from models.pose import NUM_LANDMARKS, PoseEstimator
+from tools.gait.frame_feed import MAX_AHEAD_BYTES, DecodeAhead, frame_bytes, read_feed
 from tools.gait.frame_store import MAX_KEPT, FrameStore, encode
 from tools.gait.video_io import (
     VideoInfo,
@@ -117,10 +119,17 @@ def _track_chunk(
     done: Callable[[int], None] | None = None,
     keep: bool = False,
     seed: np.ndarray | None = None,
+    feed: Feed | None = None,
+    source: Source | None = None,
+    threads: int | None = None,
 ) -> Chunk:
     """Pose of every ``step``-th frame in ``[start, stop)`` (with ``keep``, the frames too);
     ``done(n)`` is told every ten frames how many are done. ``seed``: the runner's landmarks
-    (full-size pixels) just before ``start``, to look for them there first."""
+    (full-size pixels) just before ``start``, to look for them there first. ``feed``: decode
+    on to ``feed.stop`` and hand the next chunk's frames to its worker through the pipe
+    ``feed.fifo``; ``source``: this chunk's frames come through such a pipe, from the worker of
+    the chunk before (:mod:`tools.gait.frame_feed`). ``threads``: the decoder's
+    (:func:`tools.gait.video_io.iter_frames`)."""
     import cv2  # OpenCV: only when a video is read, not by a chat turn importing the tools
 
     indices: list[int] = []
@@ -130,10 +139,21 @@ def _track_chunk(
     missing = np.full((NUM_LANDMARKS, 3), np.nan)
     roi: tuple[int, int, int, int] | None = None
     lost = 0
+    ahead = None
+    if feed is not None:  # this chunk's frames and the next one's, decoded once, on a thread
+        whole = iter_frames(
+            info, start=start, stop=feed.stop, step=step, max_side=POSE_MAX_SIDE, threads=threads
+        )
+        ahead = DecodeAhead(whole, stop, Path(feed.fifo))
+        frames = ahead.own()
+    elif source is not None:
+        frames = _fed_frames(info, start, stop, step, source, threads)
+    else:
+        frames = iter_frames(
+            info, start=start, stop=stop, step=step, max_side=POSE_MAX_SIDE, threads=threads
+        )
     with PoseEstimator(tracking=True) as estimator:
-        for index, frame in iter_frames(
-            info, start=start, stop=stop, step=step, max_side=POSE_MAX_SIDE
-        ):
+        for index, frame in frames:
             h, w = frame.shape[:2]
             scale = info.width / w
             if seed is not None and (box := _bbox(seed / [scale, scale, 1])) is not None:
@@ -161,10 +181,46 @@ def _track_chunk(
                 images.append(encode(frame))
             if done is not None and len(indices) % 10 == 0:
                 done(len(indices))
+    if ahead is not None:
+        ahead.join()  # the next worker has every frame of its chunk (or is gone)
     store = FrameStore.pack(indices, images, 1.0 / scale) if keep else None
     if not rows:
         return Chunk(np.zeros(0, dtype=int), np.zeros((0, NUM_LANDMARKS, 3)), store)
     return Chunk(np.asarray(indices), np.stack(rows), store)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Where a worker hands the next chunk's frames: the pipe, and the next chunk's end."""
+
+    fifo: str
+    stop: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a worker's frames come from instead of the file: the pipe, and the process of the
+    worker that feeds it (while it lives, the frames may still come)."""
+
+    fifo: str
+    pid: int
+
+
+def _fed_frames(
+    info: VideoInfo, start: int, stop: int, step: int, source: Source, threads: int | None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """This chunk's frames from the pipe, and from the file where the feed ended early."""
+    after = start
+    for index, frame in read_feed(Path(source.fifo), source.pid):
+        if index >= stop:
+            break
+        yield index, frame
+        after = index + step
+    if after < stop:  # the feeder failed or never came: decode the rest here
+        log.info("frames %d-%d decoded from the file: the feed ended early", after, stop)
+        yield from iter_frames(
+            info, start=after, stop=stop, step=step, max_side=POSE_MAX_SIDE, threads=threads
+        )
 
 
 @dataclass(frozen=True)
@@ -257,9 +313,10 @@ class _Workers:
         self._tmp = tempfile.TemporaryDirectory(prefix="coachg-pose-")
         self._info, self._step, self._keep = info, step, keep
         self._procs: list[tuple[subprocess.Popen[bytes], Path, int, int]] = []
+        fed = _fed_chunks(info, chunks, step)
         for k, (a, b) in enumerate(chunks):
             out = Path(self._tmp.name) / f"chunk{k}.npz"
-            args = {
+            args: dict[str, object] = {
                 "path": str(info.path),
                 "fps": info.fps,
                 "info": info_fields(info),  # the worker need not open the file to probe it
@@ -268,6 +325,13 @@ class _Workers:
                 "step": step,
                 "keep": keep,
             }
+            fifo = Path(self._tmp.name) / f"frames{k}"
+            if k + 1 in fed:  # this worker decodes on and hands the next chunk its frames
+                os.mkfifo(fifo)
+                args["feed"] = {"fifo": str(fifo), "stop": chunks[k + 1][1]}
+            if k in fed:  # this one reads them from the worker before, started just now
+                before = Path(self._tmp.name) / f"frames{k - 1}"
+                args["source"] = {"fifo": str(before), "pid": self._procs[-1][0].pid}
             proc = _warm_worker(args, out)
             if proc is None:  # none waiting: a fresh one (a third of a CPU second to start)
                 cmd = [sys.executable, "-m", "tools.gait.pose_worker", json.dumps(args), str(out)]
@@ -305,6 +369,20 @@ class _Workers:
                 proc.kill()
                 proc.wait()
         self._tmp.cleanup()
+
+
+def _fed_chunks(info: VideoInfo, chunks: list[tuple[int, int]], step: int) -> set[int]:
+    """Which chunks get their frames from the worker of the chunk before
+    (:mod:`tools.gait.frame_feed`) instead of decoding from the file: every second one (so at
+    most one chunk's decoding is added to a worker's own), where the chunk before is short
+    enough to wait decoded in memory."""
+    size = frame_bytes(info.width, info.height, POSE_MAX_SIDE)
+    fed = set()
+    for k in range(1, len(chunks), 2):
+        a, b = chunks[k - 1]
+        if -(-(b - a) // step) * size <= MAX_AHEAD_BYTES:
+            fed.add(k)
+    return fed
 
 
 def _chunks(frame_count: int, step: int, workers: int) -> list[tuple[int, int]]:
