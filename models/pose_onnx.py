@@ -22,6 +22,7 @@ import os
 import threading
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -100,6 +101,29 @@ def onnx_model(cache_dir: Path) -> Path:
     return target
 
 
+#: Sessions made in this process, by model file and thread count: a session holds no state
+#: between runs, and making one costs about 0.1 CPU s (a warm pose worker makes one while it
+#: waits, and its chunk's estimator uses that one).
+_SESSIONS: dict[tuple[str, int], object] = {}
+
+
+def _session(model: Path, threads: int) -> Any:
+    """An ONNX Runtime session of ``model`` on the CPU, made once per process."""
+    key = (str(model), threads)
+    with _LOCK:
+        if key not in _SESSIONS:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            _SESSIONS[key] = ort.InferenceSession(
+                str(model), options, providers=["CPUExecutionProvider"]
+            )
+        return _SESSIONS[key]
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -163,15 +187,7 @@ class OnnxPoseEstimator(Closes):
     backend = "onnxruntime-pose-landmark-full"
 
     def __init__(self, model: Path, *, tracking: bool = True, threads: int = 1) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = _session(model, threads)
         self._tracking = tracking
         self._roi: Roi | None = None
         self._smooth = OneEuro()
