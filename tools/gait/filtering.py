@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 #: Low-pass cut-off for running kinematics; capped below Nyquist for low frame rates.
@@ -13,25 +11,46 @@ MAX_GAP_S = 0.2
 
 
 def preload() -> None:
-    """Import the SciPy filters now (0.2 s of CPU): called while pose runs, so the analysis
-    after it does not wait for them. (The low-pass filter is NumPy's own: SciPy's signal
-    package took 0.66 CPU s to import for it.)"""
-    import scipy.ndimage  # noqa: F401
+    """Nothing left to load ahead: the filters here are NumPy's own (SciPy's ``ndimage``, 0.22
+    CPU s to import, and its ``signal``, 0.66 s, were imported for them). Kept for callers that
+    load the analysis while pose runs."""
 
 
-def median_filter(values: np.ndarray, **options: Any) -> np.ndarray:
-    """``scipy.ndimage.median_filter``, imported on first use: a third of a second that a chat
-    turn, which imports the gait modules through the trend tools, does not need."""
-    from scipy import ndimage
+def _rank_filter(values: np.ndarray, size: int, rank: int, mode: str) -> np.ndarray:
+    """The ``rank``-th smallest value of each ``size``-long window of a 1-D series, centred as
+    SciPy centres it (``size // 2`` before), the ends extended by their own values (SciPy's
+    ``mode="nearest"``, the only mode used here): SciPy's numbers exactly, as each is one of
+    the series' own values."""
+    if mode != "nearest":
+        raise ValueError(f"only mode='nearest' is implemented, not {mode!r}")
+    series = np.asarray(values)
+    if series.ndim != 1:
+        raise ValueError("a 1-D series is expected")
+    if len(series) == 0:
+        return series.copy()
+    padded = np.pad(series, (size // 2, size - 1 - size // 2), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, size)
+    return np.partition(windows, rank, axis=1)[:, rank].astype(series.dtype, copy=False)
 
-    return ndimage.median_filter(values, **options)
+
+def median_filter(values: np.ndarray, *, size: int, mode: str = "nearest") -> np.ndarray:
+    """``scipy.ndimage.median_filter`` of a 1-D series (an even ``size`` takes the upper of the
+    two middle values, as SciPy does)."""
+    return _rank_filter(values, int(size), int(size) // 2, mode)
 
 
-def percentile_filter(values: np.ndarray, percentile: float, **options: Any) -> np.ndarray:
-    """``scipy.ndimage.percentile_filter``, imported on first use (see :func:`median_filter`)."""
-    from scipy import ndimage
-
-    return ndimage.percentile_filter(values, percentile, **options)
+def percentile_filter(
+    values: np.ndarray, percentile: float, *, size: int, mode: str = "nearest"
+) -> np.ndarray:
+    """``scipy.ndimage.percentile_filter`` of a 1-D series (SciPy's rank: ``int(size *
+    percentile / 100)``, the largest value at 100)."""
+    size = int(size)
+    if percentile < 0:
+        percentile += 100.0
+    if not 0 <= percentile <= 100:
+        raise ValueError(f"percentile {percentile} is outside 0-100")
+    rank = size - 1 if percentile == 100 else int(float(size) * percentile / 100.0)
+    return _rank_filter(values, size, rank, mode)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
