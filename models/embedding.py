@@ -112,8 +112,10 @@ class OnnxRunner:
         if few_texts:
             # The weights used as stored, not repacked for the CPU's matrix kernels first: the
             # model opens in a third of the time (0.03 s sooner) and each batch runs a few ms
-            # slower, a gain for a process that embeds one question (`coachg ask`).
+            # slower, a gain for a process that embeds one question (`coachg ask`). One thread:
+            # starting a pool of them took longer than one short text takes to run.
             options.add_session_config_entry("session.disable_prepacking", "1")
+            options.intra_op_num_threads = 1
 
         def load() -> onnxruntime.InferenceSession:
             return onnxruntime.InferenceSession(
