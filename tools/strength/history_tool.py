@@ -775,6 +775,17 @@ def _result(
         "working_sets": history.working_sets,
         "volume_kg": round(history.volume_kg),
     }
+    if len(summaries) <= LISTED_SESSIONS:  # "my strength workouts in september": each one
+        data["session_list"] = [
+            {
+                "day": x.day.isoformat(),
+                "name": x.name,
+                "exercises": list(x.exercises[:3]),
+                "more": max(0, len(x.exercises) - 3),
+                "working_sets": x.working_sets,
+            }
+            for x in reversed(summaries)
+        ]
     if stats is not None:
         data["focus_stats"] = _exercise_row(stats) | {
             "record_days": [d.isoformat() for d in stats.record_days],
@@ -822,6 +833,12 @@ def _lines(data: dict[str, Any]) -> list[str]:
         f"({data['per_week']} a week), {data['working_sets']} working sets, "
         f"{data['volume_kg']} kg volume; last session {data['last_session']}."
     ]
+    for x in data.get("session_list", []):
+        more = f" and {x['more']} more" if x["more"] else ""
+        lines.append(
+            f"- {x['day']} · {escape(x['name'] or 'session')} · "
+            f"{', '.join(escape(e) for e in x['exercises'])}{more} · {x['working_sets']} sets"
+        )
     focus = data.get("focus_stats")
     if focus:
         line = f"- {escape(focus['exercise'])}: last done {focus['last_day']}"
@@ -879,6 +896,9 @@ def _plots(ctx: ToolContext, history: History, stats: ExerciseStats | None) -> l
         out.append(Artifact(path, "image", "weekly volume"))
     return out
 
+
+#: A period of at most this many sessions lists each one (date, name, exercises).
+LISTED_SESSIONS = 12
 
 #: Where a short answer points for the rest.
 MORE_FIGURES = "Say “show my strength history” for sessions, sets and volume by exercise."
@@ -962,11 +982,15 @@ SPEC = ToolSpec(
         "how often does Sam do strength work",
         "how many lifting sessions did I log in march?",
         "how many gym sessions did Ann do last month?",
+        "what strength sessions did I do the week of 3 march?",
+        "my gym workouts in may",
+        "which lifting sessions did she log in june?",
     ),
     phrase=_phrase,
     readers={"exercise": exercise_words, "group": group_of, "part": body_part, "show": show_of},
-    # "how many lifting sessions did Bob log in September?": strength, whatever the dates say
-    claims=r"\bhow many (lifting|gym|strength|weights?|lift|weight training) (sessions|workouts"
-    r"|days)\b",
+    # "how many lifting sessions did Bob log in September?", "what strength sessions did I do
+    # the week of 8 September?": strength, whatever the dates say
+    claims=r"\b(how many|what|which|list|show( me)?|my|her|his) (lifting|gym|strength|weights?"
+    r"|lift|weight training) (sessions|workouts|days)\b",
     answers=frozenset({"extreme", "judgement", "should", "trend", "lookup", "listing"}),
 )
