@@ -54,6 +54,43 @@ CLAIMS = (
     # Lauersen et al. 2014, Br J Sports Med: strength training's own risk ratio 0.32; the
     # near-halving (0.53) was for overuse injuries across all exercise programmes
     Claim("Lauersen JB, Bertelsen DM", (r"0\.32", r"0\.53")),
+    # Wilber et al. 1996, Med Sci Sports Exerc: 16 trained male runners, 6 wk deep-water running,
+    # treadmill VO2max 58.7 -> 59.6 ml/kg/min, no significant change
+    Claim("Wilber RL", (r"\b16\b|sixteen", r"58\.7", r"59\.6", r"six weeks|6 w")),
+    # Bushman et al. 1997, Med Sci Sports Exerc: 11 runners, 4 wk only deep-water running, 5 km
+    # treadmill time 1142.7 -> 1149.8 s, not significant, and no running control group
+    Claim(
+        "Bushman BA, Flynn MG",
+        (r"\b11\b|eleven", r"1142\.7", r"1149\.8", r"no comparison group"),
+        (r"5 km[^.]{0,40}improved",),
+    ),
+    # Eyestone et al. 1993, Am J Sports Med: 32 trained, 6 wk; VO2max fell slightly in all three
+    # groups, 2-mile time unchanged; the author list was not in the record checked
+    Claim(
+        "Eyestone ED",
+        (r"\b32\b", r"2-mile", r"drop in VO2max|VO2max fell", r"initials are unverified"),
+        (r"VO2max (was )?(kept|maintained|unchanged)",),
+    ),
+    # Mutton et al. 1993, Med Sci Sports Exerc: 11 runners (6 run, 5 cycle/run), 5 wk, VO2max
+    # 55.3 -> 58.2 and 55.6 -> 58.9, no difference between groups
+    Claim("Mutton DL", (r"55\.3 to 58\.2", r"55\.6 to 58\.9", r"five weeks|5 w")),
+    # Flynn et al. 1998, Med Sci Sports Exerc: 20 runners, 5 km 1096.6 -> 1068.6 s, CT = RT
+    Claim(
+        "Flynn MG, Carroll KK",
+        (r"Twenty|\b20\b", r"1096\.6", r"1068\.6", r"did not differ|no difference"),
+    ),
+    # Foster et al. 1995, Eur J Appl Physiol: 3.2 km time trial -26.4 s (run), -13.2 s (swim),
+    # -5.4 s (control): swimming helped, but about half as much as the same extra running
+    Claim(
+        "Foster C, Hector LL",
+        (r"\b30\b|thirty", r"26\.4", r"13\.2", r"5\.4", r"half as much"),
+        (r"swimming (improved|helped)[^.]{0,30}as much as",),
+    ),
+    # Bosch et al. 2021, Int J Sport Nutr Exerc Metab: 18 trained runners, VO2max 49.3 / 48.0 /
+    # 46.7 (treadmill, elliptical, stepper), one lab visit, not a training study
+    Claim("Bosch AN", (r"\b18\b", r"49\.3", r"48\.0", r"not a training study")),
+    # Tanaka 1994, Sports Med review: cross-training effects never exceed sport-specific training
+    Claim("Tanaka H", (r"never exceeded",), (r"better than running",)),
 )
 
 
