@@ -308,7 +308,8 @@ class Coach:
                 proposed = missing_argument(proposed, asked, message, text, today)
             else:
                 proposed = answer_to_question(proposed, asked.data, message, text, today)
-        if last is not None and not files and proposed.kind not in ("decline", "help", "pain"):
+        followable = proposed.kind not in ("decline", "help", "pain", "smalltalk")  # "thanks!"
+        if last is not None and not files and followable:
             focus = last.data.get("focus")
             follow = follow_up(  # "what about her?": a new subject, named or by pronoun
                 proposed,

@@ -96,7 +96,8 @@ def route(
 HELP = re.compile(
     r"^\W*(?:(?:hi|hey|hello|ok|okay|so)\W+)*(?:coach\W+)?(?:what (?:can|do|else can) you do"
     r"|what are you able to do|how do(?:es)? (?:this|it|coach g) work|what can i ask(?: you)?"
-    r"|what do you (?:offer|help with))\b(?!.{0,12}\b(?:about|with) (?:my|her|his|\w+'s)\b)"
+    r"|what do you (?:offer|help with)|what can you help(?: me)? with)\b"
+    r"(?!.{0,12}\b(?:about|with|regarding|on|for) (?:my|her|his|\w+'s)\b)"
 )
 
 

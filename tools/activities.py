@@ -389,7 +389,8 @@ def list_activities(
         _add_ranking(result, ranking, order or "", wanted, ctx.whose, start, end, target, flagged)
     else:
         if detailed:
-            _add_details(result, detailed, ctx.whose)
+            alone = len(activities) == 1 and not (start or end or picked or target or race)
+            _add_details(result, detailed, ctx.whose, alone and wanted is None)
         if len(activities) > len(rows):
             result.caveats.append(
                 f"the newest {len(rows)} are listed; the totals cover all of them"
@@ -655,17 +656,23 @@ def _km_per_s(activity: Activity) -> float | None:
     return km / seconds if seconds and km else None
 
 
-def _add_details(result: ToolResult, activities: list[Activity], whose: str) -> None:
+def _add_details(
+    result: ToolResult, activities: list[Activity], whose: str, alone: bool = False
+) -> None:
     """Each of a few activities' time, pace, heart rate, climbing and cadence as facts
     (``time``, ``avg_hr``...; ``time_2``... for the second), and a finding for each that
-    answers "what was my heart rate on my last run?" with all of them."""
+    answers "what was my heart rate on my last run?" with all of them; ``alone``: the one
+    activity stored ("Your only activity stored is a run on ...")."""
     whose_text = whose[:1].upper() + whose[1:]
     for place, activity in enumerate(activities, start=1):
         end = "" if len(activities) == 1 else f"_{place}"
         day = local_date(activity.start_time, activity.timezone)
         name = escape(activity.name or "")  # quotable in Markdown
         facts = [Fact(f"date{end}", day_words(day)), Fact(f"name{end}", name)]
-        verdict = f"{whose_text} {_NOUNS.get(activity.sport, 'activity')} on {{date{end}}}"
+        noun = _NOUNS.get(activity.sport, "activity")
+        verdict = f"{whose_text} {noun} on {{date{end}}}"
+        if alone:
+            verdict = f"{whose_text} only activity stored is a {noun} on {{date{end}}}"
         if activity.name:
             verdict += f" (“{{name{end}}}”)"
         said = []

@@ -311,6 +311,8 @@ def read_race_day(text: str, today: date) -> date:
         day_, month = int(m2[2]), MONTHS[m2[1]]
     else:
         raise ValueError(text)
+    if year := re.search(r"\b(20\d\d)\b", text):  # "12 April 2027"
+        return date(int(year[1]), month, day_)
     found = date(today.year, month, day_)
     return found if found > today else date(today.year + 1, month, day_)
 
@@ -335,11 +337,13 @@ def read_weekdays(text: str) -> frozenset[int]:
 # Readers: the tool's own arguments from a message.
 def _race_date(text: str) -> str | None:
     for pattern in (
-        rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH_PATTERN}\b",
-        rf"\b{MONTH_PATTERN} \d{{1,2}}(?:st|nd|rd|th)?\b",
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH_PATTERN}\b(?:,? \d{{4}}\b)?",
+        rf"\b{MONTH_PATTERN} \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? \d{{4}}\b)?",
         r"\b\d{4}-\d\d-\d\d\b",
     ):
         if m := re.search(pattern, text.lower()):
+            if re.search(r"\b20\d\d$", m[0]):  # "12 april 2027": the day itself
+                return read_race_day(m[0], date(2000, 1, 1)).isoformat()
             return m[0]
     return None
 
