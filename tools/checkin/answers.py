@@ -92,7 +92,8 @@ _WORDS = (
     (r"\b(not (?:sore|stiff|tired|stressed|busy)|no (?:soreness|stress|pain))\b", 2),
     (
         r"\b((?:a )?(?:little |tiny )?bit (?:of )?(?:sore\w*|stiff\w*|tight\w*|heavy|tired|achy)"
-        r"|(?:slightly|a little) (?:sore|stiff|tight|heavy|tired|achy)|some (?:soreness|stiffness)"
+        r"|(?:slightly|a little) (?:sore|stiff|tight|heavy|tired|achy)"
+        r"|some (?:\w+ )?(?:soreness|stiffness|tightness)"
         r"|mild\w*)\b",
         3,
     ),
@@ -287,9 +288,20 @@ def number_on_scale(item: str, lowered: str) -> float | None:
     return float(round(low + (high - low) * value / out_of)) if value else float(low)
 
 
+#: Hours of sleep a night, read on the 1 (very well) to 7 (very badly) scale.
+_HOURS = re.compile(
+    r"(?<![\d.-])(\d{1,2}(?:\.\d)?)(?: ?(?:-|to) ?(\d{1,2}(?:\.\d)?))? ?(?:h|hrs?|hours?)\b"
+    r"(?! ?(?:of )?(?:run|ride|hike|work))"
+)
+_SLEEP_HOURS = ((8, 2.0), (7, 3.0), (6, 4.0), (5, 5.0))
+
+
 def _score(item: str, lowered: str) -> float | None:
     """A number on the item's scale, else words; a number the words contradict ("slept well,
     6/7") was meant the other way up (7 best), and is read so."""
+    if item == "sleep" and (m := _HOURS.search(lowered)):  # "sleeping ~6h a night"
+        hours = (float(m[1]) + float(m[2] or m[1])) / 2  # "6-7h": 6.5
+        return next((score for least, score in _SLEEP_HOURS if hours >= least), 6.0)
     number = number_on_scale(item, lowered)
     word = _word_score(item, lowered)
     if number is None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from knowledge.pain import PHYSIO, body_part, pain_answer
+from knowledge.pain import PHYSIO, body_part, pain_answer, where
 from storage.gait_reports import list_gait_reports
 from storage.models import User
 from storage.wellness import finished_entries, get_entry, save_entry
@@ -712,6 +712,18 @@ def _focus(
                 f"{reader.verb('run', 'runs')}; if it lasts more than a few days, gets worse or "
                 f"makes {you} limp, stop running on it and get it assessed by {PHYSIO}.",
                 "reason": f"{you} reported soreness or pain",
+                "source": "",
+            }
+        )
+    sore = answers.get("soreness")
+    place = where(sore.words) if sore is not None and (sore.score or 0) >= 3 else ""
+    if place and not (pain is not None and pain.score):  # "some calf tightness": watched
+        focus.append(
+            {
+                "text": f"Keep an eye on {your} {escape(place)}: if it turns sharp, lasts more "
+                f"than a few days, changes how {you} {reader.verb('run', 'runs')} or makes "
+                f"{you} limp, stop running on it and get it assessed by {PHYSIO}.",
+                "reason": f"{you} reported {escape(sore.words)}",
                 "source": "",
             }
         )
