@@ -52,6 +52,7 @@ JUDGEMENT = (
     r"|this|their|a) (week|block|build|level|plan)\b",
     r"\b(a )?(dumb|bad|good|smart|stupid|wise|silly|reasonable|sensible|risky) (idea|move|plan"
     r"|call|thing)\b|\ba mistake\b",
+    r"\b(a )?(better|worse|bigger|stronger|weaker) (year|month|week|season|block)\b",
     # a plan put forward, then "ok?": "squats twice a week alongside running, ok?"
     r"[,.-]\s*(is that |is this |that |this )?(ok|okay|alright|fine|wise|sensible|smart|safe"
     r"|doable|realistic)\s*\?\W*$",
@@ -70,6 +71,8 @@ TREND = (
     r"|weaker|heavier|bigger|smaller|higher|lower|more|less)|over time|lately|recently|since)\b",
     r"\b(gone|went|going|come|came|trending) (up|down)\b|\b(rising|risen|falling|fallen"
     r"|increasing|decreasing|climbing|dropping)\b",
+    r"\bhow (did|has|have|does) .{0,40}\b(go|develop\w*|grow\w*|shift\w*) (from|over|since|between"
+    r"|through|across)\b",
 )
 LISTING = (
     r"\b(list|show|display|all (my|her|his)|last \d+|last (two|three|four|five|ten)"

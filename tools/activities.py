@@ -21,7 +21,7 @@ from tools.sizes import Run, is_size_fact, size_findings
 from tools.spec import ToolSpec
 from tools.trends.metrics import local_date
 from tools.trends.volume_trend import PREFIX as TREND_PREFIX
-from tools.trends.volume_trend import volume_trend
+from tools.trends.volume_trend import volume_trend, year_trend
 from tools.words import day_words
 
 TOOL = "list_activities"
@@ -367,7 +367,8 @@ def list_activities(
     result.facts += sized[0]
     result.findings += sized[1]
     if start and not order and wanted in (None, "run") and activities:
-        _add_volume_trend(result, activities, start.date(), ctx.whose)
+        until_day = (end - timedelta(days=1)).date() if end else None
+        _add_volume_trend(result, activities, start.date(), ctx.whose, until_day)
     sports = sorted({a.sport for a in activities})
     if wanted is None and not order and len(sports) > 1:  # "what did I do in January?"
         for sport in sports:
@@ -415,7 +416,11 @@ def _verdict_fact(fact: Fact) -> bool:
 
 
 def _add_volume_trend(
-    result: ToolResult, activities: list[Activity], first: date, whose: str
+    result: ToolResult,
+    activities: list[Activity],
+    first: date,
+    whose: str,
+    last: date | None = None,
 ) -> None:
     """Which way the running went over the period ("how has my mileage changed since
     August?"), month by month up to its latest run; said only to a question about that."""
@@ -431,6 +436,13 @@ def _add_volume_trend(
     latest = runs["date"].max().date()
     if (latest - first).days < 40:  # a month or less: nothing to compare
         return
+    if (
+        last is not None
+        and last.year > first.year
+        and (years := year_trend(runs, first, last, latest, whose))
+    ):  # "how did my yearly volume go from 2023 to 2025?"
+        result.facts += years[0]
+        result.findings.append(years[1])
     if trend := volume_trend(runs, latest, first, whose):
         result.facts += trend[0]
         result.findings.append(trend[1])

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from tools.activities import no_activities, pace_text, shift_words
 from tools.context import ToolContext
-from tools.importing.sports import FOOT_SPORTS
 from tools.markdown import escape
 from tools.reply import standard_reply
 from tools.result import Fact, Finding, ToolResult
@@ -216,7 +215,7 @@ def _block(frame: pd.DataFrame, first: date, last: date) -> Block:
     import pandas as pd
 
     inside = frame[(frame["date"] >= pd.Timestamp(first)) & (frame["date"] <= pd.Timestamp(last))]
-    runs = inside[inside["sport"].isin(FOOT_SPORTS) & (inside["distance_km"] > 0)]
+    runs = inside[(inside["sport"] == "run") & (inside["distance_km"] > 0)]  # runs, not walks
     km = float(runs["distance_km"].sum())
     minutes = float(runs["duration_min"].sum())
     timed = runs[runs["avg_hr"].notna() & (runs["duration_min"] > 0)]

@@ -217,3 +217,74 @@ def long_run_trend(
         cue=LONG_RUN_CUE,
         needs_cue=True,
     )
+
+
+#: A question about years: "how did my yearly volume go from 2023 to 2025?", "km per year".
+YEAR_CUE = (
+    r"\b(yearly|annual\w*|per year|a year|each year|every year|by year|year (by|to|on|over) year"
+    r"|over the years|years?)\b"
+)
+
+
+def year_trend(
+    runs: pd.DataFrame, first: date, last: date, day: date, whose: str = "your"
+) -> tuple[list[Fact], Finding] | None:
+    """The running km of each calendar year from ``first``'s to ``last``'s (up to ``day``, the
+    latest run), and which way it went, a year still running compared by its km a week so far;
+    None with fewer than two years."""
+    import pandas as pd
+
+    runs = _running(runs)
+    years = []
+    for year in range(first.year, min(last.year, day.year) + 1):
+        start, end = date(year, 1, 1), min(date(year, 12, 31), day)
+        inside = runs[(runs["date"] >= pd.Timestamp(start)) & (runs["date"] <= pd.Timestamp(end))]
+        km = float(inside["distance_km"].sum())
+        years.append((year, km, len(inside), km / ((end - start).days + 1) * 7, end))
+    if len(years) < 2 or not any(km for _, km, _, _, _ in years):
+        return None
+    facts: list[Fact] = []
+    shown = []
+    for year, km, count, weekly, end in years:
+        facts += [
+            Fact(f"{PREFIX}km_in_{year}", round(km, 1), "km"),
+            Fact(f"{PREFIX}runs_in_{year}", count, "runs"),
+        ]
+        words = f"{{{PREFIX}km_in_{year}}} in {year} ({{{PREFIX}runs_in_{year}}}"
+        if end < date(year, 12, 31):  # the year the data stops in: so far
+            facts += [
+                Fact(f"{PREFIX}year_end", day_words(end)),
+                Fact(f"{PREFIX}km_a_week_in_{year}", round(weekly, 1), "km a week"),
+            ]
+            words += f", to {{{PREFIX}year_end}}: {{{PREFIX}km_a_week_in_{year}}}"
+        shown.append(words + ")")
+    before, after = years[0][3], years[-1][3]
+    way = _way(before, after, "Up", "Down", "About level")
+    partial = years[-1][4] < date(years[-1][0], 12, 31)
+    if partial:
+        previous = years[-2]
+        facts.append(
+            Fact(f"{PREFIX}km_a_week_in_{previous[0]}", round(previous[3], 1), "km a week")
+        )
+    verdict = (
+        f"{way} from {years[0][0]} to {years[-1][0]}: {whose} running was " + ", ".join(shown) + "."
+    )
+    evidence: tuple[str, ...] = ()
+    if partial:
+        evidence = (
+            f"{years[-1][0]} ends with the latest run, so it is compared by km a week: "
+            f"{{{PREFIX}km_a_week_in_{years[-1][0]}}} against {{{PREFIX}km_a_week_in_"
+            f"{previous[0]}}} in {previous[0]}.",
+        )
+    finding = Finding(
+        topic="year_trend",
+        verdict=verdict,
+        evidence=evidence,
+        source="your stored runs",
+        confidence=0.9,
+        answers=("trend", "judgement", "lookup"),
+        priority=0,
+        cue=YEAR_CUE,
+        needs_cue=True,
+    )
+    return facts, finding
