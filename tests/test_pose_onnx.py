@@ -132,3 +132,22 @@ def test_the_region_moves_with_the_trackers_window(model: Path, frames: list[np.
     seen = full[:, :, 2] > 0.5
     apart = np.hypot(*(moved[:, :, :2] - full[:, :, :2]).transpose(2, 0, 1))
     assert np.median(apart[seen]) < 1.5, np.median(apart[seen])  # 0.89 px here
+
+
+def test_estimators_share_one_session_and_keep_their_own_tracking(
+    model: Path, frames: list[np.ndarray]
+) -> None:
+    """A second estimator of the same model in a process (a warm pose worker's chunk, after
+    the one it loaded while waiting) uses the session made once, and starts afresh: the same
+    landmarks as the first gave on the same frames."""
+    with OnnxPoseEstimator(model) as first:
+        a = np.array([first.estimate(f) for f in frames[:20]])
+    start = time.process_time()
+    with OnnxPoseEstimator(model) as second:
+        made = time.process_time() - start
+        assert second._session is first._session
+        b = np.array([second.estimate(f) for f in frames[:20]])
+    assert made < 0.05  # making a session takes about 0.1 CPU s
+    assert np.array_equal(a, b)
+    with OnnxPoseEstimator(model, threads=2) as other:
+        assert other._session is not first._session
