@@ -248,6 +248,31 @@ def _day_span(first: int, last: int, which: str | None, today: date) -> DateRang
     return DateRange(start, end + timedelta(days=1))
 
 
+#: The days a part of a month starts and ends on ("late": from the 21st to the month's end).
+_PART_DAYS = {"early": (1, 10), "mid": (11, 20), "late": (21, 31)}
+_PART = re.compile(rf"\b(early|mid|late)[- ](?:in )?({_MONTH})\b")
+_ENDING = re.compile(r"\b(until|till|to|through|thru|by|before|and)\s*$")
+
+
+def _month_parts(t: str) -> str:
+    """Parts of months as days where they bound a span: "from late august to mid october"
+    reads "from 21 august to 20 october", "since early may" "since 1 may"; a part alone ("in
+    mid october") means its month."""
+    found = list(_PART.finditer(t))
+    bounds = r"\b(since|from|after|until|till|to|by|between)\s*$"
+    if len(found) == 1 and not re.search(bounds, t[: found[0].start()]):
+        return _PART.sub(r"\2", t)
+    out, at = [], 0
+    for number, m in enumerate(found):
+        first, last = _PART_DAYS[m[1]]
+        month = MONTHS[m[2]]
+        month_end = 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31
+        ends = number > 0 or bool(_ENDING.search(t[: m.start()]))
+        out += [t[at : m.start()], f"{min(last, month_end) if ends else first} {m[2]}"]
+        at = m.end()
+    return "".join(out) + t[at:]
+
+
 def parse_dates(text: str, today: date) -> DateRange | None:
     """The date range ``text`` talks about, or None if it names none. In a message of several
     sentences, the dates of the one sentence that asks come first."""
@@ -258,6 +283,7 @@ def parse_dates(text: str, today: date) -> DateRange | None:
 
 def _parse(text: str, today: date) -> DateRange | None:
     t = " " + re.sub(r"\s+", " ", text.lower().replace("’", "'")) + " "
+    t = _month_parts(t)  # "from late august to mid october" -> "from 21 august to 20 october"
     # a weekday beside the day it names: "on sunday 5 october", "on 5 oct (a sunday)"
     t = re.sub(rf"\b{_WEEKDAY},? (?=(?:the )?\d{{1,2}}{_ORDINAL}(?: of)? {_MONTH})", "", t)
     t = re.sub(rf"(?<=\d )\(?(?:a )?{_WEEKDAY}\)?", "", t) if re.search(_DAY, t) else t
