@@ -160,7 +160,13 @@ import pandas as pd
 from tools.trends import changes
 from tools.trends.changepoints import MIN_SIZE, detect
 from tools.trends.changes import METRICS, Metric, find
-from tools.trends.expected import ADJUSTED_FOR, adjust, expected_values
+from tools.trends.expected import (
+    ADJUSTED_FOR,
+    INTERACTIONS,
+    adjust,
+    expected_values,
+    interaction_name,
+)
 from tools.trends.expected_trees import fit_trees, usable
 
 REPO = Path(__file__).resolve().parents[1]
@@ -303,7 +309,8 @@ def told(runs: Runs, raw: bool = False) -> list[int]:
     if raw or runs.key == "speed":
         values = runs.values
     else:
-        values = adjust(runs.values, runs.conditions, ADJUSTED_FOR[runs.key]).values
+        names, pairs = ADJUSTED_FOR[runs.key], INTERACTIONS.get(runs.key, ())
+        values = adjust(runs.values, runs.conditions, names, pairs).values
     if raw:
         return detect(values, resamples=0).indices
     return find(values, _metric_of(runs), resamples=0).indices
@@ -455,17 +462,28 @@ def null_rates(trials: int, rng: np.random.Generator) -> None:
 
 
 def line_prediction(
-    values: np.ndarray, conditions: dict[str, np.ndarray], train: np.ndarray, names: tuple[str, ...]
+    values: np.ndarray,
+    conditions: dict[str, np.ndarray],
+    train: np.ndarray,
+    names: tuple[str, ...],
+    interactions: tuple[tuple[str, str], ...] = (),
 ) -> np.ndarray:
     """Each run's value as predicted by the robust straight line of
-    :func:`tools.trends.expected.adjust` fitted on the runs in ``train`` alone."""
-    moved = adjust(values[train], {c: v[train] for c, v in conditions.items()}, names)
+    :func:`tools.trends.expected.adjust` (with the products of ``interactions``) fitted on the
+    runs in ``train`` alone."""
+    moved = adjust(values[train], {c: v[train] for c, v in conditions.items()}, names, interactions)
     predicted = np.full(values.size, float(np.median(moved.values)))
-    for c, slope in moved.slopes.items():
-        x, ref = conditions[c], moved.reference[c]
+    centred = {}
+    for c in moved.reference:
+        x, ref, slope = conditions[c], moved.reference[c], moved.slopes[c]
         if c == "duration":  # its slope is per minute at the median (log scale)
             x, ref, slope = np.log(x), np.log(ref), slope * moved.reference[c]
-        predicted += np.where(np.isfinite(x), x - ref, 0.0) * slope
+        centred[c] = np.where(np.isfinite(x), x - ref, 0.0)
+        predicted += centred[c] * slope
+    for pair in interactions:
+        if interaction_name(pair) in moved.slopes:
+            product = centred[pair[0]] * centred[pair[1]]
+            predicted += product * moved.slopes[interaction_name(pair)]
     return predicted
 
 
@@ -487,8 +505,9 @@ def compare_models(series: dict[str, Runs], folds: int = 10) -> None:
         for k in range(folds):
             test = fold == k
             train = ~test
-            for label, names in (("before", before), ("now", ADJUSTED_FOR[runs.key])):
-                predicted = line_prediction(runs.values, cond, train, names)
+            now = (ADJUSTED_FOR[runs.key], INTERACTIONS.get(runs.key, ()))
+            for label, (names, pairs) in (("before", (before, ())), ("now", now)):
+                predicted = line_prediction(runs.values, cond, train, names, pairs)
                 errors[label] += list(np.abs(runs.values[test] - predicted[test]))
             trees = fit_trees(runs.values, cond, train=train, used=used)
             errors["trees"] += list(np.abs(runs.values[test] - trees.expected[test]))
