@@ -24,6 +24,7 @@ SPORTS = (
     ("swim", r"\b(swim|swims|swimming|swam|pool)\b"),
     ("walk", r"\b(walk|walks|walking|walked)\b"),
     ("hike", r"\b(hike|hikes|hiking|hiked)\b"),
+    ("ski", r"\b(ski|skis|skiing|skied)\b"),
 )
 
 _HEIGHT_WORDS = {word: n for word, n in NUMBER_WORDS.items() if n <= 11}

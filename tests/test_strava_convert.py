@@ -51,6 +51,9 @@ def test_summaries_keep_sport_and_per_leg_cadence_only_for_foot_sports(shared_da
             "Swim": "swim",
             "Ride": "ride",
             "Hike": "hike",
+            "AlpineSki": "ski",
+            "BackcountrySki": "ski",
+            "NordicSki": "ski",
         }.get(kind, "other")
         assert new.sport == expected_sport, kind
 

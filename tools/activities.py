@@ -588,7 +588,8 @@ def old_data_words(
     )
 
 
-_NOUNS = {"run": "run", "ride": "ride", "swim": "swim", "walk": "walk", "hike": "hike"}
+_NOUNS = {"run": "run", "ride": "ride", "swim": "swim", "walk": "walk", "hike": "hike",
+          "ski": "ski day"}  # fmt: skip
 
 
 def shift_words(ctx: ToolContext, latest: date, days: int, sport: str | None = None) -> str:
@@ -942,9 +943,10 @@ def _record_value(result: ToolResult, stem: str, order: str, timed: bool) -> dic
     }
 
 
-_COUNTED = {"run": "runs", "ride": "rides", "swim": "swims", "walk": "walks", "hike": "hikes"}
+_COUNTED = {"run": "runs", "ride": "rides", "swim": "swims", "walk": "walks", "hike": "hikes",
+            "ski": "ski days"}  # fmt: skip
 _PLURAL = {"run": "running", "ride": "riding", "swim": "swimming", "walk": "walking",
-           "hike": "hiking"}  # fmt: skip
+           "hike": "hiking", "ski": "skiing"}  # fmt: skip
 
 
 def _record_facts(
@@ -1338,6 +1340,9 @@ SPEC = ToolSpec(
         "was the 32k on 5 october too much?",
         "was her 18 miler in Berlin too long?",
         "what was my average heart rate in the 2019 berlin marathon?",
+        "how many runs have I logged on strava?",
+        "according to strava, how far did I ride in 2024?",
+        "how many times have I gone skiing?",
     ),
     phrase=_phrase,
     phrase_many=_ranking,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-SPORTS = ("run", "ride", "swim", "walk", "hike", "other")
+SPORTS = ("run", "ride", "swim", "walk", "hike", "ski", "other")
 
 # Sports done on foot: their cadence is counted in steps per minute.
 FOOT_SPORTS = frozenset({"run", "walk", "hike"})
@@ -52,6 +52,19 @@ _ALIASES = {
     "swim": ("swim", "swimming", "open_water", "lap_swimming", "openwaterswim"),
     "walk": ("walk", "walking", "casual_walking", "speed_walking"),
     "hike": ("hike", "hiking", "mountaineering"),
+    "ski": (
+        "ski",
+        "skiing",
+        "alpineski",
+        "backcountryski",
+        "nordicski",
+        "rollerski",
+        "alpine_skiing",
+        "resort_skiing",
+        "backcountry_skiing",
+        "cross_country_skiing",
+        "skate_skiing",
+    ),
 }
 _LOOKUP = {alias: sport for sport, aliases in _ALIASES.items() for alias in aliases}
 
