@@ -60,7 +60,7 @@ from agent.replies import (
     decline_answer,
     unsupported_file,
 )
-from agent.router import Route, for_tool, route
+from agent.router import Route, for_tool, only_smalltalk, route
 from agent.running import ToolRunner
 from knowledge.pain import pain_answer
 from models.llm import LLMBackend, RulesBackend, load_backend
@@ -308,7 +308,10 @@ class Coach:
                 proposed = missing_argument(proposed, asked, message, text, today)
             else:
                 proposed = answer_to_question(proposed, asked.data, message, text, today)
-        followable = proposed.kind not in ("decline", "help", "pain", "smalltalk")  # "thanks!"
+        # small talk alone ("thanks!") follows up nothing; a short request the classifier
+        # reads as small talk ("ok and efficiency") may
+        chat = only_smalltalk(text)
+        followable = proposed.kind not in ("decline", "help", "pain") and not chat
         if last is not None and not files and followable:
             focus = last.data.get("focus")
             follow = follow_up(  # "what about her?": a new subject, named or by pronoun
