@@ -152,12 +152,12 @@ class Coach:
         if subject.unclear:  # "is she overtraining?" with no one named yet
             names = [escape(p.display_name or p.name) for p in people]
             which = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+            asked = self._remember_question(actor, message, files)  # "Sam" then answers it
             reply = Reply(
                 f"Which athlete do you mean: {which}?",
                 backend=self.llm.name,
-                route=Route("clarify", confidence=1.0, reason="which athlete"),
+                route=Route("clarify", asked, confidence=1.0, reason="which athlete"),
             )
-            self._remember_question(actor, message, files)  # "Sam" then answers it
             self.memory.remember(actor, None, message, reply)
             return reply
         if subject.denied:
@@ -181,9 +181,10 @@ class Coach:
         self.memory.remember(actor, about, message, reply)
         return reply
 
-    def _remember_question(self, actor: User, message: str, files: list[str]) -> None:
-        """What a refused question asked, so that the same question about someone the user
-        may see follows it ("Is Max overtraining?" refused, then "Is Sam?")."""
+    def _remember_question(self, actor: User, message: str, files: list[str]) -> str | None:
+        """What a refused or unclear question asked, so that the same question about someone
+        the user may see follows it ("Is Max overtraining?" refused, then "Is Sam?"); the tool
+        it would call, if any."""
         today = self.today or date.today()
         proposed = route(message, files, today, self.classifier)
         if proposed.kind == "tool" and proposed.tool:  # a question about someone: their data
@@ -192,6 +193,7 @@ class Coach:
         if proposed.kind == "tool" and proposed.tool and not get_tool(proposed.tool).writes:
             with self.db.session() as session:
                 put_state(session, actor, None, LAST, proposed.tool, proposed.args, {})
+        return proposed.tool if proposed.kind == "tool" else None
 
     # -- deciding -------------------------------------------------------------------------
 

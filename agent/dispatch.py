@@ -24,6 +24,8 @@ PERSONAL = re.compile(r"\b(i|my|me|i'm|am i|mine|myself|she|he|her|his)\b")
 #: The least probability at which another reading is taken instead of the first, when only
 #: it answers the kind of question asked (a question not about the athlete).
 ANSWERING_ALTERNATIVE = 0.01
+#: The least probability of a reading that finds the record asked for ("her longest run").
+RECORD_READING = 0.05
 #: Kinds of question that only a tool with findings for them can answer.
 VERDICTS = frozenset({"judgement", "should", "what_next"})
 #: What the athlete did: a record of these is looked up in their data, not in the notes
@@ -63,6 +65,20 @@ def _looking_ahead(proposed: Route, message: str) -> Route:
     return proposed
 
 
+def _record_reading(proposed: Route, text: str) -> str | None:
+    """Another likely reading whose ``order`` reader finds the record asked for ("her longest
+    run this year", "Ann's biggest week"), when the router's own reading finds none."""
+    if "order" in proposed.args:
+        return None
+    for name, probability in (proposed.ranking or proposed.alternatives)[:3]:
+        other = TOOLS.get(name)
+        if other is None or name == proposed.tool or other.writes or probability < RECORD_READING:
+            continue
+        if (reader := other.readers.get("order")) is not None and reader(text):
+            return name
+    return None
+
+
 def for_the_question(proposed: Route, message: str, named: bool, today: date) -> Route:
     """The proposed tool, or the likeliest other read-only tool that answers the kind of
     question asked ("was that week too big a jump?" wants a verdict, not a listing); a
@@ -85,6 +101,10 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
         if others and others[0] is not None and fits(others[0]):  # either gives the verdict
             proposed.confidence = max(proposed.confidence, SURE)
             return proposed
+    if proposed.answer == "extreme" and (recorder := _record_reading(proposed, text)):
+        better = for_tool(recorder, text, message, today, SURE)  # "ann's biggest week this year"
+        better.answer = proposed.answer
+        return better
     record = proposed.answer == "extreme" and bool(ACTIVITY.search(text))
     if record and not spec.reads_athlete and proposed.confidence < CLEAR:
         personal = True  # "quickest run pace-wise?": a record of theirs, not of the notes

@@ -110,7 +110,7 @@ def _correct(word: str) -> str:
 def normalise(message: str) -> str:
     """``message`` lower-cased, slang spelled out and slips corrected, padded with spaces."""
     text = message.lower().replace("’", "'").replace("‘", "'")
-    text = re.sub(r"(\d)\s?k\b", r"\1 km", text)  # 10k -> 10 km
+    text = re.sub(r"(\d)\s?ks?\b", r"\1 km", text)  # 10k, 10ks -> 10 km
     text = re.sub(r"\b(many|few|the) k\b", r"\1 km", text)  # how many k -> how many km
     text = re.sub(r"[a-z0-9]+(?:'[a-z]+)?", lambda m: _correct(m[0]), text)
     return " " + re.sub(r"\s+", " ", text).strip() + " "
