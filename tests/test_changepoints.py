@@ -212,3 +212,22 @@ def test_tcpd_evaluation_writes_every_series_and_beats_no_change(
     declined = [s["series"] for s in series if s["method"] == "detector" and s["declined"]]
     assert len(declined) <= 1, declined
     assert "mean" in capsys.readouterr().out
+
+
+# --- the local check (issue 19, fifth part) -----------------------------------------------------
+
+
+def test_local_scan_finds_a_step_and_keeps_away_from_cuts_already_there() -> None:
+    """A 1.5-noise-unit step at 60 in 120 noise points: the moving-sum scan puts one candidate
+    within 5 points of it (one, not one each side of it), none within 5 points of a cut
+    already found, none in a series shorter than two widths, none in pure noise here."""
+    from tools.trends.changepoints import local_scan
+
+    z = np.random.default_rng(8).normal(size=120)
+    z[60:] += 1.5
+    found = local_scan(z, [], 15, 2.5, 5)
+    assert len([i for i in found if abs(i - 60) <= 15]) == 1, found
+    assert any(abs(i - 60) <= 5 for i in found), found
+    assert not any(abs(i - 60) < 5 for i in local_scan(z, [60], 15, 2.5, 5))
+    assert local_scan(z[:29], [], 15, 2.5, 5) == []
+    assert local_scan(np.random.default_rng(9).normal(size=120), [], 15, 3.5, 5) == []
