@@ -141,6 +141,49 @@ rate -5 % 62 %, +5 % 50 %; efficiency, whose drift is upward, -5 % 54 %, +5 % 58
 told in real windows without a step rose (heart rate 48 -> 56 %, efficiency 39 -> 58 %): the
 lower penalty finds the runner's own real changes more often too.
 
+Issue 19, fifth part (heart rate at pace, again). Chosen on seeds 11-16 (150 trials each) and
+reported on seeds 21-23 (those of the fourth part) and 31-33 (never used before); 300 trials:
+
+1. Heart rate's line has temperature times log-duration (both from their medians,
+   :data:`tools.trends.expected.INTERACTIONS`): in the heat, heart rate climbs more the longer
+   the run. Run-to-run noise 3.40 -> 3.27 %; held-out months (``--models``, line now) 6.45 ->
+   6.41 bpm; a lasting step still kept (at least 95 %). Efficiency keeps its line (with the
+   product its noise rose, 3.40 -> 3.48 %, and +5 % steps found fell 61.6 -> 59.1 %).
+2. A local check beside PELT (:func:`tools.trends.changepoints.local_scan`, a moving-sum scan of
+   15 runs a side, 2.5 standard errors, its interior peaks only), judged by the same bar: PELT
+   weighs a step against everything else in the window, and the runner's real changes (heat
+   waves, altitude, fitness) hid many +5 % steps beside them.
+
+    +5 % heart rate      start      1.       1. + 2.
+    seeds 21-23          50.0 %     52.0 %   54.0 %   (50/47/53 -> 51/50/55 -> 52/54/56)
+    seeds 31-33          46.3 %     50.7 %   52.0 %   (46/46/47 -> 49/52/51 -> 50/53/53)
+    +5 % efficiency      61.3 / 62.3 % -> 62.0 / 63.0 %  (seeds 21-23 / 31-33)
+    +3 % cadence         87.7 / 89.7 % -> 88.0 / 89.7 %
+    +3 % step length     82.7 / 82.7 % -> 82.7 / 82.7 %
+    shuffled, any metric at most 3 % -> at most 5 % (speed, seed 21; heart rate at most 3 %)
+    heart rate, unstepped windows with a change: 54 % -> 50-51 % (1.) -> 55 % (1. + 2.)
+
+Heart rate at pace stays under the 60 % asked (52-54 %). Measured and not kept (seeds 11-13
+unless said): a seasonal term (a yearly harmonic fitted after the line: 45.1 -> 45.1 %);
+temperature filled in from the month where unknown (44.7 %); days since the last run and the
+last 7 days' minutes (46.9 %; with the product, 49.1-51.3 % against its 51.7 % alone on seeds
+11-16); hour and races (46.2 %);
+heat above 20 degrees and pace squared (46.0 %); log heart rate on log pace (46.4 %); the means
+that the bar compares taken on the clipped values (no change); and the filtered penalty
+recalibrated to about 2 % of Gaussian noise (0.5-0.7 of the plain one instead of 0.7-0.95):
++5 % heart rate 50.0 -> 52.7 % (21-23), 46.3 -> 51.3 % (31-33), but false alarms on shuffled
+speed 6 / 8 / 5 % and 6 / 4 / 5 % and heart rate up to 5 %, over what the issue allows. Lower
+penalties still (0.3-0.4 of the plain one) gain nothing more (51.3-51.6 % on seeds 11-13,
+from 45.1 %): what is left is the bar. A smallest change of 0.75 times the everyday noise
+(with half the penalty) would find 57 % but alarm on 7 % of shuffled windows.
+Against the runner's noise alone (shuffled, then stepped) a +5 % heart-rate step is found
+about 62 % of the time; in a quarter of those trials nothing is told at all, mostly because
+the step as measured falls under the everyday noise (5 % is about 1.5 times this runner's
+run-to-run noise); in real windows the rest is lost to real changes around the step and to
+steps within 10 runs of an end (9 %, never told). More power needs less noise per run
+(per-run streams: the first minutes' heart rate, a chest strap against a wrist sensor), not a
+looser rule.
+
     python -m evals.injected_steps [--csv PATH] [--window 120] [--trials 300] [--seed 0]
         [--raw] [--null] [--models] [--window-fit] [--model line|trees] [--half dev|test]
         [--penalty-scale X] [--no-clean] [--only NAME] [--steps=0.02,0.03,0.05]
