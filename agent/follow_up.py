@@ -22,7 +22,9 @@ FOLLOW_UP = re.compile(
     r"|same but|now|only|just|ok and|also|what of|then|instead|the same|make it|back to)\b"
     r"|^\s*(for|in|on|since|from|over)\b|\bthen\W*$"
     r"|\bthat (month|week|year|day|period)\b|\bsame (thing|period|time|month|week|again)\b"
-    r"|\b(instead|rather)\W*$",
+    r"|\b(instead|rather)\W*$"
+    # a correction: "no, I meant 2024", "sorry, make that rides"
+    r"|^\s*((no|nope|sorry|oops|actually|wait|err?m?)\W+)*(i meant|i mean|meant|make that)\b",
     re.I,
 )
 #: Arguments many tools share (a period, a count, a question's text): naming one is no sign
@@ -109,7 +111,10 @@ def follow_up(
         distinct = set(proposed.args) - set(spec.arguments.model_fields) - COMMON_ARGS
         if asked_tool.writes or distinct:
             return None
-    newest = "limit" in changes and not {"since", "until"} & changes.keys()
+    # "just the last 3": the newest, whatever the dates; "top 3" of a record: of its period
+    newest = (
+        "limit" in changes and not {"since", "until"} & changes.keys() and not args.get("order")
+    )
     if {"since", "until"} & changes.keys() or newest:  # "just the last 3": no old dates
         args = {k: v for k, v in args.items() if k not in ("since", "until")}
     follow = Route("tool", tool, args | changes, 0.9, "a follow-up of the last answer")
