@@ -35,6 +35,9 @@ them (``cpu_s``), CPU seconds. The figure the issue asks for is end to end again
 model's own time** (the floor below): goal 1.3x; on a shared machine the CPU seconds until the
 report against the model's own CPU seconds for the clip say the same with less noise.
 
+``--served-only --before DIR`` times only warm analyses in a started process, this commit's
+and DIR's alternately, each in a fresh process (the model's CPU measured in each).
+
 With ``--before DIR`` (a checkout of an earlier commit, e.g. ``git worktree add ../before COMMIT``)
 that commit's ``coachg analyze`` is timed too, alternating with this one, so a change is judged
 by two ratios measured under the same load.
@@ -368,8 +371,29 @@ def bench(path: Path, name: str, work: Path, repeats: int, before: Path | None =
     )
 
 
-def served_rows(src: Path, repeats: int) -> None:
-    """Print :func:`served_analysis` of the real clip, fresh and warm workers alternately."""
+def served_rows(src: Path, repeats: int, before: Path | None = None) -> None:
+    """Print :func:`served_analysis` of the real clip, fresh and warm workers alternately; with
+    ``before`` (a checkout of an earlier commit), that commit's warm analyses too, each run of
+    either a fresh process (:func:`_served_child_run`) alternating with this commit's, so both see
+    the same load; each against the model's CPU as measured in that process."""
+    if before is not None:
+        runs_of: dict[str, list[tuple[float, float, float]]] = {"before": [], "now": []}
+        for _ in range(repeats):
+            for label, repo in (("before", before), ("now", REPO)):
+                runs_of[label].append(_served_child_run(src, repo))
+        print(
+            f"warm analyses in a started process (as coachg serve), until the report, each in "
+            f"its own process, alternating, median of {repeats}"
+        )
+        for label, values in runs_of.items():
+            cpu = statistics.median(v[1] for v in values)
+            ratio = statistics.median(v[1] / v[2] for v in values)
+            print(
+                f"  {label}: {statistics.median(v[0] for v in values):.2f} s wall, {cpu:.2f} CPU "
+                f"s, {ratio:.2f}x the model's CPU "
+                f"({', '.join(f'{c:.2f}/{m:.2f}' for _, c, m in values)})"
+            )
+        return
     ms, _, frames = pose_floor_seconds(src)
     model_cpu = ms / 1000 * frames
     runs: dict[str, list[tuple[float, float]]] = {"fresh": [], "warm": []}
@@ -386,6 +410,35 @@ def served_rows(src: Path, repeats: int) -> None:
             f"  {kind} pose workers: {wall:.2f} s wall, {cpu:.2f} CPU s = {cpu / model_cpu:.2f}x "
             f"the model's {model_cpu:.2f} CPU s ({', '.join(f'{c:.2f}' for _, c in values)})"
         )
+
+
+def _served_child_run(src: Path, repo: Path) -> tuple[float, float, float]:
+    """``(wall s, CPU s, the model's CPU s)``: in a fresh process of the code in ``repo`` (its
+    own :func:`served_analysis` and :func:`pose_floor_seconds`), the model's CPU for the clip,
+    one analysis that loads the imports, then one with warm pose workers."""
+    code = (
+        "import json, sys, tempfile\n"
+        "from pathlib import Path\n"
+        "import evals.bench_video as b\n"
+        "src = Path(sys.argv[1])\n"
+        "ms, _, frames = b.pose_floor_seconds(src)\n"
+        "with tempfile.TemporaryDirectory(prefix='coachg-served-') as tmp:\n"
+        "    b.served_analysis(src, Path(tmp), warm=False)\n"
+        "    wall, cpu = b.served_analysis(src, Path(tmp), warm=True)\n"
+        "print(json.dumps([wall, cpu, ms / 1000 * frames]))\n"
+    )
+    env = {**os.environ, "COACHG_SHARED_DATA": str(shared_data_dir())}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(src)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    wall, cpu, model = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(wall), float(cpu), float(model)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,6 +461,12 @@ def main(argv: list[str] | None = None) -> int:
         "fresh and with warm pose workers, alternately, until the report",
     )
     parser.add_argument(
+        "--served-only",
+        action="store_true",
+        help="only the analyses in a started process (no coachg analyze runs); with --before, "
+        "warm ones of both commits, each in a fresh process, alternately",
+    )
+    parser.add_argument(
         "--fresh-database",
         action="store_true",
         help="each run creates and migrates its own database (a machine's very first command) "
@@ -419,6 +478,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clip not found at {src}; set COACHG_SHARED_DATA", file=sys.stderr)
         return 1
     print(f"CPUs available: {cpu_count()}; load average {os.getloadavg()[0]:.1f}")
+    if args.served_only:
+        served_rows(src, args.repeats, args.before)
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
+        return 0
     with tempfile.TemporaryDirectory(prefix="coachg-bench-") as tmp:
         work = Path(tmp)
         converted = convert_pose_model(work)
