@@ -23,6 +23,8 @@ FOLLOW_UP = re.compile(
     r"|^\s*(for|in|on|since|from|over)\b|\bthen\W*$"
     r"|\bthat (month|week|year|day|period)\b|\bsame (thing|period|time|month|week|again)\b"
     r"|\b(instead|rather)\W*$"
+    # what the last answer was about, by a pronoun: "what did I squat in it?"
+    r"|\b(in|from|during|on) (it|that|that one|there|that (session|workout|run|day))\W*$"
     # a correction: "no, I meant 2024", "sorry, make that rides"
     r"|^\s*((no|nope|sorry|oops|actually|wait|err?m?)\W+)*(i meant|i mean|meant|make that)\b",
     re.I,
