@@ -29,6 +29,9 @@ FOLLOW_UP = re.compile(
     r"|^\s*((no|nope|sorry|oops|actually|wait|err?m?)\W+)*(i meant|i mean|meant|make that)\b",
     re.I,
 )
+#: An argument a follow-up names, and those of the last call it replaces: weeks asked after
+#: two years compared are weeks, not those years again.
+SUPERSEDES = {"weeks": ("years",), "years": ("weeks",)}
 #: Arguments many tools share (a period, a count, a question's text): naming one is no sign
 #: that a message asks another tool.
 COMMON_ARGS = frozenset({"since", "until", "weeks", "limit", "query", "sport"})
@@ -119,6 +122,9 @@ def follow_up(
     )
     if {"since", "until"} & changes.keys() or newest:  # "just the last 3": no old dates
         args = {k: v for k, v in args.items() if k not in ("since", "until")}
+    for named, dropped in SUPERSEDES.items():  # "and my last 4 weeks?" after two years
+        if named in changes:
+            args = {k: v for k, v in args.items() if k not in dropped}
     follow = Route("tool", tool, args | changes, 0.9, "a follow-up of the last answer")
     if "query" in follow.args:  # a question is never carried over: this one is asked
         follow.args["query"] = message
