@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.test_gait_helpers import VIDEO, require
-from tools.gait import tracking
+from tools.gait import frame_feed, tracking
 from tools.gait.frame_feed import FeedWriter, alive, read_feed
 from tools.gait.tracking import Chunk, Feed, Source, _track_chunk, start_pose
 from tools.gait.video_io import VideoInfo, iter_frames, probe_video
@@ -43,9 +43,14 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return starts
 
 
+@pytest.mark.parametrize("room", [None, 4])
 def test_the_next_chunk_gets_its_frames_from_the_chunk_before_without_decoding(
-    info: VideoInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    info: VideoInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, room: int | None
 ) -> None:
+    """With room for every frame of the first chunk, or for only 4 (the decoding then waits
+    for the first chunk's pose, and the second for its frames): the same frames either way."""
+    if room is not None:
+        monkeypatch.setattr(frame_feed, "MAX_AHEAD_BYTES", room * 640 * 360 * 3)
     alone = [
         _track_chunk(info, START, MID, STEP, keep=True),
         _track_chunk(info, MID, STOP, STEP, keep=True),
@@ -145,3 +150,7 @@ def test_only_a_chunk_short_enough_to_wait_in_memory_feeds_the_next(info: VideoI
     chunks = tracking._chunks(info.frame_count, 1, 4)
     assert tracking._fed_chunks(info, chunks, 1) == {1, 3}  # pairs: each worker adds one chunk
     assert tracking._fed_chunks(info, [(0, 10**6), (10**6, 2 * 10**6)], 1) == set()
+    # a 15 s 1080x1920 60 fps phone clip in two halves: 450 frames of 640 x 360 (311 MB) wait
+    # for room, and are fed
+    phone = VideoInfo(info.path, 1080, 1920, 60.0, 60.0, 900, 0, "avc1", 1)
+    assert tracking._fed_chunks(phone, tracking._chunks(900, 1, 2), 1) == {1}

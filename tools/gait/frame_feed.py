@@ -9,10 +9,12 @@ writes the next chunk's frames (shrunk as pose sees them) into a named pipe that
 reads: every frame is decoded once, and the frames are the same as the next worker's own
 decoding would give, so the landmarks are too.
 
-The frames of the feeding worker's own chunk are decoded ahead of its pose and wait in memory
-(at most :data:`MAX_AHEAD_BYTES`; a longer chunk is not fed, and the next worker decodes from the
-file as before). Either side may fail: a reader whose feeder ends early, or never starts, decodes
-the rest of its chunk from the file itself; a feeder whose reader is gone stops feeding.
+The frames of the feeding worker's own chunk are decoded ahead of its pose and wait in memory,
+at most :data:`MAX_AHEAD_BYTES` of them (the decoding then waits for the pose, and the next
+worker for its first frame); a chunk over :data:`MAX_FED_BYTES` is not fed, and the next worker
+decodes from the file as before. Either side may fail: a reader whose feeder ends early, or
+never starts, decodes the rest of its chunk from the file itself; a feeder whose reader is gone
+stops feeding.
 """
 
 from __future__ import annotations
@@ -27,15 +29,19 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from queue import SimpleQueue
+from queue import Queue
 
 import numpy as np
 
 #: Each frame on the pipe: its index, height and width, then height x width x 3 bytes (BGR).
 _HEADER = struct.Struct("<qii")
-#: Most bytes of its own frames a feeding worker may hold decoded ahead of its pose (about 370
-#: frames of 640 x 360): a longer chunk is not fed.
+#: Most bytes of its own frames a feeding worker holds decoded ahead of its pose (about 370
+#: frames of 640 x 360).
 MAX_AHEAD_BYTES = 256 * 1024**2
+#: A chunk of more frames than this (in bytes) does not feed the next: its frames would wait so
+#: long for room that the next worker would start late (while its pose runs, a worker's frames
+#: are taken as fast as it decodes about a third of them, at 1080p more).
+MAX_FED_BYTES = 2 * MAX_AHEAD_BYTES
 #: How long a reader waits for its feeder's first frame while the feeder lives, and a feeder
 #: for its reader to open the pipe.
 WAIT_S = 120.0
@@ -150,11 +156,19 @@ class DecodeAhead:
     """A feeding worker's decoding, on a thread: the frames of its own chunk (``[start, mid)``,
     every ``step``-th) go to :meth:`own`, in order, as fast as they decode; the next chunk's
     (``[mid, stop)``) into the pipe at ``path``. ``frames`` yields ``(index, frame)`` from
-    ``start`` to ``stop`` (:func:`tools.gait.video_io.iter_frames`, shrunk as pose sees them)."""
+    ``start`` to ``stop`` (:func:`tools.gait.video_io.iter_frames`, shrunk as pose sees them),
+    each about ``frame_size`` bytes (at most :data:`MAX_AHEAD_BYTES` of them wait)."""
 
-    def __init__(self, frames: Iterator[tuple[int, np.ndarray]], mid: int, path: Path) -> None:
+    def __init__(
+        self,
+        frames: Iterator[tuple[int, np.ndarray]],
+        mid: int,
+        path: Path,
+        frame_size: int = 640 * 360 * 3,
+    ) -> None:
         self._frames, self._mid, self._path = frames, mid, path
-        self._own: SimpleQueue[tuple[int, np.ndarray] | None] = SimpleQueue()
+        room = max(1, MAX_AHEAD_BYTES // max(1, frame_size))
+        self._own: Queue[tuple[int, np.ndarray] | None] = Queue(maxsize=room)
         self._error: BaseException | None = None
         self.fed = 0
         self._thread = threading.Thread(target=self._run, name="decode-ahead", daemon=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from models.pose import NUM_LANDMARKS, PoseEstimator
-from tools.gait.frame_feed import MAX_AHEAD_BYTES, DecodeAhead, frame_bytes, read_feed
+from tools.gait.frame_feed import MAX_FED_BYTES, DecodeAhead, frame_bytes, read_feed
 from tools.gait.frame_store import MAX_KEPT, FrameStore, encode
 from tools.gait.video_io import (
     VideoInfo,
@@ -144,7 +144,8 @@ def _track_chunk(
         whole = iter_frames(
             info, start=start, stop=feed.stop, step=step, max_side=POSE_MAX_SIDE, threads=threads
         )
-        ahead = DecodeAhead(whole, stop, Path(feed.fifo))
+        size = frame_bytes(info.width, info.height, POSE_MAX_SIDE)
+        ahead = DecodeAhead(whole, stop, Path(feed.fifo), size)
         frames = ahead.own()
     elif source is not None:
         frames = _fed_frames(info, start, stop, step, source, threads)
@@ -375,12 +376,13 @@ def _fed_chunks(info: VideoInfo, chunks: list[tuple[int, int]], step: int) -> se
     """Which chunks get their frames from the worker of the chunk before
     (:mod:`tools.gait.frame_feed`) instead of decoding from the file: every second one (so at
     most one chunk's decoding is added to a worker's own), where the chunk before is short
-    enough to wait decoded in memory."""
+    enough that its frames, waiting for room in memory, do not hold the next worker back long
+    (:data:`tools.gait.frame_feed.MAX_FED_BYTES`)."""
     size = frame_bytes(info.width, info.height, POSE_MAX_SIDE)
     fed = set()
     for k in range(1, len(chunks), 2):
         a, b = chunks[k - 1]
-        if -(-(b - a) // step) * size <= MAX_AHEAD_BYTES:
+        if -(-(b - a) // step) * size <= MAX_FED_BYTES:
             fed.add(k)
     return fed
 
