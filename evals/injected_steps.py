@@ -175,7 +175,11 @@ recalibrated to about 2 % of Gaussian noise (0.5-0.7 of the plain one instead of
 speed 6 / 8 / 5 % and 6 / 4 / 5 % and heart rate up to 5 %, over what the issue allows. Lower
 penalties still (0.3-0.4 of the plain one) gain nothing more (51.3-51.6 % on seeds 11-13,
 from 45.1 %): what is left is the bar. A smallest change of 0.75 times the everyday noise
-(with half the penalty) would find 57 % but alarm on 7 % of shuffled windows.
+(with half the penalty) would find 57 % but alarm on 7 % of shuffled windows. Temperature and
+log-duration squared beside their product found more (57.0 % on seeds 21-23, 53.7 % on 31-33,
+with the local check) but predict held-out months worse (6.49 bpm against 6.41; 6.45 with
+neither) and leave more run-to-run noise (3.36 % against 3.27 %): they take real variation out
+rather than predict better, so the issue's rule (keep what predicts better) leaves them out.
 Against the runner's noise alone (shuffled, then stepped) a +5 % heart-rate step is found
 about 62 % of the time; in a quarter of those trials nothing is told at all, mostly because
 the step as measured falls under the everyday noise (5 % is about 1.5 times this runner's
