@@ -49,9 +49,11 @@ ADJUSTED_FOR: dict[str, tuple[str, ...]] = {
 #: Products of two covariates a metric's line also has, by metric key: heart rate's rise with
 #: the heat grows with the run's duration (cardiovascular drift), so temperature times
 #: log-duration, both taken from their medians (issue 19, fifth part: run-to-run noise of heart
-#: rate at pace 3.40 -> 3.27 %, +5 % steps found in real windows about 3 points more often, on
-#: seeds never used for the reported figures; efficiency was not helped, 61.6 -> 59.1 %, and
-#: keeps its line).
+#: rate at pace 3.40 -> 3.27 %, held-out months 6.45 -> 6.41 bpm, +5 % steps found in real
+#: windows 50.0 -> 52.0 % on seeds 21-23 and 46.3 -> 50.7 % on 31-33 of
+#: ``evals.injected_steps``; chosen on seeds 11-16. Efficiency was not helped, 61.6 -> 59.1 %
+#: on seeds 14-16, and keeps its line; squares of temperature and duration predicted held-out
+#: months worse and were left out).
 INTERACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "avg_hr": (("temperature", "duration"),),
 }
