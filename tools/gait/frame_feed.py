@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
-import select
 import struct
 import threading
 import time
@@ -47,6 +45,11 @@ MAX_FED_BYTES = 2 * MAX_AHEAD_BYTES
 WAIT_S = 120.0
 #: Linux's fcntl to make a pipe's buffer larger (a frame in fewer writes).
 _F_SETPIPE_SZ = 1031
+
+
+def available() -> bool:
+    """True where named pipes exist (POSIX); elsewhere every worker decodes from the file."""
+    return hasattr(os, "mkfifo")
 
 
 def frame_bytes(width: int, height: int, max_side: int) -> int:
@@ -90,6 +93,8 @@ class FeedWriter:
                     return None
                 time.sleep(0.02)  # no reader yet
         os.set_blocking(fd, True)
+        import fcntl  # POSIX (named pipes are: see available())
+
         with contextlib.suppress(OSError):  # best effort: a frame in fewer writes
             fcntl.fcntl(fd, _F_SETPIPE_SZ, 1024 * 1024)
         return cls(fd)
@@ -133,6 +138,8 @@ def read_feed(
     """``(index, BGR frame)`` as the feeder writes them into the pipe at ``path``, until it
     closes it. Waits for the first frame while process ``feeder_pid`` lives (at most
     ``wait_s``); yields nothing when it never comes."""
+    import select  # poll(): POSIX, as named pipes are
+
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # at once, so the feeder can open its end
     deadline = time.monotonic() + wait_s
     with open(fd, "rb", buffering=0) as fh:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from models.pose import NUM_LANDMARKS, PoseEstimator
-from tools.gait.frame_feed import MAX_FED_BYTES, DecodeAhead, frame_bytes, read_feed
+from tools.gait.frame_feed import MAX_FED_BYTES, DecodeAhead, available, frame_bytes, read_feed
 from tools.gait.frame_store import MAX_KEPT, FrameStore, encode
 from tools.gait.video_io import (
     VideoInfo,
@@ -379,7 +379,9 @@ def _fed_chunks(info: VideoInfo, chunks: list[tuple[int, int]], step: int) -> se
     enough that its frames, waiting for room in memory, do not hold the next worker back long
     (:data:`tools.gait.frame_feed.MAX_FED_BYTES`)."""
     size = frame_bytes(info.width, info.height, POSE_MAX_SIDE)
-    fed = set()
+    fed: set[int] = set()
+    if not available():
+        return fed
     for k in range(1, len(chunks), 2):
         a, b = chunks[k - 1]
         if -(-(b - a) // step) * size <= MAX_FED_BYTES:
