@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from agent.dates import MONTHS
@@ -32,6 +33,8 @@ def compose(result: ToolResult, kind: str = "lookup", question: str = "") -> str
     spec = TOOLS.get(result.tool)
     wanted = result.ok and (kind in VERDICT_KINDS or bool(spec and spec.findings_lead))
     findings = result.rendered_findings(kind, question) if wanted else []
+    if SAFE_FRAMING.search(question) and not TOO_FRAMING.search(question):
+        findings = [_other_way(f) if f.polar else f for f in findings]
     if not result.ok:
         text = standard_reply(result)
     elif findings:
@@ -43,6 +46,21 @@ def compose(result: ToolResult, kind: str = "lookup", question: str = "") -> str
     if athlete := result.data.get("athlete"):
         text = f"**{escape(athlete)}**\n{_theirs(text, escape(athlete))}"
     return text
+
+
+#: A question asked the positive way ("was it a safe step up?", "is that ok?"), and one asked
+#: the negative way ("too much?"), whose "Yes" means the opposite.
+SAFE_FRAMING = re.compile(
+    r"\b(safe|ok|okay|fine|alright|reasonable|sensible|sustainable|manageable|healthy)\b", re.I
+)
+TOO_FRAMING = re.compile(r"\b(too|over\w*|risky|dangerous|excessive|a jump|a spike)\b", re.I)
+
+
+def _other_way(finding: Finding) -> Finding:
+    """``finding`` with its leading "Yes" and "No" swapped: "was it safe?" asked of a verdict
+    written for "was it too much?"."""
+    swapped = re.sub(r"^(Yes|No),", lambda m: "No," if m[1] == "Yes" else "Yes,", finding.verdict)
+    return replace(finding, verdict=swapped)
 
 
 _QUOTED = re.compile(r"(“[^”]*”)")

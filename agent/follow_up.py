@@ -8,10 +8,12 @@ import re
 from datetime import date
 from typing import Any
 
+from agent.dates import parse_dates
 from agent.extractors import bare_period, extract, shift_count, shift_period
 from agent.router import Route, for_tool
 from storage.conversation import State
 from tools.registry import TOOLS, get_tool
+from tools.words import MONTHS
 from tools.yes_no import YES
 
 #: Words of a request that stands on its own ("my last 3 runs"), not a fragment ("april then").
@@ -49,6 +51,26 @@ THAT_PERIOD = re.compile(r"\b(that|the same) (week|month|day|run|race|session)\b
 NOW = re.compile(r"\b(now|today|currently|at the moment|these days|right now)\W*$", re.I)
 
 
+#: A month named alone: "and august?" ("may" is too often a verb to count).
+_MONTH_ALONE = re.compile(
+    r"\b(" + "|".join(sorted((m for m in MONTHS if m != "may"), key=len, reverse=True)) + r")\b"
+)
+
+
+def _same_year(args: dict[str, Any], changes: dict[str, Any], text: str, today: date) -> dict:
+    """A month named without a year after a question about one year ("how much did I run in
+    July 2021?" -> "and August?") is that year's month, not the latest one."""
+    since, until = str(args.get("since") or ""), str(args.get("until") or "")
+    if not ({"since", "until"} & changes.keys() and since[:4] and since[:4] == until[:4]):
+        return {}
+    if re.search(r"\b(19|20)\d\d\b|\b(this|last|next|past|previous)\b", text):
+        return {}
+    if not (m := _MONTH_ALONE.search(text)):
+        return {}
+    dates = parse_dates(f" in {m[1]} {since[:4]} ", today)
+    return dates.as_args() if dates else {}
+
+
 def follow_up(
     proposed: Route,
     tool: str,
@@ -81,6 +103,7 @@ def follow_up(
     reads_dates = {"since", "until"} & set(spec.arguments.model_fields)
     if reads_dates and not {"since", "until"} & changes.keys():
         changes |= bare_period(text, today)
+    changes |= _same_year(args, changes, text, today)  # "and august?" after July 2021
     changes |= shift_count(args, set(spec.arguments.model_fields), text)
     changes = {k: v for k, v in changes.items() if k in spec.arguments.model_fields}
     if not changes and NOW.search(text) and args.get("until"):

@@ -13,12 +13,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from agent.coach import Coach
 from agent.dates import parse_dates
 from storage.conversation import clear_state, states_of
-from storage.models import StrengthSet
+from storage.models import StrengthSet, WellnessEntry
 from tests.worlds import World
 from tools.checkin.answers import read_message
 
@@ -185,6 +185,8 @@ def test_a_run_named_by_distance_a_day_off_is_the_one_judged(
 
 
 def test_a_checkin_keeps_a_sore_spot_in_its_focus(history_world: World, coach: Coach) -> None:
+    with history_world.db.session() as session:  # this week's check-in, not one done before
+        session.execute(delete(WellnessEntry).where(WellnessEntry.user_id == history_world.ann.id))
     reply = coach.turn(
         history_world.ann,
         "weekly checkin: did 2 runs, both felt great, sleep fine, some calf tightness tho",
@@ -219,3 +221,18 @@ def test_hours_of_sleep_and_tightness_are_read() -> None:
     found = read_message("legs a bit heavy, sleeping ~6h a night, some calf tightness", None)
     assert found["sleep"].score == 4.0 and found["soreness"].score == 3.0
     assert read_message("slept 8 hours", "sleep")["sleep"].score == 2.0
+
+
+def test_asked_whether_it_was_safe_the_verdict_reads_the_other_way(
+    history_world: World, coach: Coach
+) -> None:
+    runs = _runs(history_world)
+    run = max((a for a in runs if _day(a) == date(2025, 8, 24)), key=lambda a: a["distance"])
+    before = [a["distance"] for a in runs if date(2025, 7, 25) <= _day(a) < date(2025, 8, 24)]
+    longer = run["distance"] > 1.1 * max(before)
+    safe = coach.turn(history_world.cora, "was Ann's 22.6k on aug 24 2025 a safe step up?")
+    too = coach.turn(history_world.cora, "was Ann's 22.6k on aug 24 2025 too much?")
+    first = [r.text.splitlines()[1] for r in (safe, too)]  # after the athlete's name
+    assert first[0].startswith("No," if longer else "Yes,"), first
+    assert first[1].startswith("Yes," if longer else "No,"), first
+    assert first[0][3:] == first[1][4:] or first[0][4:] == first[1][3:]  # the same verdict

@@ -96,6 +96,9 @@ class Finding:
     #: time or pace keeps its ranking's score, speed or minus the time).
     value: float | None = None
     shown: str = ""
+    #: Its leading "Yes" or "No" answers "was it too much?"; asked "was it safe?", the other
+    #: word answers (see ``agent.composer``).
+    polar: bool = False
 
     def render(self, facts: list[Fact]) -> Finding:
         """This finding with every ``{fact}`` written out; raises KeyError for an unknown fact."""

@@ -72,6 +72,7 @@ def run_finding(runs: Sequence[Run], run: Run, whose: str = "your") -> tuple[lis
     if not before:
         finding = Finding(
             topic="asked_run",
+            polar=True,
             verdict="I can't call it long or not: there were no runs in the 30 days before "
             "{asked_run_day}, so there is nothing to compare the {asked_run} with.",
             evidence=(share,),
@@ -103,6 +104,7 @@ def run_finding(runs: Sequence[Run], run: Run, whose: str = "your") -> tuple[lis
         action = "Nothing to change: it was no longer than what the month before had held."
     finding = Finding(
         topic="asked_run",
+        polar=True,
         verdict=verdict,
         evidence=(share,),
         action=action,
@@ -143,6 +145,7 @@ def week_finding(
         )
         return facts, Finding(
             topic="asked_week",
+            polar=True,
             verdict=verdict,
             evidence=evidence,
             action="After a break, build up over several weeks rather than in one.",
@@ -170,6 +173,7 @@ def week_finding(
         action = "Nothing to change on volume."
     finding = Finding(
         topic="asked_week",
+        polar=True,
         verdict=verdict,
         evidence=evidence,
         action=action,

@@ -990,7 +990,7 @@ SPEC = ToolSpec(
     readers={"exercise": exercise_words, "group": group_of, "part": body_part, "show": show_of},
     # "how many lifting sessions did Bob log in September?", "what strength sessions did I do
     # the week of 8 September?": strength, whatever the dates say
-    claims=r"\b(how many|what|which|list|show( me)?|my|her|his) (lifting|gym|strength|weights?"
-    r"|lift|weight training) (sessions|workouts|days)\b|\b(e?1 ?rm|one[- ]rep[- ]max)\b",
+    claims=r"\b(how many|what|which|list|show( me)?|my|her|his)( \w+'s)? (lifting|gym|strength"
+    r"|weights?|lift|weight training) (sessions|workouts|days)\b|\b(e?1 ?rm|one[- ]rep[- ]max)\b",
     answers=frozenset({"extreme", "judgement", "should", "trend", "lookup", "listing"}),
 )

@@ -170,6 +170,7 @@ def _jump(
     evidence.append(spike_line)
     finding = Finding(
         topic="weekly_jump",
+        polar=True,
         verdict=f"Yes, that was a big jump: {whose} weekly running went from {{jump_from}} to "
         "{jump_to} in the week of {jump_week}, +{ramp_rise} on the average of the four weeks "
         "before it" + (", and it stayed high." if stayed else "."),
