@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from agent.coach import Coach
 from storage.activities import NewActivity, add_activity
+from storage.conversation import clear_state, states_of
 from storage.db import Database
 from storage.models import User
 from storage.settings import Settings
@@ -168,6 +171,20 @@ def history_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     world = build_world(SHARED_DATA, tmp_path_factory.mktemp("histories"))
     yield world
     world.db.dispose()
+
+
+#: The day the questions about the shared histories are asked (their data ends 19 Oct 2025).
+HISTORY_TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture
+def history_coach(history_world: World) -> Coach:
+    """Coach G on the shared histories, every conversation of Ann and Cora forgotten first."""
+    for user in (history_world.ann, history_world.cora):
+        with history_world.db.session() as session:
+            for state in states_of(session, user):
+                clear_state(session, user, state.subject_id, state.kind)
+    return Coach(history_world.db, history_world.settings, today=HISTORY_TODAY)
 
 
 @cache

@@ -10,8 +10,6 @@ import re
 from collections import defaultdict
 from datetime import date, timedelta
 
-import pytest
-
 from agent.coach import Coach
 from agent.conversation import NOTHING_WAITING
 from agent.replies import SEE_A_DOCTOR, SEE_A_DOCTOR_TODAY
@@ -27,16 +25,6 @@ def _words(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-@pytest.fixture
-def coach(history_world: World) -> Coach:
-    """Coach G on the shared history, every conversation of Ann and Cora forgotten first."""
-    for user in (history_world.ann, history_world.cora):
-        with history_world.db.session() as session:
-            for state in states_of(session, user):
-                clear_state(session, user, state.subject_id, state.kind)
-    return Coach(history_world.db, history_world.settings, today=TODAY)
-
-
 def _runs(world: World) -> list[tuple[date, float]]:
     return [
         (date.fromisoformat(item["start_date_local"][:10]), item["distance"] / 1000)
@@ -46,7 +34,7 @@ def _runs(world: World) -> list[tuple[date, float]]:
 
 
 def test_am_i_overtraining_long_after_the_data_says_not_now_then_the_jump(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     weeks: dict[date, float] = defaultdict(float)
     for day, km in _runs(history_world):
@@ -58,7 +46,7 @@ def test_am_i_overtraining_long_after_the_data_says_not_now_then_the_jump(
     _, jump = max(rises)
     before, after = weeks[jump - timedelta(weeks=1)], weeks[jump]
 
-    reply = coach.turn(history_world.ann, "am I overtraining?")
+    reply = history_coach.turn(history_world.ann, "am I overtraining?")
     first = reply.text.splitlines()[0]
     # asked 414 days after the last run: not now; the jump of that time follows, dated
     assert first.startswith(f"No, not now: your latest session is {_words(latest)}"), first
@@ -70,20 +58,20 @@ def test_am_i_overtraining_long_after_the_data_says_not_now_then_the_jump(
     assert "**What to do:**" in reply.text and "**How sure:**" in reply.text
     assert "Frandsen" in reply.text and "Nielsen" in reply.text
     # the figures are one step away
-    numbers = coach.turn(history_world.ann, "show me the numbers")
+    numbers = history_coach.turn(history_world.ann, "show me the numbers")
     assert [c.name for c in numbers.tool_calls] == ["training_load"]
     assert "Fitness:" in numbers.text and "Monotony" in numbers.text
 
 
 def test_is_my_long_run_too_long_judges_the_latest_long_run(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     runs = _runs(history_world)
     latest = max(day for day, _ in runs)
     day, km = max(((d, k) for d, k in runs if d > latest - timedelta(days=14)), key=lambda r: r[1])
     month = max(k for d, k in runs if day - timedelta(days=30) <= d < day)
     change = round(abs(km / month - 1) * 100)
-    reply = coach.turn(history_world.ann, "is my long run too long?")
+    reply = history_coach.turn(history_world.ann, "is my long run too long?")
     first = reply.text.splitlines()[0]
     verdict = "Yes" if km > 1.1 * month else "No"
     assert first.startswith(f"{verdict}, your latest long run")
@@ -92,30 +80,34 @@ def test_is_my_long_run_too_long_judges_the_latest_long_run(
 
 
 def test_a_pain_question_gets_safety_first_and_no_treatment(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
-    reply = coach.turn(history_world.ann, "should I run through shin pain?")
+    reply = history_coach.turn(history_world.ann, "should I run through shin pain?")
     assert reply.tool_calls == []
     assert reply.text.startswith("No. Stop running on your shin and get it assessed")
     assert "physiotherapist" in reply.text and "one spot on the bone" in reply.text
     assert "Warden SJ" in reply.text  # its source
     assert not TREATMENTS.search(reply.text)
     # a coach reads it about the athlete; a limp always means stop
-    coach_reply = coach.turn(history_world.cora, "Ann's left calf is sore and she is limping")
+    coach_reply = history_coach.turn(
+        history_world.cora, "Ann's left calf is sore and she is limping"
+    )
     assert coach_reply.text.startswith("Stop running on Ann's left calf")
     assert "Ann is limping" in coach_reply.text and not TREATMENTS.search(coach_reply.text)
 
 
-def test_a_swollen_hot_calf_is_a_doctor_today(history_world: World, coach: Coach) -> None:
-    reply = coach.turn(history_world.ann, "my calf is swollen and hot since the flight, can I run?")
+def test_a_swollen_hot_calf_is_a_doctor_today(history_world: World, history_coach: Coach) -> None:
+    reply = history_coach.turn(
+        history_world.ann, "my calf is swollen and hot since the flight, can I run?"
+    )
     assert reply.text == SEE_A_DOCTOR_TODAY and reply.tool_calls == []
 
 
 def test_what_should_i_work_on_gives_focus_points_with_reasons(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     latest = max(day for day, _ in _runs(history_world))
-    reply = coach.turn(history_world.ann, "what should I work on?")
+    reply = history_coach.turn(history_world.ann, "what should I work on?")
     assert [c.name for c in reply.tool_calls] == ["coach_overview"]
     first = reply.text.splitlines()[0]
     assert first.startswith(f"Build back gradually: your latest run is {_words(latest)}")
@@ -125,22 +117,22 @@ def test_what_should_i_work_on_gives_focus_points_with_reasons(
 
 
 def test_a_question_mid_check_in_pauses_it_and_back_to_it_resumes(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     ann = history_world.ann
-    coach.turn(ann, "let's do my weekly check-in again")
-    asked = coach.turn(ann, "slept well")
+    history_coach.turn(ann, "let's do my weekly check-in again")
+    asked = history_coach.turn(ann, "slept well")
     question = asked.text.splitlines()[-1]
-    aside = coach.turn(ann, "what was my longest run in 2025?")
+    aside = history_coach.turn(ann, "what was my longest run in 2025?")
     assert [c.name for c in aside.tool_calls] == ["list_activities"]
     assert "check-in is paused" in aside.text
-    assert not coach.turn(ann, "thanks").tool_calls  # a paused check-in does not reopen
-    back = coach.turn(ann, "back to it")
+    assert not history_coach.turn(ann, "thanks").tool_calls  # a paused check-in does not reopen
+    back = history_coach.turn(ann, "back to it")
     assert back.text == f"Back to it. {question}"
 
 
 def test_a_write_waiting_for_yes_is_set_aside_when_the_talk_moves_on_and_a_yes_saves_it(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     from storage.models import StrengthSession, StrengthSet
 
@@ -155,31 +147,31 @@ def test_a_write_waiting_for_yes_is_set_aside_when_the_talk_moves_on_and_a_yes_s
 
     ann = history_world.ann
     before = stored_sets()
-    asked = coach.turn(ann, "log 3x8 squats at 60 kg")
+    asked = history_coach.turn(ann, "log 3x8 squats at 60 kg")
     assert asked.pending is not None and asked.pending.name == "log_strength"
-    moved = coach.turn(ann, "what's my training load like?")
+    moved = history_coach.turn(ann, "what's my training load like?")
     assert [c.name for c in moved.tool_calls] == ["training_load"]
     assert "I haven't done this yet: log a strength session. Say “yes”" in moved.text
-    other = coach.turn(ann, "what was my longest run in 2024?")  # not captured by the write
+    other = history_coach.turn(ann, "what was my longest run in 2024?")  # not captured by the write
     assert [c.name for c in other.tool_calls] == ["list_activities"]
-    saved = coach.turn(ann, "ok yes save the squats")
+    saved = history_coach.turn(ann, "ok yes save the squats")
     assert saved.text.startswith("Logged"), saved.text
     assert stored_sets() == before + 3
-    late = coach.turn(ann, "yes")
+    late = history_coach.turn(ann, "yes")
     assert late.text == NOTHING_WAITING and late.tool_calls == []
 
 
 def test_a_follow_up_says_what_it_kept_and_the_last_few_drop_old_dates(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     ann = history_world.ann
-    coach.turn(ann, "show me my runs in September 2025")
-    rides = coach.turn(ann, "and rides?")
+    history_coach.turn(ann, "show me my runs in September 2025")
+    rides = history_coach.turn(ann, "and rides?")
     assert rides.tool_calls[0].args == {
         "since": "2025-09-01", "until": "2025-09-30", "sport": "ride"
     }  # fmt: skip
     assert "Kept from your last question: 1 Sep 2025 to 30 Sep 2025" in rides.text
-    last = coach.turn(ann, "just the last 3")
+    last = history_coach.turn(ann, "just the last 3")
     assert last.tool_calls[0].args == {"sport": "ride", "limit": 3}
 
 
@@ -198,7 +190,7 @@ def _week_km(runs: list[tuple[date, float]], monday: date) -> float:
 
 
 def test_a_run_on_a_named_day_is_judged_against_its_month_and_its_week(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     runs = _runs(history_world)
     day = date(2025, 6, 14)
@@ -207,7 +199,7 @@ def test_a_run_on_a_named_day_is_judged_against_its_month_and_its_week(
     monday = day - timedelta(days=day.weekday())
     week = _week_km(runs, monday)
 
-    reply = coach.turn(history_world.ann, "was the 29k on june 14 too long for that week?")
+    reply = history_coach.turn(history_world.ann, "was the 29k on june 14 too long for that week?")
     first = reply.text.splitlines()[0]
     verdict = "Yes" if km > 1.1 * before else "No"
     assert first.startswith(f"{verdict}, "), first
@@ -217,7 +209,9 @@ def test_a_run_on_a_named_day_is_judged_against_its_month_and_its_week(
     assert "Frandsen" in reply.text and not re.match(r"^- 20\d\d-", reply.text)
 
 
-def test_a_week_named_is_judged_against_the_four_before(history_world: World, coach: Coach) -> None:
+def test_a_week_named_is_judged_against_the_four_before(
+    history_world: World, history_coach: Coach
+) -> None:
     runs = _runs(history_world)
     september = [m for m in (date(2025, 9, 1) + timedelta(days=7 * i) for i in range(5))]
 
@@ -231,7 +225,7 @@ def test_a_week_named_is_judged_against_the_four_before(history_world: World, co
     average = sum(_week_km(runs, jump - timedelta(days=7 * i)) for i in range(1, 5)) / 4
     week = _week_km(runs, jump)
 
-    reply = coach.turn(
+    reply = history_coach.turn(
         history_world.ann, "was going from 25k to 72k a week in early sept 2025 a dumb idea?"
     )
     first = reply.text.splitlines()[0]
@@ -242,20 +236,20 @@ def test_a_week_named_is_judged_against_the_four_before(history_world: World, co
 
 
 def test_a_day_named_after_the_data_ends_is_that_day_a_year_back_and_that_week_follows(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     runs = _runs(history_world)
     latest = max(d for d, _ in runs)
     august = sum(k for d, k in runs if d.year == latest.year and d.month == 8)
 
-    reply = coach.turn(history_world.ann, "how far did i run in august?")
+    reply = history_coach.turn(history_world.ann, "how far did i run in august?")
     assert f"so here is from 1 Aug to 31 Aug {latest.year}" in reply.text
     assert f"**August {latest.year}**: " in reply.text and f"{august:.2f} km" in reply.text
 
     weeks = {d - timedelta(days=d.weekday()) for d, _ in runs}
     biggest = max(weeks, key=lambda m: _week_km(runs, m))
-    coach.turn(history_world.ann, "biggest week i've ever done?")
-    that_week = coach.turn(history_world.ann, "how long was the long run that week?")
+    history_coach.turn(history_world.ann, "biggest week i've ever done?")
+    that_week = history_coach.turn(history_world.ann, "how long was the long run that week?")
     args = that_week.tool_calls[0].args
     sunday = biggest + timedelta(days=6)
     assert (args["since"], args["until"]) == (biggest.isoformat(), sunday.isoformat())
@@ -264,7 +258,7 @@ def test_a_day_named_after_the_data_ends_is_that_day_a_year_back_and_that_week_f
 
 
 def test_a_coachs_he_and_she_keep_meaning_the_athlete_they_meant(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     world = history_world
     with world.db.session() as session:
@@ -280,32 +274,32 @@ def test_a_coachs_he_and_she_keep_meaning_the_athlete_they_meant(
         ("and his swims that month?", bob),
     ]
     for message, whom in said:
-        reply = coach.turn(cora, message)
+        reply = history_coach.turn(cora, message)
         assert reply.subject_ids == [whom], (message, reply.text[:120])
 
 
 def test_check_in_answers_stay_answers_and_a_mood_is_not_a_person(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     ann = history_world.ann
-    coach.turn(ann, "let's do my weekly check-in again")
+    history_coach.turn(ann, "let's do my weekly check-in again")
     for answer in ("Sleep's been fine", "stress is low, energy high", "Energy's low, mood meh."):
-        reply = coach.turn(ann, answer)
+        reply = history_coach.turn(ann, answer)
         assert not reply.tool_calls, (answer, reply.text[:120])  # a step, not another tool
         assert "paused" not in reply.text and "only see your own data" not in reply.text
 
 
 def test_a_crushing_chest_mid_session_is_no_running_and_a_doctor(
-    coach: Coach, history_world: World
+    history_coach: Coach, history_world: World
 ) -> None:
-    reply = coach.turn(
+    reply = history_coach.turn(
         history_world.ann, "I got a tight crushing feeling in my chest during the last set"
     )
     assert reply.text == SEE_A_DOCTOR and not reply.tool_calls
 
 
 def test_is_my_mileage_going_up_compares_months_by_km_a_week(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     runs = _runs(history_world)
     latest = max(d for d, _ in runs)
@@ -318,7 +312,9 @@ def test_is_my_mileage_going_up_compares_months_by_km_a_week(
     last_weekly = last / latest.day * 7
     way = "Yes, going up" if last_weekly >= 1.1 * august_weekly else "No"
 
-    reply = coach.turn(history_world.cora, "is Ann's weekly mileage going up since august 2025?")
+    reply = history_coach.turn(
+        history_world.cora, "is Ann's weekly mileage going up since august 2025?"
+    )
     verdict = reply.text.splitlines()[1]  # under the athlete's name
     assert verdict.startswith(way), verdict
     assert (
@@ -326,5 +322,5 @@ def test_is_my_mileage_going_up_compares_months_by_km_a_week(
     )
     assert f"Aug 2025 {august:.1f} km" in reply.text
     # a question about what was run, not which way it went, still gets the listing
-    listing = coach.turn(history_world.ann, "what did I run since august 2025?")
+    listing = history_coach.turn(history_world.ann, "what did I run since august 2025?")
     assert "going up" not in listing.text and "Total distance:" in listing.text

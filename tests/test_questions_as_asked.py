@@ -17,7 +17,6 @@ from sqlalchemy import delete, func, select
 
 from agent.coach import Coach
 from agent.dates import parse_dates
-from storage.conversation import clear_state, states_of
 from storage.models import StrengthSet, WellnessEntry
 from tests.worlds import World
 from tools.checkin.answers import read_message
@@ -25,16 +24,6 @@ from tools.checkin.answers import read_message
 TODAY = date(2026, 12, 7)
 RUNNING = ("Run", "TrailRun")
 SKIING = ("AlpineSki", "BackcountrySki", "NordicSki")
-
-
-@pytest.fixture
-def coach(history_world: World) -> Coach:
-    """Coach G on the shared history, every conversation of Ann and Cora forgotten first."""
-    for user in (history_world.ann, history_world.cora):
-        with history_world.db.session() as session:
-            for state in states_of(session, user):
-                clear_state(session, user, state.subject_id, state.kind)
-    return Coach(history_world.db, history_world.settings, today=TODAY)
 
 
 def _runs(world: World) -> list[dict]:
@@ -50,17 +39,17 @@ def _words(day: date) -> str:
 
 
 def test_a_dated_listing_leads_with_its_period_by_name_and_its_totals(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     september = [a for a in _runs(history_world) if _day(a).strftime("%Y-%m") == "2025-09"]
     km = sum(a["distance"] for a in september) / 1000
-    reply = coach.turn(history_world.ann, "how far did I run in september 2025?")
+    reply = history_coach.turn(history_world.ann, "how far did I run in september 2025?")
     first = next(line for line in reply.text.splitlines() if line.strip())
     assert first.startswith(f"**September 2025**: {len(september)} runs, {km:.2f} km, "), first
 
 
 def test_yearly_volume_from_one_year_to_another_is_each_years_running(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     by_year: dict[int, float] = defaultdict(float)
     for activity in _runs(history_world):
@@ -75,7 +64,7 @@ def test_yearly_volume_from_one_year_to_another_is_each_years_running(
         if last_rate <= 0.9 * first_rate
         else ("About level")
     )
-    reply = coach.turn(history_world.ann, "how did my yearly volume go from 2023 to 2025?")
+    reply = history_coach.turn(history_world.ann, "how did my yearly volume go from 2023 to 2025?")
     first = reply.text.splitlines()[0]
     assert first.startswith(f"{way} from 2023 to 2025: your running was "), first
     for year in (2023, 2024, 2025):
@@ -84,12 +73,12 @@ def test_yearly_volume_from_one_year_to_another_is_each_years_running(
 
 
 def test_a_year_against_a_year_counts_runs_and_keeps_the_table_a_step_away(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     km = defaultdict(float)
     for activity in _runs(history_world):
         km[_day(activity).year] += activity["distance"] / 1000
-    reply = coach.turn(history_world.ann, "was 2024 a better year than 2023 for me?")
+    reply = history_coach.turn(history_world.ann, "was 2024 a better year than 2023 for me?")
     assert reply.text.startswith(
         f"2024 was the bigger year: {km[2024]:.1f} km of running in 2024"
     ), reply.text
@@ -98,68 +87,70 @@ def test_a_year_against_a_year_counts_runs_and_keeps_the_table_a_step_away(
 
 
 def test_skiing_is_a_sport_and_strava_questions_read_the_stored_activities(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     days = sum(a.get("sport_type") in SKIING for a in history_world.raw)
-    reply = coach.turn(history_world.ann, "how many times have I gone skiing according to strava")
+    reply = history_coach.turn(
+        history_world.ann, "how many times have I gone skiing according to strava"
+    )
     assert [c.name for c in reply.tool_calls] == ["list_activities"]
     assert reply.tool_calls[0].args.get("sport") == "ski"
     assert f"Count: {days} ski days" in reply.text
 
 
 def test_a_coach_asking_whether_to_add_a_strength_day_gets_advice_not_a_log(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     def sets() -> int:
         with history_world.db.session() as session:
             return session.scalar(select(func.count()).select_from(StrengthSet)) or 0
 
     before = sets()
-    reply = coach.turn(history_world.cora, "Should Ann add a third strength day?")
+    reply = history_coach.turn(history_world.cora, "Should Ann add a third strength day?")
     assert [c.name for c in reply.tool_calls] == ["strength_history"], reply.text
     assert "Nothing was logged" not in reply.text and sets() == before
 
 
 def test_thanks_after_a_roster_comparison_is_only_thanks(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
-    coach.turn(history_world.cora, "compare all my athletes' last 4 weeks")
-    reply = coach.turn(history_world.cora, "thanks!")
+    history_coach.turn(history_world.cora, "compare all my athletes' last 4 weeks")
+    reply = history_coach.turn(history_world.cora, "thanks!")
     assert reply.tool_calls == [] and reply.text.startswith("You're welcome")
 
 
 def test_a_correction_changes_the_year_and_top_3_keeps_it(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     in_2024 = sorted(
         (a for a in _runs(history_world) if _day(a).year == 2024), key=lambda a: -a["distance"]
     )
-    coach.turn(history_world.ann, "longest run in 2025")
-    reply = coach.turn(history_world.ann, "no, I meant 2024")
+    history_coach.turn(history_world.ann, "longest run in 2025")
+    reply = history_coach.turn(history_world.ann, "no, I meant 2024")
     assert f"Your longest run in 2024 was {in_2024[0]['distance'] / 1000:.2f} km" in reply.text
-    top = coach.turn(history_world.ann, "top 3")
+    top = history_coach.turn(history_world.ann, "top 3")
     ranked = [line for line in top.text.splitlines() if line[:3] in ("1. ", "2. ", "3. ")]
     assert len(ranked) == 3 and all(line[3:7] == "2024" for line in ranked), top.text
 
 
 def test_a_record_asked_about_an_athlete_is_looked_up_as_a_record(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
-    reply = coach.turn(history_world.cora, "her longest run this year")
-    reply = coach.turn(history_world.cora, "Ann's longest run in 2024")
+    reply = history_coach.turn(history_world.cora, "her longest run this year")
+    reply = history_coach.turn(history_world.cora, "Ann's longest run in 2024")
     assert [c.name for c in reply.tool_calls] == ["list_activities"]
     assert reply.tool_calls[0].args.get("order") == "longest"
 
 
 def test_getting_back_into_running_names_the_old_usual_pace_and_says_slower(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     runs = _runs(history_world)
     latest = max(_day(a) for a in runs)
     recent = [a for a in runs if _day(a) > latest - timedelta(weeks=8) and a["moving_time"]]
     pace = statistics.median(a["moving_time"] / (a["distance"] / 1000) for a in recent)
     seconds = round(pace)
-    reply = coach.turn(
+    reply = history_coach.turn(
         history_world.ann, "i want to get back into running. should i start with my old easy pace?"
     )
     assert [c.name for c in reply.tool_calls] == ["coach_overview"]
@@ -169,25 +160,27 @@ def test_getting_back_into_running_names_the_old_usual_pace_and_says_slower(
 
 
 def test_a_run_put_forward_then_ok_is_judged_against_the_month_before(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
-    reply = coach.turn(history_world.ann, "a 30k long run on sunday, ok?")
+    reply = history_coach.turn(history_world.ann, "a 30k long run on sunday, ok?")
     assert reply.text.startswith("No, not yet: 30.0 km"), reply.text
 
 
 def test_a_run_named_by_distance_a_day_off_is_the_one_judged(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     near = [a for a in _runs(history_world) if abs((_day(a) - date(2025, 10, 5)).days) <= 2]
     judged = min(near, key=lambda a: abs(a["distance"] / 1000 - 32))
-    reply = coach.turn(history_world.ann, "was the 32k on 5 october too much?")
+    reply = history_coach.turn(history_world.ann, "was the 32k on 5 october too much?")
     assert f"the {judged['distance'] / 1000:.1f} km run on {_words(_day(judged))}" in reply.text
 
 
-def test_a_checkin_keeps_a_sore_spot_in_its_focus(history_world: World, coach: Coach) -> None:
+def test_a_checkin_keeps_a_sore_spot_in_its_focus(
+    history_world: World, history_coach: Coach
+) -> None:
     with history_world.db.session() as session:  # this week's check-in, not one done before
         session.execute(delete(WellnessEntry).where(WellnessEntry.user_id == history_world.ann.id))
-    reply = coach.turn(
+    reply = history_coach.turn(
         history_world.ann,
         "weekly checkin: did 2 runs, both felt great, sleep fine, some calf tightness tho",
     )
@@ -196,7 +189,7 @@ def test_a_checkin_keeps_a_sore_spot_in_its_focus(history_world: World, coach: C
             break
         asked = reply.text.splitlines()[-1].lower()
         answer = "none" if "pain" in asked else "no" if "next week" in asked else "3"
-        reply = coach.turn(history_world.ann, answer)
+        reply = history_coach.turn(history_world.ann, answer)
     focus = reply.text.split("**Focus for next week**", 1)[1]
     assert "Keep an eye on your calf" in focus and "get it assessed" in focus, focus
 
@@ -224,14 +217,14 @@ def test_hours_of_sleep_and_tightness_are_read() -> None:
 
 
 def test_asked_whether_it_was_safe_the_verdict_reads_the_other_way(
-    history_world: World, coach: Coach
+    history_world: World, history_coach: Coach
 ) -> None:
     runs = _runs(history_world)
     run = max((a for a in runs if _day(a) == date(2025, 8, 24)), key=lambda a: a["distance"])
     before = [a["distance"] for a in runs if date(2025, 7, 25) <= _day(a) < date(2025, 8, 24)]
     longer = run["distance"] > 1.1 * max(before)
-    safe = coach.turn(history_world.cora, "was Ann's 22.6k on aug 24 2025 a safe step up?")
-    too = coach.turn(history_world.cora, "was Ann's 22.6k on aug 24 2025 too much?")
+    safe = history_coach.turn(history_world.cora, "was Ann's 22.6k on aug 24 2025 a safe step up?")
+    too = history_coach.turn(history_world.cora, "was Ann's 22.6k on aug 24 2025 too much?")
     first = [r.text.splitlines()[1] for r in (safe, too)]  # after the athlete's name
     assert first[0].startswith("No," if longer else "Yes,"), first
     assert first[1].startswith("Yes," if longer else "No,"), first
