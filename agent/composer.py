@@ -35,14 +35,16 @@ def compose(result: ToolResult, kind: str = "lookup", question: str = "") -> str
     findings = result.rendered_findings(kind, question) if wanted else []
     if SAFE_FRAMING.search(question) and not TOO_FRAMING.search(question):
         findings = [_other_way(f) if f.polar else f for f in findings]
+    if ENOUGH.search(question) and not TOO_FRAMING.search(question):  # "enough for a marathon?"
+        findings = [f for f in findings if not f.polar]  # "too much?" answers no "enough?"
     if not result.ok:
         text = standard_reply(result)
     elif findings:
         text = finding_reply(result, findings, kind)
     else:
         text = spec.phrase(result) if spec and spec.phrase else standard_reply(result)
-        if kind in CANT_JUDGE and spec and kind not in spec.answers:
-            text = f"{CANT_JUDGE[kind]} {spec.summary}; here is what I found.\n\n{text}"
+        if kind in CANT_JUDGE and spec and kind not in spec.answers:  # said, and no dump
+            text = f"{CANT_JUDGE[kind]} {spec.summary}; here is what I found.\n\n{_short(text)}"
     if athlete := result.data.get("athlete"):
         text = f"**{escape(athlete)}**\n{_theirs(text, escape(athlete))}"
     return text
@@ -54,6 +56,25 @@ SAFE_FRAMING = re.compile(
     r"\b(safe|ok|okay|fine|alright|reasonable|sensible|sustainable|manageable|healthy)\b", re.I
 )
 TOO_FRAMING = re.compile(r"\b(too|over\w*|risky|dangerous|excessive|a jump|a spike)\b", re.I)
+
+
+#: "Was August enough training for a marathon?": a verdict on too little, not too much.
+ENOUGH = re.compile(r"\benough\b", re.I)
+#: List lines a reply that can't give the verdict asked keeps, before "show me the numbers".
+SHORT_LINES = 3
+
+
+def _short(text: str) -> str:
+    """A tool's reply cut to what leads it (a title and its totals) or its first few list
+    lines, and where the rest is: a question wanting a verdict gets no list of figures."""
+    lines = text.strip().splitlines()
+    lead = next(
+        (i for i, ln in enumerate(lines) if ln.lstrip().startswith(("- ", "|", "1. "))), None
+    )
+    if lead is None:
+        return text
+    kept = lines[:lead] if any(ln.strip() for ln in lines[:lead]) else lines[:SHORT_LINES]
+    return "\n".join([*(ln for ln in kept if ln.strip()), "", MORE]).strip()
 
 
 def _other_way(finding: Finding) -> Finding:

@@ -105,6 +105,8 @@ def for_the_question(proposed: Route, message: str, named: bool, today: date) ->
         better = for_tool(recorder, text, message, today, SURE)  # "ann's biggest week this year"
         better.answer = proposed.answer
         return better
+    if proposed.args.get("order") and proposed.confidence >= CLEAR:
+        return proposed  # "is my 10k time good?": the record, and what can be said of it
     record = proposed.answer == "extreme" and bool(ACTIVITY.search(text))
     if record and not spec.reads_athlete and proposed.confidence < CLEAR:
         personal = True  # "quickest run pace-wise?": a record of theirs, not of the notes

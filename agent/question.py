@@ -54,6 +54,7 @@ JUDGEMENT = (
     r"|call|thing)\b|\ba mistake\b",
     r"\b(a )?(better|worse|bigger|stronger|weaker) (year|month|week|season|block)\b",
     r"\b(a )?(safe|big|small|sensible|reasonable|huge|risky) (step|jump|increase|build)\b",
+    r"\b(is|was|are|were|am)\b.{0,60}\benough\b",  # "was August enough for a marathon?"
     # a plan put forward, then "ok?": "squats twice a week alongside running, ok?"
     r"[,.-]\s*(is that |is this |that |this )?(ok|okay|alright|fine|wise|sensible|smart|safe"
     r"|doable|realistic)\s*\?\W*$",

@@ -229,3 +229,26 @@ def test_asked_whether_it_was_safe_the_verdict_reads_the_other_way(
     assert first[0].startswith("No," if longer else "Yes,"), first
     assert first[1].startswith("Yes," if longer else "No,"), first
     assert first[0][3:] == first[1][4:] or first[0][4:] == first[1][3:]  # the same verdict
+
+
+def test_a_verdict_no_finding_gives_is_said_with_what_leads_not_a_list(
+    history_world: World, history_coach: Coach
+) -> None:
+    august = [a for a in history_world.raw if _day(a).strftime("%Y-%m") == "2025-08"]
+    km = sum(a["distance"] for a in august) / 1000
+    reply = history_coach.turn(
+        history_world.ann, "was august 2025 enough training to get ready for a fall marathon?"
+    )
+    lines = [line for line in reply.text.splitlines() if line.strip()]
+    assert lines[0].startswith("I can't give a verdict on that"), reply.text
+    assert (
+        lines[1]
+        == f"**August 2025**: {len(august)} activities, {km:.2f} km, " + lines[1].split(" km, ")[1]
+    )
+    assert not any(line.startswith(("- ", "Yes,", "No,")) for line in lines), reply.text
+
+    reply = history_coach.turn(history_world.ann, "is my 10k time good?")
+    assert [c.name for c in reply.tool_calls] == ["list_activities"]
+    assert reply.tool_calls[0].args.get("order") == "fastest"
+    assert reply.text.startswith("I can't give a verdict on that")
+    assert "Your fastest 10K was " in reply.text and "spike" not in reply.text

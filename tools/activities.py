@@ -1036,7 +1036,9 @@ _ORDER_PATTERNS = (
         "fastest",
         r"\b(?:fastest|quickest|speediest)\b|\bbest (?:average )?(?:pace|speed)\b"
         r"|\b(?:pbs?|prs?|personal (?:bests?|records?)|record times?)\b"
-        r"|\bbest (?:\S+ ){0,3}times?\b(?! (?:of|to|for)\b)",
+        r"|\bbest (?:\S+ ){0,3}times?\b(?! (?:of|to|for)\b)"
+        # "is my 10k time good?": the time of that distance is its best
+        r"|\b(?:\d+ ?(?:km|k)|half(?:[- ]marathon)?|marathon) (?:race )?times?\b",
     ),
     (
         "longest",
@@ -1343,6 +1345,8 @@ SPEC = ToolSpec(
         "how many runs have I logged on strava?",
         "according to strava, how far did I ride in 2024?",
         "how many times have I gone skiing?",
+        "is my 10k time good?",
+        "is my marathon time decent for my age?",
     ),
     phrase=_phrase,
     phrase_many=_ranking,
