@@ -169,7 +169,8 @@ def reported(text: str) -> bool:
     )
     if not (part or running_on or re.search(_OTHER_PLACES, text, re.I)):
         return False
-    return bool(part or running_on or not MILD.search(text))
+    hurting_joint = _HURTS.search(text) and re.search(_JOINTS, text, re.I)  # "hip hurts a bit"
+    return bool(part or running_on or not MILD.search(text) or hurting_joint)
 
 
 def body_part(text: str) -> BodyPart | None:
@@ -189,6 +190,9 @@ def where(text: str) -> str:
 
 
 _OTHER_PLACES = r"\b(hamstrings?|quads?|hips?|glutes?|groin|back|toes?|thigh|it band|itb)\b"
+#: Of those, the joints and bands, where even mild pain (not soreness) is met safety first.
+_JOINTS = r"\b(hips?|groin|back|toes?|it band|itb)\b"
+_HURTS = re.compile(r"\b(hurt\w*|pain\w*|aching|aches?)\b", re.I)
 
 
 def pain_answer(text: str, who: str = "you") -> PainAnswer:

@@ -252,3 +252,27 @@ def test_a_verdict_no_finding_gives_is_said_with_what_leads_not_a_list(
     assert reply.tool_calls[0].args.get("order") == "fastest"
     assert reply.text.startswith("I can't give a verdict on that")
     assert "Your fastest 10K was " in reply.text and "spike" not in reply.text
+
+
+def test_a_notes_short_answer_leads_only_a_question_about_its_topic(
+    history_world: World, history_coach: Coach
+) -> None:
+    swim = history_coach.turn(
+        history_world.ann, "should i stop swimming so i can focus on running?"
+    )
+    assert swim.text.startswith("Not necessarily"), swim.text  # the cross-training note's answer
+    days = history_coach.turn(history_world.ann, "is it a good idea to run 6 days a week?")
+    assert not days.text.startswith(("Probably", "Possibly", "Yes", "No")), days.text
+
+
+def test_mild_pain_in_a_joint_is_met_safety_first(
+    history_world: World, history_coach: Coach
+) -> None:
+    reply = history_coach.turn(
+        history_world.ann,
+        "hip hurts a bit when i run, nothing major. should i just stretch it out?",
+    )
+    assert reply.tool_calls == [] and reply.text.startswith("Stop running on your hip")
+    assert "stretch" not in reply.text.lower()  # never a treatment
+    sore = history_coach.turn(history_world.ann, "quads a bit sore after the long run, ok to run?")
+    assert not sore.text.startswith("Stop running")

@@ -4,6 +4,7 @@ acting user may see it. Nutrition and medication questions get who to ask instea
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from knowledge import scope
@@ -91,7 +92,12 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
     judged = range_finding(note, own, ctx.whose) if own else None
     best = max(h.score for h in [*notes, *history])
     findings = [judged] if judged else []
-    if notes and notes[0].short and notes[0].score >= SHORT_RELEVANT:  # the notes' answer first
+    if (
+        notes
+        and notes[0].short
+        and notes[0].score >= SHORT_RELEVANT
+        and shares_a_topic(query, notes[0])
+    ):  # the notes' answer first, to a question about what the section is about
         findings.append(in_short(notes[0], best))
     topic = notes[0].topic if notes else ""
     return ToolResult(
@@ -122,6 +128,34 @@ def search_knowledge(ctx: ToolContext, query: str, k: int = 2) -> ToolResult:
         caveats=[CAVEAT] if notes else [],
         findings=findings,
     )
+
+
+#: Words too common in running questions to tell what one is about.
+_COMMON = frozenset(
+    re.findall(
+        r"[a-z]+",
+        """
+        about after alongside before being better could doing every first going great really
+        should their there these thing things think thinking those training trained runner
+        runners running week weeks which while would right start often
+        """,
+    )
+)
+
+
+def _topics(text: str) -> set[str]:
+    """The longer words of ``text`` that say what it is about, by their first five letters
+    ("squats" and "half-squats", "swimming" and "swimmers" agree)."""
+    words = re.findall(r"[a-z]{5,}", text.lower())
+    return {w[:5] for w in words if w not in _COMMON}
+
+
+def shares_a_topic(question: str, hit: Hit) -> bool:
+    """Whether the question names something the section's title or short answer is about: a
+    short answer leads only a question it answers ("should I stop swimming?" and "Swimming
+    helps running less than more running does"), not one that only sounds like it ("is it a
+    good idea to run 6 days a week?" and six weeks of cycling instead of running)."""
+    return bool(_topics(question) & _topics(f"{hit.title} {hit.short}"))
 
 
 def in_short(hit: Hit, best: float) -> Finding:
