@@ -177,7 +177,7 @@ def test_help_lists_every_command_without_importing_them(tmp_path: Path) -> None
 
 def test_a_fresh_ask_writes_no_warnings_or_progress_bars(tmp_path: Path, shared_data: Path) -> None:
     outer = intents.cache_dir()
-    intents.default_classifier()  # kept under the outer COACHG_HOME (trained there if new)
+    intents.train_or_load()  # kept under the outer COACHG_HOME (trained there if missing)
     home = tmp_path / "home"
     shutil.copytree(outer, home / "cache")  # so the ask below loads it rather than training
     fit = shared_data / "activity_files" / "fit" / "fitparse__garmin-fenix-5-run.fit"
@@ -267,7 +267,7 @@ def test_a_chat_turn_in_a_fresh_process_imports_no_torch(tmp_path: Path, shared_
     """Both a question that is a training example and a new one (read by the embedding model on
     ONNX Runtime), in a fresh process as ``coachg ask`` runs it."""
     outer = intents.cache_dir()
-    intents.default_classifier()
+    intents.train_or_load()  # kept under the outer COACHG_HOME (trained there if missing)
     home = tmp_path / "home"
     shutil.copytree(outer, home / "cache")
     fit = shared_data / "activity_files" / "fit" / "fitparse__garmin-fenix-5-run.fit"

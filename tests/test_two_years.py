@@ -9,14 +9,16 @@ from agent.coach import Coach
 from tests.worlds import World
 from tools.trends.compare import compare_training, two_years
 
-FOOT = {"Run", "TrailRun", "VirtualRun", "Walk", "Hike"}
+RUNNING = {"Run", "TrailRun", "VirtualRun"}  # running, not walks and hikes
 
 
 def _km(world: World, year: int) -> float:
     return sum(
         i["distance"] / 1000
         for i in world.raw
-        if i["sport_type"] in FOOT and i["distance"] > 0 and i["start_date_local"][:4] == str(year)
+        if i["sport_type"] in RUNNING
+        and i["distance"] > 0
+        and i["start_date_local"][:4] == str(year)
     )
 
 
