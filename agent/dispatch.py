@@ -34,8 +34,7 @@ ACTIVITY = re.compile(
     r"\b(runs?|rides?|swims?|walks?|hikes?|weeks?|months?|years?|\d+ ?k|\d+ ?km|half|marathon"
     r"|races?|sessions?|lifts?|squat\w*|deadlift\w*|bench\w*)\b"
 )
-#: A should-question about doing something, not a request to do it ("should Bob add a third
-#: strength day?" wants advice; "should I log my squats here?" is a request).
+#: A should-question, and one that asks for a write ("should I log my squats here?").
 _SHOULD = re.compile(r"\b(should|shall)\b")
 _A_REQUEST = re.compile(
     r"\b(should|shall)\s+(?:[a-z]+\s+)?(log|save|import|sync|upload|record|store|link|connect"

@@ -274,11 +274,10 @@ def shift_count(previous: dict[str, Any], names: set[str], text: str) -> dict[st
 
 
 #: "may" alone is a verb far more often than a month.
-_BARE_PERIOD = re.compile(
-    r"\b((?:19|20)\d{2}|"
-    + "|".join(sorted((m for m in MONTHS if m != "may"), key=len, reverse=True))
-    + r")\b"
-)
+#: The month names that can stand alone in a follow-up ("and august?"); "may" is too often a
+#: verb to count.
+MONTHS_ALONE = "|".join(sorted((m for m in MONTHS if m != "may"), key=len, reverse=True))
+_BARE_PERIOD = re.compile(r"\b((?:19|20)\d{2}|" + MONTHS_ALONE + r")\b")
 
 
 def bare_period(text: str, today: date) -> dict[str, str]:

@@ -9,11 +9,10 @@ from datetime import date
 from typing import Any
 
 from agent.dates import parse_dates
-from agent.extractors import bare_period, extract, shift_count, shift_period
+from agent.extractors import MONTHS_ALONE, bare_period, extract, shift_count, shift_period
 from agent.router import Route, for_tool
 from storage.conversation import State
 from tools.registry import TOOLS, get_tool
-from tools.words import MONTHS
 from tools.yes_no import YES
 
 #: Words of a request that stands on its own ("my last 3 runs"), not a fragment ("april then").
@@ -51,10 +50,8 @@ THAT_PERIOD = re.compile(r"\b(that|the same) (week|month|day|run|race|session)\b
 NOW = re.compile(r"\b(now|today|currently|at the moment|these days|right now)\W*$", re.I)
 
 
-#: A month named alone: "and august?" ("may" is too often a verb to count).
-_MONTH_ALONE = re.compile(
-    r"\b(" + "|".join(sorted((m for m in MONTHS if m != "may"), key=len, reverse=True)) + r")\b"
-)
+#: A month named alone: "and august?".
+_MONTH_ALONE = re.compile(rf"\b({MONTHS_ALONE})\b")
 
 
 def _same_year(args: dict[str, Any], changes: dict[str, Any], text: str, today: date) -> dict:

@@ -727,6 +727,10 @@ def _add_how_often(ctx: ToolContext, result: ToolResult, rows: list[SetRow], sco
     )
 
 
+#: A period of at most this many sessions lists each one (date, name, exercises).
+LISTED_SESSIONS = 12
+
+
 def _result(
     ctx: ToolContext,
     history: History,
@@ -896,9 +900,6 @@ def _plots(ctx: ToolContext, history: History, stats: ExerciseStats | None) -> l
         out.append(Artifact(path, "image", "weekly volume"))
     return out
 
-
-#: A period of at most this many sessions lists each one (date, name, exercises).
-LISTED_SESSIONS = 12
 
 #: Where a short answer points for the rest.
 MORE_FIGURES = "Say “show my strength history” for sessions, sets and volume by exercise."

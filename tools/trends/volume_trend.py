@@ -258,22 +258,19 @@ def year_trend(
             ]
             words += f", to {{{PREFIX}year_end}}: {{{PREFIX}km_a_week_in_{year}}}"
         shown.append(words + ")")
-    before, after = years[0][3], years[-1][3]
-    way = _way(before, after, "Up", "Down", "About level")
-    partial = years[-1][4] < date(years[-1][0], 12, 31)
-    if partial:
-        previous = years[-2]
-        facts.append(
-            Fact(f"{PREFIX}km_a_week_in_{previous[0]}", round(previous[3], 1), "km a week")
-        )
+    way = _way(years[0][3], years[-1][3], "Up", "Down", "About level")
     verdict = (
         f"{way} from {years[0][0]} to {years[-1][0]}: {whose} running was " + ", ".join(shown) + "."
     )
     evidence: tuple[str, ...] = ()
-    if partial:
+    latest, previous = years[-1][0], years[-2]
+    if years[-1][4] < date(latest, 12, 31):  # the year still running, against the one before
+        facts.append(
+            Fact(f"{PREFIX}km_a_week_in_{previous[0]}", round(previous[3], 1), "km a week")
+        )
         evidence = (
-            f"{years[-1][0]} ends with the latest run, so it is compared by km a week: "
-            f"{{{PREFIX}km_a_week_in_{years[-1][0]}}} against {{{PREFIX}km_a_week_in_"
+            f"{latest} ends with the latest run, so it is compared by km a week: "
+            f"{{{PREFIX}km_a_week_in_{latest}}} against {{{PREFIX}km_a_week_in_"
             f"{previous[0]}}} in {previous[0]}.",
         )
     finding = Finding(
